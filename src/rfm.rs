@@ -1,0 +1,327 @@
+//! Transactions in, one row per customer out: recency, frequency, monetary,
+//! first and last purchase.
+
+use rayon::prelude::*;
+
+use crate::accumulate::{Acc, Rows};
+use crate::calendar::{format_day, Time, Window};
+use crate::error::{Error, Result};
+use crate::group::{
+    fold_dense, fold_partitioned, DistinctAccess, DistinctBy, DistinctStr, Grouped, KeyAccess,
+    NoDistinct,
+};
+use crate::keys::{KeyColumn, SortedKeys};
+use crate::scan::{scan, Amounts};
+
+/// How purchases are counted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Frequency {
+    /// Purchase rows.
+    Rows,
+    /// Distinct order ids among purchase rows.
+    Orders,
+    /// Distinct calendar days with a purchase.
+    Days,
+}
+
+/// What negative amounts (returns) do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Returns {
+    /// They reduce monetary and are not purchases.
+    Net,
+    /// They are dropped.
+    Exclude,
+    /// They are an error.
+    Error,
+}
+
+impl std::str::FromStr for Frequency {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "rows" => Ok(Frequency::Rows),
+            "orders" => Ok(Frequency::Orders),
+            "days" => Ok(Frequency::Days),
+            _ => Err(Error::option(
+                "frequency",
+                format!("{s:?}; expected 'rows', 'orders' or 'days'"),
+            )),
+        }
+    }
+}
+
+impl std::str::FromStr for Returns {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "net" => Ok(Returns::Net),
+            "exclude" => Ok(Returns::Exclude),
+            "error" => Ok(Returns::Error),
+            _ => Err(Error::option(
+                "returns",
+                format!("{s:?}; expected 'net', 'exclude' or 'error'"),
+            )),
+        }
+    }
+}
+
+/// The user's column names, for messages.
+#[derive(Debug, Clone)]
+pub struct Names {
+    pub customer_id: String,
+    pub date: String,
+    pub amount: String,
+    pub order_id: String,
+}
+
+impl Default for Names {
+    fn default() -> Self {
+        Names {
+            customer_id: "customer_id".into(),
+            date: "date".into(),
+            amount: "amount".into(),
+            order_id: "order_id".into(),
+        }
+    }
+}
+
+/// The columns of a transaction table.
+#[derive(Debug, Clone, Copy)]
+pub struct Input<'a> {
+    pub ids: KeyColumn<'a>,
+    pub time: Time<'a>,
+    pub amounts: Amounts<'a>,
+    pub orders: Option<KeyColumn<'a>>,
+}
+
+/// The options of a computation.
+#[derive(Debug, Clone, Copy)]
+pub struct Options {
+    /// The as-of day (days since 1970-01-01); `None` for the day of the
+    /// latest transaction.
+    pub as_of_day: Option<i64>,
+    pub window: Option<Window>,
+    pub frequency: Frequency,
+    pub returns: Returns,
+}
+
+/// One row per customer, sorted by id.
+#[derive(Debug, Clone)]
+pub struct RfmTable {
+    pub customer_id: SortedKeys,
+    pub recency: Vec<i64>,
+    pub frequency: Vec<i64>,
+    pub monetary: Vec<f64>,
+    pub first_purchase: Vec<i64>,
+    pub last_purchase: Vec<i64>,
+    /// The as-of day used (`None` only for empty input without an as-of date).
+    pub as_of_day: Option<i64>,
+    /// Customers left out because they have rows but no purchase (only
+    /// returns), and the first of them.
+    pub without_purchase: u64,
+    pub first_without_purchase: Option<String>,
+}
+
+/// Computes the RFM table. See the Python `rfm_table` for the semantics.
+pub fn rfm(input: &Input, opts: &Options, names: &Names) -> Result<RfmTable> {
+    check_lengths(input, names)?;
+    input.time.validate()?;
+    let n = input.time.len();
+    if u32::try_from(n).is_err() {
+        return Err(Error::TooLarge(format!("{n} rows; at most {} are supported", u32::MAX)));
+    }
+    match (opts.frequency, input.orders.is_some()) {
+        (Frequency::Orders, false) => {
+            return Err(Error::option("frequency", "'orders' needs an order_id column"))
+        }
+        (Frequency::Rows | Frequency::Days, true) => {
+            return Err(Error::option(
+                "order_id",
+                "an order_id column is only used with frequency='orders'",
+            ))
+        }
+        _ => {}
+    }
+    if n == 0 {
+        return Ok(assemble(empty_keys(&input.ids), Vec::new(), opts.as_of_day, &input.time));
+    }
+
+    let time = input.time;
+    let cutoff = opts.as_of_day.map_or(i64::MAX, |d| time.end_of(d));
+    let span = scan(&time, &input.amounts, cutoff, (&names.date, &names.amount))?;
+    let as_of_day = opts.as_of_day.unwrap_or_else(|| time.day_of(span.max_pos));
+    if span.min_pos > cutoff {
+        return Err(Error::option(
+            "as_of",
+            format!(
+                "{} is before the first transaction, on {}",
+                format_day(as_of_day),
+                format_day(time.day_of(span.min_pos))
+            ),
+        ));
+    }
+    if let (Returns::Error, Some(row)) = (opts.returns, span.first_negative) {
+        return Err(Error::Returns {
+            column: names.amount.clone(),
+            count: span.negatives,
+            value: input.amounts.show(row),
+            row,
+        });
+    }
+    let window_start = match opts.window {
+        Some(w) => time.start_of(w.start_day(as_of_day)?.saturating_add(1)),
+        None => i64::MIN,
+    };
+    let rows = Rows {
+        time,
+        amounts: input.amounts,
+        cutoff,
+        window_start,
+        exclude_returns: opts.returns == Returns::Exclude,
+    };
+    let grouped = group(input, &rows, opts.frequency)?;
+    Ok(assemble(grouped.keys, grouped.accs, Some(as_of_day), &time))
+}
+
+fn check_lengths(input: &Input, names: &Names) -> Result<()> {
+    let n = input.ids.len();
+    let others = [
+        (&names.date, input.time.len()),
+        (&names.amount, input.amounts.len()),
+        (&names.order_id, input.orders.map_or(n, |o| o.len())),
+    ];
+    match others.iter().find(|(_, len)| *len != n) {
+        Some((name, len)) => Err(Error::Length {
+            first: names.customer_id.clone(),
+            first_len: n,
+            other: (*name).clone(),
+            other_len: *len,
+        }),
+        None => Ok(()),
+    }
+}
+
+fn empty_keys(ids: &KeyColumn) -> SortedKeys {
+    match ids {
+        KeyColumn::I64(_) => SortedKeys::I64(Vec::new()),
+        KeyColumn::U64(_) => SortedKeys::U64(Vec::new()),
+        KeyColumn::Str(_) => SortedKeys::Str(Vec::new()),
+    }
+}
+
+fn group(input: &Input, rows: &Rows, frequency: Frequency) -> Result<Grouped> {
+    match input.ids {
+        KeyColumn::I64(ids) => {
+            let (lo, hi) = min_max(ids, |&x| i128::from(x));
+            match dense_blocks(ids.len(), lo, hi, frequency) {
+                Some((slots, blocks)) => {
+                    let accs = fold_dense(rows, slots, blocks, |i| (ids[i] as i128 - lo) as usize);
+                    Ok(compact(accs, |s| SortedKeys::I64(s.map(|s| (lo + s as i128) as i64).collect())))
+                }
+                None => group_hashed(&ids, input, rows, frequency),
+            }
+        }
+        KeyColumn::U64(ids) => {
+            let (lo, hi) = min_max(ids, |&x| i128::from(x));
+            match dense_blocks(ids.len(), lo, hi, frequency) {
+                Some((slots, blocks)) => {
+                    let accs = fold_dense(rows, slots, blocks, |i| (ids[i] as i128 - lo) as usize);
+                    Ok(compact(accs, |s| SortedKeys::U64(s.map(|s| (lo + s as i128) as u64).collect())))
+                }
+                None => group_hashed(&ids, input, rows, frequency),
+            }
+        }
+        KeyColumn::Str(ids) => group_hashed(&ids, input, rows, frequency),
+    }
+}
+
+fn min_max<T: Sync>(v: &[T], f: impl Fn(&T) -> i128 + Sync) -> (i128, i128) {
+    v.par_iter()
+        .with_min_len(1 << 16)
+        .map(|x| (f(x), f(x)))
+        .reduce(|| (i128::MAX, i128::MIN), |a, b| (a.0.min(b.0), a.1.max(b.1)))
+}
+
+/// Whether integer ids spanning `lo..=hi` are dense enough to index arrays
+/// directly, and with how many per-thread arrays: their memory (64 bytes a
+/// slot) stays below the size of two of the input columns.
+fn dense_blocks(n: usize, lo: i128, hi: i128, frequency: Frequency) -> Option<(usize, usize)> {
+    if frequency != Frequency::Rows {
+        return None;
+    }
+    let slots = usize::try_from(hi - lo + 1).ok()?;
+    let per_block = (slots as u128) * 64;
+    let budget = (n as u128) * 16 + (1 << 22);
+    let fit = usize::try_from(budget / per_block).ok()?;
+    let wanted = if n < (1 << 17) { 1 } else { rayon::current_num_threads() };
+    (fit >= 1).then_some((slots, wanted.min(fit)))
+}
+
+fn group_hashed<A: KeyAccess>(ids: &A, input: &Input, rows: &Rows, freq: Frequency) -> Result<Grouped> {
+    fn run<A: KeyAccess, D: DistinctAccess>(ids: &A, rows: &Rows, d: D) -> Result<Grouped> {
+        Ok(fold_partitioned(ids, rows, &d))
+    }
+    let time = rows.time;
+    match (freq, input.orders) {
+        (Frequency::Rows, _) => run(ids, rows, NoDistinct),
+        (Frequency::Days, _) => run(ids, rows, DistinctBy(move |i| time.day_of(time.pos(i)) as u64)),
+        (Frequency::Orders, Some(KeyColumn::I64(o))) => run(ids, rows, DistinctBy(|i| o[i] as u64)),
+        (Frequency::Orders, Some(KeyColumn::U64(o))) => run(ids, rows, DistinctBy(|i| o[i])),
+        (Frequency::Orders, Some(KeyColumn::Str(o))) => run(ids, rows, DistinctStr(o)),
+        (Frequency::Orders, None) => Err(Error::option("frequency", "'orders' needs an order_id column")),
+    }
+}
+
+/// Keeps the slots that saw a row, in slot order.
+fn compact(accs: Vec<Acc>, keys: impl FnOnce(&mut dyn Iterator<Item = usize>) -> SortedKeys) -> Grouped {
+    let used: Vec<usize> = accs
+        .par_iter()
+        .enumerate()
+        .filter(|(_, a)| a.seen)
+        .map(|(s, _)| s)
+        .collect();
+    let keys = keys(&mut used.iter().copied());
+    let accs = used.into_iter().map(|s| accs[s]).collect();
+    Grouped { keys, accs }
+}
+
+fn assemble(keys: SortedKeys, accs: Vec<Acc>, as_of_day: Option<i64>, time: &Time) -> RfmTable {
+    // Customers with rows after the as-of date only were never "seen"; those
+    // with returns only were seen but made no purchase: both are left out,
+    // the second kind reported to the caller.
+    let keep: Vec<bool> = accs.iter().map(|a| a.seen && a.has_purchase()).collect();
+    let dropped: Vec<usize> = (0..accs.len()).filter(|&i| accs[i].seen && !keep[i]).collect();
+    let first_without_purchase = dropped.first().map(|&i| show_key(&keys, i));
+    let as_of = as_of_day.unwrap_or(0);
+    let kept: Vec<&Acc> = accs.iter().zip(&keep).filter(|(_, k)| **k).map(|(a, _)| a).collect();
+    RfmTable {
+        customer_id: filter_keys(keys, &keep),
+        recency: kept.iter().map(|a| as_of - time.day_of(a.last_pos)).collect(),
+        frequency: kept.iter().map(|a| i64::from(a.count)).collect(),
+        monetary: kept.iter().map(|a| a.money.to_f64()).collect(),
+        first_purchase: kept.iter().map(|a| a.first_ts).collect(),
+        last_purchase: kept.iter().map(|a| a.last_ts).collect(),
+        as_of_day,
+        without_purchase: dropped.len() as u64,
+        first_without_purchase,
+    }
+}
+
+fn filter_keys(keys: SortedKeys, keep: &[bool]) -> SortedKeys {
+    fn f<T>(v: Vec<T>, keep: &[bool]) -> Vec<T> {
+        v.into_iter().zip(keep).filter(|(_, k)| **k).map(|(x, _)| x).collect()
+    }
+    match keys {
+        SortedKeys::I64(v) => SortedKeys::I64(f(v, keep)),
+        SortedKeys::U64(v) => SortedKeys::U64(f(v, keep)),
+        SortedKeys::Str(v) => SortedKeys::Str(f(v, keep)),
+    }
+}
+
+fn show_key(keys: &SortedKeys, i: usize) -> String {
+    match keys {
+        SortedKeys::I64(v) => v[i].to_string(),
+        SortedKeys::U64(v) => v[i].to_string(),
+        SortedKeys::Str(v) => format!("{:?}", String::from_utf8_lossy(&v[i])),
+    }
+}

@@ -1,0 +1,180 @@
+//! The validation pass: one parallel read of the dates and amounts that
+//! rejects missing or unusable values, finds the span of the data, and counts
+//! returns, before any customer is grouped.
+
+use rayon::prelude::*;
+
+use crate::calendar::{Time, NAT};
+use crate::error::{Error, Result};
+use crate::money::MAX_ABS_AMOUNT;
+
+/// The amount column: floats or integers, borrowed.
+#[derive(Debug, Clone, Copy)]
+pub enum Amounts<'a> {
+    F64(&'a [f64]),
+    I64(&'a [i64]),
+}
+
+impl Amounts<'_> {
+    /// Number of rows.
+    pub fn len(&self) -> usize {
+        match self {
+            Amounts::F64(v) => v.len(),
+            Amounts::I64(v) => v.len(),
+        }
+    }
+
+    /// Whether there are no rows.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Whether row `i` is a return (a negative amount).
+    #[inline]
+    pub fn is_negative(&self, i: usize) -> bool {
+        match self {
+            Amounts::F64(v) => v[i] < 0.0,
+            Amounts::I64(v) => v[i] < 0,
+        }
+    }
+
+    /// Row `i` written for a message.
+    pub fn show(&self, i: usize) -> String {
+        match self {
+            Amounts::F64(v) => format!("{}", v[i]),
+            Amounts::I64(v) => format!("{}", v[i]),
+        }
+    }
+}
+
+/// What the validation pass learned.
+#[derive(Debug, Clone, Copy)]
+pub struct Span {
+    /// Smallest and largest position over all rows.
+    pub min_pos: i64,
+    pub max_pos: i64,
+    /// Returns at or before the cut-off, and the first of them.
+    pub negatives: u64,
+    pub first_negative: Option<usize>,
+}
+
+impl Span {
+    fn empty() -> Self {
+        Span {
+            min_pos: i64::MAX,
+            max_pos: i64::MIN,
+            negatives: 0,
+            first_negative: None,
+        }
+    }
+
+    fn merge(mut self, o: Span) -> Span {
+        self.min_pos = self.min_pos.min(o.min_pos);
+        self.max_pos = self.max_pos.max(o.max_pos);
+        self.negatives += o.negatives;
+        self.first_negative = match (self.first_negative, o.first_negative) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        self
+    }
+}
+
+/// Rows per task; fixed so that "the first bad row" never depends on threads.
+pub const CHUNK: usize = 1 << 16;
+
+/// Validates dates and amounts and measures the data. `cutoff` is the last
+/// position counted (rows after it are left out and not checked for returns).
+/// The error reported is the one on the earliest row.
+pub fn scan(time: &Time, amounts: &Amounts, cutoff: i64, names: (&str, &str)) -> Result<Span> {
+    let n = time.len();
+    let chunks: Vec<Result<Span>> = (0..n.div_ceil(CHUNK))
+        .into_par_iter()
+        .map(|c| scan_rows(time, amounts, cutoff, c * CHUNK..n.min((c + 1) * CHUNK), names))
+        .collect();
+    chunks
+        .into_iter()
+        .try_fold(Span::empty(), |acc, part| Ok(acc.merge(part?)))
+}
+
+fn scan_rows(
+    time: &Time,
+    amounts: &Amounts,
+    cutoff: i64,
+    rows: std::ops::Range<usize>,
+    (date_col, amount_col): (&str, &str),
+) -> Result<Span> {
+    let mut span = Span::empty();
+    for i in rows {
+        if time.ts(i) == NAT {
+            return Err(Error::Missing {
+                column: date_col.into(),
+                what: "NaT".into(),
+                row: i,
+            });
+        }
+        if let Amounts::F64(v) = amounts {
+            let x = v[i];
+            if !x.is_finite() || x.abs() >= MAX_ABS_AMOUNT {
+                let reason = if x.is_nan() {
+                    "amounts must not be NaN"
+                } else if x.is_infinite() {
+                    "amounts must be finite"
+                } else {
+                    "amounts must be below 2**63 in magnitude"
+                };
+                return Err(Error::InvalidValue {
+                    column: amount_col.into(),
+                    value: format!("{x}"),
+                    row: i,
+                    reason: reason.into(),
+                });
+            }
+        }
+        let pos = time.pos(i);
+        span.min_pos = span.min_pos.min(pos);
+        span.max_pos = span.max_pos.max(pos);
+        if pos <= cutoff && amounts.is_negative(i) {
+            span.negatives += 1;
+            span.first_negative.get_or_insert(i);
+        }
+    }
+    Ok(span)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NAMES: (&str, &str) = ("date", "amount");
+
+    #[test]
+    fn first_bad_row_wins_across_chunks() {
+        let n = 3 * CHUNK;
+        let ts = vec![0i64; n];
+        let mut amt = vec![1.0; n];
+        amt[2 * CHUNK + 5] = f64::NAN;
+        amt[CHUNK + 7] = f64::INFINITY;
+        let t = Time::Naive { ts: &ts, ticks_per_day: 1 };
+        let err = scan(&t, &Amounts::F64(&amt), i64::MAX, NAMES).unwrap_err();
+        assert!(matches!(err, Error::InvalidValue { row, .. } if row == CHUNK + 7));
+    }
+
+    #[test]
+    fn nat_and_span_and_returns() {
+        let ts = [5, 3, 9, NAT];
+        let t = Time::Naive { ts: &ts, ticks_per_day: 1 };
+        let err = scan(&t, &Amounts::I64(&[1, 2, 3, 4]), i64::MAX, NAMES).unwrap_err();
+        assert!(matches!(err, Error::Missing { row: 3, .. }));
+        let t = Time::Naive { ts: &ts[..3], ticks_per_day: 1 };
+        let s = scan(&t, &Amounts::I64(&[1, -2, -3]), 5, NAMES).unwrap();
+        assert_eq!((s.min_pos, s.max_pos, s.negatives, s.first_negative), (3, 9, 1, Some(1)));
+    }
+
+    #[test]
+    fn huge_amounts_are_rejected() {
+        let ts = [0, 0];
+        let t = Time::Naive { ts: &ts, ticks_per_day: 1 };
+        assert!(scan(&t, &Amounts::F64(&[1.0, -1e19]), 0, NAMES).is_err());
+    }
+}
