@@ -1,0 +1,25 @@
+"""rfmkit: Recency, Frequency and Monetary customer metrics, fast and exact.
+
+>>> import rfmkit
+>>> tx = rfmkit.datasets.make_transactions(1_000, 200, seed=1)
+>>> table = rfmkit.rfm_table(tx)
+>>> list(table.columns)
+['customer_id', 'recency', 'frequency', 'monetary', 'first_purchase', 'last_purchase']
+"""
+
+from . import datasets, errors
+from ._core import __version__
+from .errors import InputError, InputTypeError, RFMWarning
+from .table import RFMArrays, rfm_arrays, rfm_table
+
+__all__ = [
+    "InputError",
+    "InputTypeError",
+    "RFMArrays",
+    "RFMWarning",
+    "__version__",
+    "datasets",
+    "errors",
+    "rfm_arrays",
+    "rfm_table",
+]

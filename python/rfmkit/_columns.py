@@ -1,0 +1,493 @@
+"""From user columns to the arrays the core reads.
+
+pandas Series (NumPy, nullable, ``str``, Arrow-backed and categorical dtypes),
+pyarrow arrays and NumPy arrays come in; contiguous NumPy views with a known
+dtype and unit go out. Nothing is copied that the core can read as it is, and
+nothing is ever written into the caller's buffers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from .errors import InputError, InputTypeError
+
+TICKS_PER_DAY = {
+    "D": 1,
+    "h": 24,
+    "m": 24 * 60,
+    "s": 86_400,
+    "ms": 86_400_000,
+    "us": 86_400_000_000,
+    "ns": 86_400_000_000_000,
+}
+
+Column = Any  # np.ndarray | pd.Series | pa.Array | pa.ChunkedArray
+
+
+# --------------------------------------------------------------------------- tables
+
+
+def get_columns(data: Any, names: list[str]) -> dict[str, Column]:
+    """The named columns of a pandas or polars DataFrame, a pyarrow Table or
+    RecordBatch, or a mapping of names to arrays."""
+    if isinstance(data, pd.DataFrame):
+        _check_present(names, list(data.columns))
+        cols = {}
+        for name in names:
+            col = data[name]
+            if isinstance(col, pd.DataFrame):
+                raise InputError(f"column {name!r} appears more than once in the DataFrame")
+            cols[name] = col
+        return cols
+    if type(data).__module__.split(".")[0] == "polars" and hasattr(data, "to_arrow"):
+        _check_present(names, list(data.columns))
+        data = data.select(list(dict.fromkeys(names))).to_arrow()
+    if isinstance(data, (pa.Table, pa.RecordBatch)):
+        _check_present(names, data.schema.names)
+        return {name: data.column(name) for name in names}
+    if isinstance(data, Mapping):
+        _check_present(names, list(data.keys()))
+        return {name: _as_column(data[name]) for name in names}
+    raise InputTypeError(
+        "data must be a pandas DataFrame, a polars DataFrame, a pyarrow Table or a mapping "
+        f"of column names to arrays, not {type(data).__name__}"
+    )
+
+
+def _check_present(names: list[str], available: list[Any]) -> None:
+    for name in names:
+        if name not in available:
+            shown = ", ".join(repr(c) for c in available[:20])
+            raise InputError(f"missing column {name!r}; the data has columns {shown}")
+
+
+def _as_column(values: Any) -> Column:
+    if isinstance(values, (np.ndarray, pd.Series, pa.Array, pa.ChunkedArray)):
+        return values
+    if isinstance(values, (pd.Index, pd.api.extensions.ExtensionArray)):
+        return pd.Series(values, copy=False)
+    if type(values).__module__.split(".")[0] == "polars" and hasattr(values, "to_arrow"):
+        return values.to_arrow()
+    return np.asarray(values)
+
+
+def _single(arr: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """One Arrow array (chunks are combined only when there are several)."""
+    if isinstance(arr, pa.ChunkedArray):
+        if arr.num_chunks == 1:
+            return arr.chunk(0)
+        return arr.combine_chunks() if arr.num_chunks else pa.array([], type=arr.type)
+    return arr
+
+
+def _missing(name: str, row: int, value: Any) -> InputError:
+    return InputError(f"column {name!r} has a missing value ({value}) at row {row}")
+
+
+def _first_true(mask: Any) -> int:
+    return int(np.flatnonzero(np.asarray(mask))[0])
+
+
+def _arrow_check_nulls(arr: pa.Array, name: str) -> None:
+    if arr.null_count:
+        mask = arr.is_null().to_numpy(zero_copy_only=False)
+        raise _missing(name, _first_true(mask), "null")
+
+
+# --------------------------------------------------------------------------- keys
+
+
+@dataclass
+class Keys:
+    """A prepared key column: the tuple the core takes, and how to turn the
+    core's sorted keys back into values of the input's type."""
+
+    arg: tuple
+    finish: Callable[[tuple], Any]
+
+
+def _ints(values: np.ndarray) -> Keys:
+    if values.dtype.kind == "u" and values.dtype.itemsize == 8:
+        return Keys(("u64", np.ascontiguousarray(values, dtype=np.uint64)), _plain)
+    return Keys(("i64", np.ascontiguousarray(values, dtype=np.int64)), _plain)
+
+
+def _plain(out: tuple) -> np.ndarray:
+    return out[1]
+
+
+def _strings_out(out: tuple) -> pa.Array:
+    offsets, data = out[1], out[2]
+    return pa.LargeStringArray.from_buffers(
+        len(offsets) - 1, pa.py_buffer(offsets), pa.py_buffer(data)
+    )
+
+
+def key_column(col: Column, name: str) -> Keys:
+    """Prepares customer ids or order ids: integers, strings or categories."""
+    if isinstance(col, (pa.Array, pa.ChunkedArray)):
+        return _arrow_keys(_single(col), name)
+    if isinstance(col, pd.Series):
+        dtype = col.dtype
+        if isinstance(dtype, pd.CategoricalDtype):
+            return _categorical_keys(col.array, name)
+        if isinstance(dtype, pd.ArrowDtype) or (
+            isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow"
+        ):
+            return _arrow_keys(_single(pa.array(col.array)), name)
+        if isinstance(dtype, pd.StringDtype) or (
+            isinstance(dtype, pd.api.extensions.ExtensionDtype) and dtype.kind in "iu"
+        ):
+            missing = col.isna().to_numpy()
+            if missing.any():
+                row = _first_true(missing)
+                raise _missing(name, row, col.iloc[row])
+            target = object if isinstance(dtype, pd.StringDtype) else dtype.numpy_dtype
+            return _numpy_keys(col.to_numpy(dtype=target), name)
+        return _numpy_keys(col.to_numpy(), name)
+    return _numpy_keys(np.asarray(col), name)
+
+
+def _numpy_keys(values: np.ndarray, name: str) -> Keys:
+    if values.ndim != 1:
+        raise InputTypeError(f"column {name!r} must be one-dimensional, got shape {values.shape}")
+    kind = values.dtype.kind
+    if kind in "iu":
+        return _ints(values)
+    if kind == "f":
+        raise _float_ids(values, name)
+    if kind == "U":
+        return _arrow_keys(pa.array(values, type=pa.large_string()), name)
+    if kind == "O":
+        return _object_keys(values, name)
+    raise InputTypeError(
+        f"column {name!r} has dtype {values.dtype}; ids must be integers or strings"
+    )
+
+
+def _float_ids(values: Any, name: str) -> InputTypeError:
+    values = np.asarray(values, dtype=np.float64)
+    nan = np.isnan(values)
+    example = f"{values[~nan][0]!r}" if (~nan).any() else "nan"
+    hint = (
+        f"; it has a missing value (NaN) at row {_first_true(nan)}: drop rows without an id"
+        if nan.any()
+        else ""
+    )
+    return InputTypeError(
+        f"column {name!r} holds floats such as {example}; ids must be integers or strings "
+        f"(integer ids turn into floats when a value is missing){hint}, then cast with "
+        ".astype('int64')"
+    )
+
+
+def _object_keys(values: np.ndarray, name: str) -> Keys:
+    inferred = pd.api.types.infer_dtype(values, skipna=True)
+    if inferred in ("string", "empty"):
+        return Keys(("obj", values), _strings_out)
+    if inferred == "integer":
+        missing = pd.isna(values)
+        if missing.any():
+            row = _first_true(missing)
+            raise _missing(name, row, values[row])
+        try:
+            return _ints(values.astype(np.int64))
+        except OverflowError:
+            return _ints(values.astype(np.uint64))
+    if inferred in ("floating", "mixed-integer-float"):
+        raise _float_ids(pd.to_numeric(values, errors="coerce"), name)
+    raise _mixed(values, name, "ids")
+
+
+def _mixed(values: np.ndarray, name: str, what: str) -> InputTypeError:
+    types = [type(v) for v in values if not pd.isna(v)]
+    first = types[0] if types else type(None)
+    row = next((i for i, v in enumerate(values) if type(v) is not first and not pd.isna(v)), 0)
+    return InputTypeError(
+        f"column {name!r} holds {what} of mixed types: {values[row]!r} "
+        f"({type(values[row]).__name__}) at row {row} among {first.__name__} values"
+    )
+
+
+def _arrow_keys(arr: pa.Array, name: str) -> Keys:
+    t = arr.type
+    if pa.types.is_dictionary(t):
+        return _categorical_keys(pd.Categorical(arr.to_pandas()), name)
+    _arrow_check_nulls(arr, name)
+    if pa.types.is_integer(t):
+        return _ints(arr.to_numpy(zero_copy_only=False))
+    if pa.types.is_floating(t):
+        raise _float_ids(arr.to_numpy(zero_copy_only=False), name)
+    if pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_string_view(t):
+        if not (pa.types.is_string(t) or pa.types.is_large_string(t)):
+            arr = arr.cast(pa.large_string())
+        offsets_type = np.int32 if pa.types.is_string(arr.type) else np.int64
+        _, offsets_buf, data_buf = arr.buffers()
+        offsets = np.frombuffer(offsets_buf, dtype=offsets_type)[arr.offset : arr.offset + len(arr) + 1]
+        data = np.frombuffer(data_buf, dtype=np.uint8) if data_buf is not None else np.zeros(0, np.uint8)
+        return Keys(("str", offsets, data), _strings_out)
+    raise InputTypeError(f"column {name!r} has Arrow type {t}; ids must be integers or strings")
+
+
+def _categorical_keys(cat: pd.Categorical, name: str) -> Keys:
+    codes = np.asarray(cat.codes)
+    if (codes < 0).any():
+        raise _missing(name, _first_true(codes < 0), "NaN")
+    categories = cat.categories
+    if categories.dtype.kind == "f":
+        raise _float_ids(categories.to_numpy(), name)
+    # Rank the categories by value, so sorting by rank sorts by id.
+    order = np.argsort(np.asarray(categories, dtype=object if categories.dtype.kind == "O" else None), kind="stable")
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    ranked = categories.take(order)
+    return Keys(("i64", rank[codes]), lambda out: ranked.take(out[1]).to_numpy())
+
+
+# --------------------------------------------------------------------------- time
+
+
+@dataclass
+class TimeColumn:
+    """Timestamps as int64 ticks, with the local day of each row when the
+    data is tz-aware."""
+
+    ts: np.ndarray
+    unit: str
+    days: np.ndarray | None
+    zone: Any  # the tzinfo the data is judged in, or None for naive data
+
+    @property
+    def ticks_per_day(self) -> int:
+        return TICKS_PER_DAY[self.unit]
+
+    def to_datetimes(self, ticks: np.ndarray) -> Any:
+        """Ticks back to datetimes of the input's unit and zone."""
+        values = ticks.view(f"datetime64[{self.unit}]")
+        if self.zone is None:
+            return values
+        return pd.DatetimeIndex(values).tz_localize("UTC").tz_convert(self.zone)
+
+
+def time_column(col: Column, name: str, tz: Any) -> TimeColumn:
+    """Prepares the date column; ``tz`` is the zone tz-aware data is judged in."""
+    if isinstance(col, (pa.Array, pa.ChunkedArray)):
+        arr = _single(col)
+        t = arr.type
+        if pa.types.is_timestamp(t) and t.tz is not None:
+            return _zoned(arr.to_pandas(), name, tz)
+        if pa.types.is_timestamp(t) or pa.types.is_date(t):
+            return _naive(arr.to_numpy(zero_copy_only=False), name, tz)
+        raise _not_dates(arr.to_pandas(), name)
+    if isinstance(col, pd.Series):
+        dtype = col.dtype
+        if isinstance(dtype, pd.DatetimeTZDtype):
+            return _zoned(col, name, tz)
+        if isinstance(dtype, pd.ArrowDtype):
+            return time_column(pa.array(col.array), name, tz)
+        if dtype.kind == "M":
+            return _naive(col.to_numpy(), name, tz)
+        if dtype.kind == "O":
+            return _object_dates(col.to_numpy(), name, tz)
+        raise _not_dates(col, name)
+    values = np.asarray(col)
+    if values.dtype.kind == "M":
+        return _naive(values, name, tz)
+    if values.dtype.kind == "O":
+        return _object_dates(values, name, tz)
+    raise _not_dates(pd.Series(values), name)
+
+
+def _not_dates(col: pd.Series, name: str) -> InputTypeError:
+    example = col.dropna().iloc[0] if col.notna().any() else None
+    if isinstance(example, str):
+        return InputTypeError(
+            f"column {name!r} holds text such as {example!r}, not dates; parse it first, "
+            f"for example with pandas.to_datetime(df[{name!r}], format=...)"
+        )
+    return InputTypeError(f"column {name!r} has dtype {col.dtype}; dates must be datetime64")
+
+
+def _naive(values: np.ndarray, name: str, tz: Any) -> TimeColumn:
+    if tz is not None:
+        raise InputError(
+            f"tz={tz!r} applies to tz-aware dates, but column {name!r} is tz-naive; "
+            f"localize it first, e.g. df[{name!r}].dt.tz_localize('UTC')"
+        )
+    unit, count = np.datetime_data(values.dtype)
+    if unit in ("Y", "M", "W"):
+        values, unit, count = values.astype("datetime64[D]"), "D", 1
+    if unit not in TICKS_PER_DAY:
+        raise InputTypeError(f"column {name!r} has unsupported datetime unit {values.dtype}")
+    if count != 1:
+        values = values.astype(f"datetime64[{unit}]")
+    ts = np.ascontiguousarray(values).view(np.int64)
+    return TimeColumn(ts=ts, unit=unit, days=None, zone=None)
+
+
+def _zoned(col: pd.Series, name: str, tz: Any) -> TimeColumn:
+    unit = col.dt.unit
+    zone = col.dt.tz if tz is None else _zone(tz)
+    ts = np.ascontiguousarray(col.to_numpy(dtype=f"datetime64[{unit}]")).view(np.int64)
+    local = col.dt.tz_convert(zone).dt.tz_localize(None).to_numpy().view(np.int64)
+    days = np.floor_divide(local, TICKS_PER_DAY[unit]).astype(np.int32)
+    return TimeColumn(ts=ts, unit=unit, days=days, zone=zone)
+
+
+def _zone(tz: Any) -> Any:
+    try:
+        return pd.Timestamp("2000-01-01", tz=tz).tzinfo
+    except Exception as exc:
+        raise InputError(f"invalid tz {tz!r}: {exc}") from None
+
+
+def _object_dates(values: np.ndarray, name: str, tz: Any) -> TimeColumn:
+    inferred = pd.api.types.infer_dtype(values, skipna=True)
+    if inferred not in ("datetime", "datetime64", "date", "empty"):
+        raise _not_dates(pd.Series(values, dtype=object), name)
+    aware = [getattr(v, "tzinfo", None) is not None for v in values if not pd.isna(v)]
+    if aware and any(aware) and not all(aware):
+        row = next(
+            i for i, v in enumerate(values)
+            if not pd.isna(v) and (getattr(v, "tzinfo", None) is not None) != aware[0]
+        )
+        raise InputError(
+            f"column {name!r} mixes tz-aware and naive timestamps: {values[row]!r} at row {row}"
+        )
+    try:
+        parsed = pd.Series(pd.to_datetime(values, utc=bool(aware) and aware[0]))
+    except (ValueError, TypeError) as exc:
+        raise InputError(f"column {name!r} holds values that are not dates: {exc}") from None
+    if isinstance(parsed.dtype, pd.DatetimeTZDtype):
+        return _zoned(parsed, name, tz)
+    return _naive(parsed.to_numpy(), name, tz)
+
+
+def as_of_day(as_of: Any, time: TimeColumn) -> int | None:
+    """The as-of date as days since 1970-01-01, in the zone the data is judged in."""
+    if as_of is None:
+        return None
+    try:
+        ts = pd.Timestamp(as_of)
+    except (ValueError, TypeError) as exc:
+        raise InputError(f"invalid as_of {as_of!r}: {exc}") from None
+    if ts is pd.NaT:
+        raise InputError("invalid as_of: NaT")
+    if ts.tzinfo is not None:
+        if time.zone is None:
+            raise InputError(
+                f"as_of {as_of!r} is tz-aware but the dates are tz-naive; pass a naive date"
+            )
+        ts = ts.tz_convert(time.zone)
+    return (ts.date() - dt.date(1970, 1, 1)).days
+
+
+_WINDOW_UNITS = {
+    **dict.fromkeys(["d", "day", "days"], ("days", 1)),
+    **dict.fromkeys(["w", "week", "weeks"], ("days", 7)),
+    **dict.fromkeys(["m", "me", "ms", "month", "months"], ("months", 1)),
+    **dict.fromkeys(["y", "ye", "ys", "a", "year", "years"], ("months", 12)),
+}
+
+
+def window_arg(window: Any) -> tuple[str, int] | None:
+    """A window as ``("days", n)`` or ``("months", n)``."""
+    if window is None:
+        return None
+    if isinstance(window, (bool, np.bool_)):
+        raise InputError(f"invalid window {window!r}: give a number of days or a string like '90D'")
+    if isinstance(window, (int, np.integer)):
+        return ("days", int(window))
+    if isinstance(window, str):
+        text = window.strip()
+        number = text.rstrip("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ ")
+        unit = text[len(number) :].strip().lower()
+        if number.isdigit() and unit in _WINDOW_UNITS:
+            kind, factor = _WINDOW_UNITS[unit]
+            return (kind, int(number) * factor)
+    try:
+        td = pd.Timedelta(window)
+    except (ValueError, TypeError):
+        raise InputError(
+            f"invalid window {window!r}: give days (90), a timedelta, or a string such as "
+            "'90D', '12W', '3M' or '1Y'"
+        ) from None
+    if td is pd.NaT or td % pd.Timedelta(days=1) != pd.Timedelta(0):
+        raise InputError(f"invalid window {window!r}: it must be a whole number of days")
+    return ("days", int(td.days))
+
+
+# --------------------------------------------------------------------------- amounts
+
+
+def amount_column(col: Column, name: str) -> np.ndarray:
+    """Prepares amounts as a float64 or int64 array."""
+    if isinstance(col, (pa.Array, pa.ChunkedArray)):
+        arr = _single(col)
+        t = arr.type
+        if pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_decimal(t):
+            _arrow_check_nulls(arr, name)
+            if pa.types.is_decimal(t):
+                arr = arr.cast(pa.float64())
+            return _numpy_amounts(arr.to_numpy(zero_copy_only=False), name)
+        raise _not_numbers(arr.to_pandas(), name)
+    if isinstance(col, pd.Series):
+        dtype = col.dtype
+        if isinstance(dtype, pd.ArrowDtype):
+            return amount_column(pa.array(col.array), name)
+        if isinstance(dtype, pd.api.extensions.ExtensionDtype) and dtype.kind in "iuf":
+            missing = col.isna().to_numpy()
+            if missing.any():
+                row = _first_true(missing)
+                raise _missing(name, row, col.iloc[row])
+            return _numpy_amounts(col.to_numpy(dtype=dtype.numpy_dtype), name)
+        if isinstance(dtype, pd.api.extensions.ExtensionDtype) and dtype.kind != "O":
+            raise _not_numbers(col, name)
+        return _numpy_amounts(col.to_numpy(), name)
+    return _numpy_amounts(np.asarray(col), name)
+
+
+def _numpy_amounts(values: np.ndarray, name: str) -> np.ndarray:
+    kind = values.dtype.kind
+    if kind == "f":
+        return np.ascontiguousarray(values, dtype=np.float64)
+    if kind == "i":
+        return np.ascontiguousarray(values, dtype=np.int64)
+    if kind == "u":
+        if values.dtype.itemsize == 8 and values.size and values.max() > np.iinfo(np.int64).max:
+            row = int(np.argmax(values > np.iinfo(np.int64).max))
+            raise InputError(
+                f"column {name!r} has an invalid value {values[row]} at row {row}: "
+                "amounts must be below 2**63 in magnitude"
+            )
+        return np.ascontiguousarray(values, dtype=np.int64)
+    if kind == "O":
+        inferred = pd.api.types.infer_dtype(values, skipna=True)
+        if inferred == "integer" and not pd.isna(values).any():
+            try:
+                return values.astype(np.int64)
+            except OverflowError:
+                pass
+        if inferred in ("integer", "floating", "mixed-integer-float", "decimal", "empty"):
+            return values.astype(np.float64)
+        raise _not_numbers(pd.Series(values, dtype=object), name)
+    raise _not_numbers(pd.Series(values), name)
+
+
+def _not_numbers(col: pd.Series, name: str) -> InputTypeError:
+    values = col.to_numpy(dtype=object)
+    row = next(
+        (i for i, v in enumerate(values)
+         if not isinstance(v, (int, float, np.number)) or isinstance(v, (bool, np.bool_))),
+        0,
+    )
+    shown = f": {values[row]!r} at row {row}" if len(values) else ""
+    return InputTypeError(f"column {name!r} must hold numbers, not {col.dtype}{shown}")

@@ -1,0 +1,46 @@
+"""Type stubs of the compiled core (``rfmkit._core``). Internal: use the
+functions of :mod:`rfmkit`, which prepare these arguments."""
+
+from typing import Literal, TypedDict
+
+import numpy as np
+import numpy.typing as npt
+
+__all__ = ["__version__", "rfm_columns"]
+
+__version__: str
+
+# ("i64", int64 array) | ("u64", uint64 array) | ("str", int32 or int64 offsets, uint8 data)
+# | ("obj", object array of str)
+KeyArg = tuple[str, npt.NDArray] | tuple[str, npt.NDArray, npt.NDArray[np.uint8]]
+
+class RawTable(TypedDict):
+    customer_id: KeyArg
+    recency: npt.NDArray[np.int64]
+    frequency: npt.NDArray[np.int64]
+    monetary: npt.NDArray[np.float64]
+    first_purchase: npt.NDArray[np.int64]
+    last_purchase: npt.NDArray[np.int64]
+    as_of_day: int | None
+    without_purchase: int
+    first_without_purchase: str | None
+
+def rfm_columns(
+    ids: KeyArg,
+    ts: npt.NDArray[np.int64],
+    ticks_per_day: int,
+    days: npt.NDArray[np.int32] | None,
+    amounts: npt.NDArray[np.float64] | npt.NDArray[np.int64],
+    orders: KeyArg | None,
+    as_of_day: int | None,
+    window: tuple[Literal["days", "months"], int] | None,
+    frequency: str,
+    returns: str,
+    names: tuple[str, str, str, str],
+) -> RawTable:
+    """Groups transactions by customer with the interpreter released.
+
+    ``ts`` are int64 ticks, ``ticks_per_day`` of them to a day; ``days``, for
+    tz-aware data, is the local calendar day of each row. Raises
+    ``rfmkit.errors.InputError`` / ``InputTypeError``.
+    """

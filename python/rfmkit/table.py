@@ -1,0 +1,242 @@
+"""Transactions in, one row per customer out: recency, frequency and monetary."""
+
+from __future__ import annotations
+
+import datetime as dt
+import warnings
+from typing import Any, NamedTuple
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from . import _columns as cols
+from ._core import rfm_columns
+from .errors import RFMWarning
+
+__all__ = ["RFMArrays", "rfm_arrays", "rfm_table"]
+
+_EPOCH = dt.date(1970, 1, 1)
+
+
+class RFMArrays(NamedTuple):
+    """The result of :func:`rfm_arrays`: one entry per customer, sorted by id."""
+
+    customer_id: np.ndarray
+    """Ids: int64, uint64, or an object array of ``str``."""
+    recency: np.ndarray
+    """int64 calendar days between the as-of date and the last purchase."""
+    frequency: np.ndarray
+    """int64 purchases in the window (rows, orders or days)."""
+    monetary: np.ndarray
+    """float64 sum of amounts in the window, exact to the last bit."""
+    first_purchase: Any
+    """datetime64 array (or tz-aware DatetimeIndex) of the first purchase."""
+    last_purchase: Any
+    """datetime64 array (or tz-aware DatetimeIndex) of the last purchase."""
+    as_of: dt.date | None
+    """The as-of date used (``None`` only for empty input without ``as_of``)."""
+
+
+def rfm_arrays(
+    customer_id: Any,
+    date: Any,
+    amount: Any,
+    *,
+    as_of: Any = None,
+    window: Any = None,
+    frequency: str = "rows",
+    order_id: Any = None,
+    returns: str = "net",
+    tz: Any = None,
+) -> RFMArrays:
+    """Recency, frequency and monetary per customer, from plain arrays.
+
+    The NumPy-level form of :func:`rfm_table`, with the same options and
+    rules. Arrays are read in place, never modified.
+
+    Parameters
+    ----------
+    customer_id : array-like
+        int64 / uint64 (other integer widths are widened), ``str`` (NumPy
+        ``<U``, object arrays of ``str``, Arrow strings) or categorical.
+    date : array-like
+        datetime64 of any unit (s, ms, us, ns, D, ...), or tz-aware pandas or
+        Arrow timestamps.
+    amount : array-like
+        float or integer amounts; negative amounts are returns.
+    as_of, window, frequency, order_id, returns, tz
+        As in :func:`rfm_table`; ``order_id`` is an array here.
+
+    Returns
+    -------
+    RFMArrays
+
+    Examples
+    --------
+    >>> import numpy as np, rfmkit
+    >>> r = rfmkit.rfm_arrays(np.array([7, 7, 3]),
+    ...                       np.array(["2024-01-01", "2024-01-05", "2024-01-02"], "M8[D]"),
+    ...                       np.array([10.0, 5.5, 3.0]))
+    >>> r.customer_id.tolist(), r.recency.tolist(), r.monetary.tolist()
+    ([3, 7], [3, 0], [3.0, 15.5])
+    """
+    names = ("customer_id", "date", "amount", "order_id")
+    raw, keys, time = _compute(customer_id, date, amount, order_id, names, as_of, window,
+                               frequency, returns, tz)
+    ids = keys.finish(raw["customer_id"])
+    if isinstance(ids, pa.Array):
+        ids = ids.to_numpy(zero_copy_only=False)
+    return RFMArrays(
+        customer_id=ids,
+        recency=raw["recency"],
+        frequency=raw["frequency"],
+        monetary=raw["monetary"],
+        first_purchase=time.to_datetimes(raw["first_purchase"]),
+        last_purchase=time.to_datetimes(raw["last_purchase"]),
+        as_of=_as_of_date(raw),
+    )
+
+
+def rfm_table(
+    data: Any,
+    customer_id: str = "customer_id",
+    date: str = "date",
+    amount: str = "amount",
+    *,
+    as_of: Any = None,
+    window: Any = None,
+    frequency: str = "rows",
+    order_id: str | None = None,
+    returns: str = "net",
+    tz: Any = None,
+) -> pd.DataFrame:
+    """One row per customer with recency, frequency and monetary value.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame, polars.DataFrame, pyarrow.Table or mapping
+        The transactions, one row per purchase (or order line, or return).
+    customer_id, date, amount : str
+        Column names. Ids are integers or strings (categorical columns too);
+        dates are datetime64 of any unit, naive or tz-aware; amounts are
+        numbers, negative for returns.
+    as_of : date-like, optional
+        The reference date. Defaults to the date of the latest transaction in
+        ``data`` (any row, returns included), so results never drift with the
+        wall clock. Only its calendar date counts: every transaction on the
+        as-of day is included, and transactions after it are left out.
+    window : int, str or timedelta, optional
+        Look-back for frequency and monetary: transactions in
+        ``(as_of - window, as_of]``. Days as an int (``90``), a timedelta, or
+        a string: ``"90D"``, ``"12W"``, ``"3M"`` (calendar months), ``"1Y"``.
+        Customers with no purchase inside keep their row with frequency 0,
+        monetary 0 and their true recency.
+    frequency : {"rows", "orders", "days"}
+        Count purchase rows, distinct ``order_id`` values, or distinct
+        calendar days with a purchase.
+    order_id : str, optional
+        The order column; required by (and only used with) ``frequency="orders"``.
+    returns : {"net", "exclude", "error"}
+        Negative amounts: ``"net"`` subtracts them from monetary but never
+        counts them as purchases; ``"exclude"`` drops them; ``"error"`` raises
+        naming how many there are and the first. Zero amounts are purchases.
+    tz : str or tzinfo, optional
+        For tz-aware dates, the zone whose calendar days count (default: the
+        column's own zone). Naive dates are wall-clock times; ``tz`` with
+        naive dates is an error.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Sorted by customer id, with columns ``customer_id``, ``recency``
+        (int64 calendar days since the last purchase; 0 means on the as-of
+        day), ``frequency`` (int64), ``monetary`` (float64, the exact sum
+        correctly rounded), ``first_purchase`` and ``last_purchase`` (same
+        unit and zone as the input). ``df.attrs`` records ``as_of`` and the
+        options. Customers whose only rows up to the as-of date are returns
+        have no purchase to measure: they are left out with an
+        :class:`~rfmkit.errors.RFMWarning`.
+
+    Raises
+    ------
+    InputError (ValueError)
+        Missing columns, null ids, NaT dates, NaN or infinite amounts,
+        columns of different lengths, an as-of date before all data, returns
+        with ``returns="error"``, unknown options.
+    InputTypeError (TypeError)
+        Float ids, ids of mixed types, non-numeric amounts, text dates.
+
+    Examples
+    --------
+    >>> import pandas as pd, rfmkit
+    >>> tx = pd.DataFrame({
+    ...     "customer_id": [1, 1, 2],
+    ...     "date": pd.to_datetime(["2024-03-01 09:00", "2024-03-20 18:30", "2024-02-11"]),
+    ...     "amount": [20.0, 35.5, 12.0],
+    ... })
+    >>> rfmkit.rfm_table(tx)[["customer_id", "recency", "frequency", "monetary"]]
+       customer_id  recency  frequency  monetary
+    0            1        0          2      55.5
+    1            2       38          1      12.0
+    """
+    names = [customer_id, date, amount] + ([order_id] if order_id is not None else [])
+    columns = cols.get_columns(data, names)
+    order_col = columns[order_id] if order_id is not None else None
+    raw, keys, time = _compute(
+        columns[customer_id], columns[date], columns[amount], order_col,
+        (customer_id, date, amount, order_id or "order_id"), as_of, window, frequency, returns, tz,
+    )
+    ids = keys.finish(raw["customer_id"])
+    like = getattr(columns[customer_id], "dtype", None)
+    table = pd.DataFrame(
+        {
+            "customer_id": _id_series(ids, like),
+            "recency": raw["recency"],
+            "frequency": raw["frequency"],
+            "monetary": raw["monetary"],
+            "first_purchase": time.to_datetimes(raw["first_purchase"]),
+            "last_purchase": time.to_datetimes(raw["last_purchase"]),
+        },
+        copy=False,
+    )
+    table.attrs.update(
+        as_of=_as_of_date(raw), window=window, frequency=frequency, returns=returns
+    )
+    return table
+
+
+def _compute(ids, date, amount, order_id, names, as_of, window, frequency, returns, tz):
+    keys = cols.key_column(ids, names[0])
+    time = cols.time_column(date, names[1], tz)
+    amounts = cols.amount_column(amount, names[2])
+    orders = cols.key_column(order_id, names[3]) if order_id is not None else None
+    raw = rfm_columns(
+        keys.arg, time.ts, time.ticks_per_day, time.days, amounts,
+        orders.arg if orders is not None else None, cols.as_of_day(as_of, time),
+        cols.window_arg(window), frequency, returns, tuple(names),
+    )
+    if raw["without_purchase"]:
+        warnings.warn(
+            f"{raw['without_purchase']} customer(s) with returns but no purchase up to the "
+            f"as-of date were left out (the first is {raw['first_without_purchase']})",
+            RFMWarning,
+            stacklevel=3,
+        )
+    return raw, keys, time
+
+
+def _as_of_date(raw: dict) -> dt.date | None:
+    day = raw["as_of_day"]
+    return None if day is None else _EPOCH + dt.timedelta(days=day)
+
+
+def _id_series(ids: Any, like: Any) -> pd.Series:
+    """The id column, in the input's string dtype where there was one."""
+    if not isinstance(ids, pa.Array):
+        return pd.Series(ids, copy=False)
+    if isinstance(like, (pd.StringDtype, pd.ArrowDtype)):
+        return pd.Series(pd.array(ids.to_pandas(), dtype=like), copy=False)
+    if like is not None and getattr(like, "kind", None) == "O":
+        return pd.Series(ids.to_numpy(zero_copy_only=False), dtype=object, copy=False)
+    return ids.to_pandas()

@@ -1,0 +1,16 @@
+//! The Python bindings: the only place PyO3 and NumPy appear. Each function
+//! extracts borrowed views of the caller's arrays, releases the interpreter
+//! for the work, and hands owned arrays back.
+
+mod columns;
+mod error;
+mod rfm;
+
+use pyo3::prelude::*;
+
+#[pymodule(name = "_core", gil_used = false)]
+fn core_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add_function(wrap_pyfunction!(rfm::rfm_columns, m)?)?;
+    Ok(())
+}

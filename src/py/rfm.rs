@@ -1,0 +1,96 @@
+//! Binding of [`crate::rfm`].
+
+use numpy::{IntoPyArray, PyReadonlyArray1};
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyTuple};
+
+use super::columns::KeyArg;
+use super::error::{CoreError, InputError};
+use crate::calendar::{Time, Window};
+use crate::keys::{SortedKeys, StrBuffer};
+use crate::rfm::{rfm, Input, Names, Options, RfmTable};
+use crate::scan::Amounts;
+
+/// Amounts as float64 or int64.
+#[derive(FromPyObject)]
+pub enum AmountArg<'py> {
+    F64(PyReadonlyArray1<'py, f64>),
+    I64(PyReadonlyArray1<'py, i64>),
+}
+
+/// Computes the RFM table from prepared columns (see `rfmkit._core.pyi`).
+#[pyfunction]
+#[pyo3(signature = (ids, ts, ticks_per_day, days, amounts, orders, as_of_day, window, frequency, returns, names))]
+#[allow(clippy::too_many_arguments)]
+pub fn rfm_columns<'py>(
+    py: Python<'py>,
+    ids: &Bound<'py, PyTuple>,
+    ts: PyReadonlyArray1<'py, i64>,
+    ticks_per_day: i64,
+    days: Option<PyReadonlyArray1<'py, i32>>,
+    amounts: AmountArg<'py>,
+    orders: Option<&Bound<'py, PyTuple>>,
+    as_of_day: Option<i64>,
+    window: Option<(String, i64)>,
+    frequency: &str,
+    returns: &str,
+    names: (String, String, String, String),
+) -> PyResult<Bound<'py, PyDict>> {
+    let names = Names { customer_id: names.0, date: names.1, amount: names.2, order_id: names.3 };
+    let ids = KeyArg::extract(ids, &names.customer_id)?;
+    let orders = orders.map(|o| KeyArg::extract(o, &names.order_id)).transpose()?;
+    let ts = ts.as_slice()?;
+    let time = match &days {
+        Some(d) => Time::Zoned { ts, days: d.as_slice()? },
+        None => Time::Naive { ts, ticks_per_day },
+    };
+    let amounts = match &amounts {
+        AmountArg::F64(a) => Amounts::F64(a.as_slice()?),
+        AmountArg::I64(a) => Amounts::I64(a.as_slice()?),
+    };
+    let input = Input {
+        ids: ids.column(&names.customer_id)?,
+        time,
+        amounts,
+        orders: orders.as_ref().map(|o| o.column(&names.order_id)).transpose()?,
+    };
+    let opts = Options {
+        as_of_day,
+        window: window.map(parse_window).transpose()?,
+        frequency: frequency.parse().map_err(CoreError)?,
+        returns: returns.parse().map_err(CoreError)?,
+    };
+    let table = py.detach(|| rfm(&input, &opts, &names)).map_err(CoreError)?;
+    table_to_dict(py, table)
+}
+
+fn parse_window((unit, n): (String, i64)) -> PyResult<Window> {
+    match unit.as_str() {
+        "days" => Ok(Window::Days(n)),
+        "months" => Ok(Window::Months(n)),
+        _ => Err(InputError::new_err(format!("invalid window unit {unit:?}"))),
+    }
+}
+
+fn table_to_dict(py: Python<'_>, t: RfmTable) -> PyResult<Bound<'_, PyDict>> {
+    let d = PyDict::new(py);
+    let ids = match t.customer_id {
+        SortedKeys::I64(v) => ("i64", v.into_pyarray(py)).into_pyobject(py)?.into_any(),
+        SortedKeys::U64(v) => ("u64", v.into_pyarray(py)).into_pyobject(py)?.into_any(),
+        SortedKeys::Str(v) => {
+            let mut buf = StrBuffer::with_capacity(v.len());
+            v.iter().for_each(|s| buf.push(s));
+            ("str", buf.offsets.into_pyarray(py), buf.data.into_pyarray(py)).into_pyobject(py)?.into_any()
+        }
+    };
+    d.set_item("customer_id", ids)?;
+    d.set_item("recency", t.recency.into_pyarray(py))?;
+    d.set_item("frequency", t.frequency.into_pyarray(py))?;
+    d.set_item("monetary", t.monetary.into_pyarray(py))?;
+    d.set_item("first_purchase", t.first_purchase.into_pyarray(py))?;
+    d.set_item("last_purchase", t.last_purchase.into_pyarray(py))?;
+    d.set_item("as_of_day", t.as_of_day)?;
+    d.set_item("without_purchase", t.without_purchase)?;
+    d.set_item("first_without_purchase", t.first_without_purchase)?;
+    Ok(d)
+}
