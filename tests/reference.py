@@ -13,6 +13,14 @@ import numpy as np
 import pandas as pd
 
 
+class ExpectedError(Exception):
+    """The rules say the engine must raise an InputError matching ``match``."""
+
+    def __init__(self, match: str):
+        super().__init__(match)
+        self.match = match
+
+
 def reference_rfm(
     df: pd.DataFrame,
     *,
@@ -21,6 +29,7 @@ def reference_rfm(
     frequency: str = "rows",
     returns: str = "net",
     tz=None,
+    order_id: str = "order_id",
 ) -> pd.DataFrame:
     """customer_id, recency, frequency, monetary, first_purchase, last_purchase.
 
@@ -44,11 +53,13 @@ def reference_rfm(
         if t.tzinfo is not None:
             t = t.tz_convert(zone).tz_localize(None)
         as_of_day = t.floor("D")
+        if len(d) and as_of_day < d["day"].min():
+            raise ExpectedError("before the first transaction")
     d = d[d["day"] <= as_of_day]
     if returns == "exclude":
         d = d[d["amount"] >= 0]
     elif returns == "error" and (d["amount"] < 0).any():
-        raise AssertionError("the reference expects the engine to raise")
+        raise ExpectedError("negative amount")
 
     if window is None:
         start = None
@@ -66,7 +77,7 @@ def reference_rfm(
     if frequency == "rows":
         freq = window_purchases.groupby("customer_id").size()
     elif frequency == "orders":
-        freq = window_purchases.groupby("customer_id")["order_id"].nunique()
+        freq = window_purchases.groupby("customer_id")[order_id].nunique()
     else:
         freq = window_purchases.groupby("customer_id")["day"].nunique()
     money = in_window.groupby("customer_id")["amount"].agg(lambda s: math.fsum(s.tolist()))
