@@ -4,7 +4,7 @@
 use rayon::prelude::*;
 
 use crate::accumulate::{Acc, Rows};
-use crate::calendar::{format_day, Time, Window};
+use crate::calendar::{date_of_day, format_day, Time, Window};
 use crate::error::{Error, Result};
 use crate::group::{
     fold_dense, fold_partitioned, DistinctAccess, DistinctBy, DistinctStr, Grouped, KeyAccess,
@@ -150,6 +150,7 @@ pub fn rfm(input: &Input, opts: &Options, names: &Names) -> Result<RfmTable> {
     let cutoff = opts.as_of_day.map_or(i64::MAX, |d| time.end_of(d));
     let span = scan(&time, &input.amounts, cutoff, (&names.date, &names.amount))?;
     let as_of_day = opts.as_of_day.unwrap_or_else(|| time.day_of(span.max_pos));
+    check_calendar(as_of_day, opts.as_of_day.is_some(), span.max_row, names)?;
     if span.min_pos > cutoff {
         return Err(Error::option(
             "as_of",
@@ -181,6 +182,22 @@ pub fn rfm(input: &Input, opts: &Options, names: &Names) -> Result<RfmTable> {
     };
     let grouped = group(input, &rows, opts.frequency)?;
     Ok(assemble(grouped.keys, grouped.accs, Some(as_of_day), &time))
+}
+
+/// The as-of date must be a date of years 1 to 9999, the range of Python's
+/// `datetime.date`; far-off timestamps (a corrupt `datetime64[s]`) end here.
+fn check_calendar(as_of_day: i64, given: bool, max_row: usize, names: &Names) -> Result<()> {
+    let year = date_of_day(as_of_day).map(|d| chrono::Datelike::year(&d));
+    match year {
+        Ok(1..=9999) => Ok(()),
+        _ if given => Err(Error::option("as_of", "must be a date of years 1 to 9999")),
+        _ => Err(Error::InvalidValue {
+            column: names.date.clone(),
+            value: format!("day {as_of_day} since 1970-01-01"),
+            row: max_row,
+            reason: "the latest date is beyond year 9999".into(),
+        }),
+    }
 }
 
 fn check_lengths(input: &Input, names: &Names) -> Result<()> {

@@ -53,6 +53,8 @@ pub struct Span {
     /// Smallest and largest position over all rows.
     pub min_pos: i64,
     pub max_pos: i64,
+    /// The first row holding `max_pos`.
+    pub max_row: usize,
     /// Returns at or before the cut-off, and the first of them.
     pub negatives: u64,
     pub first_negative: Option<usize>,
@@ -63,6 +65,7 @@ impl Span {
         Span {
             min_pos: i64::MAX,
             max_pos: i64::MIN,
+            max_row: 0,
             negatives: 0,
             first_negative: None,
         }
@@ -70,7 +73,11 @@ impl Span {
 
     fn merge(mut self, o: Span) -> Span {
         self.min_pos = self.min_pos.min(o.min_pos);
-        self.max_pos = self.max_pos.max(o.max_pos);
+        // Chunks merge in row order, so on a tie the earlier row stays.
+        if o.max_pos > self.max_pos {
+            self.max_pos = o.max_pos;
+            self.max_row = o.max_row;
+        }
         self.negatives += o.negatives;
         self.first_negative = match (self.first_negative, o.first_negative) {
             (Some(a), Some(b)) => Some(a.min(b)),
@@ -133,7 +140,10 @@ fn scan_rows(
         }
         let pos = time.pos(i);
         span.min_pos = span.min_pos.min(pos);
-        span.max_pos = span.max_pos.max(pos);
+        if pos > span.max_pos {
+            span.max_pos = pos;
+            span.max_row = i;
+        }
         if pos <= cutoff && amounts.is_negative(i) {
             span.negatives += 1;
             span.first_negative.get_or_insert(i);

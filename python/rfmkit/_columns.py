@@ -176,7 +176,7 @@ def _numpy_keys(values: np.ndarray, name: str) -> Keys:
 def _float_ids(values: Any, name: str) -> InputTypeError:
     values = np.asarray(values, dtype=np.float64)
     nan = np.isnan(values)
-    example = f"{values[~nan][0]!r}" if (~nan).any() else "nan"
+    example = f"{float(values[~nan][0])!r}" if (~nan).any() else "nan"
     hint = (
         f"; it has a missing value (NaN) at row {_first_true(nan)}: drop rows without an id"
         if nan.any()
