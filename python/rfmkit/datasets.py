@@ -78,7 +78,7 @@ def make_transactions(
     buyers = np.flatnonzero(counts)
     counts = counts[buyers]
     owner = np.repeat(np.arange(len(buyers)), counts)
-    first_row = np.concatenate(([0], np.cumsum(counts)[:-1]))
+    first_row = np.cumsum(counts) - counts
 
     # Timestamp.value is in nanoseconds whatever the unit; the data is in us.
     lo = pd.Timestamp(start).normalize().value // 1_000
@@ -133,6 +133,9 @@ def _purchase_counts(rng, n_tx: int, n_customers: int, one_time_share: float) ->
     if rest > 0:
         if len(repeaters) == 0:
             repeaters = buyers
+        if rest >= len(repeaters):  # a repeat customer buys at least twice
+            counts[repeaters] += 1
+            rest -= len(repeaters)
         weights = rng.lognormal(0.0, 1.2, size=len(repeaters))
         counts[repeaters] += rng.multinomial(rest, weights / weights.sum())
     return counts
