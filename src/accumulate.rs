@@ -70,6 +70,23 @@ pub struct Rows<'a> {
 }
 
 impl Rows<'_> {
+    /// Hints that row `i`'s date and amount will be read soon.
+    #[inline]
+    pub fn prefetch(&self, i: usize) {
+        use crate::group::prefetch;
+        match self.time {
+            Time::Naive { ts, .. } => prefetch(&ts[i]),
+            Time::Zoned { ts, days } => {
+                prefetch(&ts[i]);
+                prefetch(&days[i]);
+            }
+        }
+        match self.amounts {
+            Amounts::F64(v) => prefetch(&v[i]),
+            Amounts::I64(v) => prefetch(&v[i]),
+        }
+    }
+
     /// Adds row `i` to `acc`. Returns whether the row is a purchase inside
     /// the window, the rows that distinct-order and distinct-day counting use.
     #[inline]

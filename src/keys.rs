@@ -80,6 +80,14 @@ impl<'a> StrColumn<'a> {
         self.len() == 0
     }
 
+    /// Hints that string `i` will be read soon (its offsets).
+    pub fn prefetch(&self, i: usize) {
+        match self.offsets {
+            Offsets::I32(o) => crate::group::prefetch(&o[i]),
+            Offsets::I64(o) => crate::group::prefetch(&o[i]),
+        }
+    }
+
     /// The bytes of string `i` (`i < len()`).
     #[inline]
     pub fn get(&self, i: usize) -> &'a [u8] {
@@ -89,10 +97,16 @@ impl<'a> StrColumn<'a> {
 }
 
 /// An owned string column, built by the bindings from Python `str` objects.
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Clone)]
 pub struct StrBuffer {
     pub offsets: Vec<i64>,
     pub data: Vec<u8>,
+}
+
+impl Default for StrBuffer {
+    fn default() -> Self {
+        StrBuffer::with_capacity(0)
+    }
 }
 
 impl StrBuffer {
@@ -146,11 +160,11 @@ impl KeyColumn<'_> {
 }
 
 /// The sorted distinct keys of a result, in the type they came in.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub enum SortedKeys {
     I64(Vec<i64>),
     U64(Vec<u64>),
-    Str(Vec<Vec<u8>>),
+    Str(StrBuffer),
 }
 
 impl SortedKeys {
@@ -159,7 +173,7 @@ impl SortedKeys {
         match self {
             SortedKeys::I64(v) => v.len(),
             SortedKeys::U64(v) => v.len(),
-            SortedKeys::Str(v) => v.len(),
+            SortedKeys::Str(v) => v.offsets.len() - 1,
         }
     }
 

@@ -10,7 +10,7 @@ use crate::group::{
     fold_dense, fold_partitioned, DistinctAccess, DistinctBy, DistinctStr, Grouped, KeyAccess,
     NoDistinct,
 };
-use crate::keys::{KeyColumn, SortedKeys};
+use crate::keys::{KeyColumn, SortedKeys, StrBuffer};
 use crate::scan::{scan, Amounts};
 
 /// How purchases are counted.
@@ -222,7 +222,7 @@ fn empty_keys(ids: &KeyColumn) -> SortedKeys {
     match ids {
         KeyColumn::I64(_) => SortedKeys::I64(Vec::new()),
         KeyColumn::U64(_) => SortedKeys::U64(Vec::new()),
-        KeyColumn::Str(_) => SortedKeys::Str(Vec::new()),
+        KeyColumn::Str(_) => SortedKeys::Str(StrBuffer::default()),
     }
 }
 
@@ -259,19 +259,17 @@ fn min_max<T: Sync>(v: &[T], f: impl Fn(&T) -> i128 + Sync) -> (i128, i128) {
         .reduce(|| (i128::MAX, i128::MIN), |a, b| (a.0.min(b.0), a.1.max(b.1)))
 }
 
-/// Whether integer ids spanning `lo..=hi` are dense enough to index arrays
-/// directly, and with how many per-thread arrays: their memory (64 bytes a
-/// slot) stays below the size of two of the input columns.
+/// Whether integer ids spanning `lo..=hi` are dense enough to index an array
+/// directly (its memory, 64 bytes a slot, stays below the size of two input
+/// columns), and with how many threads.
 fn dense_blocks(n: usize, lo: i128, hi: i128, frequency: Frequency) -> Option<(usize, usize)> {
     if frequency != Frequency::Rows {
         return None;
     }
     let slots = usize::try_from(hi - lo + 1).ok()?;
-    let per_block = (slots as u128) * 64;
-    let budget = (n as u128) * 16 + (1 << 22);
-    let fit = usize::try_from(budget / per_block).ok()?;
-    let wanted = if n < (1 << 17) { 1 } else { rayon::current_num_threads() };
-    (fit >= 1).then_some((slots, wanted.min(fit)))
+    let fits = (slots as u128) * 64 <= (n as u128) * 16 + (1 << 22);
+    let threads = if n < (1 << 17) { 1 } else { rayon::current_num_threads() };
+    fits.then_some((slots, threads))
 }
 
 fn group_hashed<A: KeyAccess>(ids: &A, input: &Input, rows: &Rows, freq: Frequency) -> Result<Grouped> {
@@ -331,7 +329,12 @@ fn filter_keys(keys: SortedKeys, keep: &[bool]) -> SortedKeys {
     match keys {
         SortedKeys::I64(v) => SortedKeys::I64(f(v, keep)),
         SortedKeys::U64(v) => SortedKeys::U64(f(v, keep)),
-        SortedKeys::Str(v) => SortedKeys::Str(f(v, keep)),
+        SortedKeys::Str(v) => {
+            let col = v.column();
+            let mut out = StrBuffer::with_capacity(keep.len());
+            (0..col.len()).filter(|&i| keep[i]).for_each(|i| out.push(col.get(i)));
+            SortedKeys::Str(out)
+        }
     }
 }
 
@@ -339,6 +342,6 @@ fn show_key(keys: &SortedKeys, i: usize) -> String {
     match keys {
         SortedKeys::I64(v) => v[i].to_string(),
         SortedKeys::U64(v) => v[i].to_string(),
-        SortedKeys::Str(v) => format!("{:?}", String::from_utf8_lossy(&v[i])),
+        SortedKeys::Str(v) => format!("{:?}", String::from_utf8_lossy(v.column().get(i))),
     }
 }

@@ -7,7 +7,7 @@ use pyo3::types::{PyDict, PyTuple};
 use super::columns::KeyArg;
 use super::error::{CoreError, InputError};
 use crate::calendar::{Time, Window};
-use crate::keys::{SortedKeys, StrBuffer};
+use crate::keys::SortedKeys;
 use crate::rfm::{rfm, Input, Names, Options, RfmTable};
 use crate::scan::Amounts;
 
@@ -77,9 +77,7 @@ fn table_to_dict(py: Python<'_>, t: RfmTable) -> PyResult<Bound<'_, PyDict>> {
     let ids = match t.customer_id {
         SortedKeys::I64(v) => ("i64", v.into_pyarray(py)).into_pyobject(py)?.into_any(),
         SortedKeys::U64(v) => ("u64", v.into_pyarray(py)).into_pyobject(py)?.into_any(),
-        SortedKeys::Str(v) => {
-            let mut buf = StrBuffer::with_capacity(v.len());
-            v.iter().for_each(|s| buf.push(s));
+        SortedKeys::Str(buf) => {
             ("str", buf.offsets.into_pyarray(py), buf.data.into_pyarray(py)).into_pyobject(py)?.into_any()
         }
     };
