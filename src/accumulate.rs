@@ -130,7 +130,10 @@ mod tests {
         let ts = [1, 5, 6, 9, 4];
         let amt = [10.0, -3.0, 2.5, 7.0, 1.0];
         let rows = Rows {
-            time: Time::Naive { ts: &ts, ticks_per_day: 1 },
+            time: Time::Naive {
+                ts: &ts,
+                ticks_per_day: 1,
+            },
             amounts: Amounts::F64(&amt),
             cutoff: 6,
             window_start: 4,
@@ -142,7 +145,10 @@ mod tests {
         assert_eq!((acc.first_ts, acc.last_ts, acc.count), (1, 6, 2));
         assert_eq!(acc.money.to_f64(), -3.0 + 2.5 + 1.0);
 
-        let excl = Rows { exclude_returns: true, ..rows };
+        let excl = Rows {
+            exclude_returns: true,
+            ..rows
+        };
         let mut acc = Acc::default();
         (0..5).for_each(|i| {
             excl.visit(i, &mut acc, true);
@@ -155,7 +161,10 @@ mod tests {
         let ts = [3, 1, 2];
         let amt = [1i64, 2, 3];
         let rows = Rows {
-            time: Time::Naive { ts: &ts, ticks_per_day: 1 },
+            time: Time::Naive {
+                ts: &ts,
+                ticks_per_day: 1,
+            },
             amounts: Amounts::I64(&amt),
             cutoff: i64::MAX,
             window_start: i64::MIN,
@@ -169,7 +178,10 @@ mod tests {
             rows.visit(i, &mut all, true);
         });
         b.merge(&a);
-        assert_eq!((b.first_ts, b.last_ts, b.count), (all.first_ts, all.last_ts, all.count));
+        assert_eq!(
+            (b.first_ts, b.last_ts, b.count),
+            (all.first_ts, all.last_ts, all.count)
+        );
         assert_eq!(b.money, all.money);
         assert!(!Acc::default().has_purchase());
     }

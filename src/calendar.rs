@@ -174,7 +174,10 @@ mod tests {
     #[test]
     fn naive_days_floor_toward_minus_infinity() {
         let ts = [-1, 0, 86_399, 86_400];
-        let t = Time::Naive { ts: &ts, ticks_per_day: 86_400 };
+        let t = Time::Naive {
+            ts: &ts,
+            ticks_per_day: 86_400,
+        };
         let days: Vec<i64> = (0..4).map(|i| t.day_of(t.pos(i))).collect();
         assert_eq!(days, [-1, 0, 0, 1]);
         assert_eq!(t.start_of(1), 86_400);
@@ -186,8 +189,14 @@ mod tests {
     fn windows() {
         let as_of = day("2024-05-31");
         assert_eq!(Window::Days(1).start_day(as_of).unwrap(), as_of - 1);
-        assert_eq!(Window::Months(3).start_day(as_of).unwrap(), day("2024-02-29"));
-        assert_eq!(Window::Months(12).start_day(as_of).unwrap(), day("2023-05-31"));
+        assert_eq!(
+            Window::Months(3).start_day(as_of).unwrap(),
+            day("2024-02-29")
+        );
+        assert_eq!(
+            Window::Months(12).start_day(as_of).unwrap(),
+            day("2023-05-31")
+        );
         assert!(Window::Days(0).start_day(as_of).is_err());
         assert!(Window::Months(-2).start_day(as_of).is_err());
     }

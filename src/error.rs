@@ -24,7 +24,9 @@ pub enum Error {
         reason: String,
     },
     /// Columns of different lengths.
-    #[error("columns have different lengths: '{first}' has {first_len} rows, '{other}' has {other_len}")]
+    #[error(
+        "columns have different lengths: '{first}' has {first_len} rows, '{other}' has {other_len}"
+    )]
     Length {
         first: String,
         first_len: usize,

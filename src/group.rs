@@ -34,7 +34,10 @@ pub fn fold_dense(
     slot_of: impl Fn(usize) -> usize + Sync,
 ) -> Vec<Acc> {
     let n = rows.time.len();
-    let mut accs: Vec<Acc> = (0..n_slots).into_par_iter().map(|_| Acc::default()).collect();
+    let mut accs: Vec<Acc> = (0..n_slots)
+        .into_par_iter()
+        .map(|_| Acc::default())
+        .collect();
     let per = n_slots.div_ceil(threads.max(1)).max(1);
     accs.par_chunks_mut(per).enumerate().for_each(|(t, own)| {
         let (lo, len) = (t * per, own.len());
@@ -80,6 +83,14 @@ pub trait KeyAccess: Sync {
     fn sorted(keys: Vec<Self::K>) -> SortedKeys;
     /// Hints that row `i`'s key will be read soon.
     fn prefetch(&self, _i: usize) {}
+    /// The hash of row `i`'s key.
+    fn hash_row(&self, i: usize) -> u64 {
+        Self::hash(self.key(i))
+    }
+    /// Row `i`'s key, whose hash `h` is known.
+    fn key_hashed(&self, i: usize, _h: u64) -> Self::K {
+        self.key(i)
+    }
 }
 
 impl KeyAccess for &[i64] {
@@ -130,6 +141,12 @@ impl<'a> KeyAccess for StrColumn<'a> {
     fn prefetch(&self, i: usize) {
         self.prefetch(i);
     }
+    fn hash_row(&self, i: usize) -> u64 {
+        hash_bytes(self.get(i))
+    }
+    fn key_hashed(&self, i: usize, h: u64) -> StrKey<'a> {
+        StrKey::with_hash(h, self.get(i))
+    }
 }
 
 /// A string key with its hash and first 16 bytes kept inline, so hashing,
@@ -146,10 +163,19 @@ pub struct StrKey<'a> {
 impl<'a> StrKey<'a> {
     #[inline]
     fn new(bytes: &'a [u8]) -> Self {
+        Self::with_hash(hash_bytes(bytes), bytes)
+    }
+
+    #[inline]
+    fn with_hash(hash: u64, bytes: &'a [u8]) -> Self {
         let mut head = [0u8; 16];
         let k = bytes.len().min(16);
         head[..k].copy_from_slice(&bytes[..k]);
-        StrKey { hash: hash_bytes(bytes), prefix: u128::from_be_bytes(head), bytes }
+        StrKey {
+            hash,
+            prefix: u128::from_be_bytes(head),
+            bytes,
+        }
     }
 }
 
@@ -174,7 +200,9 @@ impl Hash for StrKey<'_> {
 impl Ord for StrKey<'_> {
     #[inline]
     fn cmp(&self, o: &Self) -> std::cmp::Ordering {
-        self.prefix.cmp(&o.prefix).then_with(|| self.bytes.cmp(o.bytes))
+        self.prefix
+            .cmp(&o.prefix)
+            .then_with(|| self.bytes.cmp(o.bytes))
     }
 }
 
@@ -248,7 +276,14 @@ pub fn fold_partitioned<A: KeyAccess, D: DistinctAccess>(
         .collect();
     let folded: Vec<(Vec<A::K>, Vec<Acc>)> = (0..PARTS)
         .into_par_iter()
-        .map(|p| fold_partition(ids, rows, distinct, scattered.iter().map(|c| c[p].as_slice())))
+        .map(|p| {
+            fold_partition(
+                ids,
+                rows,
+                distinct,
+                scattered.iter().map(|c| c[p].as_slice()),
+            )
+        })
         .collect();
     drop(scattered);
 
@@ -342,7 +377,10 @@ mod tests {
 
     fn rows<'a>(ts: &'a [i64], amt: &'a [i64]) -> Rows<'a> {
         Rows {
-            time: Time::Naive { ts, ticks_per_day: 1 },
+            time: Time::Naive {
+                ts,
+                ticks_per_day: 1,
+            },
             amounts: Amounts::I64(amt),
             cutoff: i64::MAX,
             window_start: i64::MIN,
@@ -365,7 +403,14 @@ mod tests {
     #[test]
     fn string_keys_sort_by_bytes() {
         let words: Vec<&[u8]> = vec![
-            b"b", b"a", b"ab\0", b"ab", b"", b"abcdefghijklmnopq2", b"abcdefghijklmnopq1", b"\xff",
+            b"b",
+            b"a",
+            b"ab\0",
+            b"ab",
+            b"",
+            b"abcdefghijklmnopq2",
+            b"abcdefghijklmnopq1",
+            b"\xff",
             b"abcdefghijklmnop",
         ];
         let mut buf = StrBuffer::with_capacity(words.len());
@@ -376,12 +421,19 @@ mod tests {
         let g = fold_partitioned(&col, &rows(&ts, &amt), &NoDistinct);
         let mut want = words.clone();
         want.sort();
-        let SortedKeys::Str(got) = g.keys else { panic!("string keys") };
-        let got: Vec<&[u8]> = (0..got.column().len()).map(|i| got.column().get(i)).collect();
+        let SortedKeys::Str(got) = g.keys else {
+            panic!("string keys")
+        };
+        let got: Vec<&[u8]> = (0..got.column().len())
+            .map(|i| got.column().get(i))
+            .collect();
         assert_eq!(got, want);
         assert_eq!(StrKey::new(b"ab"), StrKey::new(b"ab"));
         assert_ne!(StrKey::new(b"ab"), StrKey::new(b"ab\0"));
-        assert_ne!(StrKey::new(b"abcdefghijklmnopq1"), StrKey::new(b"abcdefghijklmnopq2"));
+        assert_ne!(
+            StrKey::new(b"abcdefghijklmnopq1"),
+            StrKey::new(b"abcdefghijklmnopq2")
+        );
     }
 
     #[test]
@@ -404,12 +456,18 @@ mod tests {
         let dense = fold_dense(&r, 1000, 3, |i| ids[i] as usize);
         let single = fold_dense(&r, 1000, 1, |i| ids[i] as usize);
         for (a, b) in dense.iter().zip(&single) {
-            assert_eq!((a.first_ts, a.last_ts, a.count, a.money), (b.first_ts, b.last_ts, b.count, b.money));
+            assert_eq!(
+                (a.first_ts, a.last_ts, a.count, a.money),
+                (b.first_ts, b.last_ts, b.count, b.money)
+            );
         }
         let part = fold_partitioned(&ids.as_slice(), &r, &NoDistinct);
         assert_eq!(part.keys.len(), 1000);
         for (a, b) in dense.iter().zip(&part.accs) {
-            assert_eq!((a.first_ts, a.last_ts, a.count), (b.first_ts, b.last_ts, b.count));
+            assert_eq!(
+                (a.first_ts, a.last_ts, a.count),
+                (b.first_ts, b.last_ts, b.count)
+            );
             assert_eq!(a.money, b.money);
         }
     }

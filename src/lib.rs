@@ -8,6 +8,7 @@ pub mod accumulate;
 pub mod calendar;
 pub mod error;
 pub mod group;
+pub mod hashed;
 pub mod keys;
 pub mod money;
 pub mod rfm;

@@ -8,8 +8,8 @@ use crate::calendar::{date_of_day, format_day, Time, Window};
 use crate::error::{Error, Result};
 use crate::group::{
     fold_dense, fold_partitioned, DistinctAccess, DistinctBy, DistinctStr, Grouped, KeyAccess,
-    NoDistinct,
 };
+use crate::hashed::fold_hashed;
 use crate::keys::{KeyColumn, SortedKeys, StrBuffer};
 use crate::scan::{scan, Amounts};
 
@@ -128,11 +128,17 @@ pub fn rfm(input: &Input, opts: &Options, names: &Names) -> Result<RfmTable> {
     input.time.validate()?;
     let n = input.time.len();
     if u32::try_from(n).is_err() {
-        return Err(Error::TooLarge(format!("{n} rows; at most {} are supported", u32::MAX)));
+        return Err(Error::TooLarge(format!(
+            "{n} rows; at most {} are supported",
+            u32::MAX
+        )));
     }
     match (opts.frequency, input.orders.is_some()) {
         (Frequency::Orders, false) => {
-            return Err(Error::option("frequency", "'orders' needs an order_id column"))
+            return Err(Error::option(
+                "frequency",
+                "'orders' needs an order_id column",
+            ))
         }
         (Frequency::Rows | Frequency::Days, true) => {
             return Err(Error::option(
@@ -143,7 +149,12 @@ pub fn rfm(input: &Input, opts: &Options, names: &Names) -> Result<RfmTable> {
         _ => {}
     }
     if n == 0 {
-        return Ok(assemble(empty_keys(&input.ids), Vec::new(), opts.as_of_day, &input.time));
+        return Ok(assemble(
+            empty_keys(&input.ids),
+            Vec::new(),
+            opts.as_of_day,
+            &input.time,
+        ));
     }
 
     let time = input.time;
@@ -233,7 +244,9 @@ fn group(input: &Input, rows: &Rows, frequency: Frequency) -> Result<Grouped> {
             match dense_blocks(ids.len(), lo, hi, frequency) {
                 Some((slots, blocks)) => {
                     let accs = fold_dense(rows, slots, blocks, |i| (ids[i] as i128 - lo) as usize);
-                    Ok(compact(accs, |s| SortedKeys::I64(s.map(|s| (lo + s as i128) as i64).collect())))
+                    Ok(compact(accs, |s| {
+                        SortedKeys::I64(s.map(|s| (lo + s as i128) as i64).collect())
+                    }))
                 }
                 None => group_hashed(&ids, input, rows, frequency),
             }
@@ -243,7 +256,9 @@ fn group(input: &Input, rows: &Rows, frequency: Frequency) -> Result<Grouped> {
             match dense_blocks(ids.len(), lo, hi, frequency) {
                 Some((slots, blocks)) => {
                     let accs = fold_dense(rows, slots, blocks, |i| (ids[i] as i128 - lo) as usize);
-                    Ok(compact(accs, |s| SortedKeys::U64(s.map(|s| (lo + s as i128) as u64).collect())))
+                    Ok(compact(accs, |s| {
+                        SortedKeys::U64(s.map(|s| (lo + s as i128) as u64).collect())
+                    }))
                 }
                 None => group_hashed(&ids, input, rows, frequency),
             }
@@ -256,7 +271,10 @@ fn min_max<T: Sync>(v: &[T], f: impl Fn(&T) -> i128 + Sync) -> (i128, i128) {
     v.par_iter()
         .with_min_len(1 << 16)
         .map(|x| (f(x), f(x)))
-        .reduce(|| (i128::MAX, i128::MIN), |a, b| (a.0.min(b.0), a.1.max(b.1)))
+        .reduce(
+            || (i128::MAX, i128::MIN),
+            |a, b| (a.0.min(b.0), a.1.max(b.1)),
+        )
 }
 
 /// Whether integer ids spanning `lo..=hi` are dense enough to index an array
@@ -268,27 +286,46 @@ fn dense_blocks(n: usize, lo: i128, hi: i128, frequency: Frequency) -> Option<(u
     }
     let slots = usize::try_from(hi - lo + 1).ok()?;
     let fits = (slots as u128) * 64 <= (n as u128) * 16 + (1 << 22);
-    let threads = if n < (1 << 17) { 1 } else { rayon::current_num_threads() };
+    let threads = if n < (1 << 17) {
+        1
+    } else {
+        rayon::current_num_threads()
+    };
     fits.then_some((slots, threads))
 }
 
-fn group_hashed<A: KeyAccess>(ids: &A, input: &Input, rows: &Rows, freq: Frequency) -> Result<Grouped> {
+fn group_hashed<A: KeyAccess>(
+    ids: &A,
+    input: &Input,
+    rows: &Rows,
+    freq: Frequency,
+) -> Result<Grouped> {
     fn run<A: KeyAccess, D: DistinctAccess>(ids: &A, rows: &Rows, d: D) -> Result<Grouped> {
         Ok(fold_partitioned(ids, rows, &d))
     }
     let time = rows.time;
     match (freq, input.orders) {
-        (Frequency::Rows, _) => run(ids, rows, NoDistinct),
-        (Frequency::Days, _) => run(ids, rows, DistinctBy(move |i| time.day_of(time.pos(i)) as u64)),
+        (Frequency::Rows, _) => Ok(fold_hashed(ids, rows)),
+        (Frequency::Days, _) => run(
+            ids,
+            rows,
+            DistinctBy(move |i| time.day_of(time.pos(i)) as u64),
+        ),
         (Frequency::Orders, Some(KeyColumn::I64(o))) => run(ids, rows, DistinctBy(|i| o[i] as u64)),
         (Frequency::Orders, Some(KeyColumn::U64(o))) => run(ids, rows, DistinctBy(|i| o[i])),
         (Frequency::Orders, Some(KeyColumn::Str(o))) => run(ids, rows, DistinctStr(o)),
-        (Frequency::Orders, None) => Err(Error::option("frequency", "'orders' needs an order_id column")),
+        (Frequency::Orders, None) => Err(Error::option(
+            "frequency",
+            "'orders' needs an order_id column",
+        )),
     }
 }
 
 /// Keeps the slots that saw a row, in slot order.
-fn compact(accs: Vec<Acc>, keys: impl FnOnce(&mut dyn Iterator<Item = usize>) -> SortedKeys) -> Grouped {
+fn compact(
+    accs: Vec<Acc>,
+    keys: impl FnOnce(&mut dyn Iterator<Item = usize>) -> SortedKeys,
+) -> Grouped {
     let used: Vec<usize> = accs
         .par_iter()
         .enumerate()
@@ -304,27 +341,46 @@ fn assemble(keys: SortedKeys, accs: Vec<Acc>, as_of_day: Option<i64>, time: &Tim
     // Customers with rows after the as-of date only were never "seen"; those
     // with returns only were seen but made no purchase: both are left out,
     // the second kind reported to the caller.
-    let keep: Vec<bool> = accs.iter().map(|a| a.seen && a.has_purchase()).collect();
-    let dropped: Vec<usize> = (0..accs.len()).filter(|&i| accs[i].seen && !keep[i]).collect();
-    let first_without_purchase = dropped.first().map(|&i| show_key(&keys, i));
+    let keep: Vec<bool> = accs
+        .par_iter()
+        .map(|a| a.seen && a.has_purchase())
+        .collect();
+    let no_purchase = |a: &Acc| a.seen && !a.has_purchase();
+    let without_purchase = accs.par_iter().filter(|a| no_purchase(a)).count() as u64;
+    let first_without_purchase = accs
+        .iter()
+        .position(no_purchase)
+        .map(|i| show_key(&keys, i));
     let as_of = as_of_day.unwrap_or(0);
-    let kept: Vec<&Acc> = accs.iter().zip(&keep).filter(|(_, k)| **k).map(|(a, _)| a).collect();
+    let kept: Vec<&Acc> = accs
+        .par_iter()
+        .zip(&keep)
+        .filter(|(_, k)| **k)
+        .map(|(a, _)| a)
+        .collect();
     RfmTable {
         customer_id: filter_keys(keys, &keep),
-        recency: kept.iter().map(|a| as_of - time.day_of(a.last_pos)).collect(),
-        frequency: kept.iter().map(|a| i64::from(a.count)).collect(),
-        monetary: kept.iter().map(|a| a.money.to_f64()).collect(),
-        first_purchase: kept.iter().map(|a| a.first_ts).collect(),
-        last_purchase: kept.iter().map(|a| a.last_ts).collect(),
+        recency: kept
+            .par_iter()
+            .map(|a| as_of - time.day_of(a.last_pos))
+            .collect(),
+        frequency: kept.par_iter().map(|a| i64::from(a.count)).collect(),
+        monetary: kept.par_iter().map(|a| a.money.to_f64()).collect(),
+        first_purchase: kept.par_iter().map(|a| a.first_ts).collect(),
+        last_purchase: kept.par_iter().map(|a| a.last_ts).collect(),
         as_of_day,
-        without_purchase: dropped.len() as u64,
+        without_purchase,
         first_without_purchase,
     }
 }
 
 fn filter_keys(keys: SortedKeys, keep: &[bool]) -> SortedKeys {
-    fn f<T>(v: Vec<T>, keep: &[bool]) -> Vec<T> {
-        v.into_iter().zip(keep).filter(|(_, k)| **k).map(|(x, _)| x).collect()
+    fn f<T: Send>(v: Vec<T>, keep: &[bool]) -> Vec<T> {
+        v.into_par_iter()
+            .zip(keep)
+            .filter(|(_, k)| **k)
+            .map(|(x, _)| x)
+            .collect()
     }
     match keys {
         SortedKeys::I64(v) => SortedKeys::I64(f(v, keep)),
@@ -332,7 +388,9 @@ fn filter_keys(keys: SortedKeys, keep: &[bool]) -> SortedKeys {
         SortedKeys::Str(v) => {
             let col = v.column();
             let mut out = StrBuffer::with_capacity(keep.len());
-            (0..col.len()).filter(|&i| keep[i]).for_each(|i| out.push(col.get(i)));
+            (0..col.len())
+                .filter(|&i| keep[i])
+                .for_each(|i| out.push(col.get(i)));
             SortedKeys::Str(out)
         }
     }

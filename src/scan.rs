@@ -97,7 +97,15 @@ pub fn scan(time: &Time, amounts: &Amounts, cutoff: i64, names: (&str, &str)) ->
     let n = time.len();
     let chunks: Vec<Result<Span>> = (0..n.div_ceil(CHUNK))
         .into_par_iter()
-        .map(|c| scan_rows(time, amounts, cutoff, c * CHUNK..n.min((c + 1) * CHUNK), names))
+        .map(|c| {
+            scan_rows(
+                time,
+                amounts,
+                cutoff,
+                c * CHUNK..n.min((c + 1) * CHUNK),
+                names,
+            )
+        })
         .collect();
     chunks
         .into_iter()
@@ -165,7 +173,10 @@ mod tests {
         let mut amt = vec![1.0; n];
         amt[2 * CHUNK + 5] = f64::NAN;
         amt[CHUNK + 7] = f64::INFINITY;
-        let t = Time::Naive { ts: &ts, ticks_per_day: 1 };
+        let t = Time::Naive {
+            ts: &ts,
+            ticks_per_day: 1,
+        };
         let err = scan(&t, &Amounts::F64(&amt), i64::MAX, NAMES).unwrap_err();
         assert!(matches!(err, Error::InvalidValue { row, .. } if row == CHUNK + 7));
     }
@@ -173,18 +184,30 @@ mod tests {
     #[test]
     fn nat_and_span_and_returns() {
         let ts = [5, 3, 9, NAT];
-        let t = Time::Naive { ts: &ts, ticks_per_day: 1 };
+        let t = Time::Naive {
+            ts: &ts,
+            ticks_per_day: 1,
+        };
         let err = scan(&t, &Amounts::I64(&[1, 2, 3, 4]), i64::MAX, NAMES).unwrap_err();
         assert!(matches!(err, Error::Missing { row: 3, .. }));
-        let t = Time::Naive { ts: &ts[..3], ticks_per_day: 1 };
+        let t = Time::Naive {
+            ts: &ts[..3],
+            ticks_per_day: 1,
+        };
         let s = scan(&t, &Amounts::I64(&[1, -2, -3]), 5, NAMES).unwrap();
-        assert_eq!((s.min_pos, s.max_pos, s.negatives, s.first_negative), (3, 9, 1, Some(1)));
+        assert_eq!(
+            (s.min_pos, s.max_pos, s.negatives, s.first_negative),
+            (3, 9, 1, Some(1))
+        );
     }
 
     #[test]
     fn huge_amounts_are_rejected() {
         let ts = [0, 0];
-        let t = Time::Naive { ts: &ts, ticks_per_day: 1 };
+        let t = Time::Naive {
+            ts: &ts,
+            ticks_per_day: 1,
+        };
         assert!(scan(&t, &Amounts::F64(&[1.0, -1e19]), 0, NAMES).is_err());
     }
 }

@@ -8,7 +8,6 @@ import sys
 import numpy as np
 import pandas as pd
 import pytest
-
 import rfmkit
 from rfmkit.datasets import make_transactions
 

@@ -12,9 +12,8 @@ import textwrap
 import numpy as np
 import pandas as pd
 import pytest
-from reference import assert_same_table, reference_rfm
-
 import rfmkit
+from reference import assert_same_table, reference_rfm
 
 SCRIPT = textwrap.dedent(
     """

@@ -9,11 +9,10 @@ import pandas as pd
 import polars as pl
 import pyarrow as pa
 import pytest
+import rfmkit
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from reference import ExpectedError, assert_same_table, reference_rfm
-
-import rfmkit
 from rfmkit.errors import RFMWarning
 
 BASE = pd.Timestamp("2024-02-01")  # the span covers a leap day and both DST changes
@@ -32,7 +31,7 @@ def transactions(draw, ids: str = "int", zone: str | None = None, orders: bool =
     cents = st.integers(-20_000, 200_000)
     rows = draw(st.lists(st.tuples(st.sampled_from(pool), day, second, cents, st.integers(0, 4)),
                          min_size=n, max_size=n))
-    cid, d, s, c, o = map(list, zip(*rows))
+    cid, d, s, c, o = map(list, zip(*rows, strict=True))
     wall = BASE + pd.to_timedelta(np.array(d) * 86_400 + np.array(s), unit="s")
     if zone is None:
         dates = pd.Series(wall).astype("datetime64[us]")

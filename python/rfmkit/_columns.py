@@ -245,7 +245,8 @@ def _categorical_keys(cat: pd.Categorical, name: str) -> Keys:
     if categories.dtype.kind == "f":
         raise _float_ids(categories.to_numpy(), name)
     # Rank the categories by value, so sorting by rank sorts by id.
-    order = np.argsort(np.asarray(categories, dtype=object if categories.dtype.kind == "O" else None), kind="stable")
+    values = np.asarray(categories, dtype=object if categories.dtype.kind == "O" else None)
+    order = np.argsort(values, kind="stable")
     rank = np.empty(len(order), dtype=np.int64)
     rank[order] = np.arange(len(order))
     ranked = categories.take(order)

@@ -30,7 +30,11 @@ impl<'py> KeyArg<'py> {
                 Err(_) => KeyArg::Str64(item(1)?.extract()?, item(2)?.extract()?),
             },
             "obj" => KeyArg::Owned(strings_from_objects(&item(1)?.extract()?, column)?),
-            other => return Err(InputTypeError::new_err(format!("unknown key kind {other:?}"))),
+            other => {
+                return Err(InputTypeError::new_err(format!(
+                    "unknown key kind {other:?}"
+                )))
+            }
         })
     }
 
@@ -40,10 +44,12 @@ impl<'py> KeyArg<'py> {
             KeyArg::I64(a) => KeyColumn::I64(a.as_slice()?),
             KeyArg::U64(a) => KeyColumn::U64(a.as_slice()?),
             KeyArg::Str32(o, d) => KeyColumn::Str(
-                StrColumn::new(Offsets::I32(o.as_slice()?), d.as_slice()?, column).map_err(CoreError)?,
+                StrColumn::new(Offsets::I32(o.as_slice()?), d.as_slice()?, column)
+                    .map_err(CoreError)?,
             ),
             KeyArg::Str64(o, d) => KeyColumn::Str(
-                StrColumn::new(Offsets::I64(o.as_slice()?), d.as_slice()?, column).map_err(CoreError)?,
+                StrColumn::new(Offsets::I64(o.as_slice()?), d.as_slice()?, column)
+                    .map_err(CoreError)?,
             ),
             KeyArg::Owned(b) => KeyColumn::Str(b.column()),
         })
@@ -52,7 +58,10 @@ impl<'py> KeyArg<'py> {
 
 /// Copies an object array of `str` into one buffer. `None` and NaN are
 /// missing ids; any other non-`str` makes the column one of mixed types.
-fn strings_from_objects(arr: &PyReadonlyArray1<'_, Py<PyAny>>, column: &str) -> PyResult<StrBuffer> {
+fn strings_from_objects(
+    arr: &PyReadonlyArray1<'_, Py<PyAny>>,
+    column: &str,
+) -> PyResult<StrBuffer> {
     let py = arr.py();
     let mut buf = StrBuffer::with_capacity(arr.len());
     for (row, obj) in arr.as_array().iter().enumerate() {
@@ -65,13 +74,11 @@ fn strings_from_objects(arr: &PyReadonlyArray1<'_, Py<PyAny>>, column: &str) -> 
                     obj.repr()?
                 )))
             }
-            Err(_) => {
-                return Err(InputTypeError::new_err(format!(
-                    "column '{column}' holds ids of mixed types: {} ({}) at row {row} among strings",
-                    obj.repr()?,
-                    obj.get_type().name()?
-                )))
-            }
+            Err(_) => return Err(InputTypeError::new_err(format!(
+                "column '{column}' holds ids of mixed types: {} ({}) at row {row} among strings",
+                obj.repr()?,
+                obj.get_type().name()?
+            ))),
         }
     }
     Ok(buf)

@@ -36,12 +36,22 @@ pub fn rfm_columns<'py>(
     returns: &str,
     names: (String, String, String, String),
 ) -> PyResult<Bound<'py, PyDict>> {
-    let names = Names { customer_id: names.0, date: names.1, amount: names.2, order_id: names.3 };
+    let names = Names {
+        customer_id: names.0,
+        date: names.1,
+        amount: names.2,
+        order_id: names.3,
+    };
     let ids = KeyArg::extract(ids, &names.customer_id)?;
-    let orders = orders.map(|o| KeyArg::extract(o, &names.order_id)).transpose()?;
+    let orders = orders
+        .map(|o| KeyArg::extract(o, &names.order_id))
+        .transpose()?;
     let ts = ts.as_slice()?;
     let time = match &days {
-        Some(d) => Time::Zoned { ts, days: d.as_slice()? },
+        Some(d) => Time::Zoned {
+            ts,
+            days: d.as_slice()?,
+        },
         None => Time::Naive { ts, ticks_per_day },
     };
     let amounts = match &amounts {
@@ -52,7 +62,10 @@ pub fn rfm_columns<'py>(
         ids: ids.column(&names.customer_id)?,
         time,
         amounts,
-        orders: orders.as_ref().map(|o| o.column(&names.order_id)).transpose()?,
+        orders: orders
+            .as_ref()
+            .map(|o| o.column(&names.order_id))
+            .transpose()?,
     };
     let opts = Options {
         as_of_day,
@@ -60,7 +73,9 @@ pub fn rfm_columns<'py>(
         frequency: frequency.parse().map_err(CoreError)?,
         returns: returns.parse().map_err(CoreError)?,
     };
-    let table = py.detach(|| rfm(&input, &opts, &names)).map_err(CoreError)?;
+    let table = py
+        .detach(|| rfm(&input, &opts, &names))
+        .map_err(CoreError)?;
     table_to_dict(py, table)
 }
 
@@ -77,9 +92,13 @@ fn table_to_dict(py: Python<'_>, t: RfmTable) -> PyResult<Bound<'_, PyDict>> {
     let ids = match t.customer_id {
         SortedKeys::I64(v) => ("i64", v.into_pyarray(py)).into_pyobject(py)?.into_any(),
         SortedKeys::U64(v) => ("u64", v.into_pyarray(py)).into_pyobject(py)?.into_any(),
-        SortedKeys::Str(buf) => {
-            ("str", buf.offsets.into_pyarray(py), buf.data.into_pyarray(py)).into_pyobject(py)?.into_any()
-        }
+        SortedKeys::Str(buf) => (
+            "str",
+            buf.offsets.into_pyarray(py),
+            buf.data.into_pyarray(py),
+        )
+            .into_pyobject(py)?
+            .into_any(),
     };
     d.set_item("customer_id", ids)?;
     d.set_item("recency", t.recency.into_pyarray(py))?;
