@@ -77,7 +77,7 @@ pub fn prefetch<T>(x: &T) {
 
 /// A column of keys the partitioned path can group by.
 pub trait KeyAccess: Sync {
-    type K: Copy + Eq + Hash + Ord + Send + Sync;
+    type K: Copy + Default + Eq + Hash + Ord + Send + Sync;
     fn key(&self, i: usize) -> Self::K;
     fn hash(k: Self::K) -> u64;
     fn sorted(keys: Vec<Self::K>) -> SortedKeys;
@@ -135,7 +135,13 @@ impl<'a> KeyAccess for StrColumn<'a> {
     }
     fn sorted(keys: Vec<StrKey<'a>>) -> SortedKeys {
         let mut buf = StrBuffer::with_capacity(keys.len());
-        keys.iter().for_each(|k| buf.push(k.bytes));
+        for k in &keys {
+            // Short keys are all in the prefix: no trip to the input bytes.
+            match k.bytes.len() {
+                n if n <= 16 => buf.push(&k.prefix.to_be_bytes()[..n]),
+                _ => buf.push(k.bytes),
+            }
+        }
         SortedKeys::Str(buf)
     }
     fn prefetch(&self, i: usize) {
@@ -152,7 +158,7 @@ impl<'a> KeyAccess for StrColumn<'a> {
 /// A string key with its hash and first 16 bytes kept inline, so hashing,
 /// equality and ordering rarely have to follow the pointer to the bytes
 /// (a cache miss): only on equal prefixes of strings longer than 16 bytes.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Default)]
 pub struct StrKey<'a> {
     hash: u64,
     /// The first 16 bytes, big-endian, zero-padded: integer order is byte order.

@@ -2,12 +2,12 @@
 //!
 //! Every row's hash is computed first, in parallel. Then each of T threads
 //! owns the keys whose hash falls in its share and scans all rows in order:
-//! the rows it owns are read nearly sequentially, and their customers are
-//! found in the thread's own open-addressing table. A lookup is two
-//! dependent cache misses (the slot, then the key and accumulator), so the
-//! scan is software-pipelined: the slot of the row `2 * AHEAD` rows ahead and
-//! the entry of the row `AHEAD` rows ahead are prefetched, and by the time a
-//! row is reached both are in the cache. Keys are sorted once at the end.
+//! the rows it owns are read nearly sequentially, and each is folded into the
+//! thread's own open-addressing table, whose entries hold the key and the
+//! accumulator side by side. A lookup is then one cache miss (two adjacent
+//! lines), and the entry of the row `AHEAD` rows ahead is prefetched, so by
+//! the time a row is reached its entry is usually in the cache. Keys are
+//! sorted once at the end.
 
 use rayon::prelude::*;
 
@@ -16,83 +16,77 @@ use crate::group::{prefetch, Grouped, KeyAccess};
 
 const AHEAD: usize = 16;
 
-/// One thread's table: open addressing with linear probing. A slot holds the
-/// key's hash tag (top 32 bits) and its entry index + 1; 0 is empty.
-struct Table<K> {
-    slots: Vec<u64>,
-    mask: usize,
-    keys: Vec<K>,
-    accs: Vec<Acc>,
+/// A table entry: the accumulator (one cache line) and the key after it.
+#[derive(Clone, Copy)]
+struct Entry<K> {
+    acc: Acc,
+    key: K,
+    used: bool,
 }
 
-impl<K: Copy + Eq> Table<K> {
-    fn new() -> Self {
-        let cap = 1 << 12;
+/// One thread's table: open addressing with linear probing, at most 3/4 full.
+struct Table<K> {
+    entries: Vec<Entry<K>>,
+    mask: usize,
+    len: usize,
+}
+
+impl<K: Copy + Eq + Default> Table<K> {
+    fn with_capacity(cap: usize) -> Self {
+        let cap = cap.next_power_of_two().max(1 << 10);
+        let empty = Entry {
+            acc: Acc::default(),
+            key: K::default(),
+            used: false,
+        };
         Table {
-            slots: vec![0; cap],
+            entries: vec![empty; cap],
             mask: cap - 1,
-            keys: Vec::new(),
-            accs: Vec::new(),
+            len: 0,
         }
     }
 
     #[inline]
-    fn prefetch_slot(&self, h: u64) {
-        prefetch(&self.slots[h as usize & self.mask]);
+    fn prefetch(&self, h: u64) {
+        let e = &self.entries[h as usize & self.mask];
+        prefetch(&e.acc);
+        prefetch(&e.key);
     }
 
-    /// Prefetches the entry the home slot of `h` points to, if any.
+    /// The accumulator of `key` (hash `h`), inserting the key if new.
     #[inline]
-    fn prefetch_entry(&self, h: u64) {
-        let s = self.slots[h as usize & self.mask];
-        if s != 0 && s >> 32 == h >> 32 {
-            let idx = (s as u32 - 1) as usize;
-            if let (Some(k), Some(a)) = (self.keys.get(idx), self.accs.get(idx)) {
-                prefetch(k);
-                prefetch(a);
-            }
+    fn acc(&mut self, h: u64, key: K, hash_of: impl Fn(K) -> u64) -> &mut Acc {
+        if (self.len + 1) * 4 > self.entries.len() * 3 {
+            self.grow(hash_of);
         }
-    }
-
-    /// The entry index of `key` (hash `h`), inserting it if new.
-    #[inline]
-    fn find_or_insert(&mut self, h: u64, key: K, hash_of: impl Fn(K) -> u64) -> usize {
-        let tag = h >> 32;
         let mut pos = h as usize & self.mask;
         loop {
-            let s = self.slots[pos];
-            if s == 0 {
-                let idx = self.keys.len();
-                self.keys.push(key);
-                self.accs.push(Acc::default());
-                self.slots[pos] = (tag << 32) | (idx as u64 + 1);
-                if self.keys.len() * 2 > self.slots.len() {
-                    self.grow(hash_of);
-                }
-                return idx;
-            }
-            if s >> 32 == tag {
-                let idx = (s as u32 - 1) as usize;
-                if self.keys[idx] == key {
-                    return idx;
-                }
+            let e = &self.entries[pos];
+            if !e.used || e.key == key {
+                break;
             }
             pos = (pos + 1) & self.mask;
         }
+        let e = &mut self.entries[pos];
+        if !e.used {
+            e.used = true;
+            e.key = key;
+            self.len += 1;
+        }
+        &mut e.acc
     }
 
     fn grow(&mut self, hash_of: impl Fn(K) -> u64) {
-        let cap = self.slots.len() * 2;
-        self.slots = vec![0; cap];
-        self.mask = cap - 1;
-        for (idx, &k) in self.keys.iter().enumerate() {
-            let h = hash_of(k);
-            let mut pos = h as usize & self.mask;
-            while self.slots[pos] != 0 {
-                pos = (pos + 1) & self.mask;
+        let mut bigger = Table::with_capacity(self.entries.len() * 2);
+        for e in self.entries.iter().filter(|e| e.used) {
+            let mut pos = hash_of(e.key) as usize & bigger.mask;
+            while bigger.entries[pos].used {
+                pos = (pos + 1) & bigger.mask;
             }
-            self.slots[pos] = ((h >> 32) << 32) | (idx as u64 + 1);
+            bigger.entries[pos] = *e;
         }
+        bigger.len = self.len;
+        *self = bigger;
     }
 }
 
@@ -113,22 +107,19 @@ pub fn fold_hashed<A: KeyAccess>(ids: &A, rows: &Rows) -> Grouped {
     let tables: Vec<Table<A::K>> = (0..threads)
         .into_par_iter()
         .map(|t| {
-            let mut table = Table::new();
+            // A guess at this thread's share of the customers (one in eight
+            // rows); the table grows if there are more.
+            let mut table = Table::with_capacity(n / 8 / threads * 4 / 3);
             for i in 0..n {
-                if let Some(&h) = hashes.get(i + 2 * AHEAD) {
-                    if owner(h) == t {
-                        table.prefetch_slot(h);
-                    }
-                }
                 if let Some(&h) = hashes.get(i + AHEAD) {
                     if owner(h) == t {
-                        table.prefetch_entry(h);
+                        table.prefetch(h);
                     }
                 }
                 let h = hashes[i];
                 if owner(h) == t {
-                    let idx = table.find_or_insert(h, ids.key_hashed(i, h), A::hash);
-                    rows.visit(i, &mut table.accs[idx], true);
+                    let acc = table.acc(h, ids.key_hashed(i, h), A::hash);
+                    rows.visit(i, acc, true);
                 }
             }
             table
@@ -140,16 +131,17 @@ pub fn fold_hashed<A: KeyAccess>(ids: &A, rows: &Rows) -> Grouped {
         .iter()
         .enumerate()
         .flat_map(|(t, tb)| {
-            tb.keys
+            tb.entries
                 .iter()
                 .enumerate()
-                .map(move |(i, &k)| (k, t as u32, i as u32))
+                .filter(|(_, e)| e.used)
+                .map(move |(i, e)| (e.key, t as u32, i as u32))
         })
         .collect();
     order.par_sort_unstable_by(|a, b| a.0.cmp(&b.0)); // keys are distinct
     let accs = order
-        .iter()
-        .map(|&(_, t, i)| tables[t as usize].accs[i as usize])
+        .par_iter()
+        .map(|&(_, t, i)| tables[t as usize].entries[i as usize].acc)
         .collect();
     let keys = A::sorted(order.into_iter().map(|(k, _, _)| k).collect());
     Grouped { keys, accs }

@@ -74,11 +74,13 @@ fn strings_from_objects(
                     obj.repr()?
                 )))
             }
-            Err(_) => return Err(InputTypeError::new_err(format!(
+            Err(_) => {
+                return Err(InputTypeError::new_err(format!(
                 "column '{column}' holds ids of mixed types: {} ({}) at row {row} among strings",
                 obj.repr()?,
                 obj.get_type().name()?
-            ))),
+            )))
+            }
         }
     }
     Ok(buf)
