@@ -13,6 +13,7 @@ pub mod keys;
 pub mod money;
 pub mod rfm;
 pub mod scan;
+pub mod score;
 
 pub use calendar::{Time, Window};
 pub use error::{Error, Result};

@@ -10,16 +10,19 @@
 from . import datasets, errors
 from ._core import __version__
 from .errors import InputError, InputTypeError, RFMWarning
+from .scoring import RFMScorer, score
 from .table import RFMArrays, rfm_arrays, rfm_table
 
 __all__ = [
     "InputError",
     "InputTypeError",
     "RFMArrays",
+    "RFMScorer",
     "RFMWarning",
     "__version__",
     "datasets",
     "errors",
     "rfm_arrays",
     "rfm_table",
+    "score",
 ]

@@ -6,7 +6,7 @@ from typing import Literal, TypedDict
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["__version__", "rfm_columns"]
+__all__ = ["__version__", "rfm_columns", "score_apply", "score_fit", "score_ntile", "score_unused"]
 
 __version__: str
 
@@ -44,3 +44,24 @@ def rfm_columns(
     tz-aware data, is the local calendar day of each row. Raises
     ``rfmkit.errors.InputError`` / ``InputTypeError``.
     """
+
+def score_fit(
+    values: npt.NDArray[np.float64],
+    method: Literal["quantile", "threshold", "mean", "median"],
+    levels: int,
+    descending: bool,
+    thresholds: list[float] | None,
+    dim: str,
+) -> str:
+    """Learns cut points; returns the edges as JSON."""
+
+def score_apply(values: npt.NDArray[np.float64], edges: str, dim: str) -> npt.NDArray[np.uint8]:
+    """Scores values with edges given as JSON (validated)."""
+
+def score_unused(edges: str, dim: str) -> list[int]:
+    """The scores that edges given as JSON can never give (validates them)."""
+
+def score_ntile(
+    values: npt.NDArray[np.float64], levels: int, descending: bool, dim: str
+) -> npt.NDArray[np.uint8]:
+    """SQL ntile scores of values in customer-id order."""

@@ -5,6 +5,7 @@
 mod columns;
 mod error;
 mod rfm;
+mod score;
 
 use pyo3::prelude::*;
 
@@ -12,5 +13,9 @@ use pyo3::prelude::*;
 fn core_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_function(wrap_pyfunction!(rfm::rfm_columns, m)?)?;
+    m.add_function(wrap_pyfunction!(score::score_fit, m)?)?;
+    m.add_function(wrap_pyfunction!(score::score_apply, m)?)?;
+    m.add_function(wrap_pyfunction!(score::score_unused, m)?)?;
+    m.add_function(wrap_pyfunction!(score::score_ntile, m)?)?;
     Ok(())
 }

@@ -1,0 +1,338 @@
+"""R, F and M scores with explicit rules, and scorers fitted once and reused.
+
+Scores are small integers, 1 to k, and higher is better in every dimension:
+a short recency scores high. The rules (the core implements them):
+
+- ``"quantile"``: k - 1 cut points at the k-quantiles of the values (NumPy's
+  default "linear" quantiles). A value's score is 1 + the number of cut points
+  it passes strictly (lies above, or below for recency). Equal values always
+  share a score and nothing ever raises on skewed data: when cut points
+  coincide (60% of customers with F = 1), the scores between them are unused
+  rather than renumbered, so a 5 always means the top fifth. An
+  :class:`~rfmkit.RFMWarning` says which scores are unused, and the cut points
+  are in ``result.attrs["score_edges"]``.
+- ``"ntile"``: equal-count groups whose sizes differ by at most one, the
+  larger first, ties broken by customer id: SQL
+  ``ntile(k) OVER (ORDER BY value, customer_id)`` (recency: ``value DESC``).
+  Identical customers can get different scores; that is what NTILE does.
+- ``"threshold"``: your cut points, any number of them, inclusive as business
+  rules are written: F ``[3]`` means "3 or more" scores 2, R ``[30]`` means
+  "within 30 days" scores 2, M ``[1000]`` means "1000 or more".
+- ``"mean"`` / ``"median"``: two levels, high when strictly above the mean or
+  median (recency: strictly below).
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ._core import score_apply, score_fit, score_ntile, score_unused
+from .errors import InputError, RFMWarning
+
+__all__ = ["DIMENSIONS", "RFMScorer", "score"]
+
+DIMENSIONS = ("recency", "frequency", "monetary")
+METHODS = ("quantile", "ntile", "threshold", "mean", "median")
+_SCORE_COLUMNS = {"recency": "r_score", "frequency": "f_score", "monetary": "m_score"}
+
+
+def _per_dimension(value: Any, name: str, dims: Sequence[str]) -> dict[str, Any]:
+    if isinstance(value, Mapping):
+        unknown = set(value) - set(dims)
+        if unknown:
+            raise InputError(f"{name} has unknown dimension(s) {sorted(unknown)}; expected {list(dims)}")
+        return {d: value.get(d) for d in dims}
+    return dict.fromkeys(dims, value)
+
+
+def _plan(dims, bins, method, thresholds) -> dict[str, tuple[str, int, list[float] | None]]:
+    """(method, bins, thresholds) per dimension, validated."""
+    thresholds = {} if thresholds is None else dict(thresholds)
+    unknown = set(thresholds) - set(dims)
+    if unknown:
+        raise InputError(f"thresholds has unknown dimension(s) {sorted(unknown)}; expected {list(dims)}")
+    methods = _per_dimension(method, "method", dims)
+    levels = _per_dimension(bins, "bins", dims)
+    plan = {}
+    for d in dims:
+        m = methods[d] or ("threshold" if d in thresholds else "quantile")
+        if m not in METHODS:
+            raise InputError(f"invalid method for {d}: {m!r}; expected one of {', '.join(METHODS)}")
+        k = 5 if levels[d] is None else levels[d]
+        if isinstance(k, bool) or not isinstance(k, (int, np.integer)):
+            raise InputError(f"invalid bins for {d}: {k!r}; give an integer between 2 and 100")
+        cuts = thresholds.get(d)
+        if m == "threshold":
+            if cuts is None:
+                raise InputError(f"method 'threshold' for {d} needs thresholds={{{d!r}: [...]}}")
+            cuts = [float(c) for c in np.atleast_1d(np.asarray(cuts, dtype=np.float64))]
+        elif cuts is not None:
+            raise InputError(f"thresholds for {d} are only used with method 'threshold', not {m!r}")
+        plan[d] = (m, int(k), cuts)
+    return plan
+
+
+def _weights(weights: Any, dims: Sequence[str]) -> np.ndarray:
+    if weights is None:
+        return np.ones(len(dims))
+    if isinstance(weights, Mapping):
+        missing = set(dims) - set(weights)
+        _per_dimension(weights, "weights", dims)  # rejects unknown keys
+        if missing:
+            raise InputError(f"weights misses dimension(s) {sorted(missing)}")
+        weights = [weights[d] for d in dims]
+    w = np.asarray(weights, dtype=np.float64)
+    if w.shape != (len(dims),):
+        raise InputError(f"weights must have {len(dims)} values ({', '.join(dims)}), got {list(np.ravel(w))}")
+    bad = [(d, x) for d, x in zip(dims, w, strict=True) if not np.isfinite(x) or x < 0]
+    if bad:
+        raise InputError(f"weight for {bad[0][0]} must be finite and non-negative, got {bad[0][1]}")
+    return w
+
+
+def _fit_edges(values: np.ndarray, dim: str, method: str, k: int, cuts, descending: bool) -> str:
+    return score_fit(values, method, k, descending, cuts, dim)
+
+
+def _warn_unused(edges_json: str, dim: str) -> None:
+    unused = score_unused(edges_json, dim)
+    if unused:
+        cuts = json.loads(edges_json)["cuts"]
+        warnings.warn(
+            f"{dim}: scores {unused} are unused because cut points coincide "
+            f"(cut points used: {cuts}); equal values share a score",
+            RFMWarning,
+            stacklevel=3,
+        )
+
+
+def _column(table: pd.DataFrame, dim: str) -> np.ndarray:
+    if dim not in table.columns:
+        raise InputError(f"missing column {dim!r}; score takes the table of rfm_table")
+    col = table[dim]
+    if col.isna().any():
+        row = int(np.flatnonzero(col.isna().to_numpy())[0])
+        raise InputError(f"column {dim!r} has a missing value (NaN) at row {row}; scores need values")
+    try:
+        return np.ascontiguousarray(col.to_numpy(dtype=np.float64))
+    except (TypeError, ValueError):
+        raise InputError(f"column {dim!r} must be numeric, not {col.dtype}") from None
+
+
+def score(
+    table: pd.DataFrame,
+    *,
+    bins: int | Mapping[str, int] = 5,
+    method: str | Mapping[str, str] | None = None,
+    thresholds: Mapping[str, Sequence[float]] | None = None,
+    weights: Sequence[float] | Mapping[str, float] | None = None,
+) -> pd.DataFrame:
+    """Adds R, F and M scores to a table from :func:`rfmkit.rfm_table`.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        With columns ``recency``, ``frequency`` and ``monetary`` (and
+        ``customer_id``, which breaks ties for ``"ntile"``).
+    bins : int or mapping
+        Number of scores k (2 to 100), or one per dimension, e.g.
+        ``{"recency": 5, "frequency": 3, "monetary": 5}``.
+    method : str or mapping, optional
+        ``"quantile"`` (default), ``"ntile"``, ``"threshold"``, ``"mean"`` or
+        ``"median"``, or one per dimension. Dimensions given in
+        ``thresholds`` default to ``"threshold"``. See the module docs.
+    thresholds : mapping, optional
+        Cut points per dimension, sorted and distinct; k = cut points + 1.
+    weights : sequence or mapping, optional
+        Non-negative weights of R, F and M in ``rfm_total`` (default equal).
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy of ``table`` with ``r_score``, ``f_score``, ``m_score`` (int64,
+        1..k, higher is better), ``rfm_score`` (the scores as a code such as
+        ``"545"``; with k >= 10 the parts are joined by ``"-"``) and
+        ``rfm_total`` (float64, the weighted sum). ``attrs["score_edges"]``
+        holds the cut points of each dimension.
+
+    Examples
+    --------
+    >>> import rfmkit
+    >>> table = rfmkit.rfm_table(rfmkit.datasets.make_transactions(2_000, 400, seed=1))
+    >>> scored = rfmkit.score(table, thresholds={"recency": [30], "frequency": [3],
+    ...                                          "monetary": [1000]})
+    >>> sorted(scored["rfm_score"].unique())[:3]
+    ['111', '112', '121']
+    """
+    plan = _plan(DIMENSIONS, bins, method, thresholds)
+    w = _weights(weights, DIMENSIONS)
+    out = table.copy()
+    edges: dict[str, Any] = {}
+    order = None
+    scores = []
+    for dim in DIMENSIONS:
+        values = _column(table, dim)
+        m, k, cuts = plan[dim]
+        descending = dim == "recency"
+        if m == "ntile":
+            if order is None:
+                order = (
+                    np.argsort(table["customer_id"].to_numpy(), kind="stable")
+                    if "customer_id" in table.columns
+                    else np.arange(len(table))
+                )
+            s = np.empty(len(values), dtype=np.uint8)
+            s[order] = score_ntile(np.ascontiguousarray(values[order]), k, descending, dim)
+            edges[dim] = {"method": "ntile", "levels": k}
+        else:
+            e = _fit_edges(values, dim, m, k, cuts, descending)
+            _warn_unused(e, dim)
+            s = score_apply(values, e, dim)
+            edges[dim] = json.loads(e)
+        out[_SCORE_COLUMNS[dim]] = s.astype(np.int64)
+        scores.append(s.astype(np.int64))
+    out["rfm_score"] = _codes(scores, max(p[1] if p[0] != "threshold" else len(p[2]) + 1
+                                          for p in plan.values()))
+    out["rfm_total"] = np.column_stack(scores).astype(np.float64) @ w if len(out) else np.zeros(0)
+    out.attrs["score_edges"] = edges
+    return out
+
+
+def _codes(scores: list[np.ndarray], max_levels: int) -> np.ndarray:
+    """The score codes, positionally (never aligned on the table's index)."""
+    if max_levels <= 9:
+        codes = pd.Series(scores[0] * 100 + scores[1] * 10 + scores[2]).astype(str)
+    else:
+        parts = [pd.Series(s).astype(str) for s in scores]
+        codes = parts[0] + "-" + parts[1] + "-" + parts[2]
+    return codes.to_numpy()
+
+
+class _Base:
+    """Placeholder so this module imports without scikit-learn."""
+
+
+try:
+    from sklearn.base import BaseEstimator, TransformerMixin
+    from sklearn.utils.validation import check_is_fitted, validate_data
+except ImportError:  # scikit-learn is optional: RFMScorer needs it, score() does not
+    BaseEstimator, TransformerMixin = _Base, object  # type: ignore[misc,assignment]
+
+    def validate_data(*args, **kwargs):  # type: ignore[no-redef]
+        raise ImportError("RFMScorer needs scikit-learn: pip install 'rfmkit[sklearn]'")
+
+    check_is_fitted = validate_data  # type: ignore[assignment]
+
+
+class RFMScorer(TransformerMixin, BaseEstimator):
+    """Learns score cut points on one table and applies them unchanged to another.
+
+    A scikit-learn transformer: fit on last quarter's table, transform this
+    month's, and the scores mean the same thing. Takes a DataFrame with
+    ``recency``, ``frequency`` and ``monetary`` columns (other columns are
+    ignored), or an array whose three columns are R, F and M. Arrays with
+    another number of columns are scored column by column, higher is better.
+
+    Parameters
+    ----------
+    bins, method, thresholds, weights
+        As in :func:`rfmkit.score`, except ``"ntile"``, which has no cut
+        points to reuse.
+
+    Attributes
+    ----------
+    edges_ : dict
+        The cut points of each dimension: method, cuts, levels, direction
+        and whether a value equal to a cut passes it.
+    n_features_in_, feature_names_in_
+        As in scikit-learn.
+
+    Examples
+    --------
+    >>> import rfmkit
+    >>> tx = rfmkit.datasets.make_transactions(5_000, 800, seed=3)
+    >>> last_quarter = rfmkit.rfm_table(tx, as_of="2024-09-30")
+    >>> scorer = rfmkit.RFMScorer(bins=4).fit(last_quarter)
+    >>> scores = scorer.transform(rfmkit.rfm_table(tx))   # same cut points
+    >>> scores.shape[1], scorer.get_feature_names_out().tolist()
+    (3, ['r_score', 'f_score', 'm_score'])
+    """
+
+    def __init__(self, bins=5, method=None, thresholds=None, weights=None):
+        self.bins = bins
+        self.method = method
+        self.thresholds = thresholds
+        self.weights = weights
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.transformer_tags.preserves_dtype = []  # scores are integers
+        return tags
+
+    def _prepare(self, X, reset: bool):
+        if isinstance(X, pd.DataFrame) and set(DIMENSIONS) <= set(map(str, X.columns)):
+            X = X[list(DIMENSIONS)]
+        return validate_data(self, X, reset=reset, dtype=np.float64, ensure_all_finite=True)
+
+    def _dims(self) -> list[str]:
+        names = getattr(self, "feature_names_in_", None)
+        if self.n_features_in_ == 3 and (names is None or list(names) == list(DIMENSIONS)):
+            return list(DIMENSIONS)
+        return [str(n) for n in names] if names is not None else [f"x{i}" for i in range(self.n_features_in_)]
+
+    def fit(self, X, y=None):
+        """Learns the cut points of each column of ``X``."""
+        X = self._prepare(X, reset=True)
+        dims = self._dims()
+        plan = _plan(dims, self.bins, self.method, self.thresholds)
+        _weights(self.weights, dims)
+        self.edges_ = {}
+        for j, dim in enumerate(dims):
+            m, k, cuts = plan[dim]
+            if m == "ntile":
+                raise InputError("RFMScorer cannot reuse 'ntile' scores (they have no cut points); "
+                                 "use 'quantile'")
+            e = _fit_edges(np.ascontiguousarray(X[:, j]), dim, m, k, cuts, dim == "recency")
+            _warn_unused(e, dim)
+            self.edges_[dim] = json.loads(e)
+        return self
+
+    def transform(self, X):
+        """The scores of ``X`` with the fitted cut points, one column per dimension."""
+        check_is_fitted(self, "edges_")
+        X = self._prepare(X, reset=False)
+        cols = [
+            score_apply(np.ascontiguousarray(X[:, j]), json.dumps(self.edges_[dim]), dim)
+            for j, dim in enumerate(self.edges_)
+        ]
+        return np.column_stack(cols).astype(np.int64) if cols else np.empty((len(X), 0), np.int64)
+
+    def get_feature_names_out(self, input_features=None):
+        check_is_fitted(self, "edges_")
+        return np.array([_SCORE_COLUMNS.get(d, f"{d}_score") for d in self.edges_], dtype=object)
+
+    def to_json(self) -> str:
+        """The fitted scorer (parameters and cut points) as JSON."""
+        check_is_fitted(self, "edges_")
+        return json.dumps({"params": self.get_params(), "n_features_in": self.n_features_in_,
+                           "feature_names_in": getattr(self, "feature_names_in_", np.array([])).tolist(),
+                           "edges": self.edges_})
+
+    @classmethod
+    def from_json(cls, text: str) -> RFMScorer:
+        """A fitted scorer from :meth:`to_json`; the cut points are validated."""
+        data = json.loads(text)
+        scorer = cls(**data["params"])
+        for dim, edges in data["edges"].items():
+            score_unused(json.dumps(edges), dim)  # validates (raises InputError)
+        scorer.edges_ = data["edges"]
+        scorer.n_features_in_ = data["n_features_in"]
+        if data["feature_names_in"]:
+            scorer.feature_names_in_ = np.array(data["feature_names_in"], dtype=object)
+        return scorer

@@ -1,0 +1,401 @@
+//! Scores: cut points learnt from values, and values binned by them.
+//!
+//! A score is `1 + the number of cut points a value passes`, so scores live
+//! on `1..=levels` and equal values always share one. Which way "passing"
+//! goes is the dimension's direction: for frequency and monetary a higher
+//! value is better (it passes cut points below it); for recency a lower
+//! value is better (it passes cut points above it). Cut points may coincide
+//! (skewed data): the scores between them are then unused rather than
+//! renumbered, so a score keeps its meaning on the `1..=levels` scale.
+
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+
+/// Which values score high.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Direction {
+    /// Higher values score higher (frequency, monetary).
+    Ascending,
+    /// Lower values score higher (recency).
+    Descending,
+}
+
+/// The learnt (or given) cut points of one dimension.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Edges {
+    /// The method that chose the cut points.
+    pub method: String,
+    /// Cut points, sorted ascending.
+    pub cuts: Vec<f64>,
+    /// Number of scores, `cuts.len() + 1` except when quantile cuts coincide.
+    pub levels: u32,
+    pub direction: Direction,
+    /// Whether a value equal to a cut point passes it (thresholds: "3 or
+    /// more", "within 30 days") or not (quantile, mean, median).
+    pub inclusive: bool,
+}
+
+/// How cut points are chosen.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Method {
+    /// `levels - 1` cut points at the k-quantiles (NumPy's "linear").
+    Quantile,
+    /// Explicit cut points.
+    Threshold(Vec<f64>),
+    /// One cut at the mean.
+    Mean,
+    /// One cut at the median.
+    Median,
+}
+
+const MAX_LEVELS: u32 = 100;
+
+/// Learns the cut points of `values` (one dimension named `dim`).
+pub fn fit(
+    values: &[f64],
+    method: &Method,
+    levels: u32,
+    direction: Direction,
+    dim: &str,
+) -> Result<Edges> {
+    check_finite(values, dim)?;
+    let (name, cuts, levels, inclusive) = match method {
+        Method::Quantile => {
+            check_levels(levels, dim)?;
+            let sorted = sorted(values);
+            let cuts = (1..levels)
+                .map(|j| quantile(&sorted, f64::from(j) / f64::from(levels)))
+                .collect();
+            ("quantile", cuts, levels, false)
+        }
+        Method::Threshold(cuts) => {
+            check_cuts(cuts, dim)?;
+            ("threshold", cuts.clone(), cuts.len() as u32 + 1, true)
+        }
+        Method::Mean => ("mean", vec![mean(values)], 2, false),
+        Method::Median => ("median", vec![quantile(&sorted(values), 0.5)], 2, false),
+    };
+    // An empty column has no cut points to learn: NaN cuts would be wrong.
+    let cuts: Vec<f64> = if values.is_empty() && name != "threshold" {
+        Vec::new()
+    } else {
+        cuts
+    };
+    Ok(Edges {
+        method: name.into(),
+        cuts,
+        levels,
+        direction,
+        inclusive,
+    })
+}
+
+impl Edges {
+    /// Checks edges read from outside (JSON): sorted, finite cut points that
+    /// fit the number of levels.
+    pub fn validate(&self, dim: &str) -> Result<()> {
+        if self.cuts.iter().any(|c| !c.is_finite()) || self.cuts.windows(2).any(|w| w[0] > w[1]) {
+            let what = format!("{:?} must be finite and sorted", self.cuts);
+            return Err(Error::option(&format!("{dim} cut points"), what));
+        }
+        // Every scheme has one cut point fewer than levels; none for empty data.
+        let fits = self.cuts.is_empty() || self.cuts.len() + 1 == self.levels as usize;
+        if !(1..=MAX_LEVELS).contains(&self.levels) || !fits {
+            let what = format!(
+                "{} levels do not fit {} cut points",
+                self.levels,
+                self.cuts.len()
+            );
+            return Err(Error::option(&format!("{dim} levels"), what));
+        }
+        Ok(())
+    }
+
+    /// The score of one value.
+    #[inline]
+    pub fn score(&self, x: f64) -> u8 {
+        let c = &self.cuts;
+        let passed = match (self.direction, self.inclusive) {
+            (Direction::Ascending, false) => c.partition_point(|&t| t < x),
+            (Direction::Ascending, true) => c.partition_point(|&t| t <= x),
+            (Direction::Descending, false) => c.len() - c.partition_point(|&t| t <= x),
+            (Direction::Descending, true) => c.len() - c.partition_point(|&t| t < x),
+        };
+        (1 + passed).min(self.levels as usize) as u8
+    }
+
+    /// Scores every value, in parallel.
+    pub fn apply(&self, values: &[f64], dim: &str) -> Result<Vec<u8>> {
+        self.validate(dim)?;
+        check_finite(values, dim)?;
+        Ok(values
+            .par_iter()
+            .with_min_len(1 << 14)
+            .map(|&x| self.score(x))
+            .collect())
+    }
+
+    /// Scores in `1..=levels` that no value can reach (cut points coincide).
+    pub fn unused(&self) -> Vec<u32> {
+        if self.cuts.is_empty() {
+            return Vec::new();
+        }
+        // Score s is reachable iff some value passes exactly s - 1 cuts,
+        // which needs a gap between cut s - 1 and cut s.
+        let n = self.cuts.len();
+        let reachable =
+            |passed: usize| passed == 0 || passed == n || self.cuts[passed - 1] < self.cuts[passed];
+        let mut out: Vec<u32> = (0..=n)
+            .filter(|&p| !reachable(p))
+            .map(|p| p as u32 + 1)
+            .collect();
+        if self.direction == Direction::Descending {
+            out = out.iter().map(|&s| n as u32 + 2 - s).collect();
+            out.sort_unstable();
+        }
+        out.extend(n as u32 + 2..=self.levels);
+        out
+    }
+}
+
+/// SQL `ntile(levels) OVER (ORDER BY value, id)`, values in id order: group
+/// sizes differ by at most one, the larger groups first; for a descending
+/// dimension the order is by value descending, ties still by id.
+pub fn ntile(values: &[f64], levels: u32, direction: Direction, dim: &str) -> Result<Vec<u8>> {
+    check_levels(levels, dim)?;
+    check_finite(values, dim)?;
+    let n = values.len();
+    let mut order: Vec<u32> = (0..n as u32).collect();
+    // A stable sort keeps id order among equal values.
+    match direction {
+        Direction::Ascending => {
+            order.par_sort_by(|&a, &b| values[a as usize].total_cmp(&values[b as usize]))
+        }
+        Direction::Descending => {
+            order.par_sort_by(|&a, &b| values[b as usize].total_cmp(&values[a as usize]))
+        }
+    }
+    let k = levels as usize;
+    let (q, r) = (n / k, n % k);
+    let mut scores = vec![0u8; n];
+    for (rank, &i) in order.iter().enumerate() {
+        let group = if rank < r * (q + 1) {
+            rank / (q + 1)
+        } else {
+            r + (rank - r * (q + 1)) / q.max(1)
+        };
+        scores[i as usize] = (group + 1) as u8;
+    }
+    Ok(scores)
+}
+
+fn check_levels(levels: u32, dim: &str) -> Result<()> {
+    if !(2..=MAX_LEVELS).contains(&levels) {
+        return Err(Error::option(
+            &format!("{dim} bins"),
+            format!("must be between 2 and {MAX_LEVELS}, got {levels}"),
+        ));
+    }
+    Ok(())
+}
+
+fn check_cuts(cuts: &[f64], dim: &str) -> Result<()> {
+    let bad = |m: String| Err(Error::option(&format!("{dim} thresholds"), m));
+    if cuts.is_empty() || cuts.len() >= MAX_LEVELS as usize {
+        return bad(format!(
+            "give between 1 and {} cut points, got {}",
+            MAX_LEVELS - 1,
+            cuts.len()
+        ));
+    }
+    if let Some(c) = cuts.iter().find(|c| !c.is_finite()) {
+        return bad(format!("cut point {c} is not finite"));
+    }
+    if let Some(w) = cuts.windows(2).find(|w| w[0] >= w[1]) {
+        return bad(format!(
+            "cut points must be sorted and distinct: {} then {}",
+            w[0], w[1]
+        ));
+    }
+    Ok(())
+}
+
+fn check_finite(values: &[f64], dim: &str) -> Result<()> {
+    match values.iter().position(|x| !x.is_finite()) {
+        Some(row) => Err(Error::InvalidValue {
+            column: dim.into(),
+            value: format!("{}", values[row]),
+            row,
+            reason: "scores need finite values".into(),
+        }),
+        None => Ok(()),
+    }
+}
+
+fn sorted(values: &[f64]) -> Vec<f64> {
+    let mut v = values.to_vec();
+    v.par_sort_unstable_by(f64::total_cmp);
+    v
+}
+
+/// NumPy's default ("linear", type 7) quantile of sorted values, with the
+/// same arithmetic, so the cut points match `numpy.quantile` bit for bit.
+fn quantile(sorted: &[f64], p: f64) -> f64 {
+    let n = sorted.len();
+    if n == 0 {
+        return f64::NAN;
+    }
+    let h = p * (n - 1) as f64;
+    let lo = (h.floor() as usize).min(n - 1);
+    let hi = (lo + 1).min(n - 1);
+    let t = h - lo as f64;
+    let (a, b) = (sorted[lo], sorted[hi]);
+    let d = b - a;
+    if t >= 0.5 {
+        b - d * (1.0 - t)
+    } else {
+        a + d * t
+    }
+}
+
+fn mean(values: &[f64]) -> f64 {
+    let mut m = crate::money::Money::default();
+    values.iter().for_each(|&x| m.add_float(x));
+    m.to_f64() / values.len() as f64
+}
+
+/// Edges as JSON.
+pub fn to_json(edges: &Edges) -> Result<String> {
+    serde_json::to_string(edges).map_err(|e| Error::option("edges", e.to_string()))
+}
+
+/// Edges from JSON, validated.
+pub fn from_json(text: &str, dim: &str) -> Result<Edges> {
+    let edges: Edges = serde_json::from_str(text)
+        .map_err(|e| Error::option(&format!("{dim} edges"), e.to_string()))?;
+    edges.validate(dim)?;
+    Ok(edges)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quantile_scores_keep_ties_together_and_skip_on_skew() {
+        // 60% of customers buy once.
+        let f: Vec<f64> = [1.0; 6].into_iter().chain([2.0, 3.0, 5.0, 9.0]).collect();
+        let e = fit(&f, &Method::Quantile, 5, Direction::Ascending, "frequency").unwrap();
+        let s = e.apply(&f, "frequency").unwrap();
+        assert!(s[..6].iter().all(|&x| x == 1));
+        assert_eq!(e.levels, 5);
+        assert!(!e.unused().is_empty());
+        assert!(s.iter().all(|&x| (1..=5).contains(&x)));
+    }
+
+    #[test]
+    fn recency_scores_high_when_recent() {
+        let r = [0.0, 10.0, 20.0, 30.0];
+        let e = fit(&r, &Method::Quantile, 2, Direction::Descending, "recency").unwrap();
+        assert_eq!(e.apply(&r, "recency").unwrap(), vec![2, 2, 1, 1]);
+    }
+
+    #[test]
+    fn thresholds_are_inclusive_as_written() {
+        let f = fit(
+            &[],
+            &Method::Threshold(vec![3.0]),
+            0,
+            Direction::Ascending,
+            "frequency",
+        )
+        .unwrap();
+        assert_eq!(
+            f.apply(&[1.0, 2.0, 3.0, 7.0], "frequency").unwrap(),
+            vec![1, 1, 2, 2]
+        );
+        let r = fit(
+            &[],
+            &Method::Threshold(vec![30.0]),
+            0,
+            Direction::Descending,
+            "recency",
+        )
+        .unwrap();
+        assert_eq!(
+            r.apply(&[10.0, 30.0, 31.0], "recency").unwrap(),
+            vec![2, 2, 1]
+        );
+        assert!(fit(
+            &[],
+            &Method::Threshold(vec![3.0, 3.0]),
+            0,
+            Direction::Ascending,
+            "f"
+        )
+        .is_err());
+        assert!(fit(
+            &[],
+            &Method::Threshold(vec![f64::NAN]),
+            0,
+            Direction::Ascending,
+            "f"
+        )
+        .is_err());
+    }
+
+    #[test]
+    fn ntile_matches_sql() {
+        // 7 rows into 3 groups: sizes 3, 2, 2; ties broken by position.
+        let v = [5.0, 1.0, 1.0, 3.0, 2.0, 9.0, 1.0];
+        assert_eq!(
+            ntile(&v, 3, Direction::Ascending, "m").unwrap(),
+            vec![3, 1, 1, 2, 2, 3, 1]
+        );
+        assert_eq!(
+            ntile(&[4.0], 5, Direction::Ascending, "m").unwrap(),
+            vec![1]
+        );
+        assert_eq!(
+            ntile(&[1.0, 2.0], 5, Direction::Descending, "r").unwrap(),
+            vec![2, 1]
+        );
+    }
+
+    #[test]
+    fn json_round_trip_and_validation() {
+        let e = fit(
+            &[1.0, 2.0, 3.0, 4.0],
+            &Method::Quantile,
+            4,
+            Direction::Ascending,
+            "m",
+        )
+        .unwrap();
+        assert_eq!(from_json(&to_json(&e).unwrap(), "m").unwrap(), e);
+        assert!(from_json(
+            r#"{"method":"x","cuts":[2,1],"levels":3,"direction":"ascending","inclusive":false}"#,
+            "m"
+        )
+        .is_err());
+        assert!(from_json(
+            r#"{"method":"x","cuts":[1],"levels":2,"direction":"up","inclusive":false}"#,
+            "m"
+        )
+        .is_err());
+        assert!(from_json(r#"{"method":"x","cuts":[1],"levels":2,"direction":"ascending","inclusive":false,"extra":1}"#, "m").is_err());
+    }
+
+    #[test]
+    fn bad_levels_and_values() {
+        assert!(fit(&[1.0], &Method::Quantile, 1, Direction::Ascending, "f").is_err());
+        assert!(fit(&[1.0], &Method::Quantile, 101, Direction::Ascending, "f").is_err());
+        assert!(fit(&[f64::NAN], &Method::Mean, 2, Direction::Ascending, "f").is_err());
+        let e = fit(&[], &Method::Quantile, 5, Direction::Ascending, "f").unwrap();
+        assert!(e.cuts.is_empty());
+    }
+}

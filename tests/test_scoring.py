@@ -1,0 +1,272 @@
+"""Scores against independent references: NumPy quantiles, DuckDB NTILE, the
+source document's hand-computed cut points, and scikit-learn's checks."""
+
+from __future__ import annotations
+
+import json
+import warnings
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pytest
+import rfmkit
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from rfmkit import InputError, RFMScorer, RFMWarning
+from sklearn.exceptions import NotFittedError
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+SETTINGS = settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def table_from(r, f, m, ids=None):
+    n = len(r)
+    return pd.DataFrame({
+        "customer_id": np.arange(n) if ids is None else ids,
+        "recency": np.asarray(r, dtype=np.int64),
+        "frequency": np.asarray(f, dtype=np.int64),
+        "monetary": np.asarray(m, dtype=np.float64),
+    })
+
+
+def quiet_score(table, **kw):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RFMWarning)
+        return rfmkit.score(table, **kw)
+
+
+def numpy_quantile_scores(x, k, descending):
+    """The documented rule, written with NumPy: 1 + cut points passed strictly."""
+    x = np.asarray(x, dtype=np.float64)
+    cuts = np.quantile(x, np.arange(1, k) / k)
+    if descending:
+        return 1 + (cuts[None, :] > x[:, None]).sum(axis=1)
+    return 1 + (cuts[None, :] < x[:, None]).sum(axis=1)
+
+
+columns = st.lists(st.tuples(st.integers(0, 400), st.integers(1, 12),
+                             st.integers(-500, 100_000).map(lambda c: c / 100)),
+                   min_size=1, max_size=80)
+
+
+@SETTINGS
+@given(rows=columns, k=st.integers(2, 10))
+def test_quantile_matches_numpy(rows, k):
+    r, f, m = map(np.array, zip(*rows, strict=True))
+    got = quiet_score(table_from(r, f, m), bins=k)
+    np.testing.assert_array_equal(got["r_score"], numpy_quantile_scores(r, k, True))
+    np.testing.assert_array_equal(got["f_score"], numpy_quantile_scores(f, k, False))
+    np.testing.assert_array_equal(got["m_score"], numpy_quantile_scores(m, k, False))
+    for dim in ("recency", "frequency", "monetary"):
+        want = np.quantile(np.asarray(got[dim], dtype=np.float64), np.arange(1, k) / k)
+        assert got.attrs["score_edges"][dim]["cuts"] == want.tolist()  # bit for bit
+    assert got[["r_score", "f_score", "m_score"]].isin(range(1, k + 1)).all().all()
+
+
+@SETTINGS
+@given(rows=columns, k=st.integers(2, 10), seed=st.integers(0, 2**31))
+def test_equal_values_share_a_score_and_order_does_not_matter(rows, k, seed):
+    t = table_from(*map(np.array, zip(*rows, strict=True)))
+    got = quiet_score(t, bins=k)
+    for dim, col in (("recency", "r_score"), ("frequency", "f_score"), ("monetary", "m_score")):
+        assert (got.groupby(dim)[col].nunique() == 1).all()
+    shuffled = t.sample(frac=1, random_state=seed)
+    again = quiet_score(shuffled, bins=k).sort_index()
+    pd.testing.assert_frame_equal(again, got, check_like=True)
+
+
+@settings(max_examples=40, deadline=None)
+@given(rows=columns, k=st.integers(2, 10), seed=st.integers(0, 2**31))
+def test_ntile_matches_duckdb(rows, k, seed):
+    r, f, m = map(np.array, zip(*rows, strict=True))
+    ids = np.random.default_rng(seed).permutation(len(r)) * 7 + 3  # unsorted ids
+    t = table_from(r, f, m, ids=ids)
+    got = rfmkit.score(t, bins=k, method="ntile").set_index("customer_id")
+    con = duckdb.connect()
+    con.register("t", t)
+    want = con.sql(f"""
+        SELECT customer_id,
+               ntile({k}) OVER (ORDER BY recency DESC, customer_id) AS r_score,
+               ntile({k}) OVER (ORDER BY frequency, customer_id) AS f_score,
+               ntile({k}) OVER (ORDER BY monetary, customer_id) AS m_score
+        FROM t""").df().set_index("customer_id").loc[got.index]
+    for col in ("r_score", "f_score", "m_score"):
+        np.testing.assert_array_equal(got[col].to_numpy(), want[col].to_numpy())
+
+
+# The source document's cut points: R within 30 days, F of 3 or more, M of 1000 or more.
+SOURCE = {"recency": [30], "frequency": [3], "monetary": [1000]}
+
+
+@pytest.mark.parametrize(
+    ("recency", "frequency", "monetary", "code"),
+    [
+        (10, 5, 1500, "222"),  # bought 10 days ago, 5 orders, 1,500 spent
+        (60, 1, 2000, "112"),
+        (30, 3, 1000, "222"),  # every cut point is inclusive as written
+        (31, 2, 999.99, "111"),
+        (0, 1, 0, "211"),
+        (45, 7, 10, "121"),
+        (29, 2, 5000, "212"),
+        (365, 12, 50_000, "122"),
+    ],
+)
+def test_threshold_cut_points_of_the_source_document(recency, frequency, monetary, code):
+    got = rfmkit.score(table_from([recency], [frequency], [monetary]), thresholds=SOURCE)
+    assert got["rfm_score"].iloc[0] == code
+    assert got["rfm_total"].iloc[0] == sum(map(int, code))
+
+
+def test_threshold_with_several_cut_points_per_dimension():
+    t = table_from([5, 20, 45, 100], [1, 2, 4, 10], [50, 500, 5000, 50_000])
+    got = rfmkit.score(t, thresholds={"recency": [7, 30, 90], "frequency": [2, 4],
+                                      "monetary": [100, 1000, 10_000]})
+    assert got["r_score"].tolist() == [4, 3, 2, 1]
+    assert got["f_score"].tolist() == [1, 2, 3, 3]
+    assert got["m_score"].tolist() == [1, 2, 3, 4]
+
+
+def test_mean_and_median_split_in_two():
+    t = table_from([1, 2, 3, 10], [1, 1, 1, 9], [10, 20, 30, 40])
+    mean = rfmkit.score(t, method="mean")
+    assert mean["r_score"].tolist() == [2, 2, 2, 1]  # mean recency 4: below is recent
+    assert mean["f_score"].tolist() == [1, 1, 1, 2]  # mean 3
+    median = rfmkit.score(t, method="median")
+    assert median["f_score"].tolist() == [1, 1, 1, 2]  # median 1: one-time buyers are low
+    assert median["m_score"].tolist() == [1, 1, 2, 2]
+
+
+def test_skewed_frequency_never_raises_and_reports_unused_scores():
+    f = np.array([1] * 60 + [2] * 15 + [3] * 10 + list(range(4, 19)))
+    t = table_from(np.arange(100), f, np.arange(100.0))
+    # NumPy's quintiles of this column: 1, 1, 1.4, 3. Two cut points coincide,
+    # so score 2 cannot be reached; 1.4 < F <= 3 is score 4 whatever F is.
+    assert np.quantile(f, [0.2, 0.4, 0.6, 0.8]).tolist() == pytest.approx([1.0, 1.0, 1.4, 3.0])
+    with pytest.warns(RFMWarning, match=r"frequency: scores \[2\] are unused .*\[1\.0, 1\.0, 1\.3999"):
+        got = rfmkit.score(t, bins=5)
+    assert (got.loc[f == 1, "f_score"] == 1).all()
+    assert set(got["f_score"]) == {1, 4, 5}
+    assert (got.loc[(f == 2) | (f == 3), "f_score"] == 4).all()
+
+
+@pytest.mark.parametrize("k", range(2, 11))
+def test_every_k_on_realistic_data(k):
+    t = rfmkit.rfm_table(rfmkit.datasets.make_transactions(20_000, 3_000, seed=k))
+    got = quiet_score(t, bins=k)
+    for col in ("r_score", "f_score", "m_score"):
+        assert got[col].between(1, k).all()
+    assert got["r_score"].max() == k and got["m_score"].max() == k
+    assert (got.loc[got["recency"] == 0, "r_score"] == k).all()
+    assert len(got["rfm_score"].iloc[0]) == (3 if k <= 9 else len(got["rfm_score"].iloc[0]))
+    if k == 10:
+        assert got["rfm_score"].str.count("-").eq(2).all()
+
+
+def test_constant_columns_and_a_single_customer():
+    t = table_from([7, 7, 7], [2, 2, 2], [5.0, 5.0, 5.0])
+    with pytest.warns(RFMWarning) as record:
+        got = rfmkit.score(t)
+    messages = [str(w.message) for w in record]
+    assert len(messages) == 3
+    assert messages[0].startswith("recency: scores [2, 3, 4] are unused")
+    assert got["rfm_score"].tolist() == ["111"] * 3
+    one = quiet_score(table_from([3], [1], [9.0]))
+    assert one["rfm_score"].tolist() == ["111"]
+    assert rfmkit.score(table_from([3], [1], [9.0]), method="ntile")["rfm_score"].tolist() == ["111"]
+    empty = rfmkit.score(table_from([], [], []))
+    assert len(empty) == 0 and empty["rfm_total"].dtype == np.float64
+
+
+def test_weights_and_per_dimension_options():
+    t = table_from([1, 50], [5, 1], [100.0, 10.0])
+    got = rfmkit.score(t, method={"recency": "threshold", "frequency": "median", "monetary": "mean"},
+                       thresholds={"recency": [30]}, bins={"recency": 2},
+                       weights={"recency": 2, "frequency": 1, "monetary": 0.5})
+    assert got["r_score"].tolist() == [2, 1]
+    assert got["rfm_total"].tolist() == [2 * 2 + 2 + 0.5 * 2, 2 * 1 + 1 + 0.5 * 1]
+
+
+@pytest.mark.parametrize(
+    ("kw", "pattern"),
+    [
+        ({"bins": 1}, r"recency bins: must be between 2 and 100, got 1"),
+        ({"bins": 101}, r"between 2 and 100, got 101"),
+        ({"bins": 2.5}, r"invalid bins for recency: 2\.5"),
+        ({"method": "kmeans"}, r"invalid method for recency: 'kmeans'"),
+        ({"method": {"freq": "mean"}}, r"unknown dimension\(s\) \['freq'\]"),
+        ({"thresholds": {"frequency": [3, 2]}},
+         r"frequency thresholds: cut points must be sorted and distinct: 3 then 2"),
+        ({"thresholds": {"frequency": [3, 3]}}, r"sorted and distinct"),
+        ({"thresholds": {"monetary": [np.inf]}}, r"monetary thresholds: cut point inf is not finite"),
+        ({"method": "threshold"}, r"method 'threshold' for recency needs thresholds"),
+        ({"method": "mean", "thresholds": {"recency": [3]}}, r"only used with method 'threshold'"),
+        ({"weights": [1, 2]}, r"weights must have 3 values"),
+        ({"weights": [1, -1, 1]}, r"weight for frequency must be finite and non-negative, got -1"),
+        ({"weights": {"recency": 1, "frequency": 1}}, r"weights misses dimension\(s\) \['monetary'\]"),
+    ],
+)
+def test_bad_options(kw, pattern):
+    with pytest.raises(InputError, match=pattern):
+        rfmkit.score(table_from([1, 2], [1, 2], [1.0, 2.0]), **kw)
+
+
+def test_bad_tables():
+    with pytest.raises(InputError, match=r"column 'monetary' has a missing value \(NaN\) at row 1"):
+        rfmkit.score(table_from([1, 2], [1, 2], [1.0, np.nan]))
+    with pytest.raises(InputError, match=r"missing column 'recency'"):
+        rfmkit.score(pd.DataFrame({"frequency": [1]}))
+
+
+# ------------------------------------------------------------------ fitted scorers
+
+
+def test_scorer_reuses_cut_points_on_new_data():
+    tx = rfmkit.datasets.make_transactions(30_000, 4_000, seed=9)
+    before = rfmkit.rfm_table(tx, as_of="2024-06-30")
+    now = rfmkit.rfm_table(tx)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RFMWarning)
+        scorer = RFMScorer(bins=5).fit(before)
+        direct = rfmkit.score(before)
+    got = scorer.transform(now)
+    # The cut points are last quarter's, not this month's.
+    for j, dim in enumerate(("recency", "frequency", "monetary")):
+        cuts = np.asarray(scorer.edges_[dim]["cuts"])
+        assert cuts.tolist() == direct.attrs["score_edges"][dim]["cuts"]
+        x = now[dim].to_numpy(dtype=float)
+        want = 1 + ((cuts[None, :] > x[:, None]) if dim == "recency" else (cuts[None, :] < x[:, None])).sum(1)
+        np.testing.assert_array_equal(got[:, j], want)
+    np.testing.assert_array_equal(scorer.transform(before),
+                                  direct[["r_score", "f_score", "m_score"]].to_numpy())
+
+
+def test_scorer_json_round_trip_and_pandas_output():
+    t = table_from(np.arange(50), np.arange(50) % 7 + 1, np.arange(50.0))
+    scorer = RFMScorer(bins=4, thresholds={"frequency": [3]}).fit(t)
+    text = scorer.to_json()
+    loaded = RFMScorer.from_json(text)
+    np.testing.assert_array_equal(loaded.transform(t), scorer.transform(t))
+    assert json.loads(text)["edges"]["frequency"] == {"method": "threshold", "cuts": [3.0], "levels": 2,
+                                                     "direction": "ascending", "inclusive": True}
+    out = RFMScorer(bins=4).set_output(transform="pandas").fit_transform(t)
+    assert list(out.columns) == ["r_score", "f_score", "m_score"]
+    bad = json.loads(text)
+    bad["edges"]["monetary"]["cuts"] = [5.0, 1.0, 2.0]
+    with pytest.raises(InputError, match="monetary cut points"):
+        RFMScorer.from_json(json.dumps(bad))
+
+
+def test_scorer_errors():
+    with pytest.raises(NotFittedError):
+        RFMScorer().transform(np.ones((3, 3)))
+    with pytest.raises(InputError, match="cannot reuse 'ntile'"):
+        RFMScorer(method="ntile").fit(np.ones((3, 3)))
+    with pytest.raises(ValueError, match="NaN"):
+        RFMScorer().fit(np.array([[1.0, np.nan, 2.0]]))
+
+
+@pytest.mark.filterwarnings("ignore::rfmkit.RFMWarning")
+@parametrize_with_checks([RFMScorer(), RFMScorer(bins=3, method="median")])
+def test_sklearn_compatible(estimator, check):
+    check(estimator)
