@@ -66,10 +66,10 @@ pub fn fit(
     let (name, cuts, levels, inclusive) = match method {
         Method::Quantile => {
             check_levels(levels, dim)?;
-            let sorted = sorted(values);
-            let cuts = (1..levels)
-                .map(|j| quantile(&sorted, f64::from(j) / f64::from(levels)))
+            let probs: Vec<f64> = (1..levels)
+                .map(|j| f64::from(j) / f64::from(levels))
                 .collect();
+            let cuts = quantiles(values, &probs);
             ("quantile", cuts, levels, false)
         }
         Method::Threshold(cuts) => {
@@ -77,7 +77,7 @@ pub fn fit(
             ("threshold", cuts.clone(), cuts.len() as u32 + 1, true)
         }
         Method::Mean => ("mean", vec![mean(values)], 2, false),
-        Method::Median => ("median", vec![quantile(&sorted(values), 0.5)], 2, false),
+        Method::Median => ("median", quantiles(values, &[0.5]), 2, false),
     };
     // An empty column has no cut points to learn: NaN cuts would be wrong.
     let cuts: Vec<f64> = if values.is_empty() && name != "threshold" {
@@ -169,20 +169,28 @@ pub fn ntile(values: &[f64], levels: u32, direction: Direction, dim: &str) -> Re
     check_levels(levels, dim)?;
     check_finite(values, dim)?;
     let n = values.len();
-    let mut order: Vec<u32> = (0..n as u32).collect();
-    // A stable sort keeps id order among equal values.
-    match direction {
-        Direction::Ascending => {
-            order.par_sort_by(|&a, &b| values[a as usize].total_cmp(&values[b as usize]))
-        }
-        Direction::Descending => {
-            order.par_sort_by(|&a, &b| values[b as usize].total_cmp(&values[a as usize]))
-        }
-    }
+    // Sort (order key, position) pairs: all distinct, so an unstable sort is
+    // deterministic and keeps id order among equal values.
+    let mut order: Vec<(u64, u32)> = values
+        .par_iter()
+        .enumerate()
+        .map(|(i, &x)| {
+            let key = order_key(x);
+            (
+                if direction == Direction::Descending {
+                    !key
+                } else {
+                    key
+                },
+                i as u32,
+            )
+        })
+        .collect();
+    order.par_sort_unstable();
     let k = levels as usize;
     let (q, r) = (n / k, n % k);
     let mut scores = vec![0u8; n];
-    for (rank, &i) in order.iter().enumerate() {
+    for (rank, &(_, i)) in order.iter().enumerate() {
         let group = if rank < r * (q + 1) {
             rank / (q + 1)
         } else {
@@ -236,30 +244,55 @@ fn check_finite(values: &[f64], dim: &str) -> Result<()> {
     }
 }
 
-fn sorted(values: &[f64]) -> Vec<f64> {
-    let mut v = values.to_vec();
-    v.par_sort_unstable_by(f64::total_cmp);
-    v
+/// A key whose unsigned order is the numeric order of finite floats.
+#[inline]
+fn order_key(x: f64) -> u64 {
+    let bits = (x + 0.0).to_bits(); // -0.0 becomes 0.0
+    if bits >> 63 == 1 {
+        !bits
+    } else {
+        bits | (1 << 63)
+    }
 }
 
-/// NumPy's default ("linear", type 7) quantile of sorted values, with the
-/// same arithmetic, so the cut points match `numpy.quantile` bit for bit.
-fn quantile(sorted: &[f64], p: f64) -> f64 {
-    let n = sorted.len();
+/// NumPy's default ("linear", type 7) quantiles at increasing `probs`, with
+/// the same arithmetic, so they match `numpy.quantile` bit for bit. Only the
+/// order statistics needed are selected: O(n log k), no full sort.
+fn quantiles(values: &[f64], probs: &[f64]) -> Vec<f64> {
+    let n = values.len();
     if n == 0 {
-        return f64::NAN;
+        return vec![f64::NAN; probs.len()];
     }
-    let h = p * (n - 1) as f64;
-    let lo = (h.floor() as usize).min(n - 1);
-    let hi = (lo + 1).min(n - 1);
-    let t = h - lo as f64;
-    let (a, b) = (sorted[lo], sorted[hi]);
-    let d = b - a;
-    if t >= 0.5 {
-        b - d * (1.0 - t)
-    } else {
-        a + d * t
+    let mut v = values.to_vec();
+    let mut out = Vec::with_capacity(probs.len());
+    let mut done = 0; // v[..done] holds only values <= every value after it
+    for &p in probs {
+        let h = p * (n - 1) as f64;
+        let lo = (h.floor() as usize).min(n - 1);
+        let a = select(&mut v, done, lo);
+        // The next order statistic is the smallest value after `lo`.
+        let b = if lo + 1 < n {
+            v[lo + 1..].iter().copied().fold(f64::INFINITY, f64::min)
+        } else {
+            a
+        };
+        done = lo;
+        let t = h - lo as f64;
+        let d = b - a;
+        out.push(if t >= 0.5 {
+            b - d * (1.0 - t)
+        } else {
+            a + d * t
+        });
     }
+    out
+}
+
+/// The `k`-th smallest of `v` (`k >= from`), leaving `v[..k]` below it and
+/// `v[k + 1..]` above it; `v[..from]` is already below `v[from..]`.
+fn select(v: &mut [f64], from: usize, k: usize) -> f64 {
+    let (_, x, _) = v[from..].select_nth_unstable_by(k - from, f64::total_cmp);
+    *x
 }
 
 fn mean(values: &[f64]) -> f64 {

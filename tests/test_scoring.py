@@ -270,3 +270,11 @@ def test_scorer_errors():
 @parametrize_with_checks([RFMScorer(), RFMScorer(bins=3, method="median")])
 def test_sklearn_compatible(estimator, check):
     check(estimator)
+
+
+def test_score_leaves_the_callers_table_alone():
+    t = table_from([1, 2, 3], [1, 2, 3], [1.0, 2.0, 3.0])
+    before = t.copy()
+    got = quiet_score(t)
+    got.loc[0, "recency"] = -1
+    pd.testing.assert_frame_equal(t, before)

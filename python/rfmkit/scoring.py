@@ -172,7 +172,7 @@ def score(
     """
     plan = _plan(DIMENSIONS, bins, method, thresholds)
     w = _weights(weights, DIMENSIONS)
-    out = table.copy()
+    out = table.copy(deep=False)  # copy-on-write: the caller's table is never changed
     edges: dict[str, Any] = {}
     order = None
     scores = []
@@ -204,14 +204,15 @@ def score(
     return out
 
 
+_DIGIT_CODES = np.array([f"{i:03d}" for i in range(1000)], dtype=object)
+
+
 def _codes(scores: list[np.ndarray], max_levels: int) -> np.ndarray:
     """The score codes, positionally (never aligned on the table's index)."""
     if max_levels <= 9:
-        codes = pd.Series(scores[0] * 100 + scores[1] * 10 + scores[2]).astype(str)
-    else:
-        parts = [pd.Series(s).astype(str) for s in scores]
-        codes = parts[0] + "-" + parts[1] + "-" + parts[2]
-    return codes.to_numpy()
+        return _DIGIT_CODES[scores[0] * 100 + scores[1] * 10 + scores[2]]
+    parts = [pd.Series(s).astype(str) for s in scores]
+    return (parts[0] + "-" + parts[1] + "-" + parts[2]).to_numpy()
 
 
 class _Base:
