@@ -198,10 +198,16 @@ def _object_keys(values: np.ndarray, name: str) -> Keys:
         if missing.any():
             row = _first_true(missing)
             raise _missing(name, row, values[row])
-        try:
-            return _ints(values.astype(np.int64))
-        except OverflowError:
-            return _ints(values.astype(np.uint64))
+        for dtype in (np.int64, np.uint64):
+            try:
+                return _ints(values.astype(dtype))
+            except OverflowError:
+                pass
+        row = next((i for i, v in enumerate(values) if not -(2**63) <= v < 2**63), 0)
+        raise InputError(
+            f"column {name!r} has an id out of the 64-bit range: {values[row]} at row {row}; "
+            "ids must fit in int64 (or all be non-negative and fit in uint64)"
+        )
     if inferred in ("floating", "mixed-integer-float"):
         raise _float_ids(pd.to_numeric(values, errors="coerce"), name)
     raise _mixed(values, name, "ids")

@@ -172,7 +172,9 @@ def score(
     """
     plan = _plan(DIMENSIONS, bins, method, thresholds)
     w = _weights(weights, DIMENSIONS)
-    out = table.copy(deep=False)  # copy-on-write: the caller's table is never changed
+    # Under copy-on-write (pandas 3) a shallow copy already protects the
+    # caller's table; without it (pandas 2.2 by default) only a deep copy does.
+    out = table.copy(deep=not _copy_on_write())
     edges: dict[str, Any] = {}
     order = None
     scores = []
@@ -205,6 +207,12 @@ def score(
 
 
 _DIGIT_CODES = np.array([f"{i:03d}" for i in range(1000)], dtype=object)
+
+
+def _copy_on_write() -> bool:
+    if int(pd.__version__.split(".")[0]) >= 3:
+        return True
+    return pd.get_option("mode.copy_on_write") is True
 
 
 def _codes(scores: list[np.ndarray], max_levels: int) -> np.ndarray:
