@@ -27,7 +27,6 @@ import duckdb
 import numpy as np
 import pandas as pd
 import polars as pl
-
 import rfmkit
 
 SQL = """

@@ -13,7 +13,6 @@ import warnings
 
 import duckdb
 import pandas as pd
-
 import rfmkit
 
 
