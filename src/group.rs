@@ -1,13 +1,16 @@
 //! Grouping rows by customer and folding them into accumulators.
 //!
-//! Two strategies, chosen by the data:
-//! - dense: integer ids whose range is small next to the row count index an
-//!   array directly; each thread folds a contiguous block of rows into its own
-//!   array and the arrays are merged. No hashing, no sort: slots are in id order.
-//! - partitioned: every other case. Rows are scattered into 256 partitions by
-//!   the top bits of a hash of the id, so each customer lives in exactly one
-//!   partition; partitions are folded independently in parallel (with hash
-//!   maps small enough for the cache), and the distinct keys are sorted once.
+//! Three strategies, chosen by the data and the frequency rule:
+//! - dense (row counting, integer ids whose range is small next to the row
+//!   count): the id minus the smallest id indexes an array directly; each
+//!   thread owns a range of slots, with the slot of a row a few rows ahead
+//!   prefetched. No hashing, no sort: slots are in id order.
+//! - hashed (row counting, any other ids): see [`crate::hashed`].
+//! - partitioned (distinct orders or days): rows are scattered into 256
+//!   partitions by the top bits of a hash of the id, so each customer lives in
+//!   one partition; each partition is folded on its own with a small hash map
+//!   and sorts its (customer, order or day) pairs to count distinct ones; the
+//!   keys are sorted once at the end.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hash, Hasher};
@@ -218,21 +221,10 @@ impl PartialOrd for StrKey<'_> {
     }
 }
 
-/// The second key of distinct counting (an order id or a day), if any.
+/// The second key of distinct counting: an order id or a day.
 pub trait DistinctAccess: Sync {
     type K: Ord + Copy + Send;
-    /// False for plain row counting, which needs no pairs.
-    const DISTINCT: bool = true;
     fn key(&self, i: usize) -> Self::K;
-}
-
-/// Row counting: no second key.
-pub struct NoDistinct;
-
-impl DistinctAccess for NoDistinct {
-    type K = ();
-    const DISTINCT: bool = false;
-    fn key(&self, _: usize) {}
 }
 
 /// Distinct values of a closure of the row (days, integer order ids).
@@ -336,18 +328,15 @@ fn fold_partition<'r, A: KeyAccess, D: DistinctAccess>(
                 accs.push(Acc::default());
                 (keys.len() - 1) as u32
             });
-            let counted = rows.visit(i, &mut accs[slot as usize], !D::DISTINCT);
-            if D::DISTINCT && counted {
+            if rows.visit(i, &mut accs[slot as usize], false) {
                 pairs.push((slot, distinct.key(i)));
             }
         }
     }
-    if D::DISTINCT {
-        pairs.sort_unstable();
-        pairs.dedup();
-        for (slot, _) in pairs {
-            accs[slot as usize].count += 1;
-        }
+    pairs.sort_unstable();
+    pairs.dedup();
+    for (slot, _) in pairs {
+        accs[slot as usize].count += 1;
     }
     (keys, accs)
 }
@@ -381,6 +370,13 @@ mod tests {
     use crate::calendar::Time;
     use crate::scan::Amounts;
 
+    /// Distinct row numbers: counts rows, like `frequency="rows"`.
+    const ROWS: DistinctBy<fn(usize) -> u64> = DistinctBy(row_number);
+
+    fn row_number(i: usize) -> u64 {
+        i as u64
+    }
+
     fn rows<'a>(ts: &'a [i64], amt: &'a [i64]) -> Rows<'a> {
         Rows {
             time: Time::Naive {
@@ -399,7 +395,7 @@ mod tests {
         let ids: &[i64] = &[30, -5, 30, 7, -5, 30];
         let ts = [1, 2, 3, 4, 5, 6];
         let amt = [1, 2, 3, 4, 5, 6];
-        let g = fold_partitioned(&ids, &rows(&ts, &amt), &NoDistinct);
+        let g = fold_partitioned(&ids, &rows(&ts, &amt), &ROWS);
         assert!(matches!(&g.keys, SortedKeys::I64(k) if k == &[-5, 7, 30]));
         let counts: Vec<u32> = g.accs.iter().map(|a| a.count).collect();
         assert_eq!(counts, [2, 1, 3]);
@@ -424,7 +420,7 @@ mod tests {
         let col = buf.column();
         let ts = vec![0i64; words.len()];
         let amt = vec![1i64; words.len()];
-        let g = fold_partitioned(&col, &rows(&ts, &amt), &NoDistinct);
+        let g = fold_partitioned(&col, &rows(&ts, &amt), &ROWS);
         let mut want = words.clone();
         want.sort();
         let SortedKeys::Str(got) = g.keys else {
@@ -467,7 +463,7 @@ mod tests {
                 (b.first_ts, b.last_ts, b.count, b.money)
             );
         }
-        let part = fold_partitioned(&ids.as_slice(), &r, &NoDistinct);
+        let part = fold_partitioned(&ids.as_slice(), &r, &ROWS);
         assert_eq!(part.keys.len(), 1000);
         for (a, b) in dense.iter().zip(&part.accs) {
             assert_eq!(

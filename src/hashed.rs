@@ -151,7 +151,7 @@ pub fn fold_hashed<A: KeyAccess>(ids: &A, rows: &Rows) -> Grouped {
 mod tests {
     use super::*;
     use crate::calendar::Time;
-    use crate::group::{fold_partitioned, NoDistinct};
+    use crate::group::{fold_partitioned, DistinctBy};
     use crate::keys::{SortedKeys, StrBuffer};
     use crate::scan::Amounts;
 
@@ -191,7 +191,7 @@ mod tests {
         let amt: Vec<f64> = (0..n).map(|i| (i % 17) as f64 * 0.37 - 1.0).collect();
         let r = rows(&ts, &amt);
         let a = fold_hashed(&ids.as_slice(), &r);
-        let b = fold_partitioned(&ids.as_slice(), &r, &NoDistinct);
+        let b = fold_partitioned(&ids.as_slice(), &r, &DistinctBy(|i| i as u64));
         match (&a.keys, &b.keys) {
             (SortedKeys::I64(x), SortedKeys::I64(y)) => assert_eq!(x, y),
             _ => panic!("integer keys expected"),
@@ -203,7 +203,7 @@ mod tests {
             .for_each(|i| buf.push(format!("customer-number-{i}").as_bytes()));
         let col = buf.column();
         let a = fold_hashed(&col, &r);
-        let b = fold_partitioned(&col, &r, &NoDistinct);
+        let b = fold_partitioned(&col, &r, &DistinctBy(|i| i as u64));
         match (&a.keys, &b.keys) {
             (SortedKeys::Str(x), SortedKeys::Str(y)) => {
                 assert_eq!(x.offsets, y.offsets);

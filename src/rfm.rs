@@ -11,7 +11,7 @@ use crate::group::{
 };
 use crate::hashed::fold_hashed;
 use crate::keys::{KeyColumn, SortedKeys, StrBuffer};
-use crate::scan::{scan, Amounts};
+use crate::scan::{scan, Amounts, Span};
 
 /// How purchases are counted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -161,7 +161,7 @@ pub fn rfm(input: &Input, opts: &Options, names: &Names) -> Result<RfmTable> {
     let cutoff = opts.as_of_day.map_or(i64::MAX, |d| time.end_of(d));
     let span = scan(&time, &input.amounts, cutoff, (&names.date, &names.amount))?;
     let as_of_day = opts.as_of_day.unwrap_or_else(|| time.day_of(span.max_pos));
-    check_calendar(as_of_day, opts.as_of_day.is_some(), span.max_row, names)?;
+    check_calendar(opts.as_of_day, &span, &time, names)?;
     if span.min_pos > cutoff {
         return Err(Error::option(
             "as_of",
@@ -195,20 +195,34 @@ pub fn rfm(input: &Input, opts: &Options, names: &Names) -> Result<RfmTable> {
     Ok(assemble(grouped.keys, grouped.accs, Some(as_of_day), &time))
 }
 
-/// The as-of date must be a date of years 1 to 9999, the range of Python's
-/// `datetime.date`; far-off timestamps (a corrupt `datetime64[s]`) end here.
-fn check_calendar(as_of_day: i64, given: bool, max_row: usize, names: &Names) -> Result<()> {
-    let year = date_of_day(as_of_day).map(|d| chrono::Datelike::year(&d));
-    match year {
-        Ok(1..=9999) => Ok(()),
-        _ if given => Err(Error::option("as_of", "must be a date of years 1 to 9999")),
-        _ => Err(Error::InvalidValue {
-            column: names.date.clone(),
-            value: format!("day {as_of_day} since 1970-01-01"),
-            row: max_row,
-            reason: "the latest date is beyond year 9999".into(),
-        }),
+/// Dates must be dates of years 1 to 9999, the range of Python's
+/// `datetime.date`: far-off values (a corrupt `datetime64[D]`) end here, so
+/// no day arithmetic can overflow.
+fn check_calendar(as_of_day: Option<i64>, span: &Span, time: &Time, names: &Names) -> Result<()> {
+    let in_range = |day: i64| {
+        matches!(
+            date_of_day(day).map(|d| chrono::Datelike::year(&d)),
+            Ok(1..=9999)
+        )
+    };
+    if let Some(day) = as_of_day.filter(|&d| !in_range(d)) {
+        return Err(Error::option(
+            "as_of",
+            format!("day {day} since 1970-01-01 is not a date of years 1 to 9999"),
+        ));
     }
+    for (pos, row) in [(span.min_pos, span.min_row), (span.max_pos, span.max_row)] {
+        let day = time.day_of(pos);
+        if !in_range(day) {
+            return Err(Error::InvalidValue {
+                column: names.date.clone(),
+                value: format!("day {day} since 1970-01-01"),
+                row,
+                reason: "dates must be in years 1 to 9999".into(),
+            });
+        }
+    }
+    Ok(())
 }
 
 fn check_lengths(input: &Input, names: &Names) -> Result<()> {

@@ -52,6 +52,8 @@ impl Amounts<'_> {
 pub struct Span {
     /// Smallest and largest position over all rows.
     pub min_pos: i64,
+    /// The first row holding `min_pos`.
+    pub min_row: usize,
     pub max_pos: i64,
     /// The first row holding `max_pos`.
     pub max_row: usize,
@@ -64,6 +66,7 @@ impl Span {
     fn empty() -> Self {
         Span {
             min_pos: i64::MAX,
+            min_row: 0,
             max_pos: i64::MIN,
             max_row: 0,
             negatives: 0,
@@ -72,7 +75,10 @@ impl Span {
     }
 
     fn merge(mut self, o: Span) -> Span {
-        self.min_pos = self.min_pos.min(o.min_pos);
+        if o.min_pos < self.min_pos {
+            self.min_pos = o.min_pos;
+            self.min_row = o.min_row;
+        }
         // Chunks merge in row order, so on a tie the earlier row stays.
         if o.max_pos > self.max_pos {
             self.max_pos = o.max_pos;
@@ -147,7 +153,10 @@ fn scan_rows(
             }
         }
         let pos = time.pos(i);
-        span.min_pos = span.min_pos.min(pos);
+        if pos < span.min_pos {
+            span.min_pos = pos;
+            span.min_row = i;
+        }
         if pos > span.max_pos {
             span.max_pos = pos;
             span.max_row = i;

@@ -208,8 +208,14 @@ def test_core_rejects_mismatched_zone_days_and_bad_unit():
 def test_extreme_dates_and_ids_do_not_overflow():
     ids = np.array([np.iinfo(np.int64).min, np.iinfo(np.int64).max, 0])
     dates = np.array([np.iinfo(np.int64).min + 1, np.iinfo(np.int64).max, 0]).view("M8[s]")
-    with pytest.raises(InputError, match=r"'date'.*at row 1: the latest date is beyond year 9999"):
+    with pytest.raises(InputError, match=r"'date'.*at row 0: dates must be in years 1 to 9999"):
         rfmkit.rfm_arrays(ids, dates, np.ones(3))
+    old = np.array([np.iinfo(np.int64).min + 1, 0], dtype=np.int64).view("M8[D]")
+    with pytest.raises(InputError, match=r"'date'.*at row 0: dates must be in years 1 to 9999"):
+        rfmkit.rfm_arrays(np.array([1, 2]), old, np.ones(2))
+    with pytest.raises(InputError, match=r"as_of: day .* is not a date of years 1 to 9999"):
+        rfmkit.rfm_arrays(np.array([1]), np.array(["2024-01-01"], "M8[D]"), np.ones(1),
+                          as_of=np.datetime64("10000-01-01"))
     r = rfmkit.rfm_arrays(ids, np.array(["2024-01-01"] * 3, "M8[ns]"), np.ones(3))
     assert r.customer_id.tolist() == sorted(ids.tolist())
 

@@ -148,26 +148,19 @@ def test_row_order_does_not_matter(df, opts, seed):
 
 def _variants():
     """(name, make) pairs: make turns the canonical frame into another input kind."""
-    def ids_as(dtype):
+    def cast(column, dtype):
         def make(df):
-            out = df.copy()
-            out["customer_id"] = out["customer_id"].astype(dtype)
-            return out
+            return df.assign(**{column: df[column].astype(dtype)})
         return make
+
+    def ids_as(dtype):
+        return cast("customer_id", dtype)
 
     def dates_as(unit):
-        def make(df):
-            out = df.copy()
-            out["date"] = out["date"].astype(f"datetime64[{unit}]")
-            return out
-        return make
+        return cast("date", f"datetime64[{unit}]")
 
     def amounts_as(dtype):
-        def make(df):
-            out = df.copy()
-            out["amount"] = out["amount"].astype(dtype)
-            return out
-        return make
+        return cast("amount", dtype)
 
     return [
         ("int32 ids", ids_as("int32")),

@@ -345,8 +345,20 @@ def _zoned(col: pd.Series, name: str, tz: Any) -> TimeColumn:
     zone = col.dt.tz if tz is None else _zone(tz)
     ts = np.ascontiguousarray(col.to_numpy(dtype=f"datetime64[{unit}]")).view(np.int64)
     local = col.dt.tz_convert(zone).dt.tz_localize(None).to_numpy().view(np.int64)
-    days = np.floor_divide(local, TICKS_PER_DAY[unit]).astype(np.int32)
+    days64 = np.floor_divide(local, TICKS_PER_DAY[unit])
+    # NaT rows are reported by the core; any other day must be a date of
+    # years 1 to 9999, which also keeps it inside int32.
+    bad = (local != np.iinfo(np.int64).min) & ((days64 < _FIRST_DAY) | (days64 > _LAST_DAY))
+    if bad.any():
+        row = _first_true(bad)
+        raise InputError(f"column {name!r} has an invalid value {col.iloc[row]} at row {row}: "
+                         "dates must be in years 1 to 9999")
+    days = days64.astype(np.int32)
     return TimeColumn(ts=ts, unit=unit, days=days, zone=zone)
+
+
+_FIRST_DAY = (dt.date(1, 1, 1) - dt.date(1970, 1, 1)).days
+_LAST_DAY = (dt.date(9999, 12, 31) - dt.date(1970, 1, 1)).days
 
 
 def _zone(tz: Any) -> Any:

@@ -197,8 +197,8 @@ def score(
             _warn_unused(e, dim)
             s = score_apply(values, e, dim)
             edges[dim] = json.loads(e)
-        out[_SCORE_COLUMNS[dim]] = s.astype(np.int64)
         scores.append(s.astype(np.int64))
+        out[_SCORE_COLUMNS[dim]] = scores[-1]
     out["rfm_score"] = _codes(scores, max(p[1] if p[0] != "threshold" else len(p[2]) + 1
                                           for p in plan.values()))
     out["rfm_total"] = np.column_stack(scores).astype(np.float64) @ w if len(out) else np.zeros(0)
