@@ -405,8 +405,10 @@ def as_of_day(as_of: Any, time: TimeColumn) -> int | None:
             raise InputError(
                 f"as_of {as_of!r} is tz-aware but the dates are tz-naive; pass a naive date"
             )
-        ts = ts.tz_convert(time.zone)
-    return (ts.date() - dt.date(1970, 1, 1)).days
+        ts = ts.tz_convert(time.zone).tz_localize(None)
+    # Through NumPy, not Timestamp.date(), which fails past year 9999; the
+    # core checks that the day is a date of years 1 to 9999.
+    return int(ts.to_datetime64().astype("datetime64[D]").astype(np.int64))
 
 
 _WINDOW_UNITS = {
