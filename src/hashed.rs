@@ -1,9 +1,9 @@
 //! Grouping by hashed keys (strings, sparse integers) in one ordered pass.
 //!
-//! Every row's hash is computed first, in parallel. Then each of T threads
-//! owns the keys whose hash falls in its share and scans all rows in order:
-//! the rows it owns are read nearly sequentially, and each is folded into the
-//! thread's own open-addressing table, whose entries hold the key and the
+//! Every row's hash is computed first, in parallel, and the row numbers are
+//! split by the thread that owns their key (the keys whose hash falls in its
+//! share). Each thread then folds its rows, in order, into its own
+//! open-addressing table, whose entries hold the key and the
 //! accumulator side by side. A lookup is then one cache miss (two adjacent
 //! lines), and the entry of the row `AHEAD` rows ahead is prefetched, so by
 //! the time a row is reached its entry is usually in the cache. Keys are
@@ -12,7 +12,7 @@
 use rayon::prelude::*;
 
 use crate::accumulate::{Acc, Rows};
-use crate::group::{prefetch, Grouped, KeyAccess};
+use crate::group::{prefetch, split_by_owner, Grouped, KeyAccess};
 
 const AHEAD: usize = 16;
 
@@ -104,20 +104,21 @@ pub fn fold_hashed<A: KeyAccess>(ids: &A, rows: &Rows) -> Grouped {
         rayon::current_num_threads().clamp(1, 64)
     };
     let owner = |h: u64| (((h >> 32) * threads as u64) >> 32) as usize;
+    let lists = split_by_owner(n, threads, |i| owner(hashes[i]));
     let tables: Vec<Table<A::K>> = (0..threads)
         .into_par_iter()
         .map(|t| {
             // A guess at this thread's share of the customers (one in eight
             // rows); the table grows if there are more.
             let mut table = Table::with_capacity(n / 8 / threads * 4 / 3);
-            for i in 0..n {
-                if let Some(&h) = hashes.get(i + AHEAD) {
-                    if owner(h) == t {
-                        table.prefetch(h);
+            for block in &lists {
+                let mine = &block[t];
+                for (j, &r) in mine.iter().enumerate() {
+                    if let Some(&ahead) = mine.get(j + AHEAD) {
+                        table.prefetch(hashes[ahead as usize]);
                     }
-                }
-                let h = hashes[i];
-                if owner(h) == t {
+                    let i = r as usize;
+                    let h = hashes[i];
                     let acc = table.acc(h, ids.key_hashed(i, h), A::hash);
                     rows.visit(i, acc, true);
                 }
@@ -125,6 +126,7 @@ pub fn fold_hashed<A: KeyAccess>(ids: &A, rows: &Rows) -> Grouped {
             table
         })
         .collect();
+    drop(lists);
     drop(hashes);
 
     let mut order: Vec<(A::K, u32, u32)> = tables
