@@ -149,12 +149,8 @@ pub fn rfm(input: &Input, opts: &Options, names: &Names) -> Result<RfmTable> {
         _ => {}
     }
     if n == 0 {
-        return Ok(assemble(
-            empty_keys(&input.ids),
-            Vec::new(),
-            opts.as_of_day,
-            &input.time,
-        ));
+        let keys = KeyList::Sorted(empty_keys(&input.ids));
+        return Ok(assemble(keys, Vec::new(), opts.as_of_day, &input.time));
     }
 
     let time = input.time;
@@ -191,8 +187,8 @@ pub fn rfm(input: &Input, opts: &Options, names: &Names) -> Result<RfmTable> {
         window_start,
         exclude_returns: opts.returns == Returns::Exclude,
     };
-    let grouped = group(input, &rows, opts.frequency)?;
-    Ok(assemble(grouped.keys, grouped.accs, Some(as_of_day), &time))
+    let (keys, accs) = group(input, &rows, opts.frequency)?;
+    Ok(assemble(keys, accs, Some(as_of_day), &time))
 }
 
 /// Dates must be dates of years 1 to 9999, the range of Python's
@@ -251,33 +247,80 @@ fn empty_keys(ids: &KeyColumn) -> SortedKeys {
     }
 }
 
-fn group(input: &Input, rows: &Rows, frequency: Frequency) -> Result<Grouped> {
+/// The ids of a grouping's accumulators: sorted keys, one per accumulator,
+/// or the slots of the dense path (accumulator `i` is id `lo + i`; unused
+/// slots are never "seen").
+enum KeyList {
+    Sorted(SortedKeys),
+    DenseI64(i64),
+    DenseU64(u64),
+}
+
+impl KeyList {
+    /// The keys of the accumulators at `idx` (increasing).
+    fn take(self, idx: &[usize]) -> SortedKeys {
+        match self {
+            KeyList::DenseI64(lo) => SortedKeys::I64(
+                idx.par_iter()
+                    .map(|&i| (i128::from(lo) + i as i128) as i64)
+                    .collect(),
+            ),
+            KeyList::DenseU64(lo) => {
+                SortedKeys::U64(idx.par_iter().map(|&i| lo + i as u64).collect())
+            }
+            KeyList::Sorted(SortedKeys::I64(v)) => {
+                SortedKeys::I64(idx.par_iter().map(|&i| v[i]).collect())
+            }
+            KeyList::Sorted(SortedKeys::U64(v)) => {
+                SortedKeys::U64(idx.par_iter().map(|&i| v[i]).collect())
+            }
+            KeyList::Sorted(SortedKeys::Str(v)) => {
+                let col = v.column();
+                let mut out = StrBuffer::with_capacity(idx.len());
+                idx.iter().for_each(|&i| out.push(col.get(i)));
+                SortedKeys::Str(out)
+            }
+        }
+    }
+
+    /// Key `i` written for a message.
+    fn show(&self, i: usize) -> String {
+        match self {
+            KeyList::DenseI64(lo) => (i128::from(*lo) + i as i128).to_string(),
+            KeyList::DenseU64(lo) => (u128::from(*lo) + i as u128).to_string(),
+            KeyList::Sorted(SortedKeys::I64(v)) => v[i].to_string(),
+            KeyList::Sorted(SortedKeys::U64(v)) => v[i].to_string(),
+            KeyList::Sorted(SortedKeys::Str(v)) => {
+                format!("{:?}", String::from_utf8_lossy(v.column().get(i)))
+            }
+        }
+    }
+}
+
+fn group(input: &Input, rows: &Rows, frequency: Frequency) -> Result<(KeyList, Vec<Acc>)> {
+    let hashed = |g: Result<Grouped>| g.map(|g| (KeyList::Sorted(g.keys), g.accs));
     match input.ids {
         KeyColumn::I64(ids) => {
             let (lo, hi) = min_max(ids, |&x| i128::from(x));
             match dense_blocks(ids.len(), lo, hi, frequency) {
-                Some((slots, blocks)) => {
-                    let accs = fold_dense(rows, slots, blocks, |i| (ids[i] as i128 - lo) as usize);
-                    Ok(compact(accs, |s| {
-                        SortedKeys::I64(s.map(|s| (lo + s as i128) as i64).collect())
-                    }))
+                Some((slots, threads)) => {
+                    let accs = fold_dense(rows, slots, threads, |i| (ids[i] as i128 - lo) as usize);
+                    Ok((KeyList::DenseI64(lo as i64), accs))
                 }
-                None => group_hashed(&ids, input, rows, frequency),
+                None => hashed(group_hashed(&ids, input, rows, frequency)),
             }
         }
         KeyColumn::U64(ids) => {
             let (lo, hi) = min_max(ids, |&x| i128::from(x));
             match dense_blocks(ids.len(), lo, hi, frequency) {
-                Some((slots, blocks)) => {
-                    let accs = fold_dense(rows, slots, blocks, |i| (ids[i] as i128 - lo) as usize);
-                    Ok(compact(accs, |s| {
-                        SortedKeys::U64(s.map(|s| (lo + s as i128) as u64).collect())
-                    }))
+                Some((slots, threads)) => {
+                    let accs = fold_dense(rows, slots, threads, |i| (ids[i] as i128 - lo) as usize);
+                    Ok((KeyList::DenseU64(lo as u64), accs))
                 }
-                None => group_hashed(&ids, input, rows, frequency),
+                None => hashed(group_hashed(&ids, input, rows, frequency)),
             }
         }
-        KeyColumn::Str(ids) => group_hashed(&ids, input, rows, frequency),
+        KeyColumn::Str(ids) => hashed(group_hashed(&ids, input, rows, frequency)),
     }
 }
 
@@ -335,85 +378,47 @@ fn group_hashed<A: KeyAccess>(
     }
 }
 
-/// Keeps the slots that saw a row, in slot order.
-fn compact(
-    accs: Vec<Acc>,
-    keys: impl FnOnce(&mut dyn Iterator<Item = usize>) -> SortedKeys,
-) -> Grouped {
-    let used: Vec<usize> = accs
+/// The columns of the result, in one pass over the accumulators. Customers
+/// with rows after the as-of date only were never "seen"; those with returns
+/// only were seen but made no purchase: both are left out, the second kind
+/// reported to the caller.
+fn assemble(keys: KeyList, accs: Vec<Acc>, as_of_day: Option<i64>, time: &Time) -> RfmTable {
+    let as_of = as_of_day.unwrap_or(0);
+    type Columns = (
+        Vec<usize>,
+        (Vec<i64>, (Vec<i64>, (Vec<f64>, (Vec<i64>, Vec<i64>)))),
+    );
+    let (idx, (recency, (frequency, (monetary, (first_purchase, last_purchase))))): Columns = accs
         .par_iter()
         .enumerate()
-        .filter(|(_, a)| a.seen)
-        .map(|(s, _)| s)
-        .collect();
-    let keys = keys(&mut used.iter().copied());
-    let accs = used.into_iter().map(|s| accs[s]).collect();
-    Grouped { keys, accs }
-}
-
-fn assemble(keys: SortedKeys, accs: Vec<Acc>, as_of_day: Option<i64>, time: &Time) -> RfmTable {
-    // Customers with rows after the as-of date only were never "seen"; those
-    // with returns only were seen but made no purchase: both are left out,
-    // the second kind reported to the caller.
-    let keep: Vec<bool> = accs
+        .filter(|(_, a)| a.seen && a.has_purchase())
+        .map(|(i, a)| {
+            let recency = as_of - time.day_of(a.last_pos);
+            (
+                i,
+                (
+                    recency,
+                    (
+                        i64::from(a.count),
+                        (a.money.to_f64(), (a.first_ts, a.last_ts)),
+                    ),
+                ),
+            )
+        })
+        .unzip();
+    let dropped: Vec<usize> = accs
         .par_iter()
-        .map(|a| a.seen && a.has_purchase())
-        .collect();
-    let no_purchase = |a: &Acc| a.seen && !a.has_purchase();
-    let without_purchase = accs.par_iter().filter(|a| no_purchase(a)).count() as u64;
-    let first_without_purchase = accs
-        .iter()
-        .position(no_purchase)
-        .map(|i| show_key(&keys, i));
-    let as_of = as_of_day.unwrap_or(0);
-    let kept: Vec<&Acc> = accs
-        .par_iter()
-        .zip(&keep)
-        .filter(|(_, k)| **k)
-        .map(|(a, _)| a)
+        .positions(|a| a.seen && !a.has_purchase())
         .collect();
     RfmTable {
-        customer_id: filter_keys(keys, &keep),
-        recency: kept
-            .par_iter()
-            .map(|a| as_of - time.day_of(a.last_pos))
-            .collect(),
-        frequency: kept.par_iter().map(|a| i64::from(a.count)).collect(),
-        monetary: kept.par_iter().map(|a| a.money.to_f64()).collect(),
-        first_purchase: kept.par_iter().map(|a| a.first_ts).collect(),
-        last_purchase: kept.par_iter().map(|a| a.last_ts).collect(),
+        first_without_purchase: dropped.first().map(|&i| keys.show(i)),
+        without_purchase: dropped.len() as u64,
+        customer_id: keys.take(&idx),
+        recency,
+        frequency,
+        monetary,
+        first_purchase,
+        last_purchase,
         as_of_day,
-        without_purchase,
-        first_without_purchase,
-    }
-}
-
-fn filter_keys(keys: SortedKeys, keep: &[bool]) -> SortedKeys {
-    fn f<T: Send>(v: Vec<T>, keep: &[bool]) -> Vec<T> {
-        v.into_par_iter()
-            .zip(keep)
-            .filter(|(_, k)| **k)
-            .map(|(x, _)| x)
-            .collect()
-    }
-    match keys {
-        SortedKeys::I64(v) => SortedKeys::I64(f(v, keep)),
-        SortedKeys::U64(v) => SortedKeys::U64(f(v, keep)),
-        SortedKeys::Str(v) => {
-            let col = v.column();
-            let mut out = StrBuffer::with_capacity(keep.len());
-            (0..col.len())
-                .filter(|&i| keep[i])
-                .for_each(|i| out.push(col.get(i)));
-            SortedKeys::Str(out)
-        }
-    }
-}
-
-fn show_key(keys: &SortedKeys, i: usize) -> String {
-    match keys {
-        SortedKeys::I64(v) => v[i].to_string(),
-        SortedKeys::U64(v) => v[i].to_string(),
-        SortedKeys::Str(v) => format!("{:?}", String::from_utf8_lossy(v.column().get(i))),
     }
 }
