@@ -278,3 +278,55 @@ def test_score_leaves_the_callers_table_alone():
     got = quiet_score(t)
     got.loc[0, "recency"] = -1
     pd.testing.assert_frame_equal(t, before)
+
+
+def test_scorer_score_matches_rfmkit_score_with_fitted_cut_points():
+    tx = rfmkit.datasets.make_transactions(20_000, 3_000, seed=4)
+    before, now = rfmkit.rfm_table(tx, as_of="2024-06-30"), rfmkit.rfm_table(tx)
+    w = {"recency": 2.0, "frequency": 1.0, "monetary": 0.5}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RFMWarning)
+        scorer = RFMScorer(bins=4, weights=w).fit(before)
+        same_data = rfmkit.score(before, bins=4, weights=w)
+    pd.testing.assert_frame_equal(scorer.score_table(before), same_data)
+    got = scorer.score_table(now)
+    np.testing.assert_array_equal(got[["r_score", "f_score", "m_score"]].to_numpy(), scorer.transform(now))
+    want_total = got["r_score"] * 2.0 + got["f_score"] * 1.0 + got["m_score"] * 0.5
+    np.testing.assert_array_equal(got["rfm_total"].to_numpy(), want_total.to_numpy())
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RFMWarning)  # constant columns
+        generic = RFMScorer().fit(np.ones((4, 2)))
+    with pytest.raises(InputError, match="fitted on recency, frequency and monetary"):
+        generic.score_table(now)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    values=st.lists(st.floats(allow_nan=True, allow_infinity=True), max_size=20),
+    levels=st.integers(-3, 300),
+    cuts=st.lists(st.floats(allow_nan=True, allow_infinity=True), max_size=5),
+    direction=st.sampled_from(["ascending", "descending", "sideways"]),
+    method=st.sampled_from(["quantile", "threshold", "mean", "median", "bogus"]),
+    extra=st.booleans(),
+)
+def test_scoring_core_never_panics(values, levels, cuts, direction, method, extra):
+    from rfmkit._core import score_apply, score_fit, score_ntile, score_unused
+
+    x = np.array(values, dtype=np.float64)
+    edges = {"method": "q", "cuts": cuts, "levels": max(levels, 0), "direction": direction,
+             "inclusive": extra}
+    if extra:
+        edges["surprise"] = 1
+    text = json.dumps(edges)
+    calls = [
+        lambda: score_apply(x, text, "m"),
+        lambda: score_unused(text, "m"),
+        lambda: score_ntile(x, max(levels, 0), extra, "m"),
+        lambda: score_fit(x, method, max(levels, 0), extra, [c for c in cuts if c == c] or None, "m"),
+        lambda: score_apply(x, "{not json", "m"),
+    ]
+    for call in calls:
+        try:
+            call()
+        except (ValueError, TypeError, OverflowError):
+            pass  # InputError, or PyO3's conversion errors (negative levels); not a panic

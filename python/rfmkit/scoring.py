@@ -172,9 +172,6 @@ def score(
     """
     plan = _plan(DIMENSIONS, bins, method, thresholds)
     w = _weights(weights, DIMENSIONS)
-    # Under copy-on-write (pandas 3) a shallow copy already protects the
-    # caller's table; without it (pandas 2.2 by default) only a deep copy does.
-    out = table.copy(deep=not _copy_on_write())
     edges: dict[str, Any] = {}
     order = None
     scores = []
@@ -197,10 +194,19 @@ def score(
             _warn_unused(e, dim)
             s = score_apply(values, e, dim)
             edges[dim] = json.loads(e)
-        scores.append(s.astype(np.int64))
-        out[_SCORE_COLUMNS[dim]] = scores[-1]
-    out["rfm_score"] = _codes(scores, max(p[1] if p[0] != "threshold" else len(p[2]) + 1
-                                          for p in plan.values()))
+        scores.append(s)
+    return _scored(table, scores, edges, w)
+
+
+def _scored(table: pd.DataFrame, scores: list[np.ndarray], edges: dict, w: np.ndarray) -> pd.DataFrame:
+    """``table`` with the score columns, the code and the weighted total."""
+    # Under copy-on-write (pandas 3) a shallow copy already protects the
+    # caller's table; without it (pandas 2.2 by default) only a deep copy does.
+    out = table.copy(deep=not _copy_on_write())
+    scores = [s.astype(np.int64) for s in scores]
+    for dim, s in zip(DIMENSIONS, scores, strict=True):
+        out[_SCORE_COLUMNS[dim]] = s
+    out["rfm_score"] = _codes(scores, max(e["levels"] for e in edges.values()))
     out["rfm_total"] = np.column_stack(scores).astype(np.float64) @ w if len(out) else np.zeros(0)
     out.attrs["score_edges"] = edges
     return out
@@ -250,9 +256,11 @@ class RFMScorer(TransformerMixin, BaseEstimator):
 
     Parameters
     ----------
-    bins, method, thresholds, weights
+    bins, method, thresholds
         As in :func:`rfmkit.score`, except ``"ntile"``, which has no cut
         points to reuse.
+    weights
+        Weights of R, F and M in the ``rfm_total`` of :meth:`score_table`.
 
     Attributes
     ----------
@@ -321,6 +329,18 @@ class RFMScorer(TransformerMixin, BaseEstimator):
             for j, dim in enumerate(self.edges_)
         ]
         return np.column_stack(cols).astype(np.int64) if cols else np.empty((len(X), 0), np.int64)
+
+    def score_table(self, table: pd.DataFrame) -> pd.DataFrame:
+        """Like :func:`rfmkit.score`, with the fitted cut points: ``table``
+        with ``r_score``, ``f_score``, ``m_score``, ``rfm_score`` and
+        ``rfm_total`` (weighted by ``weights``). Needs a scorer fitted on
+        recency, frequency and monetary."""
+        check_is_fitted(self, "edges_")
+        if list(self.edges_) != list(DIMENSIONS):
+            raise InputError("score_table() needs a scorer fitted on recency, frequency and monetary")
+        w = _weights(self.weights, DIMENSIONS)
+        scores = [score_apply(_column(table, d), json.dumps(self.edges_[d]), d) for d in DIMENSIONS]
+        return _scored(table, scores, dict(self.edges_), w)
 
     def get_feature_names_out(self, input_features=None):
         check_is_fitted(self, "edges_")
