@@ -109,8 +109,10 @@ pub fn fold_hashed<A: KeyAccess>(ids: &A, rows: &Rows) -> Grouped {
         .into_par_iter()
         .map(|t| {
             // A guess at this thread's share of the customers (one in eight
-            // rows); the table grows if there are more.
-            let mut table = Table::with_capacity(n / 8 / threads * 4 / 3);
+            // rows), capped so that data with few customers does not pay for
+            // a huge table up front; the table grows if there are more.
+            let guess = (n / 8 / threads * 4 / 3).min(1 << 20);
+            let mut table = Table::with_capacity(guess);
             for block in &lists {
                 let mine = &block[t];
                 for (j, &r) in mine.iter().enumerate() {

@@ -11,6 +11,7 @@ import pandas as pd
 import pyarrow as pa
 
 from . import _columns as cols
+from . import _time
 from ._core import rfm_columns
 from .errors import RFMWarning
 
@@ -208,13 +209,13 @@ def rfm_table(
 
 def _compute(ids, date, amount, order_id, names, as_of, window, frequency, returns, tz):
     keys = cols.key_column(ids, names[0])
-    time = cols.time_column(date, names[1], tz)
+    time = _time.time_column(date, names[1], tz)
     amounts = cols.amount_column(amount, names[2])
     orders = cols.key_column(order_id, names[3]) if order_id is not None else None
     raw = rfm_columns(
         keys.arg, time.ts, time.ticks_per_day, time.days, amounts,
-        orders.arg if orders is not None else None, cols.as_of_day(as_of, time),
-        cols.window_arg(window), frequency, returns, tuple(names),
+        orders.arg if orders is not None else None, _time.as_of_day(as_of, time),
+        _time.window_arg(window), frequency, returns, tuple(names),
     )
     if raw["without_purchase"]:
         warnings.warn(
