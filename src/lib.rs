@@ -14,6 +14,7 @@ pub mod money;
 pub mod rfm;
 pub mod scan;
 pub mod score;
+pub mod segment;
 
 pub use calendar::{Time, Window};
 pub use error::{Error, Result};

@@ -11,18 +11,22 @@ from . import datasets, errors
 from ._core import __version__
 from .errors import InputError, InputTypeError, RFMWarning
 from .scoring import RFMScorer, score
+from .segments import Coverage, Scheme, segment
 from .table import RFMArrays, rfm_arrays, rfm_table
 
 __all__ = [
+    "Coverage",
     "InputError",
     "InputTypeError",
     "RFMArrays",
     "RFMScorer",
     "RFMWarning",
+    "Scheme",
     "__version__",
     "datasets",
     "errors",
     "rfm_arrays",
     "rfm_table",
     "score",
+    "segment",
 ]

@@ -6,7 +6,17 @@ from typing import Literal, TypedDict
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["__version__", "rfm_columns", "score_apply", "score_fit", "score_ntile", "score_unused"]
+__all__ = [
+    "__version__",
+    "rfm_columns",
+    "scheme_cube",
+    "scheme_validate",
+    "score_apply",
+    "score_fit",
+    "score_ntile",
+    "score_unused",
+    "segment_assign",
+]
 
 __version__: str
 
@@ -65,3 +75,18 @@ def score_ntile(
     values: npt.NDArray[np.float64], levels: int, descending: bool, dim: str
 ) -> npt.NDArray[np.uint8]:
     """SQL ntile scores of values in customer-id order."""
+
+def scheme_validate(scheme: str) -> str:
+    """Validates a segment scheme given as JSON; returns it normalised."""
+
+def scheme_cube(scheme: str) -> list[int]:
+    """The winning rule of every cell of the scheme's score cube (len(rules): fallback)."""
+
+def segment_assign(
+    scheme: str,
+    r: npt.NDArray[np.uint8],
+    f: npt.NDArray[np.uint8],
+    m: npt.NDArray[np.uint8],
+    levels: tuple[int, int, int] | list[int],
+) -> npt.NDArray[np.uint16]:
+    """The winning rule of every customer (len(rules) for the fallback)."""

@@ -6,6 +6,7 @@ mod columns;
 mod error;
 mod rfm;
 mod score;
+mod segment;
 
 use pyo3::prelude::*;
 
@@ -17,5 +18,8 @@ fn core_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(score::score_apply, m)?)?;
     m.add_function(wrap_pyfunction!(score::score_unused, m)?)?;
     m.add_function(wrap_pyfunction!(score::score_ntile, m)?)?;
+    m.add_function(wrap_pyfunction!(segment::scheme_validate, m)?)?;
+    m.add_function(wrap_pyfunction!(segment::scheme_cube, m)?)?;
+    m.add_function(wrap_pyfunction!(segment::segment_assign, m)?)?;
     Ok(())
 }

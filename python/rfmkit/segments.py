@@ -1,0 +1,310 @@
+"""Segments: which customers are in which segment, by ordered rules on the scores.
+
+A scheme is written on a scale of a few levels per dimension (2 for high /
+low, 3, 5). Scores from :func:`rfmkit.score` with k levels are first rescaled
+to the scheme's scale (score s goes to ``floor((s - 1) * scale / k) + 1``, so
+on a 5-level score "high" on a two-level scheme means 4 or 5, above the
+middle). A customer falls into the first rule whose ranges all hold, or into
+the scheme's fallback. The built-in schemes, with their full rule tables:
+``rfmkit.Scheme.builtin(name).rules``.
+
+- ``"cn8"`` (source document 001): the eight segments of a high / low split;
+  made for two-level scores ("threshold", "mean" or "median").
+- ``"tiers4"`` (document 000): VIP, new, dormant and ordinary, a total mapping
+  over three levels (see ``rfmkit._schemes`` for the rules and why).
+- ``"crm4"`` (document 003): high-value, potential, needs wake-up and churn
+  risk, a total mapping over five levels.
+- ``"rfm11"``: Champions ... Lost on the 25-cell grid of R and FM, where FM is
+  the mean of F and M rounded half up.
+- ``"rf10"``: the ten-segment R x F grid.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ._core import scheme_cube, scheme_validate, segment_assign
+from ._schemes import BUILTIN, SOURCES
+from .errors import InputError, InputTypeError, RFMWarning
+
+__all__ = ["Coverage", "Scheme", "segment"]
+
+_NEW = {"code": "new", "labels": {"en": "New", "zh": "新客户"}}
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """What a scheme does with every cell of its score cube."""
+
+    cells: pd.DataFrame
+    """One row per cell: ``r``, ``f``, ``m`` (on the scheme's scale), the
+    winning ``rule`` (its position; -1 for the fallback) and ``segment_code``."""
+    shadowed: list[int]
+    """Rules that never win a cell: earlier rules cover everything they match."""
+    fallback: pd.DataFrame
+    """The cells no rule matches (they go to the fallback)."""
+
+    @property
+    def total(self) -> bool:
+        """Whether every cell is matched by a rule."""
+        return self.fallback.empty
+
+
+class Scheme:
+    """An ordered set of segment rules, parsed and validated by the core.
+
+    Build one with :meth:`builtin`, :meth:`from_dict`, :meth:`from_json` or
+    :meth:`from_toml`. A rule has a ``code`` (ASCII), ``labels`` (``en`` and
+    ``zh`` at least) and inclusive ranges for the dimensions it constrains,
+    among ``r``, ``f``, ``m`` and ``fm``; the scheme has a ``name``, a
+    ``scale`` (2 to 10) and a ``fallback`` (code and labels). Unknown keys,
+    ranges outside the scale, empty ranges and missing labels are errors.
+
+    Examples
+    --------
+    >>> import rfmkit
+    >>> s = rfmkit.Scheme.from_dict({
+    ...     "name": "mine", "scale": 2,
+    ...     "rules": [{"code": "best", "labels": {"en": "Best", "zh": "最佳"}, "r": [2, 2], "m": [2, 2]}],
+    ...     "fallback": {"code": "rest", "labels": {"en": "Rest", "zh": "其他"}}})
+    >>> s.coverage().fallback.shape[0]   # the 6 cells that are not (R high, M high)
+    6
+    """
+
+    def __init__(self, spec: Mapping[str, Any]):
+        try:
+            text = json.dumps(spec, ensure_ascii=False)
+        except TypeError as exc:
+            raise InputTypeError(f"scheme must be JSON-like data: {exc}") from None
+        self._json = scheme_validate(text)
+        self.spec: dict = json.loads(self._json)
+
+    @classmethod
+    def builtin(cls, name: str) -> Scheme:
+        """One of the built-in schemes: cn8, tiers4, crm4, rfm11, rf10."""
+        if name not in BUILTIN:
+            raise InputError(f"unknown scheme {name!r}; built-in schemes: {', '.join(BUILTIN)}")
+        return cls(BUILTIN[name])
+
+    @classmethod
+    def from_dict(cls, spec: Mapping[str, Any]) -> Scheme:
+        return cls(spec)
+
+    @classmethod
+    def from_json(cls, source: str | Path) -> Scheme:
+        """From a JSON file, or a JSON text."""
+        text = Path(source).read_text(encoding="utf-8") if _is_path(source) else str(source)
+        try:
+            return cls(json.loads(text))
+        except json.JSONDecodeError as exc:
+            raise InputError(f"invalid scheme JSON: {exc}") from None
+
+    @classmethod
+    def from_toml(cls, source: str | Path) -> Scheme:
+        """From a TOML file, or a TOML text (``[[rules]]`` tables, ``[fallback]``)."""
+        if sys.version_info >= (3, 11):
+            import tomllib
+        else:  # pragma: no cover
+            import tomli as tomllib
+        text = Path(source).read_text(encoding="utf-8") if _is_path(source) else str(source)
+        try:
+            return cls(tomllib.loads(text))
+        except tomllib.TOMLDecodeError as exc:
+            raise InputError(f"invalid scheme TOML: {exc}") from None
+
+    @property
+    def name(self) -> str:
+        return self.spec["name"]
+
+    @property
+    def scale(self) -> int:
+        return self.spec["scale"]
+
+    @property
+    def codes(self) -> list[str]:
+        """The segment codes in the scheme's order, the fallback last."""
+        codes = list(dict.fromkeys(r["code"] for r in self.spec["rules"]))
+        return codes + [self.spec["fallback"]["code"]]
+
+    def labels(self, lang: str = "en") -> dict[str, str]:
+        """Segment code -> label in ``lang`` (codes without one use English)."""
+        out = {}
+        for item in [*self.spec["rules"], self.spec["fallback"]]:
+            out.setdefault(item["code"], item["labels"].get(lang, item["labels"]["en"]))
+        return out
+
+    @property
+    def rules(self) -> pd.DataFrame:
+        """The rule table: one row per rule, ranges as "lo-hi" (blank: any)."""
+        rows = []
+        for i, rule in enumerate(self.spec["rules"]):
+            row = {"rule": i, "segment_code": rule["code"], "en": rule["labels"]["en"],
+                   "zh": rule["labels"]["zh"]}
+            for dim in ("r", "f", "m", "fm"):
+                lo_hi = rule.get(dim)
+                row[dim] = "" if lo_hi is None else f"{lo_hi[0]}-{lo_hi[1]}"
+            rows.append(row)
+        return pd.DataFrame(rows)
+
+    def coverage(self) -> Coverage:
+        """Which rule wins every cell of the score cube, which rules never win
+        (shadowed), and which cells fall to the fallback."""
+        s = self.scale
+        winners = np.array(scheme_cube(self._json))
+        grid = np.indices((s, s, s)).reshape(3, -1) + 1
+        n_rules = len(self.spec["rules"])
+        codes = np.array([r["code"] for r in self.spec["rules"]] + [self.spec["fallback"]["code"]])
+        cells = pd.DataFrame({
+            "r": grid[0], "f": grid[1], "m": grid[2],
+            "rule": np.where(winners == n_rules, -1, winners),
+            "segment_code": codes[winners],
+        })
+        shadowed = sorted(set(range(n_rules)) - set(winners.tolist()))
+        return Coverage(cells=cells, shadowed=shadowed,
+                        fallback=cells[cells["rule"] == -1].reset_index(drop=True))
+
+    def __repr__(self) -> str:
+        source = SOURCES.get(self.name)
+        return (f"Scheme({self.name!r}, scale={self.scale}, {len(self.spec['rules'])} rules, "
+                f"{len(self.codes)} segments" + (f"; {source})" if source else ")"))
+
+
+def _is_path(source: Any) -> bool:
+    if isinstance(source, Path):
+        return True
+    text = str(source)
+    return "\n" not in text and not text.lstrip().startswith(("{", "[")) and Path(text).exists()
+
+
+def _as_scheme(scheme: Any) -> Scheme:
+    if isinstance(scheme, Scheme):
+        return scheme
+    if isinstance(scheme, str):
+        return Scheme.builtin(scheme)
+    if isinstance(scheme, Mapping):
+        return Scheme(scheme)
+    raise InputTypeError(f"scheme must be a name, a Scheme or a dict, not {type(scheme).__name__}")
+
+
+def _levels(scored: pd.DataFrame, levels: Any) -> list[int]:
+    if levels is not None:
+        return [int(levels)] * 3 if np.isscalar(levels) else [int(x) for x in levels]
+    edges = scored.attrs.get("score_edges")
+    if not edges:
+        raise InputError("the number of score levels is unknown: pass levels=..., or segment "
+                         "the output of rfmkit.score (its attrs record them)")
+    return [int(edges[d]["levels"]) for d in ("recency", "frequency", "monetary")]
+
+
+def segment(
+    scored: pd.DataFrame,
+    scheme: str | Scheme | Mapping[str, Any] = "rfm11",
+    *,
+    lang: str | Mapping[str, str] = "en",
+    new_customer_days: int | None = None,
+    levels: int | tuple[int, int, int] | None = None,
+) -> pd.DataFrame:
+    """Adds ``segment_code`` and ``segment`` to a table from :func:`rfmkit.score`.
+
+    Parameters
+    ----------
+    scored : pandas.DataFrame
+        With ``r_score``, ``f_score`` and ``m_score``.
+    scheme : str, Scheme or dict
+        A built-in scheme name (``"rfm11"``, ``"rf10"``, ``"cn8"``,
+        ``"tiers4"``, ``"crm4"``) or a custom scheme.
+    lang : "en", "zh" or mapping
+        The language of ``segment``, or your own label per segment code.
+    new_customer_days : int, optional
+        Customers whose first purchase is at most this many days before the
+        as-of date go to a ``"new"`` segment whatever their scores (they have
+        no history yet). Needs ``first_purchase`` and the as-of date in
+        ``attrs`` (as :func:`rfmkit.rfm_table` leaves them).
+    levels : int or triple, optional
+        Score levels of R, F, M; by default read from ``attrs``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy with ``segment_code`` (str) and ``segment`` (an ordered
+        categorical in the scheme's order, the fallback last). Customers in
+        the fallback trigger an :class:`~rfmkit.RFMWarning`.
+    """
+    s = _as_scheme(scheme)
+    k = _levels(scored, levels)
+    cols = []
+    for name in ("r_score", "f_score", "m_score"):
+        if name not in scored.columns:
+            raise InputError(f"missing column {name!r}; segment takes the output of rfmkit.score")
+        cols.append(np.ascontiguousarray(scored[name].to_numpy(), dtype=np.uint8)
+                    if scored[name].between(1, 255).all() else
+                    _bad_scores(scored[name], name))
+    winners = segment_assign(s._json, cols[0], cols[1], cols[2], k)
+    order = s.codes
+    if new_customer_days is not None:
+        order = ["new", *[c for c in order if c != "new"]]
+    # Positions in `order`: of each rule's segment, then of each customer.
+    rule_pos = np.array([order.index(r["code"]) for r in s.spec["rules"]]
+                        + [order.index(s.spec["fallback"]["code"])])
+    pos = rule_pos[winners]
+    if new_customer_days is not None:
+        pos[_new_customers(scored, new_customer_days)] = 0
+    labels = _labels(s, lang, order)
+    fallback = s.spec["fallback"]["code"]
+    n_fallback = int((winners == len(s.spec["rules"])).sum())
+    if n_fallback:
+        warnings.warn(f"{n_fallback} customer(s) match no rule of scheme {s.name!r} and fall to "
+                      f"{fallback!r}; see Scheme.coverage()", RFMWarning, stacklevel=2)
+    out = scored.copy()
+    out["segment_code"] = pd.Series(np.array(order, dtype=object)[pos], index=scored.index).astype(str)
+    categories = list(dict.fromkeys(labels))  # two codes may share a label
+    label_pos = np.array([categories.index(label) for label in labels])
+    out["segment"] = pd.Categorical.from_codes(label_pos[pos], categories=categories, ordered=True)
+    out.attrs["scheme"] = s.name
+    return out
+
+
+def _bad_scores(col: pd.Series, name: str):
+    bad = ~col.between(1, 255)
+    row = int(np.flatnonzero(bad.to_numpy())[0])
+    raise InputError(f"column {name!r} has an invalid score {col.iloc[row]!r} at row {row}")
+
+
+def _labels(s: Scheme, lang: Any, order: list[str]) -> list[str]:
+    """The label of every code of ``order`` in ``lang``."""
+    if isinstance(lang, str):
+        if lang not in ("en", "zh"):
+            raise InputError(f"invalid lang {lang!r}: 'en', 'zh' or a mapping of code to label")
+        known = {**{_NEW["code"]: _NEW["labels"][lang]}, **s.labels(lang)}
+    elif isinstance(lang, Mapping):
+        known = dict(lang)
+    else:
+        raise InputTypeError(f"lang must be 'en', 'zh' or a mapping, not {type(lang).__name__}")
+    missing = [c for c in order if not known.get(c)]
+    if missing:
+        raise InputError(f"lang has no label for segment code(s) {missing}")
+    return [str(known[c]) for c in order]
+
+
+def _new_customers(scored: pd.DataFrame, days: int) -> np.ndarray:
+    """Which customers made their first purchase at most ``days`` days ago."""
+    if isinstance(days, bool) or not isinstance(days, (int, np.integer)) or days < 0:
+        raise InputError(f"new_customer_days must be a non-negative integer, got {days!r}")
+    as_of = scored.attrs.get("as_of")
+    if as_of is None or "first_purchase" not in scored.columns:
+        raise InputError("new_customer_days needs first_purchase and attrs['as_of'] "
+                         "(the output of rfm_table, scored)")
+    first = pd.Series(scored["first_purchase"])
+    if isinstance(first.dtype, pd.DatetimeTZDtype):
+        first = first.dt.tz_localize(None)
+    age = (pd.Timestamp(as_of) - first.dt.normalize()).dt.days.to_numpy()
+    return age <= days

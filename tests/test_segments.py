@@ -1,0 +1,217 @@
+"""Segments against the published rule tables and hand-made customers."""
+
+from __future__ import annotations
+
+import json
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+import rfmkit
+from rfmkit import InputError, RFMWarning, Scheme
+
+BUILTIN = ["cn8", "tiers4", "crm4", "rfm11", "rf10"]
+
+# REFERENCE.md section 4, cell = R digit, FM digit.
+RFM11 = {
+    "champions": {55, 54, 45}, "loyal": {53, 44, 35, 34},
+    "potential_loyalist": {52, 43, 42, 33}, "recent": {51}, "promising": {41, 31},
+    "need_attention": {32, 23, 22}, "about_to_sleep": {21}, "at_risk": {25, 24, 13},
+    "cant_lose": {15, 14}, "hibernating": {12}, "lost": {11},
+}
+# REFERENCE.md section 4: R x F.
+RF10 = {
+    "hibernating": [(1, 2), (1, 2)], "at_risk": [(1, 2), (3, 4)], "cant_lose": [(1, 2), (5, 5)],
+    "about_to_sleep": [(3, 3), (1, 2)], "need_attention": [(3, 3), (3, 3)],
+    "loyal": [(3, 4), (4, 5)], "promising": [(4, 4), (1, 1)], "new": [(5, 5), (1, 1)],
+    "potential_loyalist": [(4, 5), (2, 3)], "champions": [(5, 5), (4, 5)],
+}
+
+
+@pytest.mark.parametrize("name", BUILTIN)
+def test_builtin_schemes_cover_every_cell(name):
+    cov = Scheme.builtin(name).coverage()
+    assert cov.total and cov.fallback.empty
+    assert cov.shadowed == []
+    s = Scheme.builtin(name).scale
+    assert len(cov.cells) == s**3
+
+
+@pytest.mark.parametrize("name", BUILTIN)
+def test_builtin_schemes_have_both_languages(name):
+    s = Scheme.builtin(name)
+    en, zh = s.labels("en"), s.labels("zh")
+    assert set(en) == set(zh) == set(s.codes)
+    assert all(zh[c] and zh[c] != en[c] for c in s.codes)
+    assert all(ord(ch) > 0x2E80 for c in s.codes for ch in zh[c][:1] if c != "vip")
+
+
+def test_rfm11_is_the_published_grid():
+    cells = Scheme.builtin("rfm11").coverage().cells
+    for _, row in cells.iterrows():
+        fm = (row.f + row.m + 1) // 2
+        want = next(code for code, members in RFM11.items() if row.r * 10 + fm in members)
+        assert row.segment_code == want, (row.r, row.f, row.m)
+
+
+def test_rf10_is_the_published_grid():
+    cells = Scheme.builtin("rf10").coverage().cells
+    for _, row in cells.iterrows():
+        want = [c for c, ((r0, r1), (f0, f1)) in RF10.items() if r0 <= row.r <= r1 and f0 <= row.f <= f1]
+        assert [row.segment_code] == want
+
+
+def scored(rows, **kw):
+    """rows: (recency, frequency, monetary) per customer, scored with the source document's
+    cut points: R within 30 days, F of 3 or more, M of 1000 or more."""
+    r, f, m = map(np.array, zip(*rows, strict=True))
+    t = pd.DataFrame({"customer_id": np.arange(len(r)), "recency": r, "frequency": f,
+                      "monetary": m.astype(float)})
+    return rfmkit.score(t, thresholds={"recency": [30], "frequency": [3], "monetary": [1000]}, **kw)
+
+
+def test_cn8_on_the_source_documents_cut_points():
+    customers = [
+        ((10, 5, 1500), "重要价值客户", "important_value"),
+        ((60, 1, 2000), "重要挽留客户", "important_retain"),
+        ((45, 4, 1200), "重要保持客户", "important_keep"),
+        ((20, 2, 3000), "重要发展客户", "important_develop"),
+        ((5, 6, 300), "一般价值客户", "general_value"),
+        ((90, 3, 999), "一般保持客户", "general_keep"),
+        ((30, 2, 100), "一般发展客户", "general_develop"),
+        ((31, 1, 50), "一般挽留客户", "general_retain"),
+    ]
+    got = rfmkit.segment(scored([c[0] for c in customers]), "cn8", lang="zh")
+    assert got["segment"].astype(str).tolist() == [c[1] for c in customers]
+    assert got["segment_code"].tolist() == [c[2] for c in customers]
+    en = rfmkit.segment(scored([c[0] for c in customers]), "cn8")
+    assert en["segment"].iloc[0] == "Important value"
+    assert list(en["segment"].cat.categories[:2]) == ["Important value", "Important to keep"]
+    assert en["segment"].cat.ordered
+
+
+def test_k_level_scores_are_rescaled_high_above_the_middle():
+    t = pd.DataFrame({"r_score": [5, 4, 3, 1], "f_score": [5, 4, 3, 1], "m_score": [5, 4, 3, 1]})
+    got = rfmkit.segment(t, "cn8", levels=5)
+    assert got["segment_code"].tolist() == ["important_value", "important_value",
+                                            "general_retain", "general_retain"]
+
+
+def test_custom_schemes_from_dict_json_and_toml(tmp_path):
+    spec = {
+        "name": "two", "scale": 2,
+        "rules": [{"code": "best", "labels": {"en": "Best", "zh": "最佳"}, "r": [2, 2], "m": [2, 2]}],
+        "fallback": {"code": "rest", "labels": {"en": "Rest", "zh": "其余"}},
+    }
+    toml = """
+name = "two"
+scale = 2
+[[rules]]
+code = "best"
+labels = { en = "Best", zh = "最佳" }
+r = [2, 2]
+m = [2, 2]
+[fallback]
+code = "rest"
+labels = { en = "Rest", zh = "其余" }
+"""
+    (tmp_path / "s.json").write_text(json.dumps(spec, ensure_ascii=False), encoding="utf-8")
+    (tmp_path / "s.toml").write_text(toml, encoding="utf-8")
+    schemes = [Scheme.from_dict(spec), Scheme.from_json(tmp_path / "s.json"),
+               Scheme.from_json(json.dumps(spec)), Scheme.from_toml(tmp_path / "s.toml"),
+               Scheme.from_toml(toml)]
+    assert all(s.spec == schemes[0].spec for s in schemes)
+    t = scored([(10, 5, 1500), (60, 1, 50)])
+    with pytest.warns(RFMWarning, match=r"1 customer\(s\) match no rule of scheme 'two' and fall to 'rest'"):
+        got = rfmkit.segment(t, schemes[3])
+    assert got["segment_code"].tolist() == ["best", "rest"]
+    assert len(schemes[0].coverage().fallback) == 6
+
+
+def test_coverage_reports_shadowed_rules_and_fallback_cells():
+    lab = {"en": "x", "zh": "x"}
+    bad = Scheme.from_dict({
+        "name": "bad", "scale": 3,
+        "rules": [
+            {"code": "recent", "labels": lab, "r": [2, 3]},
+            {"code": "best", "labels": lab, "r": [3, 3], "f": [3, 3]},  # inside the first: shadowed
+            {"code": "spenders", "labels": lab, "m": [3, 3]},
+        ],
+        "fallback": {"code": "other", "labels": lab},
+    })
+    cov = bad.coverage()
+    assert cov.shadowed == [1]
+    assert not cov.total
+    assert len(cov.fallback) == 3 * 2  # r = 1 and m in 1..2, any f
+    assert set(cov.fallback["r"]) == {1} and set(cov.fallback["m"]) == {1, 2}
+    assert bad.rules["r"].tolist() == ["2-3", "3-3", ""]
+
+
+@pytest.mark.parametrize(
+    ("change", "pattern"),
+    [
+        ({"scale": 1}, r"scale must be between 2 and 10, got 1"),
+        ({"rules": []}, r"it has no rules"),
+        ({"rules": [{"code": "a", "labels": {"en": "A"}, "r": [1, 2]}]},
+         r"segment \"a\" has no \"zh\" label"),
+        ({"rules": [{"code": "a", "labels": {"en": "A", "zh": "A"}, "r": [2, 1]}]},
+         r"r range \[2, 1\] is empty"),
+        ({"rules": [{"code": "a", "labels": {"en": "A", "zh": "A"}, "f": [1, 3]}]},
+         r"f range \[1, 3\] is outside the scale 1..2"),
+        ({"rules": [{"code": "a", "labels": {"en": "A", "zh": "A"}, "x": [1, 2]}]}, r"unknown field `x`"),
+        ({"rules": [{"code": "a b", "labels": {"en": "A", "zh": "A"}}]}, r"ASCII letters"),
+        ({"colour": "red"}, r"unknown field `colour`"),
+    ],
+)
+def test_bad_schemes(change, pattern):
+    spec = {"name": "s", "scale": 2, "rules": [{"code": "a", "labels": {"en": "A", "zh": "A"}}],
+            "fallback": {"code": "o", "labels": {"en": "O", "zh": "O"}}}
+    spec.update(change)
+    with pytest.raises(InputError, match=pattern):
+        Scheme.from_dict(spec)
+
+
+def test_bad_segment_calls():
+    t = scored([(10, 5, 1500)])
+    with pytest.raises(InputError, match="unknown scheme 'rfm12'"):
+        rfmkit.segment(t, "rfm12")
+    with pytest.raises(InputError, match=r"lang has no label for segment code\(s\)"):
+        rfmkit.segment(t, "cn8", lang={"important_value": "VIP"})
+    with pytest.raises(InputError, match="invalid lang 'fr'"):
+        rfmkit.segment(t, "cn8", lang="fr")
+    with pytest.raises(InputError, match="number of score levels is unknown"):
+        rfmkit.segment(pd.DataFrame({"r_score": [1], "f_score": [1], "m_score": [1]}))
+    with pytest.raises(InputError, match=r"'f_score' has an invalid value 7 at row 0"):
+        rfmkit.segment(pd.DataFrame({"r_score": [1], "f_score": [7], "m_score": [1]}), levels=5)
+    with pytest.raises(InputError, match="missing column 'm_score'"):
+        rfmkit.segment(pd.DataFrame({"r_score": [1], "f_score": [1]}), levels=5)
+
+
+def test_custom_labels_and_new_customers():
+    tx = rfmkit.datasets.make_transactions(20_000, 3_000, seed=5)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RFMWarning)
+        s = rfmkit.score(rfmkit.rfm_table(tx))
+    got = rfmkit.segment(s, "crm4", new_customer_days=30, lang="zh")
+    as_of = pd.Timestamp(s.attrs["as_of"])
+    new = (as_of - s["first_purchase"].dt.normalize()).dt.days <= 30
+    assert new.any()
+    assert (got.loc[new, "segment_code"] == "new").all()
+    assert (got.loc[~new, "segment_code"] != "new").all()
+    assert got["segment"].cat.categories[0] == "新客户"
+    mine = {c: c.upper() for c in Scheme.builtin("crm4").codes}
+    assert set(rfmkit.segment(s, "crm4", lang=mine)["segment"].unique()) <= set(mine.values())
+
+
+def test_segmenting_a_million_customers_is_vectorised():
+    n = 1_000_000
+    rng = np.random.default_rng(0)
+    t = pd.DataFrame({c: rng.integers(1, 6, n) for c in ("r_score", "f_score", "m_score")})
+    got = rfmkit.segment(t, "rfm11", levels=5)
+    fm = (t["f_score"] + t["m_score"] + 1) // 2
+    cell = t["r_score"] * 10 + fm
+    want = np.empty(n, dtype=object)
+    for code, members in RFM11.items():
+        want[cell.isin(members).to_numpy()] = code
+    np.testing.assert_array_equal(got["segment_code"].to_numpy(dtype=object), want)
