@@ -215,3 +215,87 @@ def test_segmenting_a_million_customers_is_vectorised():
     for code, members in RFM11.items():
         want[cell.isin(members).to_numpy()] = code
     np.testing.assert_array_equal(got["segment_code"].to_numpy(dtype=object), want)
+
+
+# ------------------------------------------------------------------ strategies
+
+CHANNELS = {"email", "sms", "phone", "social", "in_app", "ads"}
+
+
+@pytest.mark.parametrize("name", BUILTIN)
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_strategies_for_every_segment_of_every_scheme(name, lang):
+    s = rfmkit.strategies(name, lang=lang)
+    assert s["segment_code"].tolist() == Scheme.builtin(name).codes
+    assert s["segment"].tolist() == [Scheme.builtin(name).labels(lang)[c] for c in s["segment_code"]]
+    for _, row in s.iterrows():
+        for field in ("description", "goal", "cadence", "offer", "message", "kpi"):
+            assert isinstance(row[field], str) and row[field].strip(), (row.segment_code, field)
+        assert len(row["actions"]) >= 2 and all(a.strip() for a in row["actions"])
+        assert row["channels"] and set(row["channels"]) <= CHANNELS
+        if lang == "zh":
+            assert any("\u4e00" <= ch <= "\u9fff" for ch in row["goal"] + row["message"])
+
+
+def test_strategies_follow_the_source_documents():
+    cn8 = rfmkit.strategies("cn8").set_index("segment_code")
+    # The most valuable: exclusive offers and a dedicated contact with priority response.
+    assert "dedicated" in cn8.loc["important_value", "actions"][0]
+    assert "Exclusive" in cn8.loc["important_value", "offer"]
+    # Lapsed high spenders: reactivation, special discount, ask why they stopped.
+    retain = " ".join(cn8.loc["important_retain", "actions"])
+    assert "special discount" in retain and "why they stopped" in retain
+    # New customers: coupons and follow-up recommendations; the lowest tier: low-cost upkeep.
+    assert "coupon" in " ".join(cn8.loc["general_develop", "actions"]).lower()
+    assert "Low-cost" in cn8.loc["general_retain", "goal"]
+
+
+def test_custom_scheme_with_its_own_strategies():
+    entry = {"description": "d", "goal": "g", "actions": ["a1", "a2"], "channels": ["sms"],
+             "cadence": "c", "offer": "o", "message": "m", "kpi": "k"}
+    spec = {
+        "name": "own", "scale": 2,
+        "rules": [{"code": "top", "labels": {"en": "Top", "zh": "顶级"}, "r": [2, 2]}],
+        "fallback": {"code": "rest", "labels": {"en": "Rest", "zh": "其余"}},
+        "strategies": {"top": {"en": entry, "zh": entry}, "rest": {"en": entry, "zh": entry}},
+    }
+    s = rfmkit.strategies(Scheme.from_dict(spec))
+    assert s["channels"].tolist() == [["sms"], ["sms"]]
+    bad = dict(spec, strategies={"top": {"en": entry}})
+    with pytest.raises(InputError, match="strategy of segment 'top' has no 'zh' entry"):
+        Scheme.from_dict(bad)
+    with pytest.raises(InputError, match=r"unknown channel\(s\) \['fax'\]"):
+        Scheme.from_dict(dict(spec, strategies={"top": {"en": {**entry, "channels": ["fax"]},
+                                                        "zh": entry}}))
+    with pytest.raises(InputError, match=r"misses \['kpi'\]"):
+        Scheme.from_dict(dict(spec, strategies={"top": {"en": {**entry, "kpi": ""}, "zh": entry}}))
+    with pytest.raises(InputError, match=r"unknown segment code\(s\) \['nope'\]"):
+        Scheme.from_dict(dict(spec, strategies={"nope": {"en": entry, "zh": entry}}))
+    no_table = dict(spec)
+    del no_table["strategies"]
+    with pytest.raises(InputError, match="segment 'top' of scheme 'own' has no strategy"):
+        rfmkit.strategies(Scheme.from_dict(no_table))
+
+
+def test_action_list_one_row_per_customer(tmp_path):
+    tx = rfmkit.datasets.make_transactions(20_000, 3_000, seed=8, string_ids=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RFMWarning)
+        seg = rfmkit.segment(rfmkit.score(rfmkit.rfm_table(tx)), "rf10", new_customer_days=10)
+    actions = rfmkit.action_list(seg, "rf10", lang="zh")
+    assert list(actions.columns) == ["customer_id", "segment_code", "segment", "next_action", "channel",
+                                     "offer", "message"]
+    assert actions["customer_id"].tolist() == seg["customer_id"].tolist()
+    strat = rfmkit.strategies("rf10", "zh").set_index("segment_code")
+    for _, row in actions.sample(50, random_state=1).iterrows():
+        assert row.next_action == strat.loc[row.segment_code, "actions"][0]
+        assert row.channel == strat.loc[row.segment_code, "channels"][0]
+    actions.to_csv(tmp_path / "a.csv", index=False)
+    back = pd.read_csv(tmp_path / "a.csv")
+    assert back["segment"].tolist() == actions["segment"].tolist()
+    records = json.loads(actions.to_json(orient="records", force_ascii=False))
+    assert records[0]["customer_id"] == actions["customer_id"].iloc[0]
+    with pytest.raises(InputError, match="missing column 'segment_code'"):
+        rfmkit.action_list(seg.drop(columns="segment_code"))
+    with pytest.raises(InputError, match="invalid lang 'fr'"):
+        rfmkit.strategies("rf10", lang="fr")

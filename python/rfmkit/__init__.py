@@ -12,6 +12,7 @@ from ._core import __version__
 from .errors import InputError, InputTypeError, RFMWarning
 from .scoring import RFMScorer, score
 from .segments import Coverage, Scheme, segment
+from .strategy import action_list, strategies
 from .table import RFMArrays, rfm_arrays, rfm_table
 
 __all__ = [
@@ -23,10 +24,12 @@ __all__ = [
     "RFMWarning",
     "Scheme",
     "__version__",
+    "action_list",
     "datasets",
     "errors",
     "rfm_arrays",
     "rfm_table",
     "score",
     "segment",
+    "strategies",
 ]

@@ -66,8 +66,9 @@ class Scheme:
     :meth:`from_toml`. A rule has a ``code`` (ASCII), ``labels`` (``en`` and
     ``zh`` at least) and inclusive ranges for the dimensions it constrains,
     among ``r``, ``f``, ``m`` and ``fm``; the scheme has a ``name``, a
-    ``scale`` (2 to 10) and a ``fallback`` (code and labels). Unknown keys,
-    ranges outside the scale, empty ranges and missing labels are errors.
+    ``scale`` (2 to 10), a ``fallback`` (code and labels) and optionally
+    ``strategies`` (see :func:`rfmkit.strategies`). Unknown keys, ranges
+    outside the scale, empty ranges and missing labels are errors.
 
     Examples
     --------
@@ -81,12 +82,19 @@ class Scheme:
     """
 
     def __init__(self, spec: Mapping[str, Any]):
+        if not isinstance(spec, Mapping):
+            raise InputTypeError(f"scheme must be a mapping, not {type(spec).__name__}")
+        spec = dict(spec)
+        table = spec.pop("strategies", None)  # checked here, not by the core
         try:
             text = json.dumps(spec, ensure_ascii=False)
         except TypeError as exc:
             raise InputTypeError(f"scheme must be JSON-like data: {exc}") from None
         self._json = scheme_validate(text)
         self.spec: dict = json.loads(self._json)
+        from .strategy import validate_strategies
+
+        self.strategy_table: dict = {} if table is None else validate_strategies(table, self.codes)
 
     @classmethod
     def builtin(cls, name: str) -> Scheme:
