@@ -1,5 +1,6 @@
 """Scoring 1M customers: rfmkit.score against the pandas qcut(rank) recipe and
-DuckDB NTILE, in one process on the same table (run by hand, not a test).
+DuckDB NTILE, in one process on the same table, and segmenting them (run by
+hand, not a test).
 
     python bench/bench_score.py                  # table from 10M transactions / 1M customers
 """
@@ -67,6 +68,8 @@ def main() -> None:
         "pandas qcut(rank(first))": median_time(lambda: pandas_recipe(t), args.repeat),
         "DuckDB NTILE": median_time(lambda: con.sql(SQL).to_arrow_table(), args.repeat),
     }
+    scored = rfmkit.score(t)
+    times["rfmkit.segment rfm11 (issue 4)"] = median_time(lambda: rfmkit.segment(scored), args.repeat)
     print(f"{len(t):,} customers (from {args.rows:,} transactions; rfm_table took "
           f"{table_time:.3f} s); median of {args.repeat}\n")
     print("| method | median s | x rfmkit quantile | share of rfm_table time |")

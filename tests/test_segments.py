@@ -299,3 +299,12 @@ def test_action_list_one_row_per_customer(tmp_path):
         rfmkit.action_list(seg.drop(columns="segment_code"))
     with pytest.raises(InputError, match="invalid lang 'fr'"):
         rfmkit.strategies("rf10", lang="fr")
+
+
+def test_segment_leaves_the_callers_table_alone():
+    t = scored([(10, 5, 1500), (60, 1, 50)])
+    before = t.copy()
+    got = rfmkit.segment(t, "cn8")
+    got.loc[0, "r_score"] = 9
+    pd.testing.assert_frame_equal(t, before)
+    assert got["segment_code"].cat.ordered and got["segment_code"].iloc[0] == "important_value"

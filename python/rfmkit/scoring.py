@@ -157,7 +157,8 @@ def score(
     pandas.DataFrame
         A copy of ``table`` with ``r_score``, ``f_score``, ``m_score`` (int64,
         1..k, higher is better), ``rfm_score`` (the scores as a code such as
-        ``"545"``; with k >= 10 the parts are joined by ``"-"``) and
+        ``"545"``, a categorical of strings; with k >= 10 the parts are joined
+        by ``"-"``) and
         ``rfm_total`` (float64, the weighted sum). ``attrs["score_edges"]``
         holds the cut points of each dimension.
 
@@ -221,12 +222,17 @@ def _copy_on_write() -> bool:
     return pd.get_option("mode.copy_on_write") is True
 
 
-def _codes(scores: list[np.ndarray], max_levels: int) -> np.ndarray:
-    """The score codes, positionally (never aligned on the table's index)."""
+def _codes(scores: list[np.ndarray], max_levels: int) -> Any:
+    """The score codes, positionally (never aligned on the table's index): a
+    categorical of strings such as "545", built from integer codes."""
     if max_levels <= 9:
-        return _DIGIT_CODES[scores[0] * 100 + scores[1] * 10 + scores[2]]
+        number = scores[0] * 100 + scores[1] * 10 + scores[2]
+        used = np.flatnonzero(np.bincount(number, minlength=1000))
+        position = np.zeros(1000, dtype=np.int64)
+        position[used] = np.arange(len(used))
+        return pd.Categorical.from_codes(position[number], categories=_DIGIT_CODES[used].tolist())
     parts = [pd.Series(s).astype(str) for s in scores]
-    return (parts[0] + "-" + parts[1] + "-" + parts[2]).to_numpy()
+    return pd.Categorical((parts[0] + "-" + parts[1] + "-" + parts[2]).to_numpy())
 
 
 class _Base:

@@ -35,6 +35,7 @@ import pandas as pd
 from ._core import scheme_cube, scheme_validate, segment_assign
 from ._schemes import BUILTIN, SOURCES
 from .errors import InputError, InputTypeError, RFMWarning
+from .scoring import _copy_on_write
 
 __all__ = ["Coverage", "Scheme", "segment"]
 
@@ -243,8 +244,8 @@ def segment(
     Returns
     -------
     pandas.DataFrame
-        A copy with ``segment_code`` (str) and ``segment`` (an ordered
-        categorical in the scheme's order, the fallback last). Customers in
+        A copy with ``segment_code`` and ``segment`` (the label), both
+        ordered categoricals in the scheme's order, the fallback last. Customers in
         the fallback trigger an :class:`~rfmkit.RFMWarning`.
     """
     s = _as_scheme(scheme)
@@ -272,8 +273,8 @@ def segment(
     if n_fallback:
         warnings.warn(f"{n_fallback} customer(s) match no rule of scheme {s.name!r} and fall to "
                       f"{fallback!r}; see Scheme.coverage()", RFMWarning, stacklevel=2)
-    out = scored.copy()
-    out["segment_code"] = pd.Series(np.array(order, dtype=object)[pos], index=scored.index).astype(str)
+    out = scored.copy(deep=not _copy_on_write())
+    out["segment_code"] = pd.Categorical.from_codes(pos, categories=order, ordered=True)
     categories = list(dict.fromkeys(labels))  # two codes may share a label
     label_pos = np.array([categories.index(label) for label in labels])
     out["segment"] = pd.Categorical.from_codes(label_pos[pos], categories=categories, ordered=True)
