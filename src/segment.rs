@@ -79,6 +79,14 @@ impl Scheme {
         if self.rules.is_empty() {
             return bad("it has no rules".into());
         }
+        // Winners are u16, with rules.len() meaning the fallback.
+        if self.rules.len() >= usize::from(u16::MAX) {
+            return bad(format!(
+                "it has {} rules; at most {} are supported",
+                self.rules.len(),
+                u16::MAX - 1
+            ));
+        }
         let codes = self.rules.iter().map(|r| (&r.code, &r.labels));
         for (code, labels) in codes.chain([(&self.fallback.code, &self.fallback.labels)]) {
             if code.is_empty() || !code.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import warnings
 
@@ -9,6 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 import rfmkit
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from rfmkit import InputError, RFMWarning, Scheme
 
 BUILTIN = ["cn8", "tiers4", "crm4", "rfm11", "rf10"]
@@ -308,3 +311,25 @@ def test_segment_leaves_the_callers_table_alone():
     got.loc[0, "r_score"] = 9
     pd.testing.assert_frame_equal(t, before)
     assert got["segment_code"].cat.ordered and got["segment_code"].iloc[0] == "important_value"
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    scale=st.integers(-1, 12),
+    ranges=st.lists(st.tuples(st.sampled_from(["r", "f", "m", "fm", "q"]),
+                              st.integers(-2, 12), st.integers(-2, 12)), max_size=4),
+    scores=st.lists(st.integers(0, 300), min_size=3, max_size=3),
+    levels=st.lists(st.integers(-1, 120), min_size=3, max_size=3),
+)
+def test_segment_core_never_panics(scale, ranges, scores, levels):
+    from rfmkit._core import scheme_cube, segment_assign
+
+    rule = {"code": "a", "labels": {"en": "A", "zh": "A"}, **{d: [lo, hi] for d, lo, hi in ranges}}
+    text = json.dumps({"name": "x", "scale": scale, "rules": [rule],
+                       "fallback": {"code": "o", "labels": {"en": "O", "zh": "O"}}})
+    arr = [np.array([min(s, 255)], dtype=np.uint8) for s in scores]
+    # InputError, or PyO3's conversion errors; a PanicException fails the test.
+    with contextlib.suppress(ValueError, TypeError, OverflowError):
+        scheme_cube(text)
+    with contextlib.suppress(ValueError, TypeError, OverflowError):
+        segment_assign(text, *arr, levels)
