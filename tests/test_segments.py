@@ -130,6 +130,10 @@ labels = { en = "Rest", zh = "其余" }
         got = rfmkit.segment(t, schemes[3])
     assert got["segment_code"].tolist() == ["best", "rest"]
     assert len(schemes[0].coverage().fallback) == 6
+    with pytest.raises(InputError, match="cannot read scheme file 'missing.json'"):
+        Scheme.from_json("missing.json")
+    with pytest.raises(InputError, match="invalid scheme TOML"):
+        Scheme.from_toml("name = ")
 
 
 def test_coverage_reports_shadowed_rules_and_fallback_cells():

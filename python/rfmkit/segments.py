@@ -111,7 +111,7 @@ class Scheme:
     @classmethod
     def from_json(cls, source: str | Path) -> Scheme:
         """From a JSON file, or a JSON text."""
-        text = Path(source).read_text(encoding="utf-8") if _is_path(source) else str(source)
+        text = _source_text(source, ".json")
         try:
             return cls(json.loads(text))
         except json.JSONDecodeError as exc:
@@ -124,7 +124,7 @@ class Scheme:
             import tomllib
         else:  # pragma: no cover
             import tomli as tomllib
-        text = Path(source).read_text(encoding="utf-8") if _is_path(source) else str(source)
+        text = _source_text(source, ".toml")
         try:
             return cls(tomllib.loads(text))
         except tomllib.TOMLDecodeError as exc:
@@ -187,11 +187,18 @@ class Scheme:
                 f"{len(self.codes)} segments" + (f"; {source})" if source else ")"))
 
 
-def _is_path(source: Any) -> bool:
-    if isinstance(source, Path):
-        return True
+def _source_text(source: str | Path, suffix: str) -> str:
+    """The text of a scheme file, or ``source`` itself when it is the text."""
     text = str(source)
-    return "\n" not in text and not text.lstrip().startswith(("{", "[")) and Path(text).exists()
+    is_file = isinstance(source, Path) or (
+        "\n" not in text and (text.lower().endswith(suffix) or Path(text).is_file())
+    )
+    if not is_file:
+        return text
+    try:
+        return Path(text).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"cannot read scheme file {text!r}: {exc.strerror}") from None
 
 
 def _as_scheme(scheme: Any) -> Scheme:
