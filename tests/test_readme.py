@@ -12,6 +12,8 @@ def test_readme_example_runs():
     exec(compile(code, str(README), "exec"), scope)
     assert list(scope["table"].columns)[:4] == ["customer_id", "recency", "frequency", "monetary"]
     assert (scope["orders"]["frequency"] <= scope["table"]["frequency"]).all()
+    assert "重要价值客户" in set(scope["segments"]["segment"])
+    assert len(scope["actions"]) == len(scope["table"])
 
 
 def test_readme_names_the_ci_command():
