@@ -96,10 +96,6 @@ def _weights(weights: Any, dims: Sequence[str]) -> np.ndarray:
     return w
 
 
-def _fit_edges(values: np.ndarray, dim: str, method: str, k: int, cuts, descending: bool) -> str:
-    return score_fit(values, method, k, descending, cuts, dim)
-
-
 def _warn_unused(edges_json: str, dim: str) -> None:
     unused = score_unused(edges_json, dim)
     if unused:
@@ -191,7 +187,7 @@ def score(
             s[order] = score_ntile(np.ascontiguousarray(values[order]), k, descending, dim)
             edges[dim] = {"method": "ntile", "levels": k}
         else:
-            e = _fit_edges(values, dim, m, k, cuts, descending)
+            e = score_fit(values, m, k, descending, cuts, dim)
             _warn_unused(e, dim)
             s = score_apply(values, e, dim)
             edges[dim] = json.loads(e)
@@ -321,7 +317,7 @@ class RFMScorer(TransformerMixin, BaseEstimator):
             if m == "ntile":
                 raise InputError("RFMScorer cannot reuse 'ntile' scores (they have no cut points); "
                                  "use 'quantile'")
-            e = _fit_edges(np.ascontiguousarray(X[:, j]), dim, m, k, cuts, dim == "recency")
+            e = score_fit(np.ascontiguousarray(X[:, j]), m, k, dim == "recency", cuts, dim)
             _warn_unused(e, dim)
             self.edges_[dim] = json.loads(e)
         return self

@@ -111,11 +111,7 @@ class Scheme:
     @classmethod
     def from_json(cls, source: str | Path) -> Scheme:
         """From a JSON file, or a JSON text."""
-        text = _source_text(source, ".json")
-        try:
-            return cls(json.loads(text))
-        except json.JSONDecodeError as exc:
-            raise InputError(f"invalid scheme JSON: {exc}") from None
+        return cls._load(source, "JSON", json.loads, json.JSONDecodeError)
 
     @classmethod
     def from_toml(cls, source: str | Path) -> Scheme:
@@ -124,11 +120,15 @@ class Scheme:
             import tomllib
         else:  # pragma: no cover
             import tomli as tomllib
-        text = _source_text(source, ".toml")
+        return cls._load(source, "TOML", tomllib.loads, tomllib.TOMLDecodeError)
+
+    @classmethod
+    def _load(cls, source: str | Path, kind: str, parse: Any, error: type[Exception]) -> Scheme:
+        text = _source_text(source, "." + kind.lower())
         try:
-            return cls(tomllib.loads(text))
-        except tomllib.TOMLDecodeError as exc:
-            raise InputError(f"invalid scheme TOML: {exc}") from None
+            return cls(parse(text))
+        except error as exc:
+            raise InputError(f"invalid scheme {kind}: {exc}") from None
 
     @property
     def name(self) -> str:
