@@ -86,7 +86,7 @@ pub fn fold_dense(
 }
 
 /// Rows between a prefetch and its use: enough to cover a memory access.
-const LOOKAHEAD: usize = 16;
+pub const LOOKAHEAD: usize = 16;
 
 /// Hints the CPU to load `x` into the cache.
 #[inline(always)]
@@ -273,7 +273,8 @@ impl<'a> DistinctAccess for DistinctStr<'a> {
 }
 
 const PART_BITS: u32 = 8;
-const PARTS: usize = 1 << PART_BITS;
+/// Partitions of the partitioned path.
+pub const PARTS: usize = 1 << PART_BITS;
 const CHUNK: usize = 1 << 16;
 
 /// Groups by hashed keys (see the module docs). `n <= u32::MAX` is checked by
@@ -283,19 +284,7 @@ pub fn fold_partitioned<A: KeyAccess, D: DistinctAccess>(
     rows: &Rows,
     distinct: &D,
 ) -> Grouped {
-    let n = rows.time.len();
-    // Scatter row numbers into partitions, chunk by chunk, keeping row order.
-    let scattered: Vec<Vec<Vec<u32>>> = (0..n.div_ceil(CHUNK))
-        .into_par_iter()
-        .map(|c| {
-            let mut parts = vec![Vec::new(); PARTS];
-            for i in c * CHUNK..n.min((c + 1) * CHUNK) {
-                let p = (A::hash(ids.key(i)) >> (64 - PART_BITS)) as usize;
-                parts[p].push(i as u32);
-            }
-            parts
-        })
-        .collect();
+    let scattered = scatter_by_hash(ids, rows.time.len(), |_| true);
     let folded: Vec<(Vec<A::K>, Vec<Acc>)> = (0..PARTS)
         .into_par_iter()
         .map(|p| {
@@ -308,7 +297,39 @@ pub fn fold_partitioned<A: KeyAccess, D: DistinctAccess>(
         })
         .collect();
     drop(scattered);
+    let (keys, accs) = sort_partitions::<A, _>(folded);
+    Grouped { keys, accs }
+}
 
+/// Row numbers scattered into [`PARTS`] partitions by the top bits of the
+/// hash of their key, so that each key lives in one partition: `out[c][p]`
+/// holds, in order, the rows of chunk `c` in partition `p`. Rows for which
+/// `keep` is false are left out. `n <= u32::MAX` is checked by the caller.
+pub fn scatter_by_hash<A: KeyAccess>(
+    ids: &A,
+    n: usize,
+    keep: impl Fn(usize) -> bool + Sync,
+) -> Vec<Vec<Vec<u32>>> {
+    (0..n.div_ceil(CHUNK))
+        .into_par_iter()
+        .map(|c| {
+            let mut parts = vec![Vec::new(); PARTS];
+            for i in c * CHUNK..n.min((c + 1) * CHUNK) {
+                if keep(i) {
+                    let p = (A::hash(ids.key(i)) >> (64 - PART_BITS)) as usize;
+                    parts[p].push(i as u32);
+                }
+            }
+            parts
+        })
+        .collect()
+}
+
+/// The keys of all partitions in order, with their accumulators. Keys are
+/// distinct across partitions, since a key lives in one.
+pub fn sort_partitions<A: KeyAccess, T: Copy + Send + Sync>(
+    folded: Vec<(Vec<A::K>, Vec<T>)>,
+) -> (SortedKeys, Vec<T>) {
     let mut order: Vec<(A::K, u32, u32)> = folded
         .iter()
         .enumerate()
@@ -318,13 +339,15 @@ pub fn fold_partitioned<A: KeyAccess, D: DistinctAccess>(
                 .map(move |(l, &k)| (k, p as u32, l as u32))
         })
         .collect();
-    order.par_sort_unstable_by(|a, b| a.0.cmp(&b.0)); // keys are distinct
+    order.par_sort_unstable_by(|a, b| a.0.cmp(&b.0));
     let accs = order
-        .iter()
+        .par_iter()
         .map(|&(_, p, l)| folded[p as usize].1[l as usize])
         .collect();
-    let keys = A::sorted(order.into_iter().map(|(k, _, _)| k).collect());
-    Grouped { keys, accs }
+    (
+        A::sorted(order.into_iter().map(|(k, _, _)| k).collect()),
+        accs,
+    )
 }
 
 fn fold_partition<'r, A: KeyAccess, D: DistinctAccess>(

@@ -15,6 +15,7 @@ pub mod rfm;
 pub mod scan;
 pub mod score;
 pub mod segment;
+pub mod summary;
 
 pub use calendar::{Time, Window};
 pub use error::{Error, Result};

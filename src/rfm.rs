@@ -155,7 +155,12 @@ pub fn rfm(input: &Input, opts: &Options, names: &Names) -> Result<RfmTable> {
 
     let time = input.time;
     let cutoff = opts.as_of_day.map_or(i64::MAX, |d| time.end_of(d));
-    let span = scan(&time, &input.amounts, cutoff, (&names.date, &names.amount))?;
+    let span = scan(
+        &time,
+        Some(&input.amounts),
+        cutoff,
+        (&names.date, &names.amount),
+    )?;
     let as_of_day = opts.as_of_day.unwrap_or_else(|| time.day_of(span.max_pos));
     check_calendar(opts.as_of_day, &span, &time, names)?;
     if span.min_pos > cutoff {

@@ -99,7 +99,13 @@ pub const CHUNK: usize = 1 << 16;
 /// Validates dates and amounts and measures the data. `cutoff` is the last
 /// position counted (rows after it are left out and not checked for returns).
 /// The error reported is the one on the earliest row.
-pub fn scan(time: &Time, amounts: &Amounts, cutoff: i64, names: (&str, &str)) -> Result<Span> {
+/// Without amounts (`None`) only the dates are checked.
+pub fn scan(
+    time: &Time,
+    amounts: Option<&Amounts>,
+    cutoff: i64,
+    names: (&str, &str),
+) -> Result<Span> {
     let n = time.len();
     let chunks: Vec<Result<Span>> = (0..n.div_ceil(CHUNK))
         .into_par_iter()
@@ -120,7 +126,7 @@ pub fn scan(time: &Time, amounts: &Amounts, cutoff: i64, names: (&str, &str)) ->
 
 fn scan_rows(
     time: &Time,
-    amounts: &Amounts,
+    amounts: Option<&Amounts>,
     cutoff: i64,
     rows: std::ops::Range<usize>,
     (date_col, amount_col): (&str, &str),
@@ -134,7 +140,7 @@ fn scan_rows(
                 row: i,
             });
         }
-        if let Amounts::F64(v) = amounts {
+        if let Some(Amounts::F64(v)) = amounts {
             let x = v[i];
             if !x.is_finite() || x.abs() >= MAX_ABS_AMOUNT {
                 let reason = if x.is_nan() {
@@ -161,7 +167,7 @@ fn scan_rows(
             span.max_pos = pos;
             span.max_row = i;
         }
-        if pos <= cutoff && amounts.is_negative(i) {
+        if pos <= cutoff && amounts.is_some_and(|a| a.is_negative(i)) {
             span.negatives += 1;
             span.first_negative.get_or_insert(i);
         }
@@ -186,7 +192,7 @@ mod tests {
             ts: &ts,
             ticks_per_day: 1,
         };
-        let err = scan(&t, &Amounts::F64(&amt), i64::MAX, NAMES).unwrap_err();
+        let err = scan(&t, Some(&Amounts::F64(&amt)), i64::MAX, NAMES).unwrap_err();
         assert!(matches!(err, Error::InvalidValue { row, .. } if row == CHUNK + 7));
     }
 
@@ -197,13 +203,13 @@ mod tests {
             ts: &ts,
             ticks_per_day: 1,
         };
-        let err = scan(&t, &Amounts::I64(&[1, 2, 3, 4]), i64::MAX, NAMES).unwrap_err();
+        let err = scan(&t, Some(&Amounts::I64(&[1, 2, 3, 4])), i64::MAX, NAMES).unwrap_err();
         assert!(matches!(err, Error::Missing { row: 3, .. }));
         let t = Time::Naive {
             ts: &ts[..3],
             ticks_per_day: 1,
         };
-        let s = scan(&t, &Amounts::I64(&[1, -2, -3]), 5, NAMES).unwrap();
+        let s = scan(&t, Some(&Amounts::I64(&[1, -2, -3])), 5, NAMES).unwrap();
         assert_eq!(
             (s.min_pos, s.max_pos, s.negatives, s.first_negative),
             (3, 9, 1, Some(1))
@@ -217,6 +223,6 @@ mod tests {
             ts: &ts,
             ticks_per_day: 1,
         };
-        assert!(scan(&t, &Amounts::F64(&[1.0, -1e19]), 0, NAMES).is_err());
+        assert!(scan(&t, Some(&Amounts::F64(&[1.0, -1e19])), 0, NAMES).is_err());
     }
 }

@@ -9,6 +9,7 @@
 
 from . import datasets, errors
 from ._core import __version__
+from .clv import discounted_ltv, projected_revenue, rfm_summary, rfm_train_test_split
 from .errors import InputError, InputTypeError, RFMWarning
 from .scoring import RFMScorer, score
 from .segments import Coverage, Scheme, segment
@@ -26,9 +27,13 @@ __all__ = [
     "__version__",
     "action_list",
     "datasets",
+    "discounted_ltv",
     "errors",
+    "projected_revenue",
     "rfm_arrays",
+    "rfm_summary",
     "rfm_table",
+    "rfm_train_test_split",
     "score",
     "segment",
     "strategies",

@@ -89,18 +89,7 @@ fn parse_window((unit, n): (String, i64)) -> PyResult<Window> {
 
 fn table_to_dict(py: Python<'_>, t: RfmTable) -> PyResult<Bound<'_, PyDict>> {
     let d = PyDict::new(py);
-    let ids = match t.customer_id {
-        SortedKeys::I64(v) => ("i64", v.into_pyarray(py)).into_pyobject(py)?.into_any(),
-        SortedKeys::U64(v) => ("u64", v.into_pyarray(py)).into_pyobject(py)?.into_any(),
-        SortedKeys::Str(buf) => (
-            "str",
-            buf.offsets.into_pyarray(py),
-            buf.data.into_pyarray(py),
-        )
-            .into_pyobject(py)?
-            .into_any(),
-    };
-    d.set_item("customer_id", ids)?;
+    d.set_item("customer_id", keys_to_py(py, t.customer_id)?)?;
     d.set_item("recency", t.recency.into_pyarray(py))?;
     d.set_item("frequency", t.frequency.into_pyarray(py))?;
     d.set_item("monetary", t.monetary.into_pyarray(py))?;
@@ -110,4 +99,20 @@ fn table_to_dict(py: Python<'_>, t: RfmTable) -> PyResult<Bound<'_, PyDict>> {
     d.set_item("without_purchase", t.without_purchase)?;
     d.set_item("first_without_purchase", t.first_without_purchase)?;
     Ok(d)
+}
+
+/// Sorted keys as the Python layer reads them: `("i64", a)`, `("u64", a)` or
+/// `("str", offsets, data)`.
+pub fn keys_to_py(py: Python<'_>, keys: SortedKeys) -> PyResult<Bound<'_, PyAny>> {
+    Ok(match keys {
+        SortedKeys::I64(v) => ("i64", v.into_pyarray(py)).into_pyobject(py)?.into_any(),
+        SortedKeys::U64(v) => ("u64", v.into_pyarray(py)).into_pyobject(py)?.into_any(),
+        SortedKeys::Str(buf) => (
+            "str",
+            buf.offsets.into_pyarray(py),
+            buf.data.into_pyarray(py),
+        )
+            .into_pyobject(py)?
+            .into_any(),
+    })
 }

@@ -1,0 +1,655 @@
+"""The bridge to customer-lifetime-value models.
+
+:func:`rfm_summary` and :func:`rfm_train_test_split` build the per-customer
+table that BG/NBD, Pareto/NBD and Gamma-Gamma models are fitted on, with the
+signature, columns, row order and numbers of ``pymc_marketing.clv.utils`` in
+pymc-marketing 1.3.0. :mod:`rfmkit.lifetimes` has the same work under the
+names and conventions of the ``lifetimes`` package. :func:`discounted_ltv`
+turns per-period revenue forecasts into a discounted lifetime value.
+
+The rules (pymc-marketing's):
+
+- Every timestamp is floored to the start of its period: ``time_unit`` "D"
+  (days), "W" (weeks, Monday to Sunday), "M" (calendar months) or "h" (hours;
+  "H" is accepted as an alias). The observation end is floored the same way,
+  and rows in later periods are left out. Purchases in one period count once;
+  their amounts are summed.
+- ``frequency`` = periods with a purchase - 1; ``recency`` = last period -
+  first period; ``T`` = end period - first period; both in periods, divided
+  by ``time_scaler``. ``monetary_value`` = mean of the per-period sums after
+  the first period (0 for customers with one period). The first period is the
+  earliest, whatever the order of the rows.
+- With ``include_first_transaction=True``: ``frequency`` counts every period,
+  ``recency`` is ``T - recency`` (time since the last purchase), ``T`` is
+  dropped and the first period counts in the mean.
+
+Where rfmkit is stricter than pymc-marketing: missing ids, NaT dates and NaN
+amounts raise instead of being dropped or treated as 0, and an observation end
+before every transaction raises instead of returning an empty table.
+
+Time zones: tz-aware dates are judged by their local wall-clock time, as
+pandas' ``to_period`` (and so pymc-marketing) does. A naive
+``observation_period_end`` is a wall-clock time in the data's zone; a tz-aware
+one is converted to the data's zone first, and is an error with naive data.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from . import _columns as cols
+from . import _time
+from ._core import period_summary
+from .errors import InputError, InputTypeError
+from .table import _id_series
+
+__all__ = ["discounted_ltv", "projected_revenue", "rfm_summary", "rfm_train_test_split"]
+
+DAYS_PER_MONTH = 30.4375
+"""Days in an average month (365.25 / 12), as pymc-marketing converts."""
+
+_UNITS = {"D": "D", "W": "W", "M": "M", "h": "h", "H": "h"}
+_DAYS_PER_UNIT = {"D": 1.0, "W": 7.0, "M": DAYS_PER_MONTH, "h": 1.0 / 24.0}
+
+
+# --------------------------------------------------------------------------- inputs
+
+
+def _unit(time_unit: Any, arg: str = "time_unit") -> str:
+    unit = _UNITS.get(time_unit) if isinstance(time_unit, str) else None
+    if unit is None:
+        raise InputError(
+            f"invalid {arg} {time_unit!r}: expected 'D' (days), 'W' (weeks, Monday to Sunday), "
+            "'M' (calendar months) or 'h' (hours)"
+        )
+    return unit
+
+
+def _scaler(time_scaler: Any, arg: str = "time_scaler") -> float:
+    if time_scaler is None:
+        return 1.0
+    if isinstance(time_scaler, (bool, np.bool_)) or not isinstance(time_scaler, numbers.Real):
+        raise InputTypeError(f"{arg} must be a number, not {time_scaler!r}")
+    value = float(time_scaler)
+    if not math.isfinite(value) or value <= 0:
+        raise InputError(f"{arg} must be a positive number, got {time_scaler!r}")
+    return value
+
+
+@dataclass
+class _Dates:
+    """A date column as naive wall-clock ticks, and the zone it came from."""
+
+    time: _time.TimeColumn
+    zone: Any
+
+    def ticks(self, value: pd.Timestamp) -> int:
+        """A naive timestamp in the column's unit, floored."""
+        unit = self.time.unit
+        return int(np.datetime64(value.to_datetime64(), unit).astype(np.int64))
+
+    def timestamp(self, ticks: int) -> pd.Timestamp:
+        return pd.Timestamp(np.int64(ticks).astype(f"datetime64[{self.time.unit}]"))
+
+
+def _dates(col: Any, name: str, datetime_format: str | None) -> _Dates:
+    """Parses the date column (text with ``datetime_format``) into naive
+    wall-clock ticks."""
+    if isinstance(col, (pa.Array, pa.ChunkedArray)):
+        col = cols._single(col).to_pandas()
+    if isinstance(col, np.ndarray) and col.dtype.kind == "M":
+        return _Dates(_time.time_column(col, name, None), None)
+    series = col if isinstance(col, pd.Series) else pd.Series(col)
+    if isinstance(series.dtype, pd.ArrowDtype):
+        series = pa.array(series.array).to_pandas()
+    is_dates = isinstance(series.dtype, pd.DatetimeTZDtype) or series.dtype.kind == "M"
+    if not is_dates and pd.api.types.infer_dtype(series, skipna=True) not in (
+        "datetime", "datetime64", "date"
+    ):
+        series = _parse(series, name, datetime_format)
+    zone = None
+    if isinstance(series.dtype, pd.DatetimeTZDtype):
+        zone = series.dt.tz
+        series = series.dt.tz_localize(None)
+    elif series.dtype.kind != "M":
+        # Python datetimes or dates in an object column.
+        series = _parse(series, name, None)
+        if isinstance(series.dtype, pd.DatetimeTZDtype):
+            zone = series.dt.tz
+            series = series.dt.tz_localize(None)
+    return _Dates(_time.time_column(series.to_numpy(), name, None), zone)
+
+
+def _parse(series: pd.Series, name: str, fmt: str | None) -> pd.Series:
+    how = f" in the format {fmt!r}" if fmt else ""
+    try:
+        parsed = pd.to_datetime(series, format=fmt, errors="coerce")
+    except (ValueError, TypeError, OverflowError) as exc:
+        raise InputError(f"column {name!r} holds values that are not dates{how}: {exc}") from None
+    bad = (parsed.isna() & series.notna()).to_numpy()
+    if bad.any():
+        row = cols._first_true(bad)
+        raise InputError(
+            f"column {name!r} has a value that is not a date{how}: {series.iloc[row]!r} at row {row}"
+        )
+    return parsed
+
+
+def _when(value: Any, arg: str, dates: _Dates, fmt: str | None) -> pd.Timestamp:
+    """A date argument as a naive wall-clock Timestamp in the data's zone."""
+    try:
+        if isinstance(value, pd.Period):
+            ts = value.to_timestamp()
+        elif isinstance(value, str):
+            ts = pd.to_datetime(value, format=fmt)
+        else:
+            ts = pd.Timestamp(value)
+    except (ValueError, TypeError, OverflowError) as exc:
+        how = f" in the format {fmt!r}" if fmt and isinstance(value, str) else ""
+        raise InputError(f"invalid {arg} {value!r}: not a date{how} ({exc})") from None
+    if ts is pd.NaT:
+        raise InputError(f"invalid {arg}: NaT")
+    if ts.tzinfo is not None:
+        if dates.zone is None:
+            raise InputError(
+                f"{arg} {value!r} is tz-aware but the dates are tz-naive; pass a naive date"
+            )
+        ts = ts.tz_convert(dates.zone).tz_localize(None)
+    return ts
+
+
+def _prepare(transactions, customer_id_col, datetime_col, monetary_value_col, datetime_format):
+    names = [customer_id_col, datetime_col]
+    if monetary_value_col:
+        names.append(monetary_value_col)
+    columns = cols.get_columns(transactions, names)
+    keys = cols.key_column(columns[customer_id_col], customer_id_col)
+    dates = _dates(columns[datetime_col], datetime_col, datetime_format)
+    amounts = (
+        cols.amount_column(columns[monetary_value_col], monetary_value_col)
+        if monetary_value_col
+        else None
+    )
+    like = getattr(columns[customer_id_col], "dtype", None)
+    return keys, dates, amounts, like
+
+
+def _summarize(keys, dates, amounts, unit, names, *, after=None, until=None, end=None) -> dict:
+    return period_summary(
+        keys.arg, dates.time.ts, dates.time.ticks_per_day, amounts, unit,
+        None if after is None else dates.ticks(after),
+        None if until is None else dates.ticks(until),
+        None if end is None else dates.ticks(end),
+        tuple(names),
+    )
+
+
+def _first_date(dates: _Dates) -> pd.Timestamp:
+    return dates.timestamp(int(dates.time.ts.min()))
+
+
+# --------------------------------------------------------------------------- summary
+
+
+def rfm_summary(
+    transactions: Any,
+    customer_id_col: str,
+    datetime_col: str,
+    monetary_value_col: str | None = None,
+    datetime_format: str | None = None,
+    observation_period_end: Any = None,
+    time_unit: str = "D",
+    time_scaler: float | None = 1,
+    include_first_transaction: bool | None = False,
+    sort_transactions: bool | None = True,
+) -> pd.DataFrame:
+    """Per-customer frequency, recency, T and mean spend for CLV models.
+
+    A drop-in for ``pymc_marketing.clv.utils.rfm_summary`` (pymc-marketing
+    1.3.0): same signature, columns, row order and numbers, computed in one
+    parallel pass in the Rust core. The rules are in :mod:`rfmkit.clv`.
+
+    Parameters
+    ----------
+    transactions : pandas.DataFrame, polars.DataFrame, pyarrow.Table or mapping
+        One row per transaction.
+    customer_id_col, datetime_col : str
+        Column names. Dates are datetime64 (any unit, naive or tz-aware) or
+        text, parsed with ``datetime_format``.
+    monetary_value_col : str, optional
+        The amount column; adds ``monetary_value``.
+    datetime_format : str, optional
+        ``strftime`` format of text dates (and of a text
+        ``observation_period_end``).
+    observation_period_end : str, datetime, date, numpy.datetime64 or pandas.Period, optional
+        End of observation; default the latest transaction. Floored to its
+        period, and later periods are left out.
+    time_unit : {"D", "W", "M", "h"}
+        Period length.
+    time_scaler : float
+        ``recency`` and ``T`` are divided by it (e.g. 7 with "D" for weeks
+        with fractions).
+    include_first_transaction : bool
+        The segmentation form (see :mod:`rfmkit.clv`).
+    sort_transactions : bool
+        Accepted for compatibility; the answer never depends on row order.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``customer_id``, ``frequency``, ``recency``, ``T`` (not with
+        ``include_first_transaction``) and ``monetary_value`` (with
+        ``monetary_value_col``), float64, one row per customer sorted by id.
+        ``attrs`` records ``time_unit``, ``time_scaler`` and
+        ``observation_period_end`` (the start of the end period).
+
+    Raises
+    ------
+    InputError (ValueError)
+        Missing columns, unparseable dates, NaT, null ids, NaN amounts, an
+        unknown ``time_unit``, ``time_scaler <= 0``, an observation end before
+        every transaction.
+
+    Examples
+    --------
+    >>> import pandas as pd, rfmkit
+    >>> tx = pd.DataFrame({"id": [1, 1, 2], "date": ["2024-01-01", "2024-01-08", "2024-01-03"],
+    ...                    "amount": [5.0, 7.0, 3.0]})
+    >>> rfmkit.rfm_summary(tx, "id", "date", "amount", observation_period_end="2024-01-10")
+       customer_id  frequency  recency     T  monetary_value
+    0            1        1.0      7.0   9.0             7.0
+    1            2        0.0      0.0   7.0             0.0
+    """
+    del sort_transactions  # the first period is the earliest in any order
+    unit = _unit(time_unit)
+    scaler = _scaler(time_scaler)
+    keys, dates, amounts, like = _prepare(
+        transactions, customer_id_col, datetime_col, monetary_value_col, datetime_format
+    )
+    end = None
+    if observation_period_end is not None:
+        end = _when(observation_period_end, "observation_period_end", dates, datetime_format)
+    names = (customer_id_col, datetime_col, monetary_value_col or "monetary_value")
+    raw = _summarize(keys, dates, amounts, unit, names, end=end)
+    if len(raw["first"]) == 0 and len(dates.time.ts):
+        raise InputError(
+            f"observation_period_end {observation_period_end!r} is before the first transaction, "
+            f"on {_first_date(dates)}: there is nothing to summarize"
+        )
+    table = _summary_frame(
+        raw, keys, like, scaler, monetary_value_col is not None,
+        first="pymc" if include_first_transaction else "",
+    )
+    end_period = raw["end_period"]
+    table.attrs.update(
+        time_unit=unit,
+        time_scaler=scaler,
+        observation_period_end=None if end_period is None else _period_start(end_period, unit),
+    )
+    return table
+
+
+def _summary_frame(raw, keys, like, scaler, monetary, *, first: str = "") -> pd.DataFrame:
+    """The summary columns. ``first`` is "" (the CLV form), "pymc" (pymc-marketing's
+    ``include_first_transaction``) or "lifetimes" (lifetimes' one)."""
+    first_p, last, periods = raw["first"], raw["last"], raw["periods"]
+    end = raw["end_period"] if raw["end_period"] is not None else 0
+    # The same float operations as pymc-marketing, in the same order.
+    recency = (last - first_p) / scaler
+    T = (end - first_p) / scaler
+    columns: dict[str, Any] = {"customer_id": _id_series(keys.finish(raw["customer_id"]), like)}
+    if first:
+        columns["frequency"] = periods.astype(np.float64)
+    else:
+        columns["frequency"] = (periods - 1).astype(np.float64)
+    if first == "pymc":
+        columns["recency"] = T - recency
+    else:
+        columns["recency"] = recency
+        columns["T"] = T
+    if monetary:
+        if first:
+            columns["monetary_value"] = raw["total_sum"] / periods
+        else:
+            columns["monetary_value"] = np.divide(
+                raw["rest_sum"], periods - 1, out=np.zeros(len(periods)), where=periods > 1
+            )
+    return pd.DataFrame(columns, copy=False)
+
+
+def _period_start(ordinal: int, unit: str) -> pd.Timestamp:
+    """The first instant of a period, from the core's ordinal."""
+    if unit == "D":
+        return pd.Timestamp(np.datetime64(ordinal, "D"))
+    if unit == "h":
+        return pd.Timestamp(np.datetime64(ordinal, "h"))
+    if unit == "M":
+        return pd.Timestamp(np.datetime64(ordinal, "M"))
+    # Week 0 starts on Monday 1969-12-29.
+    return pd.Timestamp(np.datetime64(ordinal * 7 - 3, "D"))
+
+
+# --------------------------------------------------------------------------- train / test
+
+
+def rfm_train_test_split(
+    transactions: Any,
+    customer_id_col: str,
+    datetime_col: str,
+    train_period_end: Any,
+    test_period_end: Any = None,
+    time_unit: str = "D",
+    time_scaler: float | None = 1,
+    datetime_format: str | None = None,
+    monetary_value_col: str | None = None,
+    include_first_transaction: bool | None = False,
+    sort_transactions: bool | None = True,
+) -> pd.DataFrame:
+    """The summary of a training period and what each customer did next.
+
+    A drop-in for ``pymc_marketing.clv.utils.rfm_train_test_split``
+    (pymc-marketing 1.3.0). Training rows are those at or before
+    ``train_period_end`` (raw timestamps), summarized as by
+    :func:`rfm_summary` with that end. Test rows are those after
+    ``train_period_end`` and at or before ``test_period_end`` (default: the
+    latest transaction).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The training summary's columns, then ``test_frequency`` (periods with
+        a purchase in the test window), ``test_monetary_value`` (mean of the
+        per-period sums in the test window; with ``monetary_value_col``) and
+        ``test_T`` (periods from the train end to the test end, divided by
+        ``time_scaler``). Customers first seen in the test window are left
+        out; customers without test purchases have 0. All float64.
+
+    Raises
+    ------
+    InputError (ValueError)
+        As :func:`rfm_summary`; a ``train_period_end`` that is not before
+        ``test_period_end``; no transactions in the training or test window.
+
+    Examples
+    --------
+    >>> import pandas as pd, rfmkit
+    >>> tx = pd.DataFrame({"id": [1, 1, 2, 2], "amount": [5.0, 7.0, 3.0, 4.0],
+    ...                    "date": pd.to_datetime(["2024-01-01", "2024-01-20", "2024-01-03",
+    ...                                            "2024-01-05"])})
+    >>> rfmkit.rfm_train_test_split(tx, "id", "date", train_period_end="2024-01-10",
+    ...                             monetary_value_col="amount")
+       customer_id  frequency  recency    T  monetary_value  test_frequency  test_monetary_value  test_T
+    0            1        0.0      0.0  9.0             0.0             1.0                  7.0    10.0
+    1            2        1.0      2.0  7.0             4.0             0.0                  0.0    10.0
+    """
+    del sort_transactions
+    split = _split(transactions, customer_id_col, datetime_col, monetary_value_col, datetime_format,
+                   train_period_end, test_period_end, time_unit, time_scaler,
+                   ("train_period_end", "test_period_end"))
+    table = _summary_frame(
+        split.train, split.keys, split.like, split.scaler, monetary_value_col is not None,
+        first="pymc" if include_first_transaction else "",
+    )
+    test, at = split.test, split.at
+    known = at >= 0
+    n = len(table)
+    test_frequency = np.zeros(n)
+    test_frequency[at[known]] = test["periods"][known]
+    table["test_frequency"] = test_frequency
+    if monetary_value_col is not None:
+        test_monetary = np.zeros(n)
+        test_monetary[at[known]] = test["total_sum"][known] / test["periods"][known]
+        table["test_monetary_value"] = test_monetary
+    table["test_T"] = split.steps / split.scaler
+    table.attrs.update(time_unit=split.unit, time_scaler=split.scaler,
+                       train_period_end=split.train_end, test_period_end=split.test_end)
+    return table
+
+
+@dataclass
+class _Split:
+    """Summaries of a training window and of the test window after it."""
+
+    keys: cols.Keys
+    like: Any
+    unit: str
+    scaler: float
+    train_end: pd.Timestamp
+    test_end: pd.Timestamp
+    train: dict
+    test: dict
+    at: np.ndarray  # each test customer's row in train, or -1
+    steps: int  # periods from the train end to the test end
+
+
+def _split(transactions, customer_id_col, datetime_col, monetary_value_col, datetime_format,
+           train_period_end, test_period_end, time_unit, time_scaler, args) -> _Split:
+    train_arg, test_arg = args
+    unit = _unit(time_unit, "time_unit" if train_arg.startswith("train") else "freq")
+    scaler = _scaler(time_scaler, "time_scaler" if train_arg.startswith("train") else "freq_multiplier")
+    keys, dates, amounts, like = _prepare(
+        transactions, customer_id_col, datetime_col, monetary_value_col, datetime_format
+    )
+    if len(dates.time.ts) == 0:
+        raise InputError("no transactions: the table is empty")
+    train_end = _when(train_period_end, train_arg, dates, datetime_format)
+    if test_period_end is None:
+        test_end = dates.timestamp(int(dates.time.ts.max()))
+    else:
+        test_end = _when(test_period_end, test_arg, dates, datetime_format)
+    if train_end >= test_end:
+        raise InputError(f"{train_arg} {train_end} must be before {test_arg} {test_end}")
+    names = (customer_id_col, datetime_col, monetary_value_col or "monetary_value")
+    train = _summarize(keys, dates, amounts, unit, names, until=train_end, end=train_end)
+    if len(train["first"]) == 0:
+        raise InputError(
+            f"no transactions at or before {train_arg} {train_end}; the first is on "
+            f"{_first_date(dates)}"
+        )
+    test = _summarize(keys, dates, amounts, unit, names, after=train_end, until=test_end)
+    if len(test["first"]) == 0:
+        raise InputError(
+            f"no transactions after {train_arg} {train_end} and at or before "
+            f"{test_arg} {test_end}: the test window is empty"
+        )
+    at = _positions(keys.finish(train["customer_id"]), keys.finish(test["customer_id"]))
+    steps = (test_end.to_period(unit) - train_end.to_period(unit)).n
+    return _Split(keys, like, unit, scaler, train_end, test_end, train, test, at, steps)
+
+
+def _positions(train_ids: Any, test_ids: Any) -> np.ndarray:
+    """Where each test customer is among the (sorted, distinct) training
+    customers, or -1."""
+    if isinstance(train_ids, pa.Array):
+        return pc.index_in(test_ids, value_set=train_ids).fill_null(-1).to_numpy(
+            zero_copy_only=False
+        ).astype(np.int64)
+    pos = np.searchsorted(train_ids, test_ids)
+    pos = np.minimum(pos, max(len(train_ids) - 1, 0))
+    found = len(train_ids) > 0
+    hit = found & (train_ids[pos] == test_ids) if found else np.zeros(len(test_ids), bool)
+    return np.where(hit, pos, -1)
+
+
+# --------------------------------------------------------------------------- lifetime value
+
+
+def projected_revenue(
+    summary: pd.DataFrame,
+    periods: int,
+    *,
+    period: str = "M",
+    time_unit: str | None = None,
+    time_scaler: float | None = None,
+) -> pd.DataFrame:
+    """Revenue per future period, projected from each customer's history.
+
+    The model, deliberately simple: a customer keeps spending at their
+    historical repeat-revenue rate, ``frequency * monetary_value / T`` per
+    unit of ``T`` (repeat purchases times mean repeat spend, over the time
+    since the first purchase), for every future period, with no churn. A
+    customer with ``T == 0`` or no repeat purchase projects 0. It is an upper
+    bound for customers who may have lapsed; for forecasts with churn, use a
+    fitted BG/NBD and Gamma-Gamma model and pass its per-period forecasts to
+    :func:`discounted_ltv`.
+
+    Parameters
+    ----------
+    summary : pandas.DataFrame
+        The output of :func:`rfm_summary` (``include_first_transaction=False``,
+        with ``monetary_value``), or any table with ``frequency``, ``T`` and
+        ``monetary_value``.
+    periods : int
+        Future periods to project.
+    period : {"M", "W", "D", "h"}
+        Length of a future period. Months are 30.4375 days, as in
+        pymc-marketing.
+    time_unit, time_scaler
+        The units of ``T`` in ``summary``: default ``summary.attrs`` (set by
+        :func:`rfm_summary`), else days.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per customer (the summary's index, ``customer_id`` as the
+        index when the summary has that column), columns 1..periods.
+    """
+    if not isinstance(summary, pd.DataFrame):
+        raise InputTypeError(f"summary must be a pandas DataFrame, not {type(summary).__name__}")
+    cols._check_present(["frequency", "T", "monetary_value"], list(summary.columns))
+    n = _periods(periods)
+    step = _DAYS_PER_UNIT[_unit(period, "period")]
+    unit = _unit(time_unit if time_unit is not None else summary.attrs.get("time_unit", "D"))
+    scaler = _scaler(time_scaler if time_scaler is not None else summary.attrs.get("time_scaler", 1))
+    frequency = _finite(summary["frequency"], "frequency")
+    T = _finite(summary["T"], "T")
+    spend = _finite(summary["monetary_value"], "monetary_value")
+    # One future period in the units of T.
+    length = step / (_DAYS_PER_UNIT[unit] * scaler)
+    rate = np.divide(frequency * spend, T, out=np.zeros(len(T)), where=T > 0)
+    index = pd.Index(summary["customer_id"]) if "customer_id" in summary.columns else summary.index
+    values = np.repeat((rate * length)[:, None], n, axis=1)
+    return pd.DataFrame(values, index=index, columns=pd.RangeIndex(1, n + 1, name="period"))
+
+
+def discounted_ltv(
+    forecasts: Any = None,
+    *,
+    discount_rate: float,
+    summary: pd.DataFrame | None = None,
+    periods: int | None = None,
+    period: str = "M",
+    time_unit: str | None = None,
+    time_scaler: float | None = None,
+) -> Any:
+    """Discounted lifetime value: LTV = sum over t = 1..T of R_t / (1 + r)^t.
+
+    Give either ``forecasts``, the revenue R_t of each customer in each of
+    the next T periods, or ``summary`` and ``periods`` to project R_t with
+    :func:`projected_revenue`.
+
+    Parameters
+    ----------
+    forecasts : 2-D array-like or pandas.DataFrame
+        One row per customer, one column per future period (t = 1, 2, ...).
+    discount_rate : float
+        r, the discount rate per period (0.01 is 1% a period); above -1.
+    summary, periods, period, time_unit, time_scaler
+        See :func:`projected_revenue`.
+
+    Returns
+    -------
+    pandas.Series or numpy.ndarray
+        LTV per customer: a Series named ``ltv`` with the DataFrame's index,
+        or an array for array input.
+
+    Examples
+    --------
+    >>> import numpy as np, rfmkit
+    >>> rfmkit.discounted_ltv(np.array([[100.0, 100.0], [0.0, 50.0]]), discount_rate=0.1).round(2)
+    array([173.55,  41.32])
+    """
+    r = _rate(discount_rate)
+    if (forecasts is None) == (summary is None):
+        raise InputError("give either forecasts or summary (with periods), not both or neither")
+    if summary is not None:
+        if periods is None:
+            raise InputError("periods is required with summary: how many future periods to count")
+        forecasts = projected_revenue(
+            summary, periods, period=period, time_unit=time_unit, time_scaler=time_scaler
+        )
+    elif periods is not None:
+        raise InputError("periods only applies with summary; forecasts already have their periods")
+    frame = forecasts if isinstance(forecasts, pd.DataFrame) else None
+    values = _forecast_values(forecasts)
+    t = np.arange(1, values.shape[1] + 1, dtype=np.float64)
+    ltv = values @ (1.0 + r) ** -t
+    if frame is not None:
+        return pd.Series(ltv, index=frame.index, name="ltv")
+    return ltv
+
+
+def _forecast_values(forecasts: Any) -> np.ndarray:
+    if isinstance(forecasts, pd.DataFrame):
+        bad = [c for c in forecasts.columns if not pd.api.types.is_numeric_dtype(forecasts[c])]
+        if bad:
+            raise InputTypeError(f"forecast column {bad[0]!r} must hold numbers, not "
+                                 f"{forecasts[bad[0]].dtype}")
+        values = forecasts.to_numpy(dtype=np.float64, na_value=np.nan)
+        labels = list(forecasts.columns)
+    else:
+        try:
+            values = np.asarray(forecasts, dtype=np.float64)
+        except (ValueError, TypeError) as exc:
+            raise InputTypeError(f"forecasts must be numbers: {exc}") from None
+        if values.ndim == 1:
+            values = values[:, None]
+        labels = list(range(values.shape[1]) if values.ndim == 2 else [])
+    if values.ndim != 2:
+        raise InputError(f"forecasts must be 2-D (customers x periods), got {values.ndim} dimensions")
+    bad_cells = ~np.isfinite(values)
+    if bad_cells.any():
+        row, col = map(int, np.argwhere(bad_cells)[0])
+        raise InputError(
+            f"forecast column {labels[col]!r} has an invalid value {values[row, col]} at row {row}: "
+            "forecasts must be finite numbers"
+        )
+    return values
+
+
+def _rate(discount_rate: Any) -> float:
+    if isinstance(discount_rate, (bool, np.bool_)) or not isinstance(discount_rate, numbers.Real):
+        raise InputTypeError(f"discount_rate must be a number, not {discount_rate!r}")
+    r = float(discount_rate)
+    if not math.isfinite(r) or r <= -1:
+        raise InputError(f"discount_rate must be a finite number above -1, got {discount_rate!r}")
+    return r
+
+
+def _periods(periods: Any) -> int:
+    if isinstance(periods, (bool, np.bool_)) or not isinstance(periods, numbers.Integral):
+        raise InputTypeError(f"periods must be an integer, not {periods!r}")
+    if periods < 1:
+        raise InputError(f"periods must be at least 1, got {periods}")
+    return int(periods)
+
+
+def _finite(col: pd.Series, name: str) -> np.ndarray:
+    try:
+        values = col.to_numpy(dtype=np.float64, na_value=np.nan)
+    except (ValueError, TypeError):
+        raise InputTypeError(f"column {name!r} must hold numbers, not {col.dtype}") from None
+    bad = ~np.isfinite(values)
+    if bad.any():
+        row = cols._first_true(bad)
+        raise InputError(f"column {name!r} has an invalid value {values[row]} at row {row}")
+    return values
+

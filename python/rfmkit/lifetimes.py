@@ -1,0 +1,141 @@
+"""The CLV summary under the names and conventions of the ``lifetimes`` package.
+
+Lifetimes users change one import::
+
+    from rfmkit.lifetimes import calibration_and_holdout_data, summary_data_from_transaction_data
+
+The numbers are those of lifetimes 0.11.3, with the rules of
+:mod:`rfmkit.clv` and these lifetimes conventions:
+
+- the result is indexed by customer id (the index is named after the id
+  column) instead of having a ``customer_id`` column;
+- ``freq`` and ``freq_multiplier`` are lifetimes' names for ``time_unit``
+  and ``time_scaler`` ("D", "W", "M", "h");
+- ``include_first_transaction=True`` only adds 1 to ``frequency`` and counts
+  the first period in ``monetary_value``; ``recency`` and ``T`` stay as they are;
+- ``calibration_and_holdout_data`` names its columns ``*_cal`` and
+  ``*_holdout`` and its ``monetary_value_holdout`` is the mean amount of the
+  holdout transactions (rows), not of the per-period sums.
+
+Where rfmkit differs: months ("M") are counted in calendar months (lifetimes
+divides by ``numpy.timedelta64(1, "M")``, which fails or is approximate), the
+default end is the latest date (lifetimes takes the maximum of the raw column,
+which for text dates is the greatest string), and missing ids, NaT dates and
+NaN amounts raise instead of being dropped or treated as 0.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .clv import _prepare, _scaler, _split, _summarize, _summary_frame, _unit, _when
+from .errors import InputError
+
+__all__ = ["calibration_and_holdout_data", "summary_data_from_transaction_data"]
+
+
+def summary_data_from_transaction_data(
+    transactions: Any,
+    customer_id_col: str,
+    datetime_col: str,
+    monetary_value_col: str | None = None,
+    datetime_format: str | None = None,
+    observation_period_end: Any = None,
+    freq: str = "D",
+    freq_multiplier: float = 1,
+    include_first_transaction: bool = False,
+) -> pd.DataFrame:
+    """``frequency``, ``recency``, ``T`` (and ``monetary_value``) per customer,
+    as ``lifetimes.utils.summary_data_from_transaction_data`` gives them.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by customer id (sorted), float64 columns ``frequency``,
+        ``recency``, ``T`` and, with ``monetary_value_col``, ``monetary_value``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from rfmkit.lifetimes import summary_data_from_transaction_data
+    >>> tx = pd.DataFrame({"id": [1, 1, 2], "date": ["2024-01-01", "2024-01-08", "2024-01-03"]})
+    >>> summary_data_from_transaction_data(tx, "id", "date", observation_period_end="2024-01-10")
+        frequency  recency    T
+    id
+    1         1.0      7.0  9.0
+    2         0.0      0.0  7.0
+    """
+    unit = _unit(freq, "freq")
+    scaler = _scaler(freq_multiplier, "freq_multiplier")
+    keys, dates, amounts, like = _prepare(
+        transactions, customer_id_col, datetime_col, monetary_value_col, datetime_format
+    )
+    end = None
+    if observation_period_end is not None:
+        end = _when(observation_period_end, "observation_period_end", dates, datetime_format)
+    names = (customer_id_col, datetime_col, monetary_value_col or "monetary_value")
+    raw = _summarize(keys, dates, amounts, unit, names, end=end)
+    if len(raw["first"]) == 0 and len(dates.time.ts):
+        raise InputError(
+            f"observation_period_end {observation_period_end!r} is before the first transaction: "
+            "there is nothing to summarize"
+        )
+    table = _summary_frame(
+        raw, keys, like, scaler, monetary_value_col is not None,
+        first="lifetimes" if include_first_transaction else "",
+    )
+    return _indexed(table, customer_id_col)
+
+
+def calibration_and_holdout_data(
+    transactions: Any,
+    customer_id_col: str,
+    datetime_col: str,
+    calibration_period_end: Any,
+    observation_period_end: Any = None,
+    freq: str = "D",
+    freq_multiplier: float = 1,
+    datetime_format: str | None = None,
+    monetary_value_col: str | None = None,
+    include_first_transaction: bool = False,
+) -> pd.DataFrame:
+    """The calibration summary and the holdout behaviour, as
+    ``lifetimes.utils.calibration_and_holdout_data`` gives them.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by customer id, columns ``frequency_cal``, ``recency_cal``,
+        ``T_cal``, [``monetary_value_cal``], ``frequency_holdout``,
+        [``monetary_value_holdout``], ``duration_holdout``. Customers first
+        seen in the holdout window are left out.
+    """
+    split = _split(transactions, customer_id_col, datetime_col, monetary_value_col,
+                   datetime_format, calibration_period_end, observation_period_end, freq,
+                   freq_multiplier, ("calibration_period_end", "observation_period_end"))
+    table = _summary_frame(
+        split.train, split.keys, split.like, split.scaler, monetary_value_col is not None,
+        first="lifetimes" if include_first_transaction else "",
+    )
+    table = _indexed(table, customer_id_col)
+    table.columns = [f"{c}_cal" for c in table.columns]
+    test, at = split.test, split.at
+    known = at >= 0
+    frequency = np.zeros(len(table))
+    frequency[at[known]] = test["periods"][known]
+    table["frequency_holdout"] = frequency
+    if monetary_value_col is not None:
+        monetary = np.zeros(len(table))
+        monetary[at[known]] = test["total_sum"][known] / test["rows"][known]
+        table["monetary_value_holdout"] = monetary
+    table["duration_holdout"] = split.steps / split.scaler
+    return table
+
+
+def _indexed(table: pd.DataFrame, name: str) -> pd.DataFrame:
+    out = table.set_index("customer_id")
+    out.index.name = name
+    return out

@@ -1,0 +1,68 @@
+//! Binding of [`crate::summary`].
+
+use numpy::{IntoPyArray, PyReadonlyArray1};
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyTuple};
+
+use super::columns::KeyArg;
+use super::error::CoreError;
+use super::rfm::{keys_to_py, AmountArg};
+use crate::rfm::Names;
+use crate::scan::Amounts;
+use crate::summary::{summarize, SummaryInput, SummaryOptions, Unit};
+
+/// Computes the per-customer period summary from prepared columns (see
+/// `rfmkit._core.pyi`).
+#[pyfunction]
+#[pyo3(signature = (ids, ts, ticks_per_day, amounts, unit, after, until, end, names))]
+#[allow(clippy::too_many_arguments)]
+pub fn period_summary<'py>(
+    py: Python<'py>,
+    ids: &Bound<'py, PyTuple>,
+    ts: PyReadonlyArray1<'py, i64>,
+    ticks_per_day: i64,
+    amounts: Option<AmountArg<'py>>,
+    unit: &str,
+    after: Option<i64>,
+    until: Option<i64>,
+    end: Option<i64>,
+    names: (String, String, String),
+) -> PyResult<Bound<'py, PyDict>> {
+    let names = Names {
+        customer_id: names.0,
+        date: names.1,
+        amount: names.2,
+        ..Names::default()
+    };
+    let ids = KeyArg::extract(ids, &names.customer_id)?;
+    let input = SummaryInput {
+        ids: ids.column(&names.customer_id)?,
+        ts: ts.as_slice()?,
+        ticks_per_day,
+        amounts: match &amounts {
+            Some(AmountArg::F64(a)) => Some(Amounts::F64(a.as_slice()?)),
+            Some(AmountArg::I64(a)) => Some(Amounts::I64(a.as_slice()?)),
+            None => None,
+        },
+    };
+    let opts = SummaryOptions {
+        unit: unit.parse::<Unit>().map_err(CoreError)?,
+        after,
+        until,
+        end,
+    };
+    let s = py
+        .detach(|| summarize(&input, &opts, &names))
+        .map_err(CoreError)?;
+    let d = PyDict::new(py);
+    d.set_item("customer_id", keys_to_py(py, s.customer_id)?)?;
+    d.set_item("first", s.first.into_pyarray(py))?;
+    d.set_item("last", s.last.into_pyarray(py))?;
+    d.set_item("periods", s.periods.into_pyarray(py))?;
+    d.set_item("rows", s.rows.into_pyarray(py))?;
+    d.set_item("first_sum", s.first_sum.into_pyarray(py))?;
+    d.set_item("rest_sum", s.rest_sum.into_pyarray(py))?;
+    d.set_item("total_sum", s.total_sum.into_pyarray(py))?;
+    d.set_item("end_period", s.end_period)?;
+    Ok(d)
+}

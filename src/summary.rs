@@ -1,0 +1,540 @@
+//! The per-customer summary that BG/NBD, Pareto/NBD and Gamma-Gamma models
+//! are fitted on (`rfm_summary` in pymc-marketing, lifetimes'
+//! `summary_data_from_transaction_data`).
+//!
+//! Every timestamp is floored to its period (day, Monday-to-Sunday week,
+//! calendar month or hour) and numbered by a period ordinal. Per customer the
+//! core finds the first and last period, the number of distinct periods, and
+//! the exact sums of the amounts in the first period and in all the others,
+//! from which the Python layer derives frequency, recency, T and the mean
+//! per-period spend. One parallel pass: rows are scattered into partitions
+//! by a hash of the id, and each partition is folded with a map of its
+//! customers and a set of its (customer, period) pairs. Nothing is sorted but
+//! the distinct customer ids, for the output order.
+
+use std::collections::{HashMap, HashSet};
+use std::hash::BuildHasherDefault;
+
+use rayon::prelude::*;
+
+use crate::calendar::{date_of_day, Time};
+use crate::error::{Error, Result};
+use crate::group::{
+    prefetch, scatter_by_hash, sort_partitions, KeyAccess, KeyHasher, LOOKAHEAD, PARTS,
+};
+use crate::keys::{KeyColumn, SortedKeys};
+use crate::money::Money;
+use crate::rfm::Names;
+use crate::scan::{scan, Amounts};
+
+/// The length of a period.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unit {
+    Day,
+    /// Weeks from Monday to Sunday (pandas' "W", that is "W-SUN").
+    Week,
+    /// Calendar months.
+    Month,
+    Hour,
+}
+
+impl std::str::FromStr for Unit {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "D" => Ok(Unit::Day),
+            "W" => Ok(Unit::Week),
+            "M" => Ok(Unit::Month),
+            "h" | "H" => Ok(Unit::Hour),
+            _ => Err(Error::option(
+                "time_unit",
+                format!("{s:?}; expected 'D' (days), 'W' (weeks), 'M' (months) or 'h' (hours)"),
+            )),
+        }
+    }
+}
+
+impl Unit {
+    /// The ordinal of the period holding a naive timestamp of
+    /// `ticks_per_day` ticks a day. Consecutive periods have consecutive
+    /// ordinals; only differences matter.
+    #[inline]
+    pub fn period(self, ts: i64, ticks_per_day: i64) -> i64 {
+        let day = ts.div_euclid(ticks_per_day);
+        match self {
+            Unit::Day => day,
+            // 1970-01-01 was a Thursday: day -3 is the Monday of week 0.
+            Unit::Week => (day + 3).div_euclid(7),
+            Unit::Month => month_of_day(day),
+            Unit::Hour if ticks_per_day % 24 == 0 => ts.div_euclid(ticks_per_day / 24),
+            Unit::Hour => day * 24,
+        }
+    }
+}
+
+/// Months since January 1970 of a day number (days since 1970-01-01), by
+/// the civil-from-days algorithm (H. Hinnant): integer arithmetic only.
+#[inline]
+pub fn month_of_day(day: i64) -> i64 {
+    let z = day + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let (month, march_based_year) = if mp < 10 { (mp + 3, 0) } else { (mp - 9, 1) };
+    let year = yoe + era * 400 + march_based_year;
+    (year - 1970) * 12 + month - 1
+}
+
+/// The columns of a transaction table for the summary.
+#[derive(Debug, Clone, Copy)]
+pub struct SummaryInput<'a> {
+    pub ids: KeyColumn<'a>,
+    /// Naive timestamps (wall-clock time).
+    pub ts: &'a [i64],
+    pub ticks_per_day: i64,
+    pub amounts: Option<Amounts<'a>>,
+}
+
+/// Which rows count.
+#[derive(Debug, Clone, Copy)]
+pub struct SummaryOptions {
+    pub unit: Unit,
+    /// Rows strictly after this timestamp (raw, not floored).
+    pub after: Option<i64>,
+    /// Rows at or before this timestamp (raw, not floored).
+    pub until: Option<i64>,
+    /// The end of observation: rows in later periods are left out. `None`
+    /// keeps every row (and the end is the latest period).
+    pub end: Option<i64>,
+}
+
+/// One row per customer, sorted by id.
+#[derive(Debug, Clone)]
+pub struct Summary {
+    pub customer_id: SortedKeys,
+    /// First and last period with a transaction.
+    pub first: Vec<i64>,
+    pub last: Vec<i64>,
+    /// Distinct periods with a transaction, and rows.
+    pub periods: Vec<i64>,
+    pub rows: Vec<i64>,
+    /// Sum of the amounts in the first period, in the other periods, and in
+    /// all, each the exact sum correctly rounded.
+    pub first_sum: Vec<f64>,
+    pub rest_sum: Vec<f64>,
+    pub total_sum: Vec<f64>,
+    /// The end period: the given end's, or the latest period of the rows
+    /// counted (`None` when no row counts and no end was given).
+    pub end_period: Option<i64>,
+}
+
+/// What is known about one customer.
+#[derive(Debug, Clone, Copy)]
+struct Acc {
+    first: i64,
+    last: i64,
+    /// The period of the customer's previous row: a row in the same period
+    /// needs no look-up in the pair set.
+    recent: i64,
+    periods: u32,
+    rows: u32,
+    first_sum: Money,
+    rest_sum: Money,
+}
+
+impl Default for Acc {
+    fn default() -> Self {
+        Acc {
+            first: i64::MAX,
+            last: i64::MIN,
+            recent: i64::MIN,
+            periods: 0,
+            rows: 0,
+            first_sum: Money::default(),
+            rest_sum: Money::default(),
+        }
+    }
+}
+
+/// Computes the summary. See the Python `rfmkit.rfm_summary` for the rules.
+pub fn summarize(input: &SummaryInput, opts: &SummaryOptions, names: &Names) -> Result<Summary> {
+    let n = input.ts.len();
+    check_lengths(input, names)?;
+    if input.ticks_per_day <= 0 {
+        return Err(Error::option(
+            "date unit",
+            format!(
+                "ticks per day must be positive, got {}",
+                input.ticks_per_day
+            ),
+        ));
+    }
+    if u32::try_from(n).is_err() {
+        return Err(Error::TooLarge(format!(
+            "{n} rows; at most {} are supported",
+            u32::MAX
+        )));
+    }
+    let tpd = input.ticks_per_day;
+    let time = Time::Naive {
+        ts: input.ts,
+        ticks_per_day: tpd,
+    };
+    let span = scan(
+        &time,
+        input.amounts.as_ref(),
+        i64::MAX,
+        (&names.date, &names.amount),
+    )?;
+    if n > 0 {
+        for (ts, row) in [(span.min_pos, span.min_row), (span.max_pos, span.max_row)] {
+            check_date(ts.div_euclid(tpd), &names.date, Some(row))?;
+        }
+    }
+    let unit = opts.unit;
+    let end_period = match opts.end {
+        Some(end) => {
+            check_date(end.div_euclid(tpd), "observation end", None)?;
+            Some(unit.period(end, tpd))
+        }
+        None => None,
+    };
+    let (after, until) = (
+        opts.after.unwrap_or(i64::MIN),
+        opts.until.unwrap_or(i64::MAX),
+    );
+    let keep = |i: usize| {
+        let ts = input.ts[i];
+        ts > after && ts <= until && end_period.is_none_or(|e| unit.period(ts, tpd) <= e)
+    };
+    let period = |i: usize| unit.period(input.ts[i], tpd);
+    let base = if n > 0 {
+        unit.period(span.min_pos, tpd)
+    } else {
+        0
+    };
+    let fold = Fold {
+        ts: input.ts,
+        period: &period,
+        base,
+        amounts: input.amounts,
+    };
+    let (keys, accs) = match input.ids {
+        KeyColumn::I64(ids) => fold.run(&ids, n, &keep),
+        KeyColumn::U64(ids) => fold.run(&ids, n, &keep),
+        KeyColumn::Str(ids) => fold.run(&ids, n, &keep),
+    };
+    Ok(assemble(keys, &accs, end_period))
+}
+
+fn check_lengths(input: &SummaryInput, names: &Names) -> Result<()> {
+    let n = input.ids.len();
+    let others = [
+        (&names.date, input.ts.len()),
+        (&names.amount, input.amounts.map_or(n, |a| a.len())),
+    ];
+    match others.iter().find(|(_, len)| *len != n) {
+        Some((name, len)) => Err(Error::Length {
+            first: names.customer_id.clone(),
+            first_len: n,
+            other: (*name).clone(),
+            other_len: *len,
+        }),
+        None => Ok(()),
+    }
+}
+
+/// Dates must be of years 1 to 9999, the range of Python's `datetime`.
+fn check_date(day: i64, what: &str, row: Option<usize>) -> Result<()> {
+    let year = date_of_day(day).map(|d| chrono::Datelike::year(&d));
+    if matches!(year, Ok(1..=9999)) {
+        return Ok(());
+    }
+    let value = format!("day {day} since 1970-01-01");
+    Err(match row {
+        Some(row) => Error::InvalidValue {
+            column: what.into(),
+            value,
+            row,
+            reason: "dates must be in years 1 to 9999".into(),
+        },
+        None => Error::option(what, format!("{value} is not a date of years 1 to 9999")),
+    })
+}
+
+/// The row-level work of one computation.
+struct Fold<'a, P> {
+    ts: &'a [i64],
+    period: &'a P,
+    /// The smallest period of the data: pair keys store `period - base`.
+    base: i64,
+    amounts: Option<Amounts<'a>>,
+}
+
+impl<P: Fn(usize) -> i64 + Sync> Fold<'_, P> {
+    fn run<A: KeyAccess>(
+        &self,
+        ids: &A,
+        n: usize,
+        keep: &(impl Fn(usize) -> bool + Sync),
+    ) -> (SortedKeys, Vec<Acc>) {
+        let scattered = scatter_by_hash(ids, n, keep);
+        let folded: Vec<(Vec<A::K>, Vec<Acc>)> = (0..PARTS)
+            .into_par_iter()
+            .map(|p| self.partition(ids, scattered.iter().map(|c| c[p].as_slice())))
+            .collect();
+        drop(scattered);
+        sort_partitions::<A, Acc>(folded)
+    }
+
+    fn partition<'r, A: KeyAccess>(
+        &self,
+        ids: &A,
+        lists: impl Iterator<Item = &'r [u32]> + Clone,
+    ) -> (Vec<A::K>, Vec<Acc>) {
+        type Fast = BuildHasherDefault<KeyHasher>;
+        let n_rows: usize = lists.clone().map(<[u32]>::len).sum();
+        let mut slots: HashMap<A::K, u32, Fast> =
+            HashMap::with_capacity_and_hasher(n_rows / 4, Fast::default());
+        let mut pairs: HashSet<u64, Fast> =
+            HashSet::with_capacity_and_hasher(n_rows / 2, Fast::default());
+        let mut keys = Vec::new();
+        let mut accs: Vec<Acc> = Vec::new();
+        for list in lists {
+            for (j, &r) in list.iter().enumerate() {
+                if let Some(&ahead) = list.get(j + LOOKAHEAD) {
+                    self.prefetch(ids, ahead as usize);
+                }
+                let i = r as usize;
+                let k = ids.key(i);
+                let slot = *slots.entry(k).or_insert_with(|| {
+                    keys.push(k);
+                    accs.push(Acc::default());
+                    (keys.len() - 1) as u32
+                });
+                let acc = &mut accs[slot as usize];
+                acc.rows += 1;
+                let p = (self.period)(i);
+                if p != acc.recent {
+                    acc.recent = p;
+                    // Periods of one data set span fewer than 2^32 (hours over
+                    // years 1 to 9999 are below 2^27).
+                    let pair = (u64::from(slot) << 32) | ((p - self.base) as u64 & 0xFFFF_FFFF);
+                    if pairs.insert(pair) {
+                        acc.periods += 1;
+                    }
+                }
+                if p < acc.first {
+                    // A new first period: what was first is now "other".
+                    let old = std::mem::take(&mut acc.first_sum);
+                    acc.rest_sum.merge(&old);
+                    acc.first = p;
+                }
+                acc.last = acc.last.max(p);
+                let sum = if p == acc.first {
+                    &mut acc.first_sum
+                } else {
+                    &mut acc.rest_sum
+                };
+                match self.amounts {
+                    Some(Amounts::F64(v)) => sum.add_float(v[i]),
+                    Some(Amounts::I64(v)) => sum.add_int(v[i]),
+                    None => {}
+                }
+            }
+        }
+        (keys, accs)
+    }
+
+    #[inline]
+    fn prefetch<A: KeyAccess>(&self, ids: &A, i: usize) {
+        ids.prefetch(i);
+        prefetch(&self.ts[i]);
+        match self.amounts {
+            Some(Amounts::F64(v)) => prefetch(&v[i]),
+            Some(Amounts::I64(v)) => prefetch(&v[i]),
+            None => {}
+        }
+    }
+}
+
+fn assemble(customer_id: SortedKeys, accs: &[Acc], end_period: Option<i64>) -> Summary {
+    let col = |f: fn(&Acc) -> i64| accs.par_iter().map(f).collect::<Vec<i64>>();
+    let money = |f: fn(&Acc) -> f64| accs.par_iter().map(f).collect::<Vec<f64>>();
+    let latest = accs.par_iter().map(|a| a.last).max();
+    Summary {
+        customer_id,
+        first: col(|a| a.first),
+        last: col(|a| a.last),
+        periods: col(|a| i64::from(a.periods)),
+        rows: col(|a| i64::from(a.rows)),
+        first_sum: money(|a| a.first_sum.to_f64()),
+        rest_sum: money(|a| a.rest_sum.to_f64()),
+        total_sum: money(|a| {
+            let mut t = a.first_sum;
+            t.merge(&a.rest_sum);
+            t.to_f64()
+        }),
+        end_period: end_period.or(latest),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{Datelike, NaiveDate, NaiveDateTime};
+
+    fn day(s: &str) -> i64 {
+        let d = NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        crate::calendar::day_of_date(d)
+    }
+
+    #[test]
+    fn months_match_the_calendar() {
+        for d in (day("0001-01-01")..=day("9999-12-31")).step_by(7) {
+            let date = date_of_day(d).unwrap();
+            let want = (i64::from(date.year()) - 1970) * 12 + i64::from(date.month0());
+            assert_eq!(month_of_day(d), want, "{date}");
+        }
+    }
+
+    #[test]
+    fn weeks_run_monday_to_sunday() {
+        let w = |s: &str| Unit::Week.period(day(s), 1);
+        assert_eq!(w("2024-01-01"), w("2024-01-07")); // Monday .. Sunday
+        assert_eq!(w("2024-01-08"), w("2024-01-07") + 1);
+        assert_eq!(w("1969-12-28") + 1, w("1969-12-29"));
+        assert_eq!(w("1970-01-04"), w("1969-12-29"));
+    }
+
+    #[test]
+    fn hours_for_every_unit() {
+        let t = NaiveDateTime::parse_from_str("1969-12-31 22:59:59", "%Y-%m-%d %H:%M:%S").unwrap();
+        let secs = t.and_utc().timestamp();
+        assert_eq!(Unit::Hour.period(secs, 86_400), -2);
+        assert_eq!(
+            Unit::Hour.period(secs * 1_000_000_000, 86_400_000_000_000),
+            -2
+        );
+        assert_eq!(Unit::Hour.period(-1, 1), -24);
+        assert_eq!(Unit::Day.period(secs, 86_400), -1);
+    }
+
+    const NAMES: fn() -> Names = Names::default;
+
+    fn run(ids: &[i64], days: &[i64], amt: &[f64], opts: SummaryOptions) -> Summary {
+        let input = SummaryInput {
+            ids: KeyColumn::I64(ids),
+            ts: days,
+            ticks_per_day: 1,
+            amounts: Some(Amounts::F64(amt)),
+        };
+        summarize(&input, &opts, &NAMES()).unwrap()
+    }
+
+    const DAILY: SummaryOptions = SummaryOptions {
+        unit: Unit::Day,
+        after: None,
+        until: None,
+        end: None,
+    };
+
+    #[test]
+    fn first_period_is_the_earliest_in_any_order() {
+        let ids = [1, 1, 1, 1, 2];
+        let days = [20, 10, 10, 30, 5];
+        let amt = [4.0, 1.0, 2.0, 8.0, 3.0];
+        let s = run(&ids, &days, &amt, DAILY);
+        assert!(matches!(&s.customer_id, SortedKeys::I64(k) if k == &[1, 2]));
+        assert_eq!(s.first, [10, 5]);
+        assert_eq!(s.last, [30, 5]);
+        assert_eq!(s.periods, [3, 1]);
+        assert_eq!(s.rows, [4, 1]);
+        assert_eq!(s.first_sum, [3.0, 3.0]);
+        assert_eq!(s.rest_sum, [12.0, 0.0]);
+        assert_eq!(s.total_sum, [15.0, 3.0]);
+        assert_eq!(s.end_period, Some(30));
+        // Any row order gives the same answer.
+        let order = [3, 4, 0, 2, 1];
+        let pick = |v: &[i64]| order.iter().map(|&i| v[i]).collect::<Vec<_>>();
+        let amt2: Vec<f64> = order.iter().map(|&i| amt[i]).collect();
+        let t = run(&pick(&ids), &pick(&days), &amt2, DAILY);
+        assert_eq!(
+            (t.first, t.periods, t.rest_sum),
+            (s.first, s.periods, s.rest_sum)
+        );
+    }
+
+    #[test]
+    fn bounds_and_end_select_rows() {
+        let ids = [1, 1, 1, 2];
+        let days = [1, 5, 9, 9];
+        let amt = [1.0, 2.0, 4.0, 8.0];
+        let end = SummaryOptions {
+            end: Some(5),
+            ..DAILY
+        };
+        let s = run(&ids, &days, &amt, end);
+        assert_eq!((s.periods, s.total_sum), (vec![2], vec![3.0]));
+        assert_eq!(s.end_period, Some(5));
+        let window = SummaryOptions {
+            after: Some(1),
+            until: Some(9),
+            ..DAILY
+        };
+        let s = run(&ids, &days, &amt, window);
+        assert_eq!((s.first, s.total_sum), (vec![5, 9], vec![6.0, 8.0]));
+        let none = SummaryOptions {
+            end: Some(0),
+            ..DAILY
+        };
+        assert!(run(&ids, &days, &amt, none).periods.is_empty());
+    }
+
+    #[test]
+    fn many_customers_and_threads() {
+        let n = 300_000usize;
+        let ids: Vec<i64> = (0..n).map(|i| ((i * 7919) % 20_011) as i64).collect();
+        let days: Vec<i64> = (0..n).map(|i| ((i * 31) % 400) as i64).collect();
+        let amt: Vec<f64> = (0..n).map(|i| (i % 17) as f64 * 0.25).collect();
+        let s = run(&ids, &days, &amt, DAILY);
+        let mut want: std::collections::BTreeMap<i64, std::collections::BTreeMap<i64, f64>> =
+            Default::default();
+        for i in 0..n {
+            *want.entry(ids[i]).or_default().entry(days[i]).or_default() += amt[i];
+        }
+        assert_eq!(s.periods.len(), want.len());
+        for (j, per) in want.values().enumerate() {
+            let (&first, &first_sum) = per.iter().next().unwrap();
+            assert_eq!(s.first[j], first);
+            assert_eq!(s.last[j], *per.keys().last().unwrap());
+            assert_eq!(s.periods[j], per.len() as i64);
+            assert_eq!(s.first_sum[j], first_sum);
+        }
+    }
+
+    #[test]
+    fn bad_input_is_an_error() {
+        let input = SummaryInput {
+            ids: KeyColumn::I64(&[1, 2]),
+            ts: &[0, crate::calendar::NAT],
+            ticks_per_day: 1,
+            amounts: None,
+        };
+        let err = summarize(&input, &DAILY, &NAMES()).unwrap_err();
+        assert!(matches!(err, Error::Missing { row: 1, .. }), "{err}");
+        let far = SummaryInput {
+            ts: &[0, 4_000_000],
+            ..input
+        };
+        assert!(summarize(&far, &DAILY, &NAMES()).is_err());
+        let short = SummaryInput { ts: &[0], ..input };
+        assert!(matches!(
+            summarize(&short, &DAILY, &NAMES()),
+            Err(Error::Length { .. })
+        ));
+        assert!("Q".parse::<Unit>().is_err());
+    }
+}
