@@ -4,6 +4,7 @@ re-implementation of the rules, pymc-marketing 1.3.0's own code and lifetimes.""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import math
 import warnings
@@ -13,11 +14,10 @@ import pandas as pd
 import polars as pl
 import pyarrow as pa
 import pytest
+import rfmkit
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from peers import pymc_clv_utils
-
-import rfmkit
 from rfmkit.errors import InputError, InputTypeError
 from rfmkit.lifetimes import calibration_and_holdout_data, summary_data_from_transaction_data
 
@@ -36,7 +36,7 @@ def reference_summary(df, *, end=None, unit="D", scaler=1.0, include_first=False
         end_ts = dates.max() if end is None else pd.Timestamp(end)
         end_p = end_ts.to_period(unit).ordinal
     per_customer: dict = {}
-    for cid, p, amount in zip(df["customer_id"], periods, df["amount"]):
+    for cid, p, amount in zip(df["customer_id"], periods, df["amount"], strict=True):
         if p <= end_p:
             per_customer.setdefault(cid, {}).setdefault(p, []).append(amount)
     rows = []
@@ -248,7 +248,7 @@ def reference_split(df, train_end, test_end, unit, scaler):
     test_dates = pd.to_datetime(test["date"])
     periods = [p.ordinal for p in test_dates.dt.to_period(unit)]
     by: dict = {}
-    for cid, p, a in zip(test["customer_id"], periods, test["amount"]):
+    for cid, p, a in zip(test["customer_id"], periods, test["amount"], strict=True):
         by.setdefault(cid, {}).setdefault(p, []).append(a)
     freq, mon = [], []
     for cid in summary["customer_id"]:
@@ -441,10 +441,8 @@ def test_no_panics_on_odd_input():
     ]
     for data in odd:
         for unit in ("D", "W", "M", "h"):
-            try:
+            with contextlib.suppress(InputError, InputTypeError):
                 rfmkit.rfm_summary(data, "customer_id", "date", "amount", time_unit=unit)
-            except (InputError, InputTypeError):
-                pass
     empty = rfmkit.rfm_summary(odd[0], "customer_id", "date", "amount")
     assert len(empty) == 0 and list(empty.columns)[-1] == "monetary_value"
 
