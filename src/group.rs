@@ -118,6 +118,22 @@ pub trait KeyAccess: Sync {
     fn key_hashed(&self, i: usize, _h: u64) -> Self::K {
         self.key(i)
     }
+    /// Row `i`'s key hash and the key packed in 64 bits: the key itself for
+    /// integers, the hash for strings (see [`KeyAccess::unpack`]).
+    fn packed(&self, i: usize) -> (u64, u64) {
+        let h = self.hash_row(i);
+        (h, h)
+    }
+    /// The key of row `row` from its packed form.
+    fn unpack(&self, packed: u64, row: usize) -> Self::K {
+        self.key_hashed(row, packed)
+    }
+}
+
+/// The partition of a key hash (see [`scatter_by_hash`]).
+#[inline]
+pub fn partition_of(hash: u64) -> usize {
+    (hash >> (64 - PART_BITS)) as usize
 }
 
 impl KeyAccess for &[i64] {
@@ -134,6 +150,12 @@ impl KeyAccess for &[i64] {
     fn prefetch(&self, i: usize) {
         prefetch(&self[i]);
     }
+    fn packed(&self, i: usize) -> (u64, u64) {
+        (hash_u64(self[i] as u64), self[i] as u64)
+    }
+    fn unpack(&self, packed: u64, _row: usize) -> i64 {
+        packed as i64
+    }
 }
 
 impl KeyAccess for &[u64] {
@@ -149,6 +171,12 @@ impl KeyAccess for &[u64] {
     }
     fn prefetch(&self, i: usize) {
         prefetch(&self[i]);
+    }
+    fn packed(&self, i: usize) -> (u64, u64) {
+        (hash_u64(self[i]), self[i])
+    }
+    fn unpack(&self, packed: u64, _row: usize) -> u64 {
+        packed
     }
 }
 
@@ -275,7 +303,8 @@ impl<'a> DistinctAccess for DistinctStr<'a> {
 const PART_BITS: u32 = 8;
 /// Partitions of the partitioned path.
 pub const PARTS: usize = 1 << PART_BITS;
-const CHUNK: usize = 1 << 16;
+/// Rows per scatter task.
+pub const CHUNK: usize = 1 << 16;
 
 /// Groups by hashed keys (see the module docs). `n <= u32::MAX` is checked by
 /// the caller.
@@ -316,7 +345,7 @@ pub fn scatter_by_hash<A: KeyAccess>(
             let mut parts = vec![Vec::new(); PARTS];
             for i in c * CHUNK..n.min((c + 1) * CHUNK) {
                 if keep(i) {
-                    let p = (A::hash(ids.key(i)) >> (64 - PART_BITS)) as usize;
+                    let p = partition_of(A::hash(ids.key(i)));
                     parts[p].push(i as u32);
                 }
             }

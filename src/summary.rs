@@ -19,9 +19,7 @@ use rayon::prelude::*;
 
 use crate::calendar::{date_of_day, Time};
 use crate::error::{Error, Result};
-use crate::group::{
-    prefetch, scatter_by_hash, sort_partitions, KeyAccess, KeyHasher, LOOKAHEAD, PARTS,
-};
+use crate::group::{partition_of, sort_partitions, KeyAccess, KeyHasher, CHUNK, PARTS};
 use crate::keys::{KeyColumn, SortedKeys};
 use crate::money::Money;
 use crate::rfm::Names;
@@ -216,7 +214,6 @@ pub fn summarize(input: &SummaryInput, opts: &SummaryOptions, names: &Names) -> 
         0
     };
     let fold = Fold {
-        ts: input.ts,
         period: &period,
         base,
         amounts: input.amounts,
@@ -264,11 +261,25 @@ fn check_date(day: i64, what: &str, row: Option<usize>) -> Result<()> {
     })
 }
 
+/// One row as the fold reads it: the scatter pass copies what the fold
+/// needs next to each other, so that the fold reads its partition in order
+/// instead of jumping around the input columns.
+#[derive(Debug, Clone, Copy)]
+struct Rec {
+    /// The key packed in 64 bits (see [`KeyAccess::packed`]).
+    key: u64,
+    row: u32,
+    /// The period minus the smallest period of the data.
+    period: u32,
+    /// The amount's bits: an f64 or an i64 (see [`Fold::add`]).
+    amount: u64,
+}
+
 /// The row-level work of one computation.
 struct Fold<'a, P> {
-    ts: &'a [i64],
     period: &'a P,
-    /// The smallest period of the data: pair keys store `period - base`.
+    /// The smallest period of the data: records store `period - base`,
+    /// which fits 32 bits (hours over years 1 to 9999 are below 2^27).
     base: i64,
     amounts: Option<Amounts<'a>>,
 }
@@ -280,7 +291,7 @@ impl<P: Fn(usize) -> i64 + Sync> Fold<'_, P> {
         n: usize,
         keep: &(impl Fn(usize) -> bool + Sync),
     ) -> (SortedKeys, Vec<Acc>) {
-        let scattered = scatter_by_hash(ids, n, keep);
+        let scattered = self.scatter(ids, n, keep);
         let folded: Vec<(Vec<A::K>, Vec<Acc>)> = (0..PARTS)
             .into_par_iter()
             .map(|p| self.partition(ids, scattered.iter().map(|c| c[p].as_slice())))
@@ -289,26 +300,57 @@ impl<P: Fn(usize) -> i64 + Sync> Fold<'_, P> {
         sort_partitions::<A, Acc>(folded)
     }
 
+    /// The kept rows as records, by chunk and partition.
+    fn scatter<A: KeyAccess>(
+        &self,
+        ids: &A,
+        n: usize,
+        keep: &(impl Fn(usize) -> bool + Sync),
+    ) -> Vec<Vec<Vec<Rec>>> {
+        (0..n.div_ceil(CHUNK))
+            .into_par_iter()
+            .map(|c| {
+                let (start, end) = (c * CHUNK, n.min((c + 1) * CHUNK));
+                let guess = (end - start) / PARTS * 5 / 4 + 8;
+                let mut parts: Vec<Vec<Rec>> =
+                    (0..PARTS).map(|_| Vec::with_capacity(guess)).collect();
+                for i in start..end {
+                    if keep(i) {
+                        let (hash, key) = ids.packed(i);
+                        let amount = match self.amounts {
+                            Some(Amounts::F64(v)) => v[i].to_bits(),
+                            Some(Amounts::I64(v)) => v[i] as u64,
+                            None => 0,
+                        };
+                        parts[partition_of(hash)].push(Rec {
+                            key,
+                            row: i as u32,
+                            period: ((self.period)(i) - self.base) as u32,
+                            amount,
+                        });
+                    }
+                }
+                parts
+            })
+            .collect()
+    }
+
     fn partition<'r, A: KeyAccess>(
         &self,
         ids: &A,
-        lists: impl Iterator<Item = &'r [u32]> + Clone,
+        lists: impl Iterator<Item = &'r [Rec]> + Clone,
     ) -> (Vec<A::K>, Vec<Acc>) {
         type Fast = BuildHasherDefault<KeyHasher>;
-        let n_rows: usize = lists.clone().map(<[u32]>::len).sum();
+        let n_rows: usize = lists.clone().map(<[Rec]>::len).sum();
         let mut slots: HashMap<A::K, u32, Fast> =
             HashMap::with_capacity_and_hasher(n_rows / 4, Fast::default());
         let mut pairs: HashSet<u64, Fast> =
-            HashSet::with_capacity_and_hasher(n_rows / 2, Fast::default());
+            HashSet::with_capacity_and_hasher(n_rows, Fast::default());
         let mut keys = Vec::new();
         let mut accs: Vec<Acc> = Vec::new();
         for list in lists {
-            for (j, &r) in list.iter().enumerate() {
-                if let Some(&ahead) = list.get(j + LOOKAHEAD) {
-                    self.prefetch(ids, ahead as usize);
-                }
-                let i = r as usize;
-                let k = ids.key(i);
+            for rec in list {
+                let k = ids.unpack(rec.key, rec.row as usize);
                 let slot = *slots.entry(k).or_insert_with(|| {
                     keys.push(k);
                     accs.push(Acc::default());
@@ -316,13 +358,10 @@ impl<P: Fn(usize) -> i64 + Sync> Fold<'_, P> {
                 });
                 let acc = &mut accs[slot as usize];
                 acc.rows += 1;
-                let p = (self.period)(i);
+                let p = i64::from(rec.period) + self.base;
                 if p != acc.recent {
                     acc.recent = p;
-                    // Periods of one data set span fewer than 2^32 (hours over
-                    // years 1 to 9999 are below 2^27).
-                    let pair = (u64::from(slot) << 32) | ((p - self.base) as u64 & 0xFFFF_FFFF);
-                    if pairs.insert(pair) {
+                    if pairs.insert((u64::from(slot) << 32) | u64::from(rec.period)) {
                         acc.periods += 1;
                     }
                 }
@@ -338,23 +377,17 @@ impl<P: Fn(usize) -> i64 + Sync> Fold<'_, P> {
                 } else {
                     &mut acc.rest_sum
                 };
-                match self.amounts {
-                    Some(Amounts::F64(v)) => sum.add_float(v[i]),
-                    Some(Amounts::I64(v)) => sum.add_int(v[i]),
-                    None => {}
-                }
+                self.add(sum, rec.amount);
             }
         }
         (keys, accs)
     }
 
     #[inline]
-    fn prefetch<A: KeyAccess>(&self, ids: &A, i: usize) {
-        ids.prefetch(i);
-        prefetch(&self.ts[i]);
+    fn add(&self, sum: &mut Money, bits: u64) {
         match self.amounts {
-            Some(Amounts::F64(v)) => prefetch(&v[i]),
-            Some(Amounts::I64(v)) => prefetch(&v[i]),
+            Some(Amounts::F64(_)) => sum.add_float(f64::from_bits(bits)),
+            Some(Amounts::I64(_)) => sum.add_int(bits as i64),
             None => {}
         }
     }
