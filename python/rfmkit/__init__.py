@@ -9,6 +9,7 @@
 
 from . import datasets, errors
 from ._core import __version__
+from .analysis import Migration, campaign_report, churn_alerts, migration, segment_summary
 from .clv import discounted_ltv, projected_revenue, rfm_summary, rfm_train_test_split
 from .errors import InputError, InputTypeError, RFMWarning
 from .scoring import RFMScorer, score
@@ -20,15 +21,19 @@ __all__ = [
     "Coverage",
     "InputError",
     "InputTypeError",
+    "Migration",
     "RFMArrays",
     "RFMScorer",
     "RFMWarning",
     "Scheme",
     "__version__",
     "action_list",
+    "campaign_report",
+    "churn_alerts",
     "datasets",
     "discounted_ltv",
     "errors",
+    "migration",
     "projected_revenue",
     "rfm_arrays",
     "rfm_summary",
@@ -36,5 +41,6 @@ __all__ = [
     "rfm_train_test_split",
     "score",
     "segment",
+    "segment_summary",
     "strategies",
 ]

@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from ._core import score_apply, score_fit, score_ntile, score_unused
+from ._groups import Groups
 from .errors import InputError, RFMWarning
 
 __all__ = ["DIMENSIONS", "RFMScorer", "score"]
@@ -96,15 +97,15 @@ def _weights(weights: Any, dims: Sequence[str]) -> np.ndarray:
     return w
 
 
-def _warn_unused(edges_json: str, dim: str) -> None:
+def _warn_unused(edges_json: str, dim: str, where: str = "", stacklevel: int = 3) -> None:
     unused = score_unused(edges_json, dim)
     if unused:
         cuts = json.loads(edges_json)["cuts"]
         warnings.warn(
-            f"{dim}: scores {unused} are unused because cut points coincide "
+            f"{dim}{where}: scores {unused} are unused because cut points coincide "
             f"(cut points used: {cuts}); equal values share a score",
             RFMWarning,
-            stacklevel=3,
+            stacklevel=stacklevel,
         )
 
 
@@ -158,6 +159,18 @@ def score(
         ``rfm_total`` (float64, the weighted sum). ``attrs["score_edges"]``
         holds the cut points of each dimension.
 
+    Notes
+    -----
+    A table grouped by :func:`rfmkit.rfm_table` with ``by=`` (its
+    ``attrs["by"]`` names the group columns) is scored within each group:
+    quantile cut points are fitted, and ntile ranks taken, on each group's
+    customers alone, exactly as if each group's table were scored on its own.
+    ``attrs["score_edges"]`` then holds the method and levels of each
+    dimension, and ``attrs["score_edges_by_group"]`` the cut points of each
+    group, keyed by the group value (a tuple for several columns). Unused
+    scores are reported per group. :class:`RFMScorer` ignores groups: it
+    fits one set of cut points on all the rows it is given.
+
     Examples
     --------
     >>> import rfmkit
@@ -169,30 +182,60 @@ def score(
     """
     plan = _plan(DIMENSIONS, bins, method, thresholds)
     w = _weights(weights, DIMENSIONS)
+    values = {dim: _column(table, dim) for dim in DIMENSIONS}
+    ntile = any(p[0] == "ntile" for p in plan.values())
+    ids = table["customer_id"].to_numpy() if ntile and "customer_id" in table.columns else None
+    by = table.attrs.get("by")
+    if not by:
+        scores, edges = _score_rows(values, ids, plan, "")
+        return _scored(table, scores, edges, w)
+    groups = _group_rows(table, by)
+    scores = [np.empty(len(table), dtype=np.uint8) for _ in DIMENSIONS]
+    per_group: dict[Any, dict] = {}
+    for code, rows in enumerate(groups.rows()):
+        part, per_group[groups.key(code)] = _score_rows(
+            {d: v[rows] for d, v in values.items()}, None if ids is None else ids[rows], plan,
+            f" in group {groups.label(code)}",
+        )
+        for s, p in zip(scores, part, strict=True):
+            s[rows] = p
+    edges = {d: {"method": plan[d][0], "levels": plan[d][1], "by": list(by)} for d in DIMENSIONS}
+    out = _scored(table, scores, edges, w)
+    out.attrs["score_edges_by_group"] = per_group
+    return out
+
+
+def _group_rows(table: pd.DataFrame, by: Any) -> Groups:
+    names = [by] if isinstance(by, str) else list(by)
+    missing = [n for n in names if n not in table.columns]
+    if missing:
+        raise InputError(f"the table is grouped by {names} (attrs['by']) but misses column(s) {missing}")
+    return Groups.build([table[n] for n in names], names)
+
+
+def _score_rows(values: dict[str, np.ndarray], ids: np.ndarray | None, plan: dict,
+                where: str) -> tuple[list[np.ndarray], dict[str, Any]]:
+    """The scores and cut points of one set of customers."""
     edges: dict[str, Any] = {}
     order = None
     scores = []
     for dim in DIMENSIONS:
-        values = _column(table, dim)
+        v = values[dim]
         m, k, cuts = plan[dim]
         descending = dim == "recency"
         if m == "ntile":
             if order is None:
-                order = (
-                    np.argsort(table["customer_id"].to_numpy(), kind="stable")
-                    if "customer_id" in table.columns
-                    else np.arange(len(table))
-                )
-            s = np.empty(len(values), dtype=np.uint8)
-            s[order] = score_ntile(np.ascontiguousarray(values[order]), k, descending, dim)
+                order = np.argsort(ids, kind="stable") if ids is not None else np.arange(len(v))
+            s = np.empty(len(v), dtype=np.uint8)
+            s[order] = score_ntile(np.ascontiguousarray(v[order]), k, descending, dim)
             edges[dim] = {"method": "ntile", "levels": k}
         else:
-            e = score_fit(values, m, k, descending, cuts, dim)
-            _warn_unused(e, dim)
-            s = score_apply(values, e, dim)
+            e = score_fit(np.ascontiguousarray(v), m, k, descending, cuts, dim)
+            _warn_unused(e, dim, where, stacklevel=4)
+            s = score_apply(np.ascontiguousarray(v), e, dim)
             edges[dim] = json.loads(e)
         scores.append(s)
-    return _scored(table, scores, edges, w)
+    return scores, edges
 
 
 def _scored(table: pd.DataFrame, scores: list[np.ndarray], edges: dict, w: np.ndarray) -> pd.DataFrame:

@@ -21,6 +21,7 @@ the scheme's fallback. The built-in schemes, with their full rule tables:
 
 from __future__ import annotations
 
+import html
 import json
 import sys
 import warnings
@@ -42,7 +43,7 @@ __all__ = ["Coverage", "Scheme", "segment"]
 _NEW = {"code": "new", "labels": {"en": "New", "zh": "新客户"}}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Coverage:
     """What a scheme does with every cell of its score cube."""
 
@@ -58,6 +59,27 @@ class Coverage:
     def total(self) -> bool:
         """Whether every cell is matched by a rule."""
         return self.fallback.empty
+
+    def _headline(self) -> str:
+        shadowed = f"shadowed rules {self.shadowed}" if self.shadowed else "no shadowed rule"
+        fallback = ("every cell matched by a rule" if self.total
+                    else f"{len(self.fallback)} cell(s) fall to the fallback")
+        return f"Coverage of {len(self.cells)} cells: {fallback}, {shadowed}"
+
+    def _per_segment(self) -> pd.DataFrame:
+        """Cells per segment, in rule order (the fallback last)."""
+        rule = self.cells["rule"].where(self.cells["rule"] >= 0, len(self.cells))
+        per = (self.cells.assign(rule=rule).groupby("segment_code", sort=False, observed=True)
+               .agg(cells=("rule", "size"), first_rule=("rule", "min")))
+        return per.sort_values("first_rule", kind="stable")[["cells"]].reset_index()
+
+    def __repr__(self) -> str:
+        return f"{self._headline()}\n{self._per_segment().to_string(index=False)}"
+
+    __str__ = __repr__
+
+    def _repr_html_(self) -> str:
+        return f"<p>{html.escape(self._headline())}</p>" + self._per_segment().to_html(index=False)
 
 
 class Scheme:
@@ -180,6 +202,9 @@ class Scheme:
         shadowed = sorted(set(range(n_rules)) - set(winners.tolist()))
         return Coverage(cells=cells, shadowed=shadowed,
                         fallback=cells[cells["rule"] == -1].reset_index(drop=True))
+
+    def _repr_html_(self) -> str:
+        return f"<p>{html.escape(repr(self))}</p>" + self.rules.to_html(index=False)
 
     def __repr__(self) -> str:
         source = SOURCES.get(self.name)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import warnings
+from collections.abc import Sequence
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -11,9 +12,9 @@ import pandas as pd
 import pyarrow as pa
 
 from . import _columns as cols
-from . import _time
+from . import _groups, _time
 from ._core import rfm_columns
-from .errors import RFMWarning
+from .errors import InputError, RFMWarning
 
 __all__ = ["RFMArrays", "rfm_arrays", "rfm_table"]
 
@@ -111,8 +112,9 @@ def rfm_table(
     order_id: str | None = None,
     returns: str = "net",
     tz: Any = None,
+    by: str | Sequence[str] | None = None,
 ) -> pd.DataFrame:
-    """One row per customer with recency, frequency and monetary value.
+    """One row per customer (or per group and customer) with recency, frequency and monetary value.
 
     Parameters
     ----------
@@ -146,23 +148,33 @@ def rfm_table(
         For tz-aware dates, the zone whose calendar days count (default: the
         column's own zone). Naive dates are wall-clock times; ``tz`` with
         naive dates is an error.
+    by : str or list of str, optional
+        Group columns (a channel, a region, a cohort): R, F and M are
+        computed per (group, customer) pair, so a customer who bought in two
+        channels has a row in each. The group columns come first and rows are
+        sorted by group, then customer id. ``as_of`` defaults to the latest
+        date over *all* rows, the same for every group, so recencies of
+        different groups are comparable. Null group values are errors.
+        :func:`rfmkit.score` then scores within each group.
 
     Returns
     -------
     pandas.DataFrame
-        Sorted by customer id, with columns ``customer_id``, ``recency``
-        (int64 calendar days since the last purchase; 0 means on the as-of
-        day), ``frequency`` (int64), ``monetary`` (float64, the exact sum
-        correctly rounded), ``first_purchase`` and ``last_purchase`` (same
-        unit and zone as the input). ``df.attrs`` records ``as_of`` and the
-        options. Customers whose only rows up to the as-of date are returns
+        Sorted by customer id (by group, then id, with ``by``), with columns
+        ``customer_id``, ``recency`` (int64 calendar days since the last
+        purchase; 0 means on the as-of day), ``frequency`` (int64),
+        ``monetary`` (float64, the exact sum correctly rounded),
+        ``first_purchase`` and ``last_purchase`` (same unit and zone as the
+        input); with ``by``, the group columns first. ``df.attrs`` records
+        ``as_of`` and the options (``attrs["by"]``: the group columns, a
+        list). Customers whose only rows up to the as-of date are returns
         have no purchase to measure: they are left out with an
         :class:`~rfmkit.errors.RFMWarning`.
 
     Raises
     ------
     InputError (ValueError)
-        Missing columns, null ids, NaT dates, NaN or infinite amounts,
+        Missing columns, null ids, null group values, NaT dates, NaN or infinite amounts,
         columns of different lengths, an as-of date before all data, returns
         with ``returns="error"``, unknown options.
     InputTypeError (TypeError)
@@ -180,18 +192,36 @@ def rfm_table(
        customer_id  recency  frequency  monetary
     0            1        0          2      55.5
     1            2       38          1      12.0
+
+    Per channel (a customer may appear in several):
+
+    >>> tx = rfmkit.datasets.make_transactions(2_000, 300, seed=1, channels=True)
+    >>> rfmkit.rfm_table(tx, by="channel").columns[:3].tolist()
+    ['channel', 'customer_id', 'recency']
     """
+    group_names = _group_names(by, [customer_id, date, amount, order_id])
     names = [customer_id, date, amount] + ([order_id] if order_id is not None else [])
-    columns = cols.get_columns(data, names)
+    columns = cols.get_columns(data, names + group_names)
     order_col = columns[order_id] if order_id is not None else None
+    name_args = (customer_id, date, amount, order_id or "order_id")
+    groups = None
+    if group_names:
+        groups = _groups.GroupKeys.build([columns[g] for g in group_names], group_names,
+                                         cols.key_column(columns[customer_id], customer_id),
+                                         customer_id)
     raw, keys, time = _compute(
-        columns[customer_id], columns[date], columns[amount], order_col,
-        (customer_id, date, amount, order_id or "order_id"), as_of, window, frequency, returns, tz,
+        columns[customer_id], columns[date], columns[amount], order_col, name_args, as_of, window,
+        frequency, returns, tz, groups,
     )
-    ids = keys.finish(raw["customer_id"])
     like = getattr(columns[customer_id], "dtype", None)
+    group_cols: dict[str, Any] = {}
+    if groups is None:
+        ids = keys.finish(raw["customer_id"])
+    else:
+        group_cols, ids = groups.split(raw["customer_id"][1])
     table = pd.DataFrame(
         {
+            **group_cols,
             "customer_id": _id_series(ids, like),
             "recency": raw["recency"],
             "frequency": raw["frequency"],
@@ -204,11 +234,32 @@ def rfm_table(
     table.attrs.update(
         as_of=_as_of_date(raw), window=window, frequency=frequency, returns=returns
     )
+    if group_names:
+        table.attrs["by"] = list(group_names)
     return table
 
 
-def _compute(ids, date, amount, order_id, names, as_of, window, frequency, returns, tz):
-    keys = cols.key_column(ids, names[0])
+_OUTPUT = ("customer_id", "recency", "frequency", "monetary", "first_purchase", "last_purchase")
+
+
+def _group_names(by: Any, inputs: list[str | None]) -> list[str]:
+    """The group columns of ``by``, checked against the other columns."""
+    if by is None:
+        return []
+    names = [by] if isinstance(by, str) else list(by)
+    if not names or not all(isinstance(n, str) for n in names):
+        raise InputError(f"by must be a column name or a non-empty list of names, got {by!r}")
+    for name in names:
+        if name in inputs or name in _OUTPUT:
+            raise InputError(f"by column {name!r} clashes with the id, date, amount or order column "
+                             "or with an output column; rename it")
+    if len(set(names)) != len(names):
+        raise InputError(f"by names a column twice: {names}")
+    return names
+
+
+def _compute(ids, date, amount, order_id, names, as_of, window, frequency, returns, tz, groups=None):
+    keys = cols.key_column(ids, names[0]) if groups is None else groups.keys
     time = _time.time_column(date, names[1], tz)
     amounts = cols.amount_column(amount, names[2])
     orders = cols.key_column(order_id, names[3]) if order_id is not None else None
@@ -218,9 +269,12 @@ def _compute(ids, date, amount, order_id, names, as_of, window, frequency, retur
         _time.window_arg(window), frequency, returns, tuple(names),
     )
     if raw["without_purchase"]:
+        first = raw["first_without_purchase"]
+        if groups is not None:
+            first = groups.describe(first)
         warnings.warn(
             f"{raw['without_purchase']} customer(s) with returns but no purchase up to the "
-            f"as-of date were left out (the first is {raw['first_without_purchase']})",
+            f"as-of date were left out (the first is {first})",
             RFMWarning,
             stacklevel=3,
         )
