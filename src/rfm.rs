@@ -329,7 +329,8 @@ fn group(input: &Input, rows: &Rows, frequency: Frequency) -> Result<(KeyList, V
     }
 }
 
-fn min_max<T: Sync>(v: &[T], f: impl Fn(&T) -> i128 + Sync) -> (i128, i128) {
+/// The smallest and largest of `f` over `v` (`(i128::MAX, i128::MIN)` when empty).
+pub(crate) fn min_max<T: Sync>(v: &[T], f: impl Fn(&T) -> i128 + Sync) -> (i128, i128) {
     v.par_iter()
         .with_min_len(1 << 16)
         .map(|x| (f(x), f(x)))

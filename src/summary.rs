@@ -12,7 +12,7 @@
 //! customers and a set of its (customer, period) pairs. Nothing is sorted but
 //! the distinct customer ids, for the output order.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::hash::BuildHasherDefault;
 
 use rayon::prelude::*;
@@ -22,7 +22,7 @@ use crate::error::{Error, Result};
 use crate::group::{partition_of, sort_partitions, KeyAccess, KeyHasher, CHUNK, PARTS};
 use crate::keys::{KeyColumn, SortedKeys};
 use crate::money::Money;
-use crate::rfm::Names;
+use crate::rfm::{min_max, Names};
 use crate::scan::{scan, Amounts};
 
 /// The length of a period.
@@ -58,7 +58,7 @@ impl Unit {
     /// ordinals; only differences matter.
     #[inline]
     pub fn period(self, ts: i64, ticks_per_day: i64) -> i64 {
-        let day = ts.div_euclid(ticks_per_day);
+        let day = day_of(ts, ticks_per_day);
         match self {
             Unit::Day => day,
             // 1970-01-01 was a Thursday: day -3 is the Monday of week 0.
@@ -67,6 +67,24 @@ impl Unit {
             Unit::Hour if ticks_per_day % 24 == 0 => ts.div_euclid(ticks_per_day / 24),
             Unit::Hour => day * 24,
         }
+    }
+}
+
+/// The day of a timestamp. The usual units get a constant divisor, which
+/// the compiler turns into a multiplication: a division is slow.
+#[inline]
+fn day_of(ts: i64, ticks_per_day: i64) -> i64 {
+    const NS: i64 = 86_400_000_000_000;
+    const US: i64 = 86_400_000_000;
+    const MS: i64 = 86_400_000;
+    const S: i64 = 86_400;
+    match ticks_per_day {
+        NS => ts.div_euclid(NS),
+        US => ts.div_euclid(US),
+        MS => ts.div_euclid(MS),
+        S => ts.div_euclid(S),
+        1 => ts,
+        _ => ts.div_euclid(ticks_per_day),
     }
 }
 
@@ -203,25 +221,53 @@ pub fn summarize(input: &SummaryInput, opts: &SummaryOptions, names: &Names) -> 
         opts.after.unwrap_or(i64::MIN),
         opts.until.unwrap_or(i64::MAX),
     );
-    let keep = |i: usize| {
-        let ts = input.ts[i];
-        ts > after && ts <= until && end_period.is_none_or(|e| unit.period(ts, tpd) <= e)
-    };
-    let period = |i: usize| unit.period(input.ts[i], tpd);
     let base = if n > 0 {
         unit.period(span.min_pos, tpd)
     } else {
         0
     };
+    let end = end_period.unwrap_or(i64::MAX);
+    // Row `i`'s period relative to `base` if the row counts.
+    let select = |i: usize| {
+        let ts = input.ts[i];
+        if ts <= after || ts > until {
+            return None;
+        }
+        let p = unit.period(ts, tpd);
+        (p <= end).then_some((p - base) as u32)
+    };
     let fold = Fold {
-        period: &period,
+        select: &select,
         base,
         amounts: input.amounts,
     };
     let (keys, accs) = match input.ids {
-        KeyColumn::I64(ids) => fold.run(&ids, n, &keep),
-        KeyColumn::U64(ids) => fold.run(&ids, n, &keep),
-        KeyColumn::Str(ids) => fold.run(&ids, n, &keep),
+        KeyColumn::I64(ids) => {
+            let (lo, hi) = min_max(ids, |&x| i128::from(x));
+            match dense_slots(n, lo, hi) {
+                Some(slots) => {
+                    let (idx, accs) = fold.dense(slots, n, |i| (i128::from(ids[i]) - lo) as u64);
+                    let lo = lo as i64;
+                    (
+                        SortedKeys::I64(idx.iter().map(|&i| lo + i as i64).collect()),
+                        accs,
+                    )
+                }
+                None => fold.run(&ids, n),
+            }
+        }
+        KeyColumn::U64(ids) => {
+            let (lo, hi) = min_max(ids, |&x| i128::from(x));
+            match dense_slots(n, lo, hi) {
+                Some(slots) => {
+                    let (idx, accs) = fold.dense(slots, n, |i| (i128::from(ids[i]) - lo) as u64);
+                    let lo = lo as u64;
+                    (SortedKeys::U64(idx.iter().map(|&i| lo + i).collect()), accs)
+                }
+                None => fold.run(&ids, n),
+            }
+        }
+        KeyColumn::Str(ids) => fold.run(&ids, n),
     };
     Ok(assemble(keys, &accs, end_period))
 }
@@ -275,38 +321,91 @@ struct Rec {
     amount: u64,
 }
 
+/// One row of the dense path: the id's offset within its partition.
+#[derive(Debug, Clone, Copy)]
+struct DenseRec {
+    slot: u32,
+    period: u32,
+    amount: u64,
+}
+
+/// Whether integer ids spanning `lo..=hi` are dense enough for the dense
+/// path, and its number of slots: at most four slots a row (plus a margin
+/// for small inputs), so that scanning the empty slots costs little.
+fn dense_slots(n: usize, lo: i128, hi: i128) -> Option<u64> {
+    if n == 0 || hi < lo {
+        return None;
+    }
+    let slots = u64::try_from(hi - lo + 1).ok()?;
+    (slots <= 4 * n as u64 + (1 << 16)).then_some(slots)
+}
+
+/// A set of (customer, period) pairs: open addressing with linear probing
+/// over a power-of-two table, reused from partition to partition.
+#[derive(Debug, Default)]
+struct PairSet {
+    slots: Vec<u64>,
+    mask: usize,
+}
+
+impl PairSet {
+    /// No pair is `EMPTY`: a pair's customer half is below 2^32 - 1.
+    const EMPTY: u64 = u64::MAX;
+
+    /// Empties the set and sizes it for `n` insertions (at most half full).
+    fn reset(&mut self, n: usize) {
+        let cap = (2 * n).next_power_of_two().max(16);
+        if self.slots.len() < cap || self.slots.len() > 4 * cap {
+            self.slots = vec![Self::EMPTY; cap];
+        } else {
+            self.slots.iter_mut().for_each(|s| *s = Self::EMPTY);
+        }
+        self.mask = self.slots.len() - 1;
+    }
+
+    /// Inserts `pair`; returns whether it was new.
+    #[inline]
+    fn insert(&mut self, pair: u64) -> bool {
+        let mut i = (pair.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32) as usize & self.mask;
+        loop {
+            let s = self.slots[i];
+            if s == pair {
+                return false;
+            }
+            if s == Self::EMPTY {
+                self.slots[i] = pair;
+                return true;
+            }
+            i = (i + 1) & self.mask;
+        }
+    }
+}
+
 /// The row-level work of one computation.
-struct Fold<'a, P> {
-    period: &'a P,
+struct Fold<'a, S> {
+    /// Row `i`'s period minus `base`, or `None` if the row does not count.
+    select: &'a S,
     /// The smallest period of the data: records store `period - base`,
     /// which fits 32 bits (hours over years 1 to 9999 are below 2^27).
     base: i64,
     amounts: Option<Amounts<'a>>,
 }
 
-impl<P: Fn(usize) -> i64 + Sync> Fold<'_, P> {
-    fn run<A: KeyAccess>(
-        &self,
-        ids: &A,
-        n: usize,
-        keep: &(impl Fn(usize) -> bool + Sync),
-    ) -> (SortedKeys, Vec<Acc>) {
-        let scattered = self.scatter(ids, n, keep);
+impl<S: Fn(usize) -> Option<u32> + Sync> Fold<'_, S> {
+    fn run<A: KeyAccess>(&self, ids: &A, n: usize) -> (SortedKeys, Vec<Acc>) {
+        let scattered = self.scatter(ids, n);
         let folded: Vec<(Vec<A::K>, Vec<Acc>)> = (0..PARTS)
             .into_par_iter()
-            .map(|p| self.partition(ids, scattered.iter().map(|c| c[p].as_slice())))
+            .map_init(PairSet::default, |pairs, p| {
+                self.partition(ids, scattered.iter().map(|c| c[p].as_slice()), pairs)
+            })
             .collect();
         drop(scattered);
         sort_partitions::<A, Acc>(folded)
     }
 
     /// The kept rows as records, by chunk and partition.
-    fn scatter<A: KeyAccess>(
-        &self,
-        ids: &A,
-        n: usize,
-        keep: &(impl Fn(usize) -> bool + Sync),
-    ) -> Vec<Vec<Vec<Rec>>> {
+    fn scatter<A: KeyAccess>(&self, ids: &A, n: usize) -> Vec<Vec<Vec<Rec>>> {
         (0..n.div_ceil(CHUNK))
             .into_par_iter()
             .map(|c| {
@@ -315,18 +414,13 @@ impl<P: Fn(usize) -> i64 + Sync> Fold<'_, P> {
                 let mut parts: Vec<Vec<Rec>> =
                     (0..PARTS).map(|_| Vec::with_capacity(guess)).collect();
                 for i in start..end {
-                    if keep(i) {
+                    if let Some(period) = (self.select)(i) {
                         let (hash, key) = ids.packed(i);
-                        let amount = match self.amounts {
-                            Some(Amounts::F64(v)) => v[i].to_bits(),
-                            Some(Amounts::I64(v)) => v[i] as u64,
-                            None => 0,
-                        };
                         parts[partition_of(hash)].push(Rec {
                             key,
                             row: i as u32,
-                            period: ((self.period)(i) - self.base) as u32,
-                            amount,
+                            period,
+                            amount: self.bits(i),
                         });
                     }
                 }
@@ -339,13 +433,13 @@ impl<P: Fn(usize) -> i64 + Sync> Fold<'_, P> {
         &self,
         ids: &A,
         lists: impl Iterator<Item = &'r [Rec]> + Clone,
+        pairs: &mut PairSet,
     ) -> (Vec<A::K>, Vec<Acc>) {
         type Fast = BuildHasherDefault<KeyHasher>;
         let n_rows: usize = lists.clone().map(<[Rec]>::len).sum();
         let mut slots: HashMap<A::K, u32, Fast> =
             HashMap::with_capacity_and_hasher(n_rows / 4, Fast::default());
-        let mut pairs: HashSet<u64, Fast> =
-            HashSet::with_capacity_and_hasher(n_rows, Fast::default());
+        pairs.reset(n_rows);
         let mut keys = Vec::new();
         let mut accs: Vec<Acc> = Vec::new();
         for list in lists {
@@ -356,31 +450,125 @@ impl<P: Fn(usize) -> i64 + Sync> Fold<'_, P> {
                     accs.push(Acc::default());
                     (keys.len() - 1) as u32
                 });
-                let acc = &mut accs[slot as usize];
-                acc.rows += 1;
-                let p = i64::from(rec.period) + self.base;
-                if p != acc.recent {
-                    acc.recent = p;
-                    if pairs.insert((u64::from(slot) << 32) | u64::from(rec.period)) {
-                        acc.periods += 1;
-                    }
-                }
-                if p < acc.first {
-                    // A new first period: what was first is now "other".
-                    let old = std::mem::take(&mut acc.first_sum);
-                    acc.rest_sum.merge(&old);
-                    acc.first = p;
-                }
-                acc.last = acc.last.max(p);
-                let sum = if p == acc.first {
-                    &mut acc.first_sum
-                } else {
-                    &mut acc.rest_sum
-                };
-                self.add(sum, rec.amount);
+                self.visit(
+                    &mut accs[slot as usize],
+                    slot,
+                    rec.period,
+                    rec.amount,
+                    pairs,
+                );
             }
         }
         (keys, accs)
+    }
+
+    /// Integer ids in a small range: partition `p` holds the ids whose
+    /// offset from the smallest id has `p` as its top bits, so a partition
+    /// indexes its accumulators directly and partitions come out in id
+    /// order. Returns the offsets of the customers seen and their
+    /// accumulators.
+    fn dense(
+        &self,
+        slots: u64,
+        n: usize,
+        slot_of: impl Fn(usize) -> u64 + Sync,
+    ) -> (Vec<u64>, Vec<Acc>) {
+        let shift = (0..64)
+            .find(|&s| ((slots - 1) >> s) < PARTS as u64)
+            .unwrap_or(63);
+        let parts = (((slots - 1) >> shift) + 1) as usize;
+        let scattered: Vec<Vec<Vec<DenseRec>>> = (0..n.div_ceil(CHUNK))
+            .into_par_iter()
+            .map(|c| {
+                let (start, end) = (c * CHUNK, n.min((c + 1) * CHUNK));
+                let guess = (end - start) / parts * 5 / 4 + 8;
+                let mut out: Vec<Vec<DenseRec>> =
+                    (0..parts).map(|_| Vec::with_capacity(guess)).collect();
+                for i in start..end {
+                    if let Some(period) = (self.select)(i) {
+                        let slot = slot_of(i);
+                        out[(slot >> shift) as usize].push(DenseRec {
+                            slot: (slot & ((1 << shift) - 1)) as u32,
+                            period,
+                            amount: self.bits(i),
+                        });
+                    }
+                }
+                out
+            })
+            .collect();
+        let folded: Vec<(Vec<u64>, Vec<Acc>)> = (0..parts)
+            .into_par_iter()
+            .map_init(PairSet::default, |pairs, p| {
+                let lo = (p as u64) << shift;
+                let width = (slots - lo).min(1 << shift) as usize;
+                let n_rows: usize = scattered.iter().map(|c| c[p].len()).sum();
+                pairs.reset(n_rows);
+                let mut accs = vec![Acc::default(); width];
+                for chunk in &scattered {
+                    for rec in &chunk[p] {
+                        let slot = rec.slot;
+                        self.visit(
+                            &mut accs[slot as usize],
+                            slot,
+                            rec.period,
+                            rec.amount,
+                            pairs,
+                        );
+                    }
+                }
+                accs.into_iter()
+                    .enumerate()
+                    .filter(|(_, a)| a.rows > 0)
+                    .map(|(i, a)| (lo + i as u64, a))
+                    .unzip()
+            })
+            .collect();
+        drop(scattered);
+        let total = folded.iter().map(|(i, _)| i.len()).sum();
+        let (mut idx, mut accs) = (Vec::with_capacity(total), Vec::with_capacity(total));
+        for (i, a) in folded {
+            idx.extend(i);
+            accs.extend(a);
+        }
+        (idx, accs)
+    }
+
+    /// The amount of row `i` as bits (see [`Fold::add`]).
+    #[inline]
+    fn bits(&self, i: usize) -> u64 {
+        match self.amounts {
+            Some(Amounts::F64(v)) => v[i].to_bits(),
+            Some(Amounts::I64(v)) => v[i] as u64,
+            None => 0,
+        }
+    }
+
+    /// Folds one row (`period` is relative to the base) into its
+    /// customer's accumulator; `slot` numbers the customer in `pairs`.
+    #[inline]
+    fn visit(&self, acc: &mut Acc, slot: u32, period: u32, amount: u64, pairs: &mut PairSet) {
+        acc.rows += 1;
+        let p = i64::from(period) + self.base;
+        if p != acc.recent {
+            acc.recent = p;
+            if pairs.insert((u64::from(slot) << 32) | u64::from(period)) {
+                acc.periods += 1;
+            }
+        }
+        if p < acc.first {
+            // A new first period: what was first is now "other".
+            let old = std::mem::take(&mut acc.first_sum);
+            acc.rest_sum.merge(&old);
+            acc.first = p;
+        }
+        acc.last = acc.last.max(p);
+        let sum = if p == acc.first {
+            &mut acc.first_sum
+        } else {
+            &mut acc.rest_sum
+        };
+        self.add(sum, amount);
     }
 
     #[inline]
@@ -546,6 +734,64 @@ mod tests {
             assert_eq!(s.periods[j], per.len() as i64);
             assert_eq!(s.first_sum[j], first_sum);
         }
+    }
+
+    #[test]
+    fn dense_hashed_and_string_paths_agree() {
+        let n = 200_000usize;
+        let small: Vec<i64> = (0..n).map(|i| ((i * 7919) % 30_011) as i64 - 500).collect();
+        let sparse: Vec<i64> = small.iter().map(|&x| x * 1_000_003).collect();
+        let days: Vec<i64> = (0..n).map(|i| ((i * 131) % 3_000) as i64).collect();
+        let amt: Vec<f64> = (0..n).map(|i| (i % 23) as f64 * 0.1 - 0.5).collect();
+        let weekly = SummaryOptions {
+            unit: Unit::Week,
+            end: Some(2_500),
+            ..DAILY
+        };
+        let dense = run(&small, &days, &amt, weekly);
+        let hashed = run(&sparse, &days, &amt, weekly);
+        let mut buf = crate::keys::StrBuffer::with_capacity(n);
+        small
+            .iter()
+            .for_each(|x| buf.push(format!("{:08}", x + 1_000).as_bytes()));
+        let strings = summarize(
+            &SummaryInput {
+                ids: KeyColumn::Str(buf.column()),
+                ts: &days,
+                ticks_per_day: 1,
+                amounts: Some(Amounts::F64(&amt)),
+            },
+            &weekly,
+            &NAMES(),
+        )
+        .unwrap();
+        for other in [&hashed, &strings] {
+            assert_eq!(dense.first, other.first);
+            assert_eq!(dense.last, other.last);
+            assert_eq!(dense.periods, other.periods);
+            assert_eq!(dense.rows, other.rows);
+            assert_eq!(dense.first_sum, other.first_sum);
+            assert_eq!(dense.rest_sum, other.rest_sum);
+            assert_eq!(dense.total_sum, other.total_sum);
+        }
+        let SortedKeys::I64(d) = &dense.customer_id else {
+            panic!("integer keys")
+        };
+        let SortedKeys::I64(h) = &hashed.customer_id else {
+            panic!("integer keys")
+        };
+        assert!(d.windows(2).all(|w| w[0] < w[1]));
+        assert!(d.iter().zip(h).all(|(a, b)| a * 1_000_003 == *b));
+    }
+
+    #[test]
+    fn pair_set_grows_and_resets() {
+        let mut set = PairSet::default();
+        set.reset(10);
+        assert!(set.insert(5) && !set.insert(5) && set.insert(6));
+        set.reset(1000);
+        assert!(set.insert(5));
+        assert!((0..1000u64).filter(|&k| set.insert(k << 32 | 7)).count() == 1000);
     }
 
     #[test]
