@@ -1,0 +1,468 @@
+"""Charts of RFM tables, scores, segments and migrations (matplotlib).
+
+matplotlib is optional: ``pip install 'rfmkit[plot]'``. It is imported when a
+function is called, never by ``import rfmkit``.
+
+Every function draws into the Axes it is given, or into a new figure made
+with ``matplotlib.pyplot.subplots`` when ``ax`` is None (so notebooks show it
+and ``plt.savefig`` finds it), and returns the Axes. Nothing calls
+``plt.show()`` or changes ``rcParams``.
+
+Chinese segment labels (``rfmkit.segment(..., lang="zh")``) need a font with
+CJK glyphs, such as Noto Sans CJK (``apt install fonts-noto-cjk``) or
+WenQuanYi (``apt install fonts-wqy-microhei``) on Linux; Windows and macOS
+have one. When labels contain CJK characters, the labels rfmkit draws use the
+first installed font among the common CJK families (Noto Sans CJK, Source Han
+Sans, WenQuanYi, Microsoft YaHei, SimHei, PingFang, ...), unless your
+configured font has the glyphs. To choose the font, draw inside
+``matplotlib.pyplot.rc_context({"font.family": ["Your Font", "sans-serif"]})``
+(a font file can be registered first with
+``matplotlib.font_manager.fontManager.addfont(path)``).
+Without any CJK font, matplotlib warns "Glyph ... missing from font(s)" and
+draws boxes.
+"""
+
+from __future__ import annotations
+
+import functools
+import unicodedata
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from .errors import InputError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from matplotlib.axes import Axes
+
+__all__ = ["migration_heatmap", "rf_heatmap", "rfm_histograms", "segment_bars", "segment_treemap"]
+
+# Fonts with CJK glyphs, in order of preference (Linux, Windows, macOS).
+_CJK_FAMILIES = (
+    "Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "Source Han Sans CN",
+    "WenQuanYi Zen Hei", "WenQuanYi Micro Hei", "Microsoft YaHei", "SimHei", "PingFang SC",
+    "Hiragino Sans GB", "Heiti SC", "Noto Sans CJK JP", "Noto Sans CJK TC", "Arial Unicode MS",
+)
+
+
+def _pyplot() -> Any:
+    try:
+        import matplotlib.pyplot as plt
+    except ImportError as exc:
+        raise ImportError("rfmkit.plot needs matplotlib: pip install 'rfmkit[plot]'") from exc
+    return plt
+
+
+def _axes(ax: Axes | None, **subplots: Any) -> Axes:
+    if ax is not None:
+        return ax
+    _, ax = _pyplot().subplots(layout="constrained", **subplots)
+    return ax
+
+
+def _need(data: pd.DataFrame, columns: Sequence[str], func: str, source: str) -> None:
+    if not isinstance(data, pd.DataFrame):
+        raise InputError(f"{func} takes a pandas DataFrame ({source}), not {type(data).__name__}")
+    for col in columns:
+        if col not in data.columns:
+            raise InputError(f"missing column {col!r}; {func} takes the output of {source}")
+
+
+@functools.cache
+def _cjk_family() -> str | None:
+    """The first installed font family with CJK glyphs, or None."""
+    from matplotlib import font_manager
+
+    installed = {f.name for f in font_manager.fontManager.ttflist}
+    return next((name for name in _CJK_FAMILIES if name in installed), None)
+
+
+def _font(labels: Any) -> dict[str, Any]:
+    """Text properties for labels: a CJK font first when they need one and
+    the configured font (``rcParams``) lacks their glyphs."""
+    wide = next((ch for label in labels for ch in str(label)
+                 if unicodedata.east_asian_width(ch) in "WF"), None)
+    if wide is None:
+        return {}
+    from matplotlib import font_manager, rcParams
+
+    if _has_glyph(font_manager.findfont(font_manager.FontProperties()), wide):
+        return {}
+    family = _cjk_family()
+    return {} if family is None else {"fontfamily": [family, *rcParams["font.family"]]}
+
+
+@functools.lru_cache(maxsize=64)
+def _has_glyph(path: str, char: str) -> bool:
+    from matplotlib.ft2font import FT2Font
+
+    return FT2Font(path).get_char_index(ord(char)) != 0
+
+
+def _text_color(rgba: Sequence[float]) -> str:
+    """Black or white, whichever reads better on a background colour."""
+    r, g, b = rgba[:3]
+    return "black" if 0.299 * r + 0.587 * g + 0.114 * b > 0.5 else "white"
+
+
+def _segments(segmented: pd.DataFrame) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """Segment labels in the scheme's order (empty ones too), customers and revenue of each."""
+    seg = segmented["segment"]
+    if isinstance(seg.dtype, pd.CategoricalDtype):
+        labels = [str(c) for c in seg.cat.categories]
+        codes = seg.cat.codes.to_numpy()
+        if (codes < 0).any():
+            raise InputError("column 'segment' has a missing value; it takes rfmkit.segment's output")
+    else:
+        labels = [str(c) for c in pd.unique(seg)]
+        codes = pd.Categorical(seg, categories=pd.unique(seg)).codes
+    money = segmented["monetary"].to_numpy(dtype=np.float64)
+    customers = np.bincount(codes, minlength=len(labels))
+    revenue = np.bincount(codes, weights=money, minlength=len(labels))
+    return labels, customers, revenue
+
+
+def _annotate_cells(ax: Axes, image: Any, values: np.ndarray, texts: np.ndarray, size: float) -> None:
+    for (i, j), text in np.ndenumerate(texts):
+        if text:
+            color = _text_color(image.to_rgba(values[i, j]))
+            ax.text(j, i, text, ha="center", va="center", fontsize=size, color=color)
+
+
+# --------------------------------------------------------------------------- scores
+
+
+def rf_heatmap(scored: pd.DataFrame, ax: Axes | None = None, *, colorbar: bool = True) -> Axes:
+    """Mean monetary value of the customers in every cell of the R x F score grid.
+
+    Parameters
+    ----------
+    scored : pandas.DataFrame
+        The output of :func:`rfmkit.score` (``r_score``, ``f_score``, ``monetary``).
+    ax : matplotlib Axes, optional
+        Where to draw; by default a new figure.
+    colorbar : bool
+        Add a colour bar for the mean monetary value.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        R score on the x axis (right = more recent), F score on the y axis (up =
+        more frequent); each cell is coloured by its mean monetary value and
+        shows it with the number of customers. Empty cells are blank.
+
+    Examples
+    --------
+    >>> import rfmkit, rfmkit.plot
+    >>> scored = rfmkit.score(rfmkit.rfm_table(rfmkit.datasets.make_transactions(5_000, 800)))
+    >>> ax = rfmkit.plot.rf_heatmap(scored)
+    >>> ax.figure.savefig("rf.png")  # doctest: +SKIP
+    """
+    _need(scored, ("r_score", "f_score", "monetary"), "rf_heatmap", "rfmkit.score")
+    r = scored["r_score"].to_numpy(dtype=np.int64)
+    f = scored["f_score"].to_numpy(dtype=np.int64)
+    edges = scored.attrs.get("score_edges") or {}
+    n_r = max(int(edges.get("recency", {}).get("levels", 0)), int(r.max(initial=1)))
+    n_f = max(int(edges.get("frequency", {}).get("levels", 0)), int(f.max(initial=1)))
+    if len(r) and (r.min() < 1 or f.min() < 1):
+        raise InputError("scores must be 1 or more; rf_heatmap takes the output of rfmkit.score")
+    ax = _axes(ax, figsize=(6.4, 5.2))
+    cell = (f - 1) * n_r + (r - 1)
+    count = np.bincount(cell, minlength=n_f * n_r).reshape(n_f, n_r)
+    total = np.bincount(cell, weights=scored["monetary"].to_numpy(dtype=np.float64),
+                        minlength=n_f * n_r).reshape(n_f, n_r)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.where(count > 0, total / np.maximum(count, 1), np.nan)
+    image = ax.imshow(np.ma.masked_invalid(mean), origin="lower", cmap="YlGnBu", aspect="auto")
+    texts = np.where(count > 0, [[f"{m:,.0f}\n({c:,})" for m, c in zip(mrow, crow, strict=True)]
+                                 for mrow, crow in zip(mean, count, strict=True)], "")
+    _annotate_cells(ax, image, np.nan_to_num(mean), texts, 8 if max(n_r, n_f) <= 5 else 6)
+    ax.set_xticks(range(n_r), [str(i) for i in range(1, n_r + 1)])
+    ax.set_yticks(range(n_f), [str(i) for i in range(1, n_f + 1)])
+    ax.set_xlabel("R score (higher = more recent)")
+    ax.set_ylabel("F score (higher = more frequent)")
+    ax.set_title("Mean monetary value by R and F score (customers)")
+    if colorbar:
+        ax.figure.colorbar(image, ax=ax, label="mean monetary")
+    return ax
+
+
+def rfm_histograms(table: pd.DataFrame, axes: Any = None, *, bins: int = 30,
+                   upper: float | None = 0.99) -> np.ndarray:
+    """Histograms of recency, frequency and monetary, one Axes each.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        The output of :func:`rfmkit.rfm_table` (or anything with ``recency``,
+        ``frequency`` and ``monetary``).
+    axes : three matplotlib Axes, optional
+        Where to draw (any array or list of three); by default a new figure
+        with one row of three.
+    bins : int
+        Number of bins; frequencies spanning at most 60 values get one bin per
+        value instead.
+    upper : float or None
+        F and M are heavy-tailed: values above this quantile are counted in
+        the last bin (the x label says from where), so the bulk stays
+        readable. None shows the whole range.
+
+    Returns
+    -------
+    numpy.ndarray
+        The three Axes: recency, frequency, monetary.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt, rfmkit, rfmkit.plot
+    >>> table = rfmkit.rfm_table(rfmkit.datasets.make_transactions(5_000, 800))
+    >>> fig, axes = plt.subplots(3, 1, figsize=(5, 9), layout="constrained")
+    >>> axes = rfmkit.plot.rfm_histograms(table, axes=axes, upper=None)
+    """
+    _need(table, ("recency", "frequency", "monetary"), "rfm_histograms", "rfmkit.rfm_table")
+    if upper is not None and not 0 < upper <= 1:
+        raise InputError(f"invalid upper {upper!r}: a quantile in (0, 1], or None")
+    if axes is None:
+        _, axes = _pyplot().subplots(1, 3, figsize=(12, 3.6), layout="constrained")
+    axes = np.asarray(axes, dtype=object).ravel()
+    if len(axes) != 3:
+        raise InputError(f"axes must hold three Axes (recency, frequency, monetary), got {len(axes)}")
+    described = (("recency", "Recency", "days since the last purchase"),
+                 ("frequency", "Frequency", "purchases"),
+                 ("monetary", "Monetary", "amount spent"))
+    for ax, (col, title, xlabel) in zip(axes, described, strict=True):
+        values = table[col].to_numpy(dtype=np.float64)
+        if col != "recency" and len(values) and upper is not None and upper < 1:
+            cap = float(np.quantile(values, upper))
+            if (values > cap).any():
+                values = np.minimum(values, cap)
+                xlabel += f" (last bar: {cap:,.0f} or more)"
+        edges: Any = bins
+        if col == "frequency" and len(values) and values.max() - values.min() <= 60:
+            edges = np.arange(values.min() - 0.5, values.max() + 1.5)
+        ax.hist(values, bins=edges, color="#3b75af", edgecolor="white", linewidth=0.5)
+        ax.set_title(title)
+        ax.set_xlabel(xlabel)
+        ax.set_ylabel("customers")
+    return axes
+
+
+# --------------------------------------------------------------------------- segments
+
+
+def segment_bars(segmented: pd.DataFrame, ax: Axes | None = None) -> Axes:
+    """Share of customers and share of revenue of every segment, side by side.
+
+    Parameters
+    ----------
+    segmented : pandas.DataFrame
+        The output of :func:`rfmkit.segment` (``segment`` and ``monetary``).
+    ax : matplotlib Axes, optional
+        Where to draw; by default a new figure.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        Two horizontal bars per segment, in the scheme's order from the top
+        (empty segments included): the percentage of customers and the
+        percentage of revenue (the sum of ``monetary``). Segments whose
+        revenue share exceeds their customer share are worth more than their
+        headcount. The numbers are in ``rfmkit.segment_summary``.
+
+    Examples
+    --------
+    >>> import rfmkit, rfmkit.plot
+    >>> scored = rfmkit.score(rfmkit.rfm_table(rfmkit.datasets.make_transactions(5_000, 800)))
+    >>> ax = rfmkit.plot.segment_bars(rfmkit.segment(scored, "rf10"))
+    """
+    _need(segmented, ("segment", "monetary"), "segment_bars", "rfmkit.segment")
+    labels, customers, revenue = _segments(segmented)
+    ax = _axes(ax, figsize=(7.5, 0.45 * len(labels) + 1.6))
+    shares = {"customers": _share(customers), "revenue": _share(revenue)}
+    y = np.arange(len(labels))
+    height = 0.4
+    for offset, (name, share), color in zip((-height / 2, height / 2), shares.items(),
+                                            ("#3b75af", "#ef8636"), strict=True):
+        bars = ax.barh(y + offset, share, height=height, label=name, color=color)
+        ax.bar_label(bars, fmt="{:.1f}%", padding=2, fontsize=7)
+    ax.set_yticks(y, labels, **_font(labels))
+    ax.invert_yaxis()
+    ax.set_xlabel("share of total (%)")
+    ax.set_ylabel("segment")
+    ax.set_title("Customers and revenue by segment")
+    ax.legend(loc="lower right")
+    ax.margins(x=0.12)
+    return ax
+
+
+def _share(values: np.ndarray) -> np.ndarray:
+    total = values.sum()
+    return values * (100.0 / total) if total else np.zeros(len(values))
+
+
+def segment_treemap(segmented: pd.DataFrame, ax: Axes | None = None, *, by: str = "customers") -> Axes:
+    """Segments as the tiles of a squarified treemap, sized by customers or revenue.
+
+    Parameters
+    ----------
+    segmented : pandas.DataFrame
+        The output of :func:`rfmkit.segment`.
+    ax : matplotlib Axes, optional
+        Where to draw; by default a new figure.
+    by : {"customers", "revenue"}
+        What the areas measure. Segments with nothing to show (no customers,
+        or revenue of zero or less) get no tile.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The unit square tiled by one rectangle per segment, its area the
+        segment's share, laid out by the squarified algorithm of Bruls,
+        Huizing and van Wijk (2000) so that tiles stay close to squares.
+        Colours follow the scheme's order; each tile is labelled with the
+        segment and its share when it is large enough.
+
+    Examples
+    --------
+    >>> import rfmkit, rfmkit.plot
+    >>> scored = rfmkit.score(rfmkit.rfm_table(rfmkit.datasets.make_transactions(5_000, 800)))
+    >>> ax = rfmkit.plot.segment_treemap(rfmkit.segment(scored, "rfm11"), by="revenue")
+    """
+    if by not in ("customers", "revenue"):
+        raise InputError(f"invalid by {by!r}: 'customers' or 'revenue'")
+    _need(segmented, ("segment", "monetary"), "segment_treemap", "rfmkit.segment")
+    labels, customers, revenue = _segments(segmented)
+    values = (customers if by == "customers" else revenue).astype(np.float64)
+    ax = _axes(ax, figsize=(8, 5))
+    from matplotlib import colormaps
+    from matplotlib.patches import Rectangle
+
+    cmap = colormaps["tab20"]
+    shown = np.flatnonzero(values > 0)
+    order = shown[np.argsort(-values[shown], kind="stable")]
+    total = values[order].sum()
+    font = _font(labels)
+    for k, (x, y, w, h) in zip(order, _squarify(values[order] / total if total else []), strict=True):
+        color = cmap((2 * k) % 20 + (2 * k // 20) % 2)  # the ten strong colours first
+        ax.add_patch(Rectangle((x, y), w, h, facecolor=color, edgecolor="white", linewidth=1.5))
+        if w * h >= 0.012:
+            ax.text(x + w / 2, y + h / 2, f"{labels[k]}\n{values[k] / total:.1%}", ha="center",
+                    va="center", fontsize=8 if min(w, h) > 0.12 else 6, color=_text_color(color),
+                    clip_on=True, **font)
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    what = "customers" if by == "customers" else "revenue"
+    ax.set_xlabel(f"area = share of {what}")
+    ax.set_ylabel("segments")
+    ax.set_title(f"Segments by {what}")
+    return ax
+
+
+def _squarify(values: Sequence[float], x: float = 0.0, y: float = 0.0, width: float = 1.0,
+              height: float = 1.0) -> list[tuple[float, float, float, float]]:
+    """Rectangles ``(x, y, w, h)`` tiling the box, one per value in order,
+    with areas proportional to the values (positive, largest first).
+
+    Bruls, Huizing and van Wijk's squarified layout: values are laid in rows
+    along the shorter side of the space left, and a row takes one more value
+    only while that does not worsen its most elongated rectangle.
+    """
+    values = np.asarray(values, dtype=np.float64)
+    if not len(values):
+        return []
+    areas = values * (width * height / values.sum())
+    rects: list[tuple[float, float, float, float]] = []
+    i = 0
+    while i < len(areas):
+        side = min(width, height)
+        j = i + 1
+        while j < len(areas) and _worst(areas[i : j + 1], side) <= _worst(areas[i:j], side):
+            j += 1
+        row = areas[i:j]
+        # The last row takes all the space left, so rounding leaves no sliver.
+        thickness = max(width, height) if j == len(areas) else row.sum() / side
+        offsets = np.concatenate([[0.0], np.cumsum(row)]) * (side / row.sum())
+        offsets[-1] = side
+        lengths = np.diff(offsets)
+        if width >= height:  # a column on the left, stacked upwards
+            rects += [(x, y + o, thickness, s) for o, s in zip(offsets[:-1], lengths, strict=True)]
+            x, width = x + thickness, width - thickness
+        else:  # a row at the bottom, left to right
+            rects += [(x + o, y, s, thickness) for o, s in zip(offsets[:-1], lengths, strict=True)]
+            y, height = y + thickness, height - thickness
+        i = j
+    return rects
+
+
+def _worst(row: np.ndarray, side: float) -> float:
+    """The largest aspect ratio of a row of areas laid along ``side``."""
+    s = row.sum()
+    return float(max(side * side * row.max() / (s * s), s * s / (side * side * row.min())))
+
+
+# --------------------------------------------------------------------------- migration
+
+
+def _percent(share: float) -> str:
+    return f"{share:.0%}" if share >= 0.005 else "<1%"
+
+
+def migration_heatmap(migration: Any, ax: Axes | None = None, *, normalize: bool = True) -> Axes:
+    """Where the customers of each segment went between two dates.
+
+    Parameters
+    ----------
+    migration : rfmkit.Migration or pandas.DataFrame
+        The result of :func:`rfmkit.migration` (its ``counts`` are used), or a
+        table of counts with the before segments as rows and the after
+        segments as columns.
+    ax : matplotlib Axes, optional
+        Where to draw; by default a new figure.
+    normalize : bool
+        Colour and label each cell by its share of the row (of the customers
+        who were in that segment before; rows sum to 100%), or by the number
+        of customers when False.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        Before segments (and "(new)" customers) as rows, after segments (and
+        "(gone)") as columns. Cells with no customers are left blank.
+
+    Examples
+    --------
+    >>> import rfmkit, rfmkit.plot
+    >>> tx = rfmkit.datasets.make_transactions(5_000, 800)
+    >>> seg = lambda day: rfmkit.segment(rfmkit.score(rfmkit.rfm_table(tx, as_of=day)), "rf10")
+    >>> moved = rfmkit.migration(seg("2024-11-30"), seg("2024-12-31"))
+    >>> ax = rfmkit.plot.migration_heatmap(moved)
+    """
+    counts = migration if isinstance(migration, pd.DataFrame) else getattr(migration, "counts", None)
+    if not isinstance(counts, pd.DataFrame):
+        raise InputError("migration_heatmap takes the result of rfmkit.migration or a DataFrame of "
+                         f"counts, not {type(migration).__name__}")
+    n = counts.to_numpy(dtype=np.float64)
+    if normalize:
+        rows = n.sum(axis=1, keepdims=True)
+        values = np.divide(n, rows, out=np.zeros_like(n), where=rows > 0)
+        texts = np.where(n > 0, np.vectorize(_percent, otypes=[object])(values), "")
+    else:
+        values = n
+        texts = np.where(n > 0, np.vectorize(lambda v: f"{v:,.0f}", otypes=[object])(n), "")
+    before = [str(c) for c in counts.index]
+    after = [str(c) for c in counts.columns]
+    ax = _axes(ax, figsize=(0.6 * len(after) + 3.5, 0.45 * len(before) + 2.5))
+    image = ax.imshow(values, cmap="Blues", aspect="auto", vmin=0,
+                      vmax=1 if normalize else max(float(n.max(initial=0)), 1.0))
+    _annotate_cells(ax, image, values, texts, 7 if max(n.shape, default=0) <= 8 else 6)
+    ax.set_xticks(range(len(after)), after, rotation=40, ha="right", rotation_mode="anchor",
+                  **_font(after))
+    ax.set_yticks(range(len(before)), before, **_font(before))
+    ax.set_xlabel("segment after")
+    ax.set_ylabel("segment before")
+    ax.set_title("Segment migration" + (" (share of each row)" if normalize else " (customers)"))
+    return ax
