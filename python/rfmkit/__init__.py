@@ -12,7 +12,7 @@ from ._core import __version__
 from .analysis import Migration, campaign_report, churn_alerts, migration, segment_summary
 from .clv import discounted_ltv, projected_revenue, rfm_summary, rfm_train_test_split
 from .errors import InputError, InputTypeError, RFMWarning
-from .scoring import RFMScorer, score
+from .scoring import score
 from .segments import Coverage, Scheme, segment
 from .strategy import action_list, strategies
 from .table import RFMArrays, rfm_arrays, rfm_table
@@ -44,3 +44,12 @@ __all__ = [
     "segment_summary",
     "strategies",
 ]
+
+
+def __getattr__(name: str):
+    # RFMScorer needs scikit-learn, imported on first use only.
+    if name == "RFMScorer":
+        from ._scorer import RFMScorer
+
+        return RFMScorer
+    raise AttributeError(f"module 'rfmkit' has no attribute {name!r}")
