@@ -15,6 +15,7 @@ __all__ = [
     "score_fit",
     "score_ntile",
     "score_unused",
+    "period_summary",
     "segment_assign",
 ]
 
@@ -90,3 +91,29 @@ def segment_assign(
     levels: tuple[int, int, int] | list[int],
 ) -> npt.NDArray[np.uint16]:
     """The winning rule of every customer (len(rules) for the fallback)."""
+
+class RawSummary(TypedDict):
+    customer_id: KeyArg
+    first: npt.NDArray[np.int64]
+    last: npt.NDArray[np.int64]
+    periods: npt.NDArray[np.int64]
+    rows: npt.NDArray[np.int64]
+    first_sum: npt.NDArray[np.float64]
+    rest_sum: npt.NDArray[np.float64]
+    total_sum: npt.NDArray[np.float64]
+    end_period: int | None
+
+def period_summary(
+    ids: KeyArg,
+    ts: npt.NDArray[np.int64],
+    ticks_per_day: int,
+    amounts: npt.NDArray[np.float64] | npt.NDArray[np.int64] | None,
+    unit: Literal["D", "W", "M", "h", "H"],
+    after: int | None,
+    until: int | None,
+    end: int | None,
+    names: tuple[str, str, str],
+) -> RawSummary:
+    """Per customer: first and last period ordinal, distinct periods, rows, and
+    the exact sums of the amounts in the first period, the others and all.
+    Rows count when after < ts <= until and their period is at most end's."""
