@@ -27,9 +27,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from bench_rfm_table import input_bytes, peak_memory
-
 import rfmkit
+from bench_rfm_table import input_bytes, peak_memory
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 from peers import pymc_clv_utils  # noqa: E402
