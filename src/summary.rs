@@ -241,17 +241,15 @@ pub fn summarize(input: &SummaryInput, opts: &SummaryOptions, names: &Names) -> 
         base,
         amounts: input.amounts,
     };
-    let (keys, accs) = match input.ids {
+    let (keys, cols) = match input.ids {
         KeyColumn::I64(ids) => {
             let (lo, hi) = min_max(ids, |&x| i128::from(x));
             match dense_slots(n, lo, hi) {
                 Some(slots) => {
-                    let (idx, accs) = fold.dense(slots, n, |i| (i128::from(ids[i]) - lo) as u64);
+                    let (idx, cols) = fold.dense(slots, n, |i| (i128::from(ids[i]) - lo) as u64);
                     let lo = lo as i64;
-                    (
-                        SortedKeys::I64(idx.iter().map(|&i| lo + i as i64).collect()),
-                        accs,
-                    )
+                    let keys = idx.par_iter().map(|&i| lo + i as i64).collect();
+                    (SortedKeys::I64(keys), cols)
                 }
                 None => fold.run(&ids, n),
             }
@@ -260,16 +258,16 @@ pub fn summarize(input: &SummaryInput, opts: &SummaryOptions, names: &Names) -> 
             let (lo, hi) = min_max(ids, |&x| i128::from(x));
             match dense_slots(n, lo, hi) {
                 Some(slots) => {
-                    let (idx, accs) = fold.dense(slots, n, |i| (i128::from(ids[i]) - lo) as u64);
-                    let lo = lo as u64;
-                    (SortedKeys::U64(idx.iter().map(|&i| lo + i).collect()), accs)
+                    let (idx, cols) = fold.dense(slots, n, |i| (i128::from(ids[i]) - lo) as u64);
+                    let keys = idx.par_iter().map(|&i| lo as u64 + i).collect();
+                    (SortedKeys::U64(keys), cols)
                 }
                 None => fold.run(&ids, n),
             }
         }
         KeyColumn::Str(ids) => fold.run(&ids, n),
     };
-    Ok(assemble(keys, &accs, end_period))
+    Ok(assemble(keys, cols, end_period))
 }
 
 fn check_lengths(input: &SummaryInput, names: &Names) -> Result<()> {
@@ -392,7 +390,7 @@ struct Fold<'a, S> {
 }
 
 impl<S: Fn(usize) -> Option<u32> + Sync> Fold<'_, S> {
-    fn run<A: KeyAccess>(&self, ids: &A, n: usize) -> (SortedKeys, Vec<Acc>) {
+    fn run<A: KeyAccess>(&self, ids: &A, n: usize) -> (SortedKeys, Columns) {
         let scattered = self.scatter(ids, n);
         let folded: Vec<(Vec<A::K>, Vec<Acc>)> = (0..PARTS)
             .into_par_iter()
@@ -401,7 +399,8 @@ impl<S: Fn(usize) -> Option<u32> + Sync> Fold<'_, S> {
             })
             .collect();
         drop(scattered);
-        sort_partitions::<A, Acc>(folded)
+        let (keys, accs) = sort_partitions::<A, Acc>(folded);
+        (keys, Columns::from_accs(&accs))
     }
 
     /// The kept rows as records, by chunk and partition.
@@ -472,7 +471,7 @@ impl<S: Fn(usize) -> Option<u32> + Sync> Fold<'_, S> {
         slots: u64,
         n: usize,
         slot_of: impl Fn(usize) -> u64 + Sync,
-    ) -> (Vec<u64>, Vec<Acc>) {
+    ) -> (Vec<u64>, Columns) {
         let shift = (0..64)
             .find(|&s| ((slots - 1) >> s) < PARTS as u64)
             .unwrap_or(63);
@@ -497,7 +496,7 @@ impl<S: Fn(usize) -> Option<u32> + Sync> Fold<'_, S> {
                 out
             })
             .collect();
-        let folded: Vec<(Vec<u64>, Vec<Acc>)> = (0..parts)
+        let folded: Vec<(Vec<u64>, Columns)> = (0..parts)
             .into_par_iter()
             .map_init(PairSet::default, |pairs, p| {
                 let lo = (p as u64) << shift;
@@ -517,21 +516,18 @@ impl<S: Fn(usize) -> Option<u32> + Sync> Fold<'_, S> {
                         );
                     }
                 }
-                accs.into_iter()
-                    .enumerate()
-                    .filter(|(_, a)| a.rows > 0)
-                    .map(|(i, a)| (lo + i as u64, a))
-                    .unzip()
+                // Converted while the partition is in the cache.
+                let (mut idx, mut cols) = (Vec::new(), Columns::default());
+                for (i, a) in accs.iter().enumerate().filter(|(_, a)| a.rows > 0) {
+                    idx.push(lo + i as u64);
+                    cols.push(a);
+                }
+                (idx, cols)
             })
             .collect();
         drop(scattered);
-        let total = folded.iter().map(|(i, _)| i.len()).sum();
-        let (mut idx, mut accs) = (Vec::with_capacity(total), Vec::with_capacity(total));
-        for (i, a) in folded {
-            idx.extend(i);
-            accs.extend(a);
-        }
-        (idx, accs)
+        let (idx, cols): (Vec<Vec<u64>>, Vec<Columns>) = folded.into_iter().unzip();
+        (idx.concat(), Columns::concat(cols))
     }
 
     /// The amount of row `i` as bits (see [`Fold::add`]).
@@ -581,23 +577,91 @@ impl<S: Fn(usize) -> Option<u32> + Sync> Fold<'_, S> {
     }
 }
 
-fn assemble(customer_id: SortedKeys, accs: &[Acc], end_period: Option<i64>) -> Summary {
-    let col = |f: fn(&Acc) -> i64| accs.par_iter().map(f).collect::<Vec<i64>>();
-    let money = |f: fn(&Acc) -> f64| accs.par_iter().map(f).collect::<Vec<f64>>();
-    let latest = accs.par_iter().map(|a| a.last).max();
+/// The output columns of some customers, in order.
+#[derive(Debug, Default)]
+struct Columns {
+    first: Vec<i64>,
+    last: Vec<i64>,
+    periods: Vec<i64>,
+    rows: Vec<i64>,
+    first_sum: Vec<f64>,
+    rest_sum: Vec<f64>,
+    total_sum: Vec<f64>,
+}
+
+impl Columns {
+    fn push(&mut self, a: &Acc) {
+        let mut total = a.first_sum;
+        total.merge(&a.rest_sum);
+        self.first.push(a.first);
+        self.last.push(a.last);
+        self.periods.push(i64::from(a.periods));
+        self.rows.push(i64::from(a.rows));
+        self.first_sum.push(a.first_sum.to_f64());
+        self.rest_sum.push(a.rest_sum.to_f64());
+        self.total_sum.push(total.to_f64());
+    }
+
+    /// The columns of accumulators, converted in parallel.
+    fn from_accs(accs: &[Acc]) -> Columns {
+        let parts: Vec<Columns> = accs
+            .par_chunks(1 << 14)
+            .map(|chunk| {
+                let mut c = Columns::default();
+                chunk.iter().for_each(|a| c.push(a));
+                c
+            })
+            .collect();
+        Columns::concat(parts)
+    }
+
+    fn concat(parts: Vec<Columns>) -> Columns {
+        fn cat<T: Copy + Send + Sync>(
+            parts: &[Columns],
+            f: impl Fn(&Columns) -> &Vec<T>,
+        ) -> Vec<T> {
+            let mut out = Vec::with_capacity(parts.iter().map(|p| f(p).len()).sum());
+            parts.iter().for_each(|p| out.extend_from_slice(f(p)));
+            out
+        }
+        let p = &parts;
+        let ((first, (last, periods)), ((rows, first_sum), (rest_sum, total_sum))) = rayon::join(
+            || {
+                (
+                    cat(p, |c| &c.first),
+                    rayon::join(|| cat(p, |c| &c.last), || cat(p, |c| &c.periods)),
+                )
+            },
+            || {
+                rayon::join(
+                    || rayon::join(|| cat(p, |c| &c.rows), || cat(p, |c| &c.first_sum)),
+                    || rayon::join(|| cat(p, |c| &c.rest_sum), || cat(p, |c| &c.total_sum)),
+                )
+            },
+        );
+        Columns {
+            first,
+            last,
+            periods,
+            rows,
+            first_sum,
+            rest_sum,
+            total_sum,
+        }
+    }
+}
+
+fn assemble(customer_id: SortedKeys, c: Columns, end_period: Option<i64>) -> Summary {
+    let latest = c.last.par_iter().copied().max();
     Summary {
         customer_id,
-        first: col(|a| a.first),
-        last: col(|a| a.last),
-        periods: col(|a| i64::from(a.periods)),
-        rows: col(|a| i64::from(a.rows)),
-        first_sum: money(|a| a.first_sum.to_f64()),
-        rest_sum: money(|a| a.rest_sum.to_f64()),
-        total_sum: money(|a| {
-            let mut t = a.first_sum;
-            t.merge(&a.rest_sum);
-            t.to_f64()
-        }),
+        first: c.first,
+        last: c.last,
+        periods: c.periods,
+        rows: c.rows,
+        first_sum: c.first_sum,
+        rest_sum: c.rest_sum,
+        total_sum: c.total_sum,
         end_period: end_period.or(latest),
     }
 }
