@@ -60,34 +60,27 @@ impl Money {
 
 const TWO_POW_NEG_64: f64 = 1.0 / 18_446_744_073_709_551_616.0;
 
-/// `x * 2^64` as an integer, truncated toward zero below 2^-64.
+/// `x * 2^64` as an integer, truncated toward zero below 2^-64. The caller
+/// has checked `|x| < 2^63` (anything else gives an unspecified value). No
+/// branches: amounts of mixed signs and magnitudes are unpredictable.
 #[inline]
 fn to_fixed(x: f64) -> i128 {
     let bits = x.to_bits();
     let exp_bits = ((bits >> 52) & 0x7ff) as i32;
     let frac_bits = bits & ((1u64 << 52) - 1);
-    let (mantissa, exp) = if exp_bits == 0 {
-        (frac_bits, -1074) // subnormal (or zero)
-    } else {
-        (frac_bits | (1u64 << 52), exp_bits - 1075)
-    };
-    // x = mantissa * 2^exp, so x * 2^64 = mantissa * 2^(exp + 64).
+    // Normal numbers have the implicit leading bit; subnormals (and zero)
+    // have exponent -1074 like the smallest normals.
+    let normal = i32::from(exp_bits != 0);
+    let mantissa = frac_bits | (u64::from(exp_bits != 0) << 52);
+    let exp = exp_bits + (1 - normal) - 1075;
+    // x = mantissa * 2^exp, so x * 2^64 = mantissa * 2^(exp + 64); the
+    // shift is at most 74 for |x| < 2^63.
     let shift = exp + 64;
-    let magnitude: i128 = if shift >= 0 {
-        if shift > 74 {
-            return 0; // out of range: rejected by the caller's validation
-        }
-        i128::from(mantissa) << shift
-    } else if shift > -64 {
-        i128::from(mantissa >> (-shift))
-    } else {
-        0
-    };
-    if bits >> 63 == 1 {
-        -magnitude
-    } else {
-        magnitude
-    }
+    let left = shift.clamp(0, 74) as u32;
+    let right = (-shift).clamp(0, 127) as u32;
+    let magnitude = (i128::from(mantissa) << left) >> right;
+    let sign = -((bits >> 63) as i128); // 0 or -1
+    (magnitude ^ sign) - sign
 }
 
 #[cfg(test)]
@@ -135,6 +128,22 @@ mod tests {
         m.add_int(-5);
         assert_eq!(m.to_f64(), 2.0 * i64::MAX as f64);
         assert_eq!(sum(&[4e18, 4e18, 4e18]), 1.2e19);
+    }
+
+    #[test]
+    fn fixed_point_of_every_kind_of_float() {
+        let two64 = 18_446_744_073_709_551_616.0_f64;
+        for x in [
+            0.0_f64, -0.0, 1.0, -1.0, 0.1, -2.5, 1e-300, -4.9e-324, 5e-20, 1e18, -9.2e18, 3.0e-5,
+        ] {
+            let want = if x.abs() * two64 < 1.0 {
+                0
+            } else {
+                // Exact: |x| * 2^64 is below 2^127 and keeps x's 53 bits.
+                (x * two64).trunc() as i128
+            };
+            assert_eq!(to_fixed(x), want, "{x}");
+        }
     }
 
     #[test]
