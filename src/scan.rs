@@ -124,6 +124,27 @@ pub fn scan(
         .try_fold(Span::empty(), |acc, part| Ok(acc.merge(part?)))
 }
 
+/// Checks a float amount: finite and below 2^63 in magnitude.
+#[inline]
+pub fn check_amount(x: f64, row: usize, column: &str) -> Result<()> {
+    if x.is_finite() && x.abs() < MAX_ABS_AMOUNT {
+        return Ok(());
+    }
+    let reason = if x.is_nan() {
+        "amounts must not be NaN"
+    } else if x.is_infinite() {
+        "amounts must be finite"
+    } else {
+        "amounts must be below 2**63 in magnitude"
+    };
+    Err(Error::InvalidValue {
+        column: column.into(),
+        value: format!("{x}"),
+        row,
+        reason: reason.into(),
+    })
+}
+
 fn scan_rows(
     time: &Time,
     amounts: Option<&Amounts>,
@@ -141,22 +162,7 @@ fn scan_rows(
             });
         }
         if let Some(Amounts::F64(v)) = amounts {
-            let x = v[i];
-            if !x.is_finite() || x.abs() >= MAX_ABS_AMOUNT {
-                let reason = if x.is_nan() {
-                    "amounts must not be NaN"
-                } else if x.is_infinite() {
-                    "amounts must be finite"
-                } else {
-                    "amounts must be below 2**63 in magnitude"
-                };
-                return Err(Error::InvalidValue {
-                    column: amount_col.into(),
-                    value: format!("{x}"),
-                    row: i,
-                    reason: reason.into(),
-                });
-            }
+            check_amount(v[i], i, amount_col)?;
         }
         let pos = time.pos(i);
         if pos < span.min_pos {

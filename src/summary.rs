@@ -17,13 +17,13 @@ use std::hash::BuildHasherDefault;
 
 use rayon::prelude::*;
 
-use crate::calendar::{date_of_day, Time};
+use crate::calendar::{date_of_day, NAT};
 use crate::error::{Error, Result};
 use crate::group::{partition_of, sort_partitions, KeyAccess, KeyHasher, CHUNK, PARTS};
 use crate::keys::{KeyColumn, SortedKeys};
 use crate::money::Money;
 use crate::rfm::{min_max, Names};
-use crate::scan::{scan, Amounts};
+use crate::scan::{check_amount, Amounts};
 
 /// The length of a period.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -194,21 +194,6 @@ pub fn summarize(input: &SummaryInput, opts: &SummaryOptions, names: &Names) -> 
         )));
     }
     let tpd = input.ticks_per_day;
-    let time = Time::Naive {
-        ts: input.ts,
-        ticks_per_day: tpd,
-    };
-    let span = scan(
-        &time,
-        input.amounts.as_ref(),
-        i64::MAX,
-        (&names.date, &names.amount),
-    )?;
-    if n > 0 {
-        for (ts, row) in [(span.min_pos, span.min_row), (span.max_pos, span.max_row)] {
-            check_date(ts.div_euclid(tpd), &names.date, Some(row))?;
-        }
-    }
     let unit = opts.unit;
     let end_period = match opts.end {
         Some(end) => {
@@ -221,24 +206,37 @@ pub fn summarize(input: &SummaryInput, opts: &SummaryOptions, names: &Names) -> 
         opts.after.unwrap_or(i64::MIN),
         opts.until.unwrap_or(i64::MAX),
     );
-    let base = if n > 0 {
-        unit.period(span.min_pos, tpd)
-    } else {
-        0
-    };
     let end = end_period.unwrap_or(i64::MAX);
-    // Row `i`'s period relative to `base` if the row counts.
-    let select = |i: usize| {
+    // The timestamps of years 1 to 9999 (saturating: all of them in ns).
+    let (first_ok, last_ok) = (
+        FIRST_DAY.saturating_mul(tpd),
+        (LAST_DAY + 1).saturating_mul(tpd).saturating_sub(1),
+    );
+    // Validates row `i` and gives its period (as the bits of an i32) if the
+    // row counts. Validation covers every row, counted or not.
+    let select = |i: usize| -> Result<Option<u32>> {
         let ts = input.ts[i];
+        if ts == NAT {
+            return Err(Error::Missing {
+                column: names.date.clone(),
+                what: "NaT".into(),
+                row: i,
+            });
+        }
+        if ts < first_ok || ts > last_ok {
+            check_date(ts.div_euclid(tpd), &names.date, Some(i))?;
+        }
+        if let Some(Amounts::F64(v)) = input.amounts {
+            check_amount(v[i], i, &names.amount)?;
+        }
         if ts <= after || ts > until {
-            return None;
+            return Ok(None);
         }
         let p = unit.period(ts, tpd);
-        (p <= end).then_some((p - base) as u32)
+        Ok((p <= end).then_some(p as i32 as u32))
     };
     let fold = Fold {
         select: &select,
-        base,
         amounts: input.amounts,
     };
     let (keys, cols) = match input.ids {
@@ -246,26 +244,26 @@ pub fn summarize(input: &SummaryInput, opts: &SummaryOptions, names: &Names) -> 
             let (lo, hi) = min_max(ids, |&x| i128::from(x));
             match dense_slots(n, lo, hi) {
                 Some(slots) => {
-                    let (idx, cols) = fold.dense(slots, n, |i| (i128::from(ids[i]) - lo) as u64);
+                    let (idx, cols) = fold.dense(slots, n, |i| (i128::from(ids[i]) - lo) as u64)?;
                     let lo = lo as i64;
                     let keys = idx.par_iter().map(|&i| lo + i as i64).collect();
                     (SortedKeys::I64(keys), cols)
                 }
-                None => fold.run(&ids, n),
+                None => fold.run(&ids, n)?,
             }
         }
         KeyColumn::U64(ids) => {
             let (lo, hi) = min_max(ids, |&x| i128::from(x));
             match dense_slots(n, lo, hi) {
                 Some(slots) => {
-                    let (idx, cols) = fold.dense(slots, n, |i| (i128::from(ids[i]) - lo) as u64);
+                    let (idx, cols) = fold.dense(slots, n, |i| (i128::from(ids[i]) - lo) as u64)?;
                     let keys = idx.par_iter().map(|&i| lo as u64 + i).collect();
                     (SortedKeys::U64(keys), cols)
                 }
-                None => fold.run(&ids, n),
+                None => fold.run(&ids, n)?,
             }
         }
-        KeyColumn::Str(ids) => fold.run(&ids, n),
+        KeyColumn::Str(ids) => fold.run(&ids, n)?,
     };
     Ok(assemble(keys, cols, end_period))
 }
@@ -286,6 +284,10 @@ fn check_lengths(input: &SummaryInput, names: &Names) -> Result<()> {
         None => Ok(()),
     }
 }
+
+/// Days since 1970-01-01 of 0001-01-01 and 9999-12-31.
+const FIRST_DAY: i64 = -719_162;
+const LAST_DAY: i64 = 2_932_896;
 
 /// Dates must be of years 1 to 9999, the range of Python's `datetime`.
 fn check_date(day: i64, what: &str, row: Option<usize>) -> Result<()> {
@@ -381,17 +383,15 @@ impl PairSet {
 
 /// The row-level work of one computation.
 struct Fold<'a, S> {
-    /// Row `i`'s period minus `base`, or `None` if the row does not count.
+    /// Validates row `i`; its period (the bits of an i32: hours of years 1
+    /// to 9999 fit) if it counts.
     select: &'a S,
-    /// The smallest period of the data: records store `period - base`,
-    /// which fits 32 bits (hours over years 1 to 9999 are below 2^27).
-    base: i64,
     amounts: Option<Amounts<'a>>,
 }
 
-impl<S: Fn(usize) -> Option<u32> + Sync> Fold<'_, S> {
-    fn run<A: KeyAccess>(&self, ids: &A, n: usize) -> (SortedKeys, Columns) {
-        let scattered = self.scatter(ids, n);
+impl<S: Fn(usize) -> Result<Option<u32>> + Sync> Fold<'_, S> {
+    fn run<A: KeyAccess>(&self, ids: &A, n: usize) -> Result<(SortedKeys, Columns)> {
+        let scattered = self.scatter(ids, n)?;
         let folded: Vec<(Vec<A::K>, Vec<Acc>)> = (0..PARTS)
             .into_par_iter()
             .map_init(PairSet::default, |pairs, p| {
@@ -400,11 +400,12 @@ impl<S: Fn(usize) -> Option<u32> + Sync> Fold<'_, S> {
             .collect();
         drop(scattered);
         let (keys, accs) = sort_partitions::<A, Acc>(folded);
-        (keys, Columns::from_accs(&accs))
+        Ok((keys, Columns::from_accs(&accs)))
     }
 
     /// The kept rows as records, by chunk and partition.
-    fn scatter<A: KeyAccess>(&self, ids: &A, n: usize) -> Vec<Vec<Vec<Rec>>> {
+    fn scatter<A: KeyAccess>(&self, ids: &A, n: usize) -> Result<Vec<Vec<Vec<Rec>>>> {
+        // Chunks keep their order, so the error reported is the first row's.
         (0..n.div_ceil(CHUNK))
             .into_par_iter()
             .map(|c| {
@@ -413,7 +414,7 @@ impl<S: Fn(usize) -> Option<u32> + Sync> Fold<'_, S> {
                 let mut parts: Vec<Vec<Rec>> =
                     (0..PARTS).map(|_| Vec::with_capacity(guess)).collect();
                 for i in start..end {
-                    if let Some(period) = (self.select)(i) {
+                    if let Some(period) = (self.select)(i)? {
                         let (hash, key) = ids.packed(i);
                         parts[partition_of(hash)].push(Rec {
                             key,
@@ -423,8 +424,10 @@ impl<S: Fn(usize) -> Option<u32> + Sync> Fold<'_, S> {
                         });
                     }
                 }
-                parts
+                Ok(parts)
             })
+            .collect::<Vec<_>>()
+            .into_iter()
             .collect()
     }
 
@@ -471,7 +474,7 @@ impl<S: Fn(usize) -> Option<u32> + Sync> Fold<'_, S> {
         slots: u64,
         n: usize,
         slot_of: impl Fn(usize) -> u64 + Sync,
-    ) -> (Vec<u64>, Columns) {
+    ) -> Result<(Vec<u64>, Columns)> {
         let shift = (0..64)
             .find(|&s| ((slots - 1) >> s) < PARTS as u64)
             .unwrap_or(63);
@@ -484,7 +487,7 @@ impl<S: Fn(usize) -> Option<u32> + Sync> Fold<'_, S> {
                 let mut out: Vec<Vec<DenseRec>> =
                     (0..parts).map(|_| Vec::with_capacity(guess)).collect();
                 for i in start..end {
-                    if let Some(period) = (self.select)(i) {
+                    if let Some(period) = (self.select)(i)? {
                         let slot = slot_of(i);
                         out[(slot >> shift) as usize].push(DenseRec {
                             slot: (slot & ((1 << shift) - 1)) as u32,
@@ -493,9 +496,11 @@ impl<S: Fn(usize) -> Option<u32> + Sync> Fold<'_, S> {
                         });
                     }
                 }
-                out
+                Ok(out)
             })
-            .collect();
+            .collect::<Vec<_>>()
+            .into_iter()
+            .collect::<Result<_>>()?;
         let folded: Vec<(Vec<u64>, Columns)> = (0..parts)
             .into_par_iter()
             .map_init(PairSet::default, |pairs, p| {
@@ -527,7 +532,7 @@ impl<S: Fn(usize) -> Option<u32> + Sync> Fold<'_, S> {
             .collect();
         drop(scattered);
         let (idx, cols): (Vec<Vec<u64>>, Vec<Columns>) = folded.into_iter().unzip();
-        (idx.concat(), Columns::concat(cols))
+        Ok((idx.concat(), Columns::concat(cols)))
     }
 
     /// The amount of row `i` as bits (see [`Fold::add`]).
@@ -540,12 +545,12 @@ impl<S: Fn(usize) -> Option<u32> + Sync> Fold<'_, S> {
         }
     }
 
-    /// Folds one row (`period` is relative to the base) into its
+    /// Folds one row (`period`: the bits of the i32 period) into its
     /// customer's accumulator; `slot` numbers the customer in `pairs`.
     #[inline]
     fn visit(&self, acc: &mut Acc, slot: u32, period: u32, amount: u64, pairs: &mut PairSet) {
         acc.rows += 1;
-        let p = i64::from(period) + self.base;
+        let p = i64::from(period as i32);
         if p != acc.recent {
             acc.recent = p;
             if pairs.insert((u64::from(slot) << 32) | u64::from(period)) {
