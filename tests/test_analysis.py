@@ -92,6 +92,7 @@ def test_summary_against_pandas(scheme):
         "orders": g["frequency"].sum(),
         "recency_mean": g["recency"].mean(),
         "recency_median": g["recency"].median(),
+        "frequency_mean": g["frequency"].mean(),
         "frequency_median": g["frequency"].median(),
         "monetary_mean": g["monetary"].mean(),
         "monetary_median": g["monetary"].median(),
@@ -103,8 +104,8 @@ def test_summary_against_pandas(scheme):
     with np.errstate(invalid="ignore", divide="ignore"):
         aov = (want["revenue"] / want["orders"]).where(want["orders"] > 0)
     np.testing.assert_allclose(got["avg_order_value"], aov, rtol=1e-12)
-    for col in ("recency_mean", "recency_median", "frequency_median", "monetary_mean",
-                "monetary_median"):
+    for col in ("recency_mean", "recency_median", "frequency_mean", "frequency_median",
+                "monetary_mean", "monetary_median"):
         np.testing.assert_allclose(got[col], want[col], rtol=1e-12, err_msg=col)
 
 
@@ -276,6 +277,41 @@ def test_churn_alert_errors():
     got = rfmkit.churn_alerts(b.assign(recency=1, frequency=1, monetary=1.0),
                               a.assign(recency=1, frequency=1, monetary=1.0), valuable="B", at_risk="A")
     assert got["customer_id"].tolist() == [2]
+
+
+def test_churn_alerts_without_segment_code_use_the_builtin_scheme():
+    before, after = pipeline("2024-06-30"), pipeline("2024-12-31")
+    want = rfmkit.churn_alerts(before, after)
+    assert len(want) > 0
+    for b, a in ((before.drop(columns="segment_code"), after.drop(columns="segment_code")),
+                 (before.drop(columns="segment_code"), after),
+                 (before, after.drop(columns="segment_code"))):
+        got = rfmkit.churn_alerts(b, a)
+        assert got["customer_id"].tolist() == want["customer_id"].tolist()
+    # labels of your own and no codes: the cause is the missing column, not the scheme
+    own = {c: c.upper() for c in [*rfmkit.Scheme.builtin("rfm11").codes]}
+    b = rfmkit.segment(before.drop(columns=["segment_code", "segment"]), "rfm11", lang=own)
+    a = rfmkit.segment(after.drop(columns=["segment_code", "segment"]), "rfm11", lang=own)
+    with pytest.raises(InputError, match="no column 'segment_code'"):
+        rfmkit.churn_alerts(b.drop(columns="segment_code"), a.drop(columns="segment_code"))
+    got = rfmkit.churn_alerts(b, a)  # with the codes the defaults apply
+    assert got["customer_id"].tolist() == want["customer_id"].tolist()
+
+
+def test_churn_alerts_keep_the_segment_categoricals():
+    before, after = pipeline("2024-06-30"), pipeline("2024-12-31")
+    alerts = rfmkit.churn_alerts(before, after)
+    none = rfmkit.churn_alerts(before, after, valuable=["lost"], at_risk=["champions"])
+    assert len(alerts) > 0 and len(none) == 0
+    for got in (alerts, none):
+        assert got["segment_before"].dtype == before["segment"].dtype
+        assert got["segment_after"].dtype == after["segment"].dtype
+        assert got["segment_before"].cat.ordered
+    first = alerts.iloc[0]
+    row_b = before.set_index("customer_id").loc[first["customer_id"]]
+    row_a = after.set_index("customer_id").loc[first["customer_id"]]
+    assert first["segment_before"] == row_b["segment"]
+    assert first["segment_after"] == row_a["segment"]
 
 
 # --------------------------------------------------------------------------- campaign_report

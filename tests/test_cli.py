@@ -9,6 +9,7 @@ import subprocess
 import sys
 import warnings
 
+import numpy as np
 import pandas as pd
 import pytest
 import rfmkit
@@ -184,6 +185,19 @@ def bad_files(files):
     (files / "broken.parquet").write_bytes(b"not parquet")
     pd.DataFrame({"customer_id": [1, 2], "date": [20240101, 20240105], "amount": [1.0, 2.0]}).to_parquet(
         files / "int_dates.parquet")
+    pd.DataFrame({"customer_id": [1, 2, 3], "date": [20240101.0, 20240105.5, np.nan],
+                  "amount": [1.0, 2.0, 3.0]}).to_parquet(files / "float_dates.parquet")
+    (files / "bad_amount.csv").write_text("customer_id,date,amount\n1,2024-01-01,21.88\n"
+                                          "2,2024-01-03,5\n3,2024-01-04,abc\n4,2024-01-05,x\n")
+    (files / "comma_amount.csv").write_text('customer_id,date,amount\n1,2024-01-01,21.88\n'
+                                            '2,2024-01-03,"1,234.5"\n')
+    (files / "offsets.csv").write_text("customer_id,date,amount\n1,2024-01-01T10:00:00+01:00,1\n"
+                                       "2,2024-01-03T10:00:00+01:00,1\n3,2024-01-05T10:00:00+02:00,1\n")
+    (files / "offset_and_none.csv").write_text("customer_id,date,amount\n"
+                                               "1,2024-01-01T10:00:00+01:00,1\n"
+                                               "2,2024-01-05 10:00:00,1\n")
+    (files / "iso_then_bad.csv").write_text("customer_id,date,amount\n1,2024-01-01,1\n"
+                                            "2,2024-01-02 10:30:00,1\n3,soon,1\n")
     return files
 
 
@@ -207,6 +221,24 @@ ERRORS = {
     "bad thresholds": (["segment", "tx.csv", "--thresholds", "30,3", "-o", "o.csv"], "--thresholds"),
     "bad lang": (["summary", "tx.csv", "--lang", "fr"], "invalid lang 'fr'"),
     "unknown scheme to list": (["schemes", "rfm99"], "unknown scheme"),
+    "bad amount": (["segment", "bad_amount.csv", "-o", "o.csv"],
+                   r"column 'amount' has a value that is not a number: 'abc' at row 2"),
+    "thousands separator": (["segment", "comma_amount.csv", "-o", "o.csv"],
+                            r"'amount'.*'1,234.5' at row 1"),
+    "mixed UTC offsets": (["segment", "offsets.csv", "-o", "o.csv"],
+                          r"'date' mixes UTC offsets: '2024-01-01T10:00:00\+01:00' at row 0 and "
+                          r"'2024-01-05T10:00:00\+02:00' at row 2.*normalise"),
+    "offsets and none": (["segment", "offset_and_none.csv", "-o", "o.csv"],
+                         r"'date' mixes UTC offsets: '2024-01-01T10:00:00\+01:00' at row 0 and "
+                         r"'2024-01-05 10:00:00' at row 1"),
+    "fractional number dates": (["segment", "float_dates.parquet", "--date-format", "%Y%m%d",
+                                 "-o", "o.csv"], r"'date'.*20240105.5 at row 1"),
+    "not ISO either": (["segment", "iso_then_bad.csv", "-o", "o.csv"],
+                       r"'date'.*'soon' at row 2.*ISO 8601"),
+    "missing argument": (["segment", "tx.csv"],
+                         r"^rfmkit: error: the following arguments are required: -o/--output"),
+    "no command": ([], r"^rfmkit: error: the following arguments are required: command"),
+    "bad choice": (["schemes", "--lang", "fr"], r"^rfmkit: error: argument --lang: invalid choice"),
 }
 
 
@@ -230,6 +262,80 @@ def test_numbers_as_dates_with_a_format(bad_files, tmp_path):
     got = pd.read_csv(tmp_path / "o.csv")
     assert got["recency"].tolist() == [4, 0] and got["last_purchase"].tolist() == ["2024-01-01",
                                                                                    "2024-01-05"]
+
+
+def test_ids_with_leading_zeros_stay_apart(tmp_path):
+    (tmp_path / "lz.csv").write_text("customer_id,date,amount\n0123,2024-01-01,10\n123,2024-01-05,5\n"
+                                     "0123,2024-01-06,1\n")
+    result = run("segment", tmp_path / "lz.csv", "-q", "-o", tmp_path / "o.parquet")
+    assert result.returncode == 0, result.stderr
+    got = pd.read_parquet(tmp_path / "o.parquet").set_index("customer_id")
+    assert sorted(got.index) == ["0123", "123"]
+    assert got.loc["0123", "frequency"] == 2 and got.loc["0123", "monetary"] == 11.0
+    assert got.loc["123", "frequency"] == 1
+
+
+@pytest.mark.parametrize(("ids", "kind"), [
+    (["5", "-12", "0", "9223372036854775807"], "int"),
+    (["5", "007"], "text"),
+    (["5", "-0"], "text"),
+    (["5", "9223372036854775808"], "text"),  # beyond int64
+    (["5", "1e3"], "text"),
+    (["5", "C1"], "text"),
+])
+def test_csv_ids_are_integers_only_when_written_as_integers(tmp_path, ids, kind):
+    rows = "".join(f"{i},2024-01-0{n + 1},1\n" for n, i in enumerate(ids))
+    (tmp_path / "ids.csv").write_text("customer_id,date,amount\n" + rows)
+    got = cli.read_transactions(str(tmp_path / "ids.csv"), ["customer_id", "date", "amount"],
+                                date="date", customer_id="customer_id", amount="amount",
+                                progress=False)
+    if kind == "int":
+        assert got["customer_id"].dtype == np.int64
+        assert got["customer_id"].tolist() == [int(i) for i in ids]
+    else:
+        assert got["customer_id"].tolist() == ids
+
+
+def test_parquet_ids_keep_their_type(tmp_path):
+    pd.DataFrame({"customer_id": ["0123", "123"], "date": pd.to_datetime(["2024-01-01", "2024-01-02"]),
+                  "amount": [1.0, 2.0]}).to_parquet(tmp_path / "s.parquet")
+    pd.DataFrame({"customer_id": [7, 8], "date": pd.to_datetime(["2024-01-01", "2024-01-02"]),
+                  "amount": [1.0, 2.0]}).to_parquet(tmp_path / "i.parquet")
+    columns = ["customer_id", "date", "amount"]
+    text = cli.read_transactions(str(tmp_path / "s.parquet"), columns, date="date",
+                                 customer_id="customer_id", progress=False)
+    ints = cli.read_transactions(str(tmp_path / "i.parquet"), columns, date="date",
+                                 customer_id="customer_id", progress=False)
+    assert text["customer_id"].tolist() == ["0123", "123"]
+    assert ints["customer_id"].dtype == np.int64
+
+
+def test_iso_dates_of_mixed_precision(tmp_path):
+    (tmp_path / "iso.csv").write_text("customer_id,date,amount\n1,2024-01-01,10\n"
+                                      "2,2024-01-02 10:30:00,5\n2,2024-01-03T08:00,5\n")
+    result = run("segment", tmp_path / "iso.csv", "--as-of", "2024-01-10", "-q", "-o",
+                 tmp_path / "o.csv")
+    assert result.returncode == 0, result.stderr
+    got = pd.read_csv(tmp_path / "o.csv")
+    assert got["customer_id"].tolist() == [1, 2]
+    assert got["recency"].tolist() == [9, 7] and got["frequency"].tolist() == [1, 2]
+
+
+def test_the_same_offset_everywhere_is_fine(tmp_path):
+    (tmp_path / "tz.csv").write_text("customer_id,date,amount\n1,2024-01-01T10:00:00+01:00,10\n"
+                                     "2,2024-01-05T23:30:00+01:00,5\n")
+    got = cli.read_transactions(str(tmp_path / "tz.csv"), ["customer_id", "date", "amount"],
+                                date="date", progress=False)
+    assert got["date"].dt.strftime("%Y-%m-%d %H:%M%z").tolist() == ["2024-01-01 10:00+0100",
+                                                                    "2024-01-05 23:30+0100"]
+
+
+def test_amounts_written_as_text_are_numbers(tmp_path):
+    pd.DataFrame({"customer_id": [1, 2], "date": pd.to_datetime(["2024-01-01", "2024-01-02"]),
+                  "amount": ["1.5", "-2"]}).to_parquet(tmp_path / "a.parquet")
+    got = cli.read_transactions(str(tmp_path / "a.parquet"), ["customer_id", "date", "amount"],
+                                date="date", amount="amount", progress=False)
+    assert got["amount"].tolist() == [1.5, -2.0]
 
 
 def test_keyboard_interrupt_exits_130(files, monkeypatch):

@@ -339,12 +339,21 @@ def _segment_set(value: Any, known: dict[str, str], what: str) -> set[str]:
     return codes
 
 
-def _known_segments(table: pd.DataFrame) -> tuple[dict[str, str], pd.Series]:
-    """Name (code or label) -> code, and the code of every row."""
+def _known_segments(table: pd.DataFrame, scheme: Any, use_codes: bool) -> tuple[dict[str, str], pd.Series]:
+    """Name (code or label) -> code, and the code of every row.
+
+    Without the ``segment_code`` column (``use_codes`` false), the labels of a
+    built-in scheme are mapped back to its codes; other labels stand for
+    themselves.
+    """
     label = table["segment"]
-    code = table["segment_code"] if "segment_code" in table.columns else None
-    if not isinstance(getattr(code, "dtype", None), pd.CategoricalDtype):
-        return {str(c): str(c) for c in label.cat.categories}, label.astype(str)
+    if not use_codes:
+        labels = [str(c) for c in label.cat.categories]
+        codes = _builtin_codes(scheme, labels)
+        if codes is None:
+            return {c: c for c in labels}, label.astype(str)
+        return {**codes, **{c: c for c in codes.values()}}, label.astype(str).map(codes)
+    code = table["segment_code"]
     codes, labels = code.cat.categories, label.cat.categories
     if len(codes) == len(labels):  # one label per code, in the same order (rfmkit.segment)
         known = dict(zip(map(str, labels), map(str, codes), strict=True))
@@ -353,6 +362,27 @@ def _known_segments(table: pd.DataFrame) -> tuple[dict[str, str], pd.Series]:
         known = dict(zip(pairs["l"], pairs["c"], strict=True))
     known.update({str(c): str(c) for c in codes})
     return known, code.astype(str)
+
+
+def _builtin_codes(scheme: Any, labels: list[str]) -> dict[str, str] | None:
+    """Label -> code when ``scheme`` names a built-in scheme and every label is
+    one of its labels in one language; None otherwise."""
+    from ._schemes import BUILTIN
+    from .segments import _NEW, Scheme
+
+    if not isinstance(scheme, str) or scheme not in BUILTIN:
+        return None
+    s = Scheme.builtin(scheme)
+    for lang in ("en", "zh"):
+        by_label = {label: code for code, label in
+                    {_NEW["code"]: _NEW["labels"][lang], **s.labels(lang)}.items()}
+        if all(label in by_label for label in labels):
+            return {label: by_label[label] for label in labels}
+    return None
+
+
+def _has_codes(table: pd.DataFrame) -> bool:
+    return isinstance(getattr(table.get("segment_code"), "dtype", None), pd.CategoricalDtype)
 
 
 def churn_alerts(
@@ -373,7 +403,9 @@ def churn_alerts(
         fear. Built-in schemes have defaults (``rfmkit.analysis.CHURN_SEGMENTS``:
         for ``rfm11`` champions, loyal and potential loyalists moving to about
         to sleep, at risk, can't lose them, hibernating or lost); custom
-        schemes must pass both. The sets must not overlap.
+        schemes must pass both. The sets must not overlap. Without a
+        ``segment_code`` column the labels of a built-in scheme stand for its
+        codes.
 
     Returns
     -------
@@ -400,11 +432,22 @@ def churn_alerts(
     >>> alerts[["customer_id", "segment_before", "segment_after", "monetary_before"]].head()
     """
     keys, labels, joined = _paired(before, after, _STATS)
-    known, code_before = _known_segments(before)
-    _, code_after = _known_segments(after)
     scheme = before.attrs.get("scheme")
+    # Codes only when both tables have them, so that both sides name segments alike.
+    use_codes = _has_codes(before) and _has_codes(after)
+    known, code_before = _known_segments(before, scheme, use_codes)
+    _, code_after = _known_segments(after, scheme, use_codes)
     default = CHURN_SEGMENTS.get(scheme) if isinstance(scheme, str) else None
     if default is not None and not set(default[0]) | set(default[1]) <= set(known):
+        if valuable is None or at_risk is None:
+            if not use_codes:
+                which = "before" if not _has_codes(before) else "after"
+                raise InputError(
+                    f"cannot apply the default churn segments of scheme {scheme!r}: {which} has no "
+                    "column 'segment_code' and its labels are not the scheme's; keep segment_code "
+                    "(as rfmkit.segment adds it) or pass both valuable=[...] and at_risk=[...]")
+            raise InputError(f"scheme {scheme!r} is not the built-in one of that name (its segment "
+                             "codes differ): pass both valuable=[...] and at_risk=[...]")
         default = None  # a custom scheme with a built-in name
     if default is None and (valuable is None or at_risk is None):
         raise InputError(f"scheme {scheme!r} has no default churn segments: pass both valuable=[...] "
@@ -419,8 +462,9 @@ def churn_alerts(
     hit = joined["_cb"].isin(good) & joined["_ca"].isin(bad)
     rows = joined[hit.to_numpy()]
     out = rows[keys].reset_index(drop=True)
-    out["segment_before"] = rows["segment_before"].to_numpy()
-    out["segment_after"] = rows["segment_after"].to_numpy()
+    # The ordered categoricals of the inputs, also when there is no alert.
+    out["segment_before"] = pd.Categorical(rows["segment_before"], dtype=before["segment"].dtype)
+    out["segment_after"] = pd.Categorical(rows["segment_after"], dtype=after["segment"].dtype)
     for d in _STATS:
         out[f"{d}_before"] = rows[f"{d}_before"].to_numpy()
         out[f"{d}_after"] = rows[f"{d}_after"].to_numpy()

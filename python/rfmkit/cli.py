@@ -17,8 +17,9 @@ import os
 import sys
 import warnings
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
+import numpy as np
 import pandas as pd
 
 from . import __version__
@@ -46,20 +47,32 @@ def _kind(path: str, kinds: dict[str, str], what: str) -> str:
 
 
 def read_transactions(path: str, columns: list[str], *, date: str, date_format: str | None = None,
+                      customer_id: str | None = None, amount: str | None = None,
                       progress: bool | None = None) -> pd.DataFrame:
     """The named columns of a CSV, gzipped CSV or Parquet file, dates parsed.
 
-    ``progress``: None (the command line's default) shows a bar on stderr
-    when it is a terminal and the read takes over a second; True always
-    shows it; False never does.
+    ``customer_id``: in CSV files the ids are read as text and become int64
+    only when every one is written as a plain integer, so ``0123`` and
+    ``123`` stay two customers; Parquet ids keep their type. ``amount``: a
+    column of text becomes numbers, or an error names the first value that is
+    not one. ``progress``: None (the command line's default) shows a bar on
+    stderr when it is a terminal and the read takes over a second; True
+    always shows it; False never does.
     """
     kind = _kind(path, _INPUTS, "read")
     if not Path(path).is_file():
         raise InputError(f"input file {path!r} does not exist" if not Path(path).exists()
                          else f"input {path!r} is not a file")
     columns = list(dict.fromkeys(columns))
-    reader = _read_csv if kind == "csv" else _read_parquet
-    data = reader(path, columns, date, progress)
+    if kind == "csv":
+        data = _read_csv(path, columns, [date] if customer_id is None else [date, customer_id],
+                         progress)
+        if customer_id is not None:
+            data[customer_id] = _csv_ids(data[customer_id])
+    else:
+        data = _read_parquet(path, columns, progress)
+    if amount is not None:
+        data[amount] = _amounts(data[amount], amount)
     data[date] = _parse_dates(data[date], date, date_format)
     return data
 
@@ -78,7 +91,7 @@ def _check_columns(columns: list[str], available: list[str], path: str) -> None:
             raise InputError(f"missing column {col!r} in {path!r}; the file has columns {shown}")
 
 
-def _read_csv(path: str, columns: list[str], date: str, progress: bool | None) -> pd.DataFrame:
+def _read_csv(path: str, columns: list[str], text: list[str], progress: bool | None) -> pd.DataFrame:
     from tqdm import tqdm
 
     compression = "gzip" if path.lower().endswith(".gz") else None
@@ -91,11 +104,13 @@ def _read_csv(path: str, columns: list[str], date: str, progress: bool | None) -
         raw, "read", total=os.path.getsize(path), unit="B", unit_scale=True, unit_divisor=1024,
         **_bar_options(path, progress),
     ) as stream:
-        # Dates stay text here: pandas.to_datetime parses them with the format given.
-        return pd.read_csv(stream, usecols=columns, dtype={date: str}, compression=compression)
+        # Dates stay text here: pandas.to_datetime parses them with the format given. So do
+        # ids: pandas would read "0123" and "123" as the same number.
+        return pd.read_csv(stream, usecols=columns, dtype=dict.fromkeys(text, str),
+                           compression=compression)
 
 
-def _read_parquet(path: str, columns: list[str], date: str, progress: bool | None) -> pd.DataFrame:
+def _read_parquet(path: str, columns: list[str], progress: bool | None) -> pd.DataFrame:
     import pyarrow as pa
     import pyarrow.parquet as pq
     from tqdm import tqdm
@@ -112,36 +127,145 @@ def _read_parquet(path: str, columns: list[str], date: str, progress: bool | Non
     return table.to_pandas()
 
 
+# A plain integer: no sign but "-", no leading zero, no "-0".
+_INTEGER = r"0|-?[1-9]\d*"
+
+
+def _csv_ids(col: pd.Series) -> pd.Series:
+    """Ids read as text -> int64 when every id is a plain integer that fits; text otherwise."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if col.isna().any():  # rfm_table names the row of the missing id
+        return col
+    text = col.str.strip()
+    if not text.str.fullmatch(_INTEGER).all():
+        return col
+    try:  # Arrow casts text to int64 quickly and refuses what does not fit
+        ints = pc.cast(pa.array(text, type=pa.string()), pa.int64()).to_numpy()
+    except pa.ArrowInvalid:
+        return col
+    return pd.Series(ints, index=col.index, name=col.name)
+
+
+def _amounts(col: pd.Series, name: str) -> pd.Series:
+    """The amount column as numbers; an error names the first value that is not one."""
+    if pd.api.types.is_numeric_dtype(col.dtype) and not pd.api.types.is_bool_dtype(col.dtype):
+        return col
+    numbers = pd.to_numeric(col, errors="coerce")
+    bad = (numbers.isna() & col.notna()).to_numpy()
+    if bad.any():
+        row = int(bad.argmax())
+        raise InputError(f"column {name!r} has a value that is not a number: {col.iloc[row]!r} at "
+                         f"row {row}; amounts must be plain numbers such as 1234.5 (no thousands "
+                         "separators or currency signs)")
+    return numbers
+
+
 def _parse_dates(col: pd.Series, name: str, date_format: str | None) -> pd.Series:
     if col.dtype.kind == "M" or isinstance(col.dtype, pd.DatetimeTZDtype):
         return col
     if pd.api.types.is_numeric_dtype(col.dtype):
-        if not date_format:  # pandas would read them as nanoseconds since 1970
-            example = col.dropna().iloc[0] if col.notna().any() else None
-            raise InputError(f"column {name!r} holds numbers such as {example}, not dates; "
-                             "pass --date-format (such as %Y%m%d)")
-        col = col.astype("Int64").astype(str).where(col.notna())
+        col = _number_dates(col, name, date_format)
+    # Without a format pandas infers one from the first value; ISO 8601 dates of mixed precision
+    # ("2024-01-01", then "2024-01-02 10:30:00") need a second try.
+    formats = [date_format] if date_format else [None, "ISO8601"]
+    error: Exception | None = None
+    for fmt in formats:
+        try:
+            parsed = _to_datetime(col, fmt)
+        except (ValueError, TypeError, OverflowError) as exc:
+            error = error or exc
+            continue
+        if parsed.dtype.kind != "M" and not isinstance(parsed.dtype, pd.DatetimeTZDtype):
+            raise _mixed_offsets(col, name, fmt)  # pandas 2: an object column of Timestamps
+        if fmt == "ISO8601" and isinstance(parsed.dtype, pd.DatetimeTZDtype) and not _all_offsets(col):
+            raise _mixed_offsets(col, name, fmt)  # pandas 2 gives the others the first offset
+        return parsed
+    for fmt in formats:  # pandas 3 refuses mixed offsets, which parse in UTC
+        try:
+            _to_datetime(col, fmt, utc=True)
+        except (ValueError, TypeError, OverflowError):
+            continue
+        raise _mixed_offsets(col, name, fmt)
     how = f" with format {date_format!r}" if date_format else ""
     advice = "" if date_format else (
-        "; pass --date-format (such as %d/%m/%Y) if the dates are written another way")
-    try:
-        return pd.to_datetime(col, format=date_format)
-    except (ValueError, TypeError, OverflowError) as exc:
-        row = _first_bad_date(col, date_format)
-        if row is None:
-            raise InputError(f"column {name!r} cannot be read as dates{how}: {exc}") from None
-        raise InputError(f"column {name!r} has a value that is not a date{how}: "
-                         f"{col.iloc[row]!r} at row {row}{advice}") from None
+        "; dates are read in the format of the first one or as ISO 8601 (such as 2024-01-31 or "
+        "2024-01-31 10:30:00): pass --date-format (such as %d/%m/%Y) if they are written another way")
+    row = _first_bad_date(col, formats)
+    if row is None:
+        raise InputError(f"column {name!r} cannot be read as dates{how}: {error}")
+    raise InputError(f"column {name!r} has a value that is not a date{how}: "
+                     f"{col.iloc[row]!r} at row {row}{advice}")
 
 
-def _first_bad_date(col: pd.Series, date_format: str | None) -> int | None:
-    """The first row pandas cannot parse (with the format inferred from the first value)."""
-    try:
-        parsed = pd.to_datetime(col, format=date_format, errors="coerce")
-    except (ValueError, TypeError, OverflowError):
-        return None
-    bad = (parsed.isna() & col.notna()).to_numpy()
-    return int(bad.argmax()) if bad.any() else None
+def _number_dates(col: pd.Series, name: str, date_format: str | None) -> pd.Series:
+    """Numbers such as 20240131 as text, for the format given."""
+    if not date_format:  # pandas would read them as nanoseconds since 1970
+        example = col.dropna().iloc[0] if col.notna().any() else None
+        raise InputError(f"column {name!r} holds numbers such as {example}, not dates; "
+                         "pass --date-format (such as %Y%m%d)")
+    values = col.to_numpy(dtype=np.float64, na_value=np.nan)
+    with np.errstate(invalid="ignore"):
+        bad = ~np.isnan(values) & ~((values % 1 == 0) & (np.abs(values) < 2.0**63))
+    if bad.any():
+        row = int(bad.argmax())
+        raise InputError(f"column {name!r} has a number that is not a date with format "
+                         f"{date_format!r}: {float(values[row])!r} at row {row}; number dates must "
+                         "be whole numbers such as 20240131")
+    return col.astype("Int64").astype(str).where(col.notna())
+
+
+def _to_datetime(col: pd.Series, fmt: str | None, utc: bool = False) -> pd.Series:
+    with warnings.catch_warnings():
+        # pandas 2 warns that mixed offsets will be an error: they are one here either way.
+        warnings.filterwarnings("ignore", ".*mixed time zones", FutureWarning)
+        return pd.to_datetime(col, format=fmt, utc=utc)
+
+
+# An offset after the time: Z, +01, +0100 or +01:00.
+_OFFSET = r"[T\s:].*(?:[zZ]|[+-]\d\d(?::?\d\d)?)\s*$"
+
+
+def _all_offsets(col: pd.Series) -> bool:
+    return bool(col.dropna().astype(str).str.contains(_OFFSET, regex=True).all())
+
+
+def _mixed_offsets(col: pd.Series, name: str, fmt: str | None) -> InputError:
+    """The error for dates with different UTC offsets (or with and without one), naming the
+    first two that differ."""
+    rows = [i for i, v in enumerate(col.tolist()) if isinstance(v, str)]
+    first = _offset(col.iloc[rows[0]], fmt) if rows else None
+    other = next((i for i in rows[1:] if _offset(col.iloc[i], fmt) != first), None)
+    shown = "" if other is None else (f": {col.iloc[rows[0]]!r} at row {rows[0]} and "
+                                      f"{col.iloc[other]!r} at row {other}")
+    return InputError(f"column {name!r} mixes UTC offsets{shown}; rfmkit does not guess one for all: "
+                      "normalise the dates to one offset (such as UTC) or drop the offsets")
+
+
+def _offset(value: str, fmt: str | None) -> Any:
+    for how in ([fmt] if fmt not in (None, "ISO8601") else []) + ["ISO8601", None]:
+        try:
+            return pd.to_datetime(value, format=how).utcoffset()
+        except (ValueError, TypeError, OverflowError):
+            continue
+    return "unreadable"
+
+
+def _first_bad_date(col: pd.Series, formats: list[str | None]) -> int | None:
+    """The first row that no format reads (in UTC, so that offsets do not matter); with
+    none such, the first row the first format cannot read."""
+    unread = []
+    for fmt in formats:
+        try:
+            parsed = pd.to_datetime(col, format=fmt, errors="coerce", utc=True)
+        except (ValueError, TypeError, OverflowError):
+            return None
+        unread.append((parsed.isna() & col.notna()).to_numpy())
+    for bad in (np.logical_and.reduce(unread), unread[0]):
+        if bad.any():
+            return int(bad.argmax())
+    return None
 
 
 def write_table(data: pd.DataFrame, path: str) -> None:
@@ -198,7 +322,8 @@ def _segmented(args: argparse.Namespace) -> pd.DataFrame:
     scheme = _scheme(args.scheme)
     thresholds = _thresholds(args.thresholds)
     tx = read_transactions(args.input, [args.customer_id, args.date, args.amount], date=args.date,
-                           date_format=args.date_format, progress=False if args.quiet else None)
+                           date_format=args.date_format, customer_id=args.customer_id,
+                           amount=args.amount, progress=False if args.quiet else None)
     table = rfm_table(tx, args.customer_id, args.date, args.amount, as_of=args.as_of,
                       window=args.window)
     scored = score(table, thresholds=thresholds) if thresholds else score(table, bins=args.bins)
@@ -300,8 +425,16 @@ def _demo(args: argparse.Namespace) -> int:
 # --------------------------------------------------------------------------- parser
 
 
+class _Parser(argparse.ArgumentParser):
+    """Usage errors in one line, like every other error: ``rfmkit: error: ...``, status 2."""
+
+    def error(self, message: str) -> NoReturn:
+        hint = f" (see {self.prog} --help)"
+        self.exit(2, f"rfmkit: error: {' '.join(message.split())}{hint}\n")
+
+
 def _input_options() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(add_help=False)
+    p = _Parser(add_help=False)
     p.add_argument("input", help="transactions: .csv, .csv.gz, .parquet or .pq")
     p.add_argument("--customer-id", default="customer_id", metavar="COL",
                    help="customer id column (default: customer_id)")
@@ -324,9 +457,9 @@ def _input_options() -> argparse.ArgumentParser:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="rfmkit", description="RFM customer metrics and segments.")
+    parser = _Parser(prog="rfmkit", description="RFM customer metrics and segments.")
     parser.add_argument("--version", action="version", version=f"rfmkit {__version__}")
-    sub = parser.add_subparsers(dest="command", required=True)
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     options = _input_options()
 
     seg = sub.add_parser("segment", parents=[options], help="one row per customer with its segment",
