@@ -22,6 +22,7 @@ use crate::error::{Error, Result};
 use crate::group::{partition_of, sort_partitions, KeyAccess, KeyHasher, CHUNK, PARTS};
 use crate::keys::{KeyColumn, SortedKeys};
 use crate::money::Money;
+use crate::money::MAX_ABS_AMOUNT;
 use crate::rfm::{min_max, Names};
 use crate::scan::{check_amount, Amounts};
 
@@ -56,7 +57,7 @@ impl Unit {
     /// The ordinal of the period holding a naive timestamp of
     /// `ticks_per_day` ticks a day. Consecutive periods have consecutive
     /// ordinals; only differences matter.
-    #[inline]
+    #[inline(always)]
     pub fn period(self, ts: i64, ticks_per_day: i64) -> i64 {
         let day = day_of(ts, ticks_per_day);
         match self {
@@ -212,28 +213,16 @@ pub fn summarize(input: &SummaryInput, opts: &SummaryOptions, names: &Names) -> 
         FIRST_DAY.saturating_mul(tpd),
         (LAST_DAY + 1).saturating_mul(tpd).saturating_sub(1),
     );
-    // Validates row `i` and gives its period (as the bits of an i32) if the
-    // row counts. Validation covers every row, counted or not.
-    let select = |i: usize| -> Result<Option<u32>> {
-        let ts = input.ts[i];
-        if ts == NAT {
-            return Err(Error::Missing {
-                column: names.date.clone(),
-                what: "NaT".into(),
-                row: i,
-            });
-        }
-        if ts < first_ok || ts > last_ok {
-            check_date(ts.div_euclid(tpd), &names.date, Some(i))?;
-        }
-        if let Some(Amounts::F64(v)) = input.amounts {
-            check_amount(v[i], i, &names.amount)?;
-        }
-        if ts <= after || ts > until {
-            return Ok(None);
-        }
-        let p = unit.period(ts, tpd);
-        Ok((p <= end).then_some(p as i32 as u32))
+    let select = Select {
+        input,
+        names,
+        unit,
+        tpd,
+        after,
+        until,
+        end,
+        first_ok,
+        last_ok,
     };
     let fold = Fold {
         select: &select,
@@ -266,6 +255,65 @@ pub fn summarize(input: &SummaryInput, opts: &SummaryOptions, names: &Names) -> 
         KeyColumn::Str(ids) => fold.run(&ids, n)?,
     };
     Ok(assemble(keys, cols, end_period))
+}
+
+/// Which rows count, and the validation of every row.
+struct Select<'a> {
+    input: &'a SummaryInput<'a>,
+    names: &'a Names,
+    unit: Unit,
+    tpd: i64,
+    /// Rows with `after < ts <= until` and a period up to `end` count.
+    after: i64,
+    until: i64,
+    end: i64,
+    /// The timestamps of years 1 to 9999.
+    first_ok: i64,
+    last_ok: i64,
+}
+
+impl Select<'_> {
+    /// Validates row `i` and gives its period (as the bits of an i32) if the
+    /// row counts. Validation covers every row, counted or not; the checks
+    /// are inlined and the error is built out of line.
+    #[inline(always)]
+    fn get(&self, i: usize) -> Result<Option<u32>> {
+        let ts = self.input.ts[i];
+        let amount_ok = match self.input.amounts {
+            Some(Amounts::F64(v)) => v[i].is_finite() && v[i].abs() < MAX_ABS_AMOUNT,
+            _ => true,
+        };
+        if ts == NAT || ts < self.first_ok || ts > self.last_ok || !amount_ok {
+            return Err(row_error(self.input, self.names, i));
+        }
+        if ts <= self.after || ts > self.until {
+            return Ok(None);
+        }
+        let p = self.unit.period(ts, self.tpd);
+        Ok((p <= self.end).then_some(p as i32 as u32))
+    }
+}
+
+/// What is wrong with row `i` (which the caller found wrong).
+#[cold]
+#[inline(never)]
+fn row_error(input: &SummaryInput, names: &Names, i: usize) -> Error {
+    let ts = input.ts[i];
+    if ts == NAT {
+        return Error::Missing {
+            column: names.date.clone(),
+            what: "NaT".into(),
+            row: i,
+        };
+    }
+    if let Err(e) = check_date(ts.div_euclid(input.ticks_per_day), &names.date, Some(i)) {
+        return e;
+    }
+    match input.amounts {
+        Some(Amounts::F64(v)) => check_amount(v[i], i, &names.amount).err(),
+        _ => None,
+    }
+    .unwrap_or_else(|| Error::option("row", format!("row {i} was rejected without a reason")))
 }
 
 fn check_lengths(input: &SummaryInput, names: &Names) -> Result<()> {
@@ -382,14 +430,14 @@ impl PairSet {
 }
 
 /// The row-level work of one computation.
-struct Fold<'a, S> {
-    /// Validates row `i`; its period (the bits of an i32: hours of years 1
-    /// to 9999 fit) if it counts.
-    select: &'a S,
+struct Fold<'a> {
+    /// Validates rows and gives their periods (the bits of an i32: hours of
+    /// years 1 to 9999 fit).
+    select: &'a Select<'a>,
     amounts: Option<Amounts<'a>>,
 }
 
-impl<S: Fn(usize) -> Result<Option<u32>> + Sync> Fold<'_, S> {
+impl Fold<'_> {
     fn run<A: KeyAccess>(&self, ids: &A, n: usize) -> Result<(SortedKeys, Columns)> {
         let scattered = self.scatter(ids, n)?;
         let folded: Vec<(Vec<A::K>, Vec<Acc>)> = (0..PARTS)
@@ -414,7 +462,7 @@ impl<S: Fn(usize) -> Result<Option<u32>> + Sync> Fold<'_, S> {
                 let mut parts: Vec<Vec<Rec>> =
                     (0..PARTS).map(|_| Vec::with_capacity(guess)).collect();
                 for i in start..end {
-                    if let Some(period) = (self.select)(i)? {
+                    if let Some(period) = self.select.get(i)? {
                         let (hash, key) = ids.packed(i);
                         parts[partition_of(hash)].push(Rec {
                             key,
@@ -487,7 +535,7 @@ impl<S: Fn(usize) -> Result<Option<u32>> + Sync> Fold<'_, S> {
                 let mut out: Vec<Vec<DenseRec>> =
                     (0..parts).map(|_| Vec::with_capacity(guess)).collect();
                 for i in start..end {
-                    if let Some(period) = (self.select)(i)? {
+                    if let Some(period) = self.select.get(i)? {
                         let slot = slot_of(i);
                         out[(slot >> shift) as usize].push(DenseRec {
                             slot: (slot & ((1 << shift) - 1)) as u32,
