@@ -363,13 +363,14 @@ struct Rec {
     /// The key packed in 64 bits (see [`KeyAccess::packed`]).
     key: u64,
     row: u32,
-    /// The period minus the smallest period of the data.
+    /// The period, as the bits of an i32.
     period: u32,
     /// The amount's bits: an f64 or an i64 (see [`Fold::add`]).
     amount: u64,
 }
 
-/// One row of the dense path: the id's offset within its partition.
+/// One row of the dense path: the id's offset within its partition, the
+/// period and the amount as in [`Rec`].
 #[derive(Debug, Clone, Copy)]
 struct DenseRec {
     slot: u32,
