@@ -440,7 +440,16 @@ struct Fold<'a> {
 
 impl Fold<'_> {
     fn run<A: KeyAccess>(&self, ids: &A, n: usize) -> Result<(SortedKeys, Columns)> {
-        let scattered = self.scatter(ids, n)?;
+        let scattered = self.scatter(n, PARTS, |i, period| {
+            let (hash, key) = ids.packed(i);
+            let rec = Rec {
+                key,
+                row: i as u32,
+                period,
+                amount: self.bits(i),
+            };
+            (partition_of(hash), rec)
+        })?;
         let folded: Vec<(Vec<A::K>, Vec<Acc>)> = (0..PARTS)
             .into_par_iter()
             .map_init(PairSet::default, |pairs, p| {
@@ -452,28 +461,29 @@ impl Fold<'_> {
         Ok((keys, Columns::from_accs(&accs)))
     }
 
-    /// The kept rows as records, by chunk and partition.
-    fn scatter<A: KeyAccess>(&self, ids: &A, n: usize) -> Result<Vec<Vec<Vec<Rec>>>> {
-        // Chunks keep their order, so the error reported is the first row's.
+    /// The counted rows as records, by chunk and partition: `record(i,
+    /// period)` gives row `i`'s partition and record. Every row is
+    /// validated; chunks keep their order, so the error reported is the
+    /// first bad row's.
+    fn scatter<R: Send>(
+        &self,
+        n: usize,
+        parts: usize,
+        record: impl Fn(usize, u32) -> (usize, R) + Sync,
+    ) -> Result<Vec<Vec<Vec<R>>>> {
         (0..n.div_ceil(CHUNK))
             .into_par_iter()
             .map(|c| {
                 let (start, end) = (c * CHUNK, n.min((c + 1) * CHUNK));
-                let guess = (end - start) / PARTS * 5 / 4 + 8;
-                let mut parts: Vec<Vec<Rec>> =
-                    (0..PARTS).map(|_| Vec::with_capacity(guess)).collect();
+                let guess = (end - start) / parts * 5 / 4 + 8;
+                let mut out: Vec<Vec<R>> = (0..parts).map(|_| Vec::with_capacity(guess)).collect();
                 for i in start..end {
                     if let Some(period) = self.select.get(i)? {
-                        let (hash, key) = ids.packed(i);
-                        parts[partition_of(hash)].push(Rec {
-                            key,
-                            row: i as u32,
-                            period,
-                            amount: self.bits(i),
-                        });
+                        let (p, rec) = record(i, period);
+                        out[p].push(rec);
                     }
                 }
-                Ok(parts)
+                Ok(out)
             })
             .collect::<Vec<_>>()
             .into_iter()
@@ -528,28 +538,15 @@ impl Fold<'_> {
             .find(|&s| ((slots - 1) >> s) < PARTS as u64)
             .unwrap_or(63);
         let parts = (((slots - 1) >> shift) + 1) as usize;
-        let scattered: Vec<Vec<Vec<DenseRec>>> = (0..n.div_ceil(CHUNK))
-            .into_par_iter()
-            .map(|c| {
-                let (start, end) = (c * CHUNK, n.min((c + 1) * CHUNK));
-                let guess = (end - start) / parts * 5 / 4 + 8;
-                let mut out: Vec<Vec<DenseRec>> =
-                    (0..parts).map(|_| Vec::with_capacity(guess)).collect();
-                for i in start..end {
-                    if let Some(period) = self.select.get(i)? {
-                        let slot = slot_of(i);
-                        out[(slot >> shift) as usize].push(DenseRec {
-                            slot: (slot & ((1 << shift) - 1)) as u32,
-                            period,
-                            amount: self.bits(i),
-                        });
-                    }
-                }
-                Ok(out)
-            })
-            .collect::<Vec<_>>()
-            .into_iter()
-            .collect::<Result<_>>()?;
+        let scattered = self.scatter(n, parts, |i, period| {
+            let slot = slot_of(i);
+            let rec = DenseRec {
+                slot: (slot & ((1 << shift) - 1)) as u32,
+                period,
+                amount: self.bits(i),
+            };
+            ((slot >> shift) as usize, rec)
+        })?;
         let folded: Vec<(Vec<u64>, Columns)> = (0..parts)
             .into_par_iter()
             .map_init(PairSet::default, |pairs, p| {

@@ -269,8 +269,27 @@ def rfm_summary(
     1            2        0.0      0.0   7.0             0.0
     """
     del sort_transactions  # the first period is the earliest in any order
-    unit = _unit(time_unit)
-    scaler = _scaler(time_scaler)
+    unit, scaler = _unit(time_unit), _scaler(time_scaler)
+    table, raw = _summary(
+        transactions, (customer_id_col, datetime_col, monetary_value_col), datetime_format,
+        observation_period_end, unit, scaler,
+        first="pymc" if include_first_transaction else "",
+    )
+    end_period = raw["end_period"]
+    table.attrs.update(
+        time_unit=unit,
+        time_scaler=scaler,
+        observation_period_end=None if end_period is None else _period_start(end_period, unit),
+    )
+    return table
+
+
+def _summary(transactions, columns, datetime_format, observation_period_end, unit, scaler, *,
+             first: str) -> tuple[pd.DataFrame, dict]:
+    """The summary table of :func:`rfm_summary` and its lifetimes twin, and
+    the core's raw result. ``columns``: the id, date and amount (or None)
+    column names."""
+    customer_id_col, datetime_col, monetary_value_col = columns
     keys, dates, amounts, like = _prepare(
         transactions, customer_id_col, datetime_col, monetary_value_col, datetime_format
     )
@@ -284,17 +303,8 @@ def rfm_summary(
             f"observation_period_end {observation_period_end!r} is before the first transaction, "
             f"on {_first_date(dates)}: there is nothing to summarize"
         )
-    table = _summary_frame(
-        raw, keys, like, scaler, monetary_value_col is not None,
-        first="pymc" if include_first_transaction else "",
-    )
-    end_period = raw["end_period"]
-    table.attrs.update(
-        time_unit=unit,
-        time_scaler=scaler,
-        observation_period_end=None if end_period is None else _period_start(end_period, unit),
-    )
-    return table
+    table = _summary_frame(raw, keys, like, scaler, monetary_value_col is not None, first=first)
+    return table, raw
 
 
 def _summary_frame(raw, keys, like, scaler, monetary, *, first: str = "") -> pd.DataFrame:

@@ -31,8 +31,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .clv import _prepare, _scaler, _split, _summarize, _summary_frame, _unit, _when
-from .errors import InputError
+from .clv import _scaler, _split, _summary, _summary_frame, _unit
 
 __all__ = ["calibration_and_holdout_data", "summary_data_from_transaction_data"]
 
@@ -68,23 +67,9 @@ def summary_data_from_transaction_data(
     1         1.0      7.0  9.0
     2         0.0      0.0  7.0
     """
-    unit = _unit(freq, "freq")
-    scaler = _scaler(freq_multiplier, "freq_multiplier")
-    keys, dates, amounts, like = _prepare(
-        transactions, customer_id_col, datetime_col, monetary_value_col, datetime_format
-    )
-    end = None
-    if observation_period_end is not None:
-        end = _when(observation_period_end, "observation_period_end", dates, datetime_format)
-    names = (customer_id_col, datetime_col, monetary_value_col or "monetary_value")
-    raw = _summarize(keys, dates, amounts, unit, names, end=end)
-    if len(raw["first"]) == 0 and len(dates.time.ts):
-        raise InputError(
-            f"observation_period_end {observation_period_end!r} is before the first transaction: "
-            "there is nothing to summarize"
-        )
-    table = _summary_frame(
-        raw, keys, like, scaler, monetary_value_col is not None,
+    table, _ = _summary(
+        transactions, (customer_id_col, datetime_col, monetary_value_col), datetime_format,
+        observation_period_end, _unit(freq, "freq"), _scaler(freq_multiplier, "freq_multiplier"),
         first="lifetimes" if include_first_transaction else "",
     )
     return _indexed(table, customer_id_col)
