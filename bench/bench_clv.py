@@ -75,7 +75,7 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--sizes", default="1000000:100000,10000000:1000000",
                    help="comma-separated rows:customers")
-    p.add_argument("--repeat", type=int, default=5)
+    p.add_argument("--repeat", type=int, default=21)
     p.add_argument("--peer-repeat", type=int, default=3)
     p.add_argument("--no-memory", action="store_true")
     p.add_argument("--rows", type=int, help=argparse.SUPPRESS)

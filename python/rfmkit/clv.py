@@ -329,9 +329,9 @@ def _summary_frame(raw, keys, like, scaler, monetary, *, first: str = "") -> pd.
         if first:
             columns["monetary_value"] = raw["total_sum"] / periods
         else:
-            columns["monetary_value"] = np.divide(
-                raw["rest_sum"], periods - 1, out=np.zeros(len(periods)), where=periods > 1
-            )
+            # A single-period customer has no other period: rest_sum is 0, and
+            # 0 / 1 gives pymc-marketing's 0 (a masked divide is 10x slower).
+            columns["monetary_value"] = raw["rest_sum"] / np.maximum(periods - 1, 1)
     return pd.DataFrame(columns, copy=False)
 
 
