@@ -122,9 +122,10 @@ pub struct SummaryOptions {
     pub after: Option<i64>,
     /// Rows at or before this timestamp (raw, not floored).
     pub until: Option<i64>,
-    /// The end of observation: rows in later periods are left out. `None`
-    /// keeps every row (and the end is the latest period).
-    pub end: Option<i64>,
+    /// The end of observation as a period ordinal (see [`Unit::period`]):
+    /// rows in later periods are left out. `None` keeps every row (and the
+    /// end is the latest period).
+    pub end_period: Option<i64>,
 }
 
 /// One row per customer, sorted by id.
@@ -196,13 +197,7 @@ pub fn summarize(input: &SummaryInput, opts: &SummaryOptions, names: &Names) -> 
     }
     let tpd = input.ticks_per_day;
     let unit = opts.unit;
-    let end_period = match opts.end {
-        Some(end) => {
-            check_date(end.div_euclid(tpd), "observation end", None)?;
-            Some(unit.period(end, tpd))
-        }
-        None => None,
-    };
+    let end_period = opts.end_period;
     let (after, until) = (
         opts.after.unwrap_or(i64::MIN),
         opts.until.unwrap_or(i64::MAX),
@@ -306,7 +301,7 @@ fn row_error(input: &SummaryInput, names: &Names, i: usize) -> Error {
             row: i,
         };
     }
-    if let Err(e) = check_date(ts.div_euclid(input.ticks_per_day), &names.date, Some(i)) {
+    if let Err(e) = check_date(ts.div_euclid(input.ticks_per_day), &names.date, i) {
         return e;
     }
     match input.amounts {
@@ -338,20 +333,16 @@ const FIRST_DAY: i64 = -719_162;
 const LAST_DAY: i64 = 2_932_896;
 
 /// Dates must be of years 1 to 9999, the range of Python's `datetime`.
-fn check_date(day: i64, what: &str, row: Option<usize>) -> Result<()> {
+fn check_date(day: i64, column: &str, row: usize) -> Result<()> {
     let year = date_of_day(day).map(|d| chrono::Datelike::year(&d));
     if matches!(year, Ok(1..=9999)) {
         return Ok(());
     }
-    let value = format!("day {day} since 1970-01-01");
-    Err(match row {
-        Some(row) => Error::InvalidValue {
-            column: what.into(),
-            value,
-            row,
-            reason: "dates must be in years 1 to 9999".into(),
-        },
-        None => Error::option(what, format!("{value} is not a date of years 1 to 9999")),
+    Err(Error::InvalidValue {
+        column: column.into(),
+        value: format!("day {day} since 1970-01-01"),
+        row,
+        reason: "dates must be in years 1 to 9999".into(),
     })
 }
 
@@ -774,7 +765,7 @@ mod tests {
         unit: Unit::Day,
         after: None,
         until: None,
-        end: None,
+        end_period: None,
     };
 
     #[test]
@@ -809,7 +800,7 @@ mod tests {
         let days = [1, 5, 9, 9];
         let amt = [1.0, 2.0, 4.0, 8.0];
         let end = SummaryOptions {
-            end: Some(5),
+            end_period: Some(5),
             ..DAILY
         };
         let s = run(&ids, &days, &amt, end);
@@ -823,7 +814,7 @@ mod tests {
         let s = run(&ids, &days, &amt, window);
         assert_eq!((s.first, s.total_sum), (vec![5, 9], vec![6.0, 8.0]));
         let none = SummaryOptions {
-            end: Some(0),
+            end_period: Some(0),
             ..DAILY
         };
         assert!(run(&ids, &days, &amt, none).periods.is_empty());
@@ -860,7 +851,7 @@ mod tests {
         let amt: Vec<f64> = (0..n).map(|i| (i % 23) as f64 * 0.1 - 0.5).collect();
         let weekly = SummaryOptions {
             unit: Unit::Week,
-            end: Some(2_500),
+            end_period: Some(Unit::Week.period(2_500, 1)),
             ..DAILY
         };
         let dense = run(&small, &days, &amt, weekly);

@@ -147,6 +147,20 @@ def test_end_accepts_strings_datetimes_dates_and_periods(fixture_tx):
     pd.testing.assert_frame_equal(s, base)
 
 
+@pytest.mark.parametrize("unit", ["D", "W", "M", "h"])
+def test_ends_beyond_the_range_of_nanoseconds(unit):
+    # 2300 and 9999 do not fit datetime64[ns]: the end must not wrap around.
+    tx = pd.DataFrame({"customer_id": [1, 1, 2], "amount": [5.0, 7.0, 3.0],
+                       "date": pd.to_datetime(["2024-01-01", "2024-01-08", "2024-01-03"]).as_unit("ns")})
+    for end in ["2300-01-01", "9999-12-31"]:
+        s = rfmkit.rfm_summary(tx, "customer_id", "date", observation_period_end=end, time_unit=unit)
+        want = reference_summary(tx, end=pd.Timestamp(end), unit=unit, monetary=False)
+        same(s, want)
+    split = rfmkit.rfm_train_test_split(tx, "customer_id", "date", "2024-01-02", "2300-01-01")
+    assert split["test_T"].iloc[0] == (pd.Period("2300-01-01", "D") - pd.Period("2024-01-02", "D")).n
+    assert split["customer_id"].tolist() == [1] and split["test_frequency"].tolist() == [1.0]
+
+
 def test_default_end_is_the_latest_period(fixture_tx):
     s = rfmkit.rfm_summary(fixture_tx, "customer_id", "date", "amount")
     want = rfmkit.rfm_summary(fixture_tx, "customer_id", "date", "amount",

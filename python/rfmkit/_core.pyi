@@ -111,9 +111,9 @@ def period_summary(
     unit: Literal["D", "W", "M", "h", "H"],
     after: int | None,
     until: int | None,
-    end: int | None,
+    end_period: int | None,
     names: tuple[str, str, str],
 ) -> RawSummary:
     """Per customer: first and last period ordinal, distinct periods, rows, and
     the exact sums of the amounts in the first period, the others and all.
-    Rows count when after < ts <= until and their period is at most end's."""
+    Rows count when after < ts <= until and their period is at most end_period."""

@@ -92,9 +92,15 @@ class _Dates:
     zone: Any
 
     def ticks(self, value: pd.Timestamp) -> int:
-        """A naive timestamp in the column's unit, floored."""
-        unit = self.time.unit
-        return int(np.datetime64(value.to_datetime64(), unit).astype(np.int64))
+        """A naive timestamp in the column's unit, floored, exactly (in
+        Python integers) and clamped to what int64 ticks can hold: a bound
+        beyond the unit's range (year 2300 for nanoseconds) is beyond every
+        row."""
+        stamp = value.to_datetime64()
+        own = np.datetime_data(stamp.dtype)[0]
+        exact = int(stamp.astype(np.int64)) * _time.TICKS_PER_DAY[self.time.unit]
+        ticks = exact // _time.TICKS_PER_DAY[own]
+        return max(-(2**63) + 1, min(2**63 - 1, ticks))
 
     def timestamp(self, ticks: int) -> pd.Timestamp:
         return pd.Timestamp(np.int64(ticks).astype(f"datetime64[{self.time.unit}]"))
@@ -187,9 +193,17 @@ def _summarize(keys, dates, amounts, unit, names, *, after=None, until=None, end
         keys.arg, dates.time.ts, dates.time.ticks_per_day, amounts, unit,
         None if after is None else dates.ticks(after),
         None if until is None else dates.ticks(until),
-        None if end is None else dates.ticks(end),
+        None if end is None else _period_ordinal(end, unit),
         tuple(names),
     )
+
+
+def _period_ordinal(ts: pd.Timestamp, unit: str) -> int:
+    """The core's ordinal of the period holding ``ts``: pandas' Period
+    ordinal (days, hours, months since 1970), but weeks count from the week
+    of 1970-01-01, one less than pandas' "W"."""
+    ordinal = ts.to_period(unit).ordinal
+    return ordinal - 1 if unit == "W" else ordinal
 
 
 def _first_date(dates: _Dates) -> pd.Timestamp:

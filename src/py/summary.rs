@@ -14,7 +14,7 @@ use crate::summary::{summarize, SummaryInput, SummaryOptions, Unit};
 /// Computes the per-customer period summary from prepared columns (see
 /// `rfmkit._core.pyi`).
 #[pyfunction]
-#[pyo3(signature = (ids, ts, ticks_per_day, amounts, unit, after, until, end, names))]
+#[pyo3(signature = (ids, ts, ticks_per_day, amounts, unit, after, until, end_period, names))]
 #[allow(clippy::too_many_arguments)]
 pub fn period_summary<'py>(
     py: Python<'py>,
@@ -25,7 +25,7 @@ pub fn period_summary<'py>(
     unit: &str,
     after: Option<i64>,
     until: Option<i64>,
-    end: Option<i64>,
+    end_period: Option<i64>,
     names: (String, String, String),
 ) -> PyResult<Bound<'py, PyDict>> {
     let names = Names {
@@ -49,7 +49,7 @@ pub fn period_summary<'py>(
         unit: unit.parse::<Unit>().map_err(CoreError)?,
         after,
         until,
-        end,
+        end_period,
     };
     let s = py
         .detach(|| summarize(&input, &opts, &names))
