@@ -146,7 +146,8 @@ def segment_summary(segmented: pd.DataFrame, by: str | Sequence[str] | None = No
     >>> tx = rfmkit.datasets.make_transactions(5_000, 1_000, seed=1)
     >>> segmented = rfmkit.segment(rfmkit.score(rfmkit.rfm_table(tx)), "rf10")
     >>> summary = rfmkit.segment_summary(segmented)
-    >>> summary[["segment", "customers", "revenue_share"]]
+    >>> int(summary["customers"].sum()) == len(segmented), round(float(summary["revenue_share"].sum()), 9)
+    (True, 1.0)
     """
     names = _names(by)
     _require(segmented, ["segment", *_STATS, *names], "segmented")
@@ -307,7 +308,8 @@ def migration(before: pd.DataFrame, after: pd.DataFrame) -> Migration:
     >>> tx = rfmkit.datasets.make_transactions(5_000, 1_000, seed=1)
     >>> seg = lambda as_of: rfmkit.segment(rfmkit.score(rfmkit.rfm_table(tx, as_of=as_of)), "rf10")
     >>> moves = rfmkit.migration(seg("2024-11-30"), seg("2024-12-31"))
-    >>> moves.counts.loc["Champions", "At risk"]
+    >>> list(moves.counts.columns[-2:]), moves.counts.index[-1]
+    (['Other', '(gone)'], '(new)')
     """
     keys, labels, joined = _paired(before, after)
     k = len(labels)
@@ -429,7 +431,8 @@ def churn_alerts(
     >>> tx = rfmkit.datasets.make_transactions(5_000, 1_000, seed=1)
     >>> seg = lambda as_of: rfmkit.segment(rfmkit.score(rfmkit.rfm_table(tx, as_of=as_of)), "rfm11")
     >>> alerts = rfmkit.churn_alerts(seg("2024-06-30"), seg("2024-12-31"))
-    >>> alerts[["customer_id", "segment_before", "segment_after", "monetary_before"]].head()
+    >>> bool(alerts["monetary_before"].is_monotonic_decreasing)
+    True
     """
     keys, labels, joined = _paired(before, after, _STATS)
     scheme = before.attrs.get("scheme")

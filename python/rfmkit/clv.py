@@ -408,11 +408,12 @@ def rfm_train_test_split(
     >>> tx = pd.DataFrame({"id": [1, 1, 2, 2], "amount": [5.0, 7.0, 3.0, 4.0],
     ...                    "date": pd.to_datetime(["2024-01-01", "2024-01-20", "2024-01-03",
     ...                                            "2024-01-05"])})
-    >>> rfmkit.rfm_train_test_split(tx, "id", "date", train_period_end="2024-01-10",
-    ...                             monetary_value_col="amount")
-       customer_id  frequency  recency    T  monetary_value  test_frequency  test_monetary_value  test_T
-    0            1        0.0      0.0  9.0             0.0             1.0                  7.0    10.0
-    1            2        1.0      2.0  7.0             4.0             0.0                  0.0    10.0
+    >>> split = rfmkit.rfm_train_test_split(tx, "id", "date", train_period_end="2024-01-10",
+    ...                                     monetary_value_col="amount")
+    >>> split[["customer_id", "frequency", "T", "test_frequency", "test_monetary_value", "test_T"]]
+       customer_id  frequency    T  test_frequency  test_monetary_value  test_T
+    0            1        0.0  9.0             1.0                  7.0    10.0
+    1            2        1.0  7.0             0.0                  0.0    10.0
     """
     del sort_transactions
     split = _split(transactions, customer_id_col, datetime_col, monetary_value_col, datetime_format,

@@ -185,7 +185,7 @@ def rfm_table(
     >>> import pandas as pd, rfmkit
     >>> tx = pd.DataFrame({
     ...     "customer_id": [1, 1, 2],
-    ...     "date": pd.to_datetime(["2024-03-01 09:00", "2024-03-20 18:30", "2024-02-11"]),
+    ...     "date": pd.to_datetime(["2024-03-01 09:00", "2024-03-20 18:30", "2024-02-11 12:00"]),
     ...     "amount": [20.0, 35.5, 12.0],
     ... })
     >>> rfmkit.rfm_table(tx)[["customer_id", "recency", "frequency", "monetary"]]
