@@ -35,6 +35,7 @@ one is converted to the data's zone first, and is an error with naive data.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import numbers
 from dataclasses import dataclass
@@ -155,7 +156,7 @@ def _when(value: Any, arg: str, dates: _Dates, fmt: str | None) -> pd.Timestamp:
         if isinstance(value, pd.Period):
             ts = value.to_timestamp()
         elif isinstance(value, str):
-            ts = pd.to_datetime(value, format=fmt)
+            ts = _parse_one(value, fmt)
         else:
             ts = pd.Timestamp(value)
     except (ValueError, TypeError, OverflowError) as exc:
@@ -170,6 +171,17 @@ def _when(value: Any, arg: str, dates: _Dates, fmt: str | None) -> pd.Timestamp:
             )
         ts = ts.tz_convert(dates.zone).tz_localize(None)
     return ts
+
+
+def _parse_one(value: str, fmt: str | None) -> pd.Timestamp:
+    """A date string, as pandas parses it (with ``fmt``), also beyond the
+    years nanoseconds can hold (pandas 2 refuses those in ``to_datetime``)."""
+    try:
+        return pd.to_datetime(value, format=fmt)
+    except pd.errors.OutOfBoundsDatetime:
+        if fmt is None or fmt in ("ISO8601", "mixed"):
+            return pd.Timestamp(value)
+        return pd.Timestamp(dt.datetime.strptime(value, fmt))
 
 
 def _prepare(transactions, customer_id_col, datetime_col, monetary_value_col, datetime_format):
