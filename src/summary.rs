@@ -403,6 +403,13 @@ impl PairSet {
         self.mask = self.slots.len() - 1;
     }
 
+    /// Hints that `pair`'s bucket will be probed soon.
+    #[inline]
+    fn prefetch(&self, pair: u64) {
+        let i = (pair.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32) as usize & self.mask;
+        crate::group::prefetch(&self.slots[i]);
+    }
+
     /// Inserts `pair`; returns whether it was new.
     #[inline]
     fn insert(&mut self, pair: u64) -> bool {
@@ -525,9 +532,17 @@ impl Fold<'_> {
         n: usize,
         slot_of: impl Fn(usize) -> u64 + Sync,
     ) -> Result<(Vec<u64>, Columns)> {
-        let shift = (0..64)
-            .find(|&s| ((slots - 1) >> s) < PARTS as u64)
-            .unwrap_or(63);
+        // Partitions of about 80k rows and 10k customers (a working set of
+        // one to two MiB: the accumulators and the pair set stay in L2), at
+        // least four for the threads, at most 256. Measured on 2 cores: 16
+        // partitions for 1M rows of 100k customers and 128 for 10M of 1M are
+        // 15-20% faster than 256.
+        let target = (n as u64 / 80_000)
+            .max(slots / 10_000)
+            .max(4)
+            .next_power_of_two()
+            .min(PARTS as u64);
+        let shift = (0..64).find(|&s| ((slots - 1) >> s) < target).unwrap_or(63);
         let parts = (((slots - 1) >> shift) + 1) as usize;
         let scattered = self.scatter(n, parts, |i, period| {
             let slot = slot_of(i);
@@ -547,7 +562,12 @@ impl Fold<'_> {
                 pairs.reset(n_rows);
                 let mut accs = vec![Acc::default(); width];
                 for chunk in &scattered {
-                    for rec in &chunk[p] {
+                    let recs = &chunk[p];
+                    for (j, rec) in recs.iter().enumerate() {
+                        if let Some(ahead) = recs.get(j + 8) {
+                            crate::group::prefetch(&accs[ahead.slot as usize]);
+                            pairs.prefetch((u64::from(ahead.slot) << 32) | u64::from(ahead.period));
+                        }
                         let slot = rec.slot;
                         self.visit(
                             &mut accs[slot as usize],
