@@ -128,6 +128,10 @@ pub trait KeyAccess: Sync {
     fn unpack(&self, packed: u64, row: usize) -> Self::K {
         self.key_hashed(row, packed)
     }
+    /// Hints that [`KeyAccess::unpack`] will read row `row`: `stage` 0 for
+    /// what can be fetched first (string offsets), 1 for what they point
+    /// to. Nothing for keys packed whole.
+    fn prefetch_unpack(&self, _row: usize, _stage: u8) {}
 }
 
 /// The partition of a key hash (see [`scatter_by_hash`]).
@@ -207,6 +211,12 @@ impl<'a> KeyAccess for StrColumn<'a> {
     }
     fn key_hashed(&self, i: usize, h: u64) -> StrKey<'a> {
         StrKey::with_hash(h, self.get(i))
+    }
+    fn prefetch_unpack(&self, row: usize, stage: u8) {
+        match stage {
+            0 => self.prefetch(row),
+            _ => self.prefetch_bytes(row),
+        }
     }
 }
 

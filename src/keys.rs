@@ -88,6 +88,15 @@ impl<'a> StrColumn<'a> {
         }
     }
 
+    /// Hints that the bytes of string `i` will be read soon (reads its
+    /// offset, so prefetch that first).
+    #[inline]
+    pub fn prefetch_bytes(&self, i: usize) {
+        if let Some(b) = self.data.get(self.offsets.at(i) as usize) {
+            crate::group::prefetch(b);
+        }
+    }
+
     /// The bytes of string `i` (`i < len()`).
     #[inline]
     pub fn get(&self, i: usize) -> &'a [u8] {

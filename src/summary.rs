@@ -502,7 +502,15 @@ impl Fold<'_> {
         let mut keys = Vec::new();
         let mut accs: Vec<Acc> = Vec::new();
         for list in lists {
-            for rec in list {
+            for (j, rec) in list.iter().enumerate() {
+                // String keys are read from the input: fetch their offsets
+                // and then their bytes a few records ahead.
+                if let Some(ahead) = list.get(j + 16) {
+                    ids.prefetch_unpack(ahead.row as usize, 0);
+                }
+                if let Some(ahead) = list.get(j + 8) {
+                    ids.prefetch_unpack(ahead.row as usize, 1);
+                }
                 let k = ids.unpack(rec.key, rec.row as usize);
                 let slot = *slots.entry(k).or_insert_with(|| {
                     keys.push(k);
