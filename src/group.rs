@@ -86,7 +86,7 @@ pub fn fold_dense(
 }
 
 /// Rows between a prefetch and its use: enough to cover a memory access.
-pub const LOOKAHEAD: usize = 16;
+const LOOKAHEAD: usize = 16;
 
 /// Hints the CPU to load `x` into the cache.
 #[inline(always)]

@@ -29,7 +29,8 @@ impl Money {
     }
 
     /// Adds a float amount. The caller has checked `x.is_finite()` and
-    /// `x.abs() < MAX_ABS_AMOUNT`; anything else adds nothing.
+    /// `x.abs() < MAX_ABS_AMOUNT`; anything else adds an unspecified amount
+    /// (it never panics).
     #[inline]
     pub fn add_float(&mut self, x: f64) {
         let v = to_fixed(x);
