@@ -134,7 +134,7 @@ pub trait KeyAccess: Sync {
     fn prefetch_unpack(&self, _row: usize, _stage: u8) {}
 }
 
-/// The partition of a key hash (see [`scatter_by_hash`]).
+/// The partition of a key hash: its top bits.
 #[inline]
 pub fn partition_of(hash: u64) -> usize {
     (hash >> (64 - PART_BITS)) as usize
@@ -323,7 +323,13 @@ pub fn fold_partitioned<A: KeyAccess, D: DistinctAccess>(
     rows: &Rows,
     distinct: &D,
 ) -> Grouped {
-    let scattered = scatter_by_hash(ids, rows.time.len(), |_| true);
+    // Scatter row numbers into partitions by the top bits of their key's hash.
+    let scattered: Vec<Vec<Vec<u32>>> = match scatter(rows.time.len(), PARTS, |i| {
+        Ok::<_, std::convert::Infallible>(Some((partition_of(A::hash(ids.key(i))), i as u32)))
+    }) {
+        Ok(s) => s,
+        Err(never) => match never {},
+    };
     let folded: Vec<(Vec<A::K>, Vec<Acc>)> = (0..PARTS)
         .into_par_iter()
         .map(|p| {
@@ -340,27 +346,31 @@ pub fn fold_partitioned<A: KeyAccess, D: DistinctAccess>(
     Grouped { keys, accs }
 }
 
-/// Row numbers scattered into [`PARTS`] partitions by the top bits of the
-/// hash of their key, so that each key lives in one partition: `out[c][p]`
-/// holds, in order, the rows of chunk `c` in partition `p`. Rows for which
-/// `keep` is false are left out. `n <= u32::MAX` is checked by the caller.
-pub fn scatter_by_hash<A: KeyAccess>(
-    ids: &A,
+/// Rows scattered into `parts` partitions, chunk by chunk: `record(i)`
+/// gives row `i`'s partition and record, `None` to leave the row out, or an
+/// error. `out[c][p]` holds, in row order, the records of chunk `c` in
+/// partition `p`. Chunks keep their order, so the error returned is the
+/// first bad row's. `n <= u32::MAX` is checked by the caller.
+pub fn scatter<R: Send, E: Send>(
     n: usize,
-    keep: impl Fn(usize) -> bool + Sync,
-) -> Vec<Vec<Vec<u32>>> {
+    parts: usize,
+    record: impl Fn(usize) -> std::result::Result<Option<(usize, R)>, E> + Sync,
+) -> std::result::Result<Vec<Vec<Vec<R>>>, E> {
     (0..n.div_ceil(CHUNK))
         .into_par_iter()
         .map(|c| {
-            let mut parts = vec![Vec::new(); PARTS];
-            for i in c * CHUNK..n.min((c + 1) * CHUNK) {
-                if keep(i) {
-                    let p = partition_of(A::hash(ids.key(i)));
-                    parts[p].push(i as u32);
+            let (start, end) = (c * CHUNK, n.min((c + 1) * CHUNK));
+            let guess = (end - start) / parts * 5 / 4 + 8;
+            let mut out: Vec<Vec<R>> = (0..parts).map(|_| Vec::with_capacity(guess)).collect();
+            for i in start..end {
+                if let Some((p, rec)) = record(i)? {
+                    out[p].push(rec);
                 }
             }
-            parts
+            Ok(out)
         })
+        .collect::<Vec<_>>()
+        .into_iter()
         .collect()
 }
 

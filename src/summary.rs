@@ -19,7 +19,7 @@ use rayon::prelude::*;
 
 use crate::calendar::{date_of_day, NAT};
 use crate::error::{Error, Result};
-use crate::group::{partition_of, sort_partitions, KeyAccess, KeyHasher, CHUNK, PARTS};
+use crate::group::{partition_of, scatter, sort_partitions, KeyAccess, KeyHasher, PARTS};
 use crate::keys::{KeyColumn, SortedKeys};
 use crate::money::Money;
 use crate::money::MAX_ABS_AMOUNT;
@@ -459,33 +459,18 @@ impl Fold<'_> {
         Ok((keys, Columns::from_accs(&accs)))
     }
 
-    /// The counted rows as records, by chunk and partition: `record(i,
-    /// period)` gives row `i`'s partition and record. Every row is
-    /// validated; chunks keep their order, so the error reported is the
-    /// first bad row's.
+    /// The counted rows as records, by chunk and partition (see
+    /// [`scatter`]): `record(i, period)` gives row `i`'s partition and record.
+    /// Every row is validated.
     fn scatter<R: Send>(
         &self,
         n: usize,
         parts: usize,
         record: impl Fn(usize, u32) -> (usize, R) + Sync,
     ) -> Result<Vec<Vec<Vec<R>>>> {
-        (0..n.div_ceil(CHUNK))
-            .into_par_iter()
-            .map(|c| {
-                let (start, end) = (c * CHUNK, n.min((c + 1) * CHUNK));
-                let guess = (end - start) / parts * 5 / 4 + 8;
-                let mut out: Vec<Vec<R>> = (0..parts).map(|_| Vec::with_capacity(guess)).collect();
-                for i in start..end {
-                    if let Some(period) = self.select.get(i)? {
-                        let (p, rec) = record(i, period);
-                        out[p].push(rec);
-                    }
-                }
-                Ok(out)
-            })
-            .collect::<Vec<_>>()
-            .into_iter()
-            .collect()
+        scatter(n, parts, |i| {
+            Ok(self.select.get(i)?.map(|period| record(i, period)))
+        })
     }
 
     fn partition<'r, A: KeyAccess>(
