@@ -101,7 +101,7 @@ def test_fixture_daily(fixture_tx):
     assert s["recency"].tolist() == [36, 0, 4, 20, 2, 0]
     assert s["T"].tolist() == [37, 37, 37, 22, 22, 5]
     assert s["monetary_value"].tolist() == [2, 0, 3, 6, 4.5, 0]
-    assert s.attrs["observation_period_end"] == pd.Timestamp("2015-02-07")
+    assert pd.Timestamp(s.attrs["observation_period_end"]) == pd.Timestamp("2015-02-07")
 
 
 def test_fixture_include_first_transaction(fixture_tx):
@@ -167,7 +167,7 @@ def test_default_end_is_the_latest_period(fixture_tx):
                               observation_period_end="2015-02-06")
     pd.testing.assert_frame_equal(s, want)
     m = rfmkit.rfm_summary(fixture_tx, "customer_id", "date", time_unit="M")
-    assert m.attrs["observation_period_end"] == pd.Timestamp("2015-02-01")
+    assert pd.Timestamp(m.attrs["observation_period_end"]) == pd.Timestamp("2015-02-01")
     assert m["T"].tolist() == [1, 1, 1, 1, 1, 0]
 
 

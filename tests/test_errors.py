@@ -99,10 +99,10 @@ def test_arrays_of_different_lengths():
 @pytest.mark.parametrize(
     ("kw", "pattern"),
     [
-        ({"frequency": "visits"}, r"invalid frequency: \"visits\"; expected 'rows', 'orders' or 'days'"),
-        ({"returns": "keep"}, r"invalid returns: \"keep\""),
+        ({"frequency": "visits"}, r"invalid frequency 'visits': choose one of 'rows', 'orders', 'days'"),
+        ({"returns": "keep"}, r"invalid returns 'keep'"),
         ({"frequency": "orders"}, r"'orders' needs an order_id column"),
-        ({"window": 0}, r"invalid window: must be at least 1, got 0"),
+        ({"window": 0}, r"invalid window 0: it must be at least 1 day, got 0"),
         ({"window": "10 fortnights"}, r"invalid window '10 fortnights'"),
         ({"window": "36h"}, r"whole number of days"),
         ({"window": True}, r"invalid window True"),

@@ -39,7 +39,7 @@ def test_tiny_by_channel_by_hand():
     assert t["last_purchase"].tolist() == [pd.Timestamp(d) for d in ("2024-02-20", "2024-03-31",
                                                                         "2024-03-10")]
     assert t.attrs["by"] == ["channel"]
-    assert t.attrs["as_of"] == dt.date(2024, 3, 31)
+    assert t.attrs["as_of"] == "2024-03-31"
 
 
 def test_as_of_is_the_same_for_every_group():

@@ -9,6 +9,8 @@ nothing is ever written into the caller's buffers.
 
 from __future__ import annotations
 
+import decimal
+import numbers
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -60,13 +62,36 @@ def _check_present(names: list[str], available: list[Any]) -> None:
 
 
 def _as_column(values: Any) -> Column:
-    if isinstance(values, (np.ndarray, pd.Series, pa.Array, pa.ChunkedArray)):
+    return as_column(values, None)
+
+
+def as_column(values: Any, name: str | None) -> Column:
+    """Any one-dimensional column as a pandas Series, an Arrow array or a
+    native-byte-order NumPy array: the one place containers are told apart.
+
+    Indexes and extension arrays (a tz-aware DatetimeIndex, a Categorical)
+    become Series, so that their dtype (and zone) is kept; polars Series
+    become Arrow arrays; big-endian NumPy arrays are byte-swapped into a
+    copy; anything else goes through ``numpy.asarray``.
+    """
+    if isinstance(values, (pd.Series, pa.Array, pa.ChunkedArray)):
         return values
     if isinstance(values, (pd.Index, pd.api.extensions.ExtensionArray)):
         return pd.Series(values, copy=False)
     if type(values).__module__.split(".")[0] == "polars" and hasattr(values, "to_arrow"):
         return values.to_arrow()
-    return np.asarray(values)
+    if not isinstance(values, np.ndarray):
+        try:
+            values = np.asarray(values)
+        except (ValueError, TypeError) as exc:
+            what = f"column {name!r}" if name is not None else "a column"
+            raise InputTypeError(f"{what} is not a one-dimensional array: {exc}") from None
+    if values.ndim != 1:
+        what = f"column {name!r}" if name is not None else "a column"
+        raise InputTypeError(f"{what} must be one-dimensional, got shape {values.shape}")
+    if not values.dtype.isnative:
+        values = values.astype(values.dtype.newbyteorder("="))
+    return values
 
 
 def _single(arr: pa.Array | pa.ChunkedArray) -> pa.Array:
@@ -123,6 +148,7 @@ def _strings_out(out: tuple) -> pa.Array:
 
 def key_column(col: Column, name: str) -> Keys:
     """Prepares customer ids or order ids: integers, strings or categories."""
+    col = as_column(col, name)
     if isinstance(col, (pa.Array, pa.ChunkedArray)):
         return _arrow_keys(_single(col), name)
     if isinstance(col, pd.Series):
@@ -180,14 +206,22 @@ def _float_ids(values: Any, name: str) -> InputTypeError:
 
 
 def _object_keys(values: np.ndarray, name: str) -> Keys:
+    missing = pd.isna(values)
+    if missing.any():
+        # None, NaN, pd.NA and NaT alike: a missing id, wherever it is.
+        row = _first_true(missing)
+        raise _missing(name, row, values[row])
     inferred = pd.api.types.infer_dtype(values, skipna=True)
     if inferred in ("string", "empty"):
         return Keys(("obj", values), _strings_out)
+    if inferred == "bytes":
+        raise InputTypeError(
+            f"column {name!r} holds bytes such as {values[0]!r}; ids must be integers or str: "
+            "decode them first, for example with .str.decode('utf-8')"
+        )
+    if inferred == "boolean":
+        raise _bool_ids(name, values[0])
     if inferred == "integer":
-        missing = pd.isna(values)
-        if missing.any():
-            row = _first_true(missing)
-            raise _missing(name, row, values[row])
         for dtype in (np.int64, np.uint64):
             try:
                 return _ints(values.astype(dtype))
@@ -203,10 +237,44 @@ def _object_keys(values: np.ndarray, name: str) -> Keys:
     raise _mixed(values, name, "ids")
 
 
+def _bool_ids(name: str, example: Any) -> InputTypeError:
+    return InputTypeError(
+        f"column {name!r} holds booleans such as {example!r}; ids must be integers or strings"
+    )
+
+
+def unencodable(columns: Mapping[str, Any]) -> Exception:
+    """After the core met text UTF-8 cannot encode (a lone surrogate such as
+    '\\ud800'): an error naming the column, the value and its row."""
+    for name, col in columns.items():
+        if col is None:
+            continue
+        if isinstance(col, pd.Series) and col.dtype.kind == "O":
+            col = col.to_numpy()
+        if isinstance(col, np.ndarray) and col.dtype.kind in "OU":
+            found = _unencodable(col, name)
+            if found is not None:
+                return found
+    return InputError("a text column holds a value that is not valid Unicode (a lone surrogate)")
+
+
+def _unencodable(values: np.ndarray, name: str) -> InputError | None:
+    for row, value in enumerate(values):
+        if isinstance(value, str):
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                return InputError(
+                    f"column {name!r} has an invalid value {value!r} at row {row}: text must be "
+                    "valid Unicode (it holds a lone surrogate)"
+                )
+    return None
+
+
 def _mixed(values: np.ndarray, name: str, what: str) -> InputTypeError:
-    types = [type(v) for v in values if not pd.isna(v)]
-    first = types[0] if types else type(None)
-    row = next((i for i, v in enumerate(values) if type(v) is not first and not pd.isna(v)), 0)
+    present = [(i, v) for i, v in enumerate(values) if not pd.isna(v)]
+    first = type(present[0][1]) if present else type(None)
+    row = next((i for i, v in present if type(v) is not first), 0)
     return InputTypeError(
         f"column {name!r} holds {what} of mixed types: {values[row]!r} "
         f"({type(values[row]).__name__}) at row {row} among {first.__name__} values"
@@ -240,8 +308,18 @@ def _categorical_keys(cat: pd.Categorical, name: str) -> Keys:
     categories = cat.categories
     if categories.dtype.kind == "f":
         raise _float_ids(categories.to_numpy(), name)
-    # Rank the categories by value, so sorting by rank sorts by id.
+    if categories.dtype.kind == "b" or (
+        len(categories) and pd.api.types.infer_dtype(categories, skipna=True) == "boolean"
+    ):
+        raise _bool_ids(name, categories[0])
+    # Categories are checked as plain ids would be (one type, no floats):
+    # then ranking them by value sorts by id.
     values = np.asarray(categories, dtype=object if categories.dtype.kind == "O" else None)
+    if values.dtype.kind == "O" and pd.api.types.infer_dtype(values, skipna=True) not in (
+        "string", "integer", "empty"
+    ):
+        # Only on the way to an error: the rows' values, to name the first odd one.
+        raise _mixed(values[codes], name, "ids")
     order = np.argsort(values, kind="stable")
     rank = np.empty(len(order), dtype=np.int64)
     rank[order] = np.arange(len(order))
@@ -254,13 +332,14 @@ def _categorical_keys(cat: pd.Categorical, name: str) -> Keys:
 
 def amount_column(col: Column, name: str) -> np.ndarray:
     """Prepares amounts as a float64 or int64 array."""
+    col = as_column(col, name)
     if isinstance(col, (pa.Array, pa.ChunkedArray)):
         arr = _single(col)
         t = arr.type
         if pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_decimal(t):
             _arrow_check_nulls(arr, name)
             if pa.types.is_decimal(t):
-                arr = arr.cast(pa.float64())
+                return _decimal_amounts(arr)
             return _numpy_amounts(arr.to_numpy(zero_copy_only=False), name)
         raise _not_numbers(arr.to_pandas(), name)
     if isinstance(col, pd.Series):
@@ -277,6 +356,30 @@ def amount_column(col: Column, name: str) -> np.ndarray:
             raise _not_numbers(col, name)
         return _numpy_amounts(col.to_numpy(), name)
     return _numpy_amounts(np.asarray(col), name)
+
+
+def _decimal_amounts(arr: pa.Array) -> np.ndarray:
+    """Arrow decimals as the nearest float64 of each value.
+
+    Arrow's own cast to float is not correctly rounded (0.70 becomes
+    0.7000000000000001). A decimal is unscaled / 10**scale; when the unscaled
+    integer is below 2**53 and 10**|scale| at most 10**22, both are exact
+    doubles and one IEEE division (or product) rounds correctly. Other values
+    go through Python's Decimal, whose float() is correctly rounded.
+    """
+    t = arr.type
+    scale = t.scale
+    if pa.types.is_decimal128(t) and len(arr) and abs(scale) <= 22:
+        words = np.frombuffer(arr.buffers()[1], dtype="<i8")[2 * arr.offset : 2 * (arr.offset + len(arr))]
+        low, high = words[0::2], words[1::2]
+        # The value fits in int64 when the high word is the sign of the low one.
+        fits = high == (low >> 63)
+        if fits.all() and (np.abs(low) < 2**53).all():
+            unscaled = low.astype(np.float64)
+            if scale >= 0:
+                return unscaled / (10.0**scale)
+            return unscaled * (10.0 ** (-scale))
+    return np.array([float(v) for v in arr.to_pylist()], dtype=np.float64)
 
 
 def _numpy_amounts(values: np.ndarray, name: str) -> np.ndarray:
@@ -302,6 +405,13 @@ def _numpy_amounts(values: np.ndarray, name: str) -> np.ndarray:
                 pass
         if inferred in ("integer", "floating", "mixed-integer-float", "decimal", "empty"):
             return values.astype(np.float64)
+        if all(
+            isinstance(v, (int, float, numbers.Rational, decimal.Decimal, np.integer, np.floating))
+            and not isinstance(v, (bool, np.bool_))
+            for v in values
+        ):
+            # Decimals among floats: each to its nearest double, as above.
+            return np.array([float(v) for v in values], dtype=np.float64)
         raise _not_numbers(pd.Series(values, dtype=object), name)
     raise _not_numbers(pd.Series(values), name)
 
@@ -310,7 +420,7 @@ def _not_numbers(col: pd.Series, name: str) -> InputTypeError:
     values = col.to_numpy(dtype=object)
     row = next(
         (i for i, v in enumerate(values)
-         if not isinstance(v, (int, float, np.number)) or isinstance(v, (bool, np.bool_))),
+         if not isinstance(v, (int, float, np.number, decimal.Decimal)) or isinstance(v, (bool, np.bool_))),
         0,
     )
     shown = f": {values[row]!r} at row {row}" if len(values) else ""

@@ -4,6 +4,8 @@ data), the as-of date and the window, in the zone the data is judged in."""
 from __future__ import annotations
 
 import datetime as dt
+import re
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from ._columns import Column, _first_true, _single
+from ._columns import Column, _first_true, _single, as_column
 from .errors import InputError, InputTypeError
 
 TICKS_PER_DAY = {
@@ -48,6 +50,7 @@ class TimeColumn:
 
 def time_column(col: Column, name: str, tz: Any) -> TimeColumn:
     """Prepares the date column; ``tz`` is the zone tz-aware data is judged in."""
+    col = as_column(col, name)
     if isinstance(col, (pa.Array, pa.ChunkedArray)):
         arr = _single(col)
         t = arr.type
@@ -62,12 +65,14 @@ def time_column(col: Column, name: str, tz: Any) -> TimeColumn:
             return _zoned(col, name, tz)
         if isinstance(dtype, pd.ArrowDtype):
             return time_column(pa.array(col.array), name, tz)
+        if isinstance(dtype, pd.PeriodDtype):
+            raise _periods(col, name)
         if dtype.kind == "M":
             return _naive(col.to_numpy(), name, tz)
         if dtype.kind == "O":
             return _object_dates(col.to_numpy(), name, tz)
         raise _not_dates(col, name)
-    values = np.asarray(col)
+    values = col
     if values.dtype.kind == "M":
         return _naive(values, name, tz)
     if values.dtype.kind == "O":
@@ -75,12 +80,28 @@ def time_column(col: Column, name: str, tz: Any) -> TimeColumn:
     raise _not_dates(pd.Series(values), name)
 
 
+def _periods(col: Any, name: str) -> InputTypeError:
+    return InputTypeError(
+        f"column {name!r} holds pandas Periods ({getattr(col, 'dtype', 'period')}), not timestamps; "
+        f"convert them first, for example with df[{name!r}].dt.to_timestamp()"
+    )
+
+
 def _not_dates(col: pd.Series, name: str) -> InputTypeError:
     example = col.dropna().iloc[0] if col.notna().any() else None
+    if isinstance(example, pd.Period):
+        return _periods(col, name)
     if isinstance(example, str):
         return InputTypeError(
             f"column {name!r} holds text such as {example!r}, not dates; parse it first, "
             f"for example with pandas.to_datetime(df[{name!r}], format=...)"
+        )
+    if example is not None and col.dtype.kind in "iuf":
+        shown = example.item() if isinstance(example, np.generic) else example
+        return InputTypeError(
+            f"column {name!r} has dtype {col.dtype}: it holds numbers such as {shown!r}, not "
+            "dates; convert them first, "
+            f"for example with pandas.to_datetime(df[{name!r}].astype(str), format='%Y%m%d')"
         )
     return InputTypeError(f"column {name!r} has dtype {col.dtype}; dates must be datetime64")
 
@@ -91,6 +112,9 @@ def _naive(values: np.ndarray, name: str, tz: Any) -> TimeColumn:
             f"tz={tz!r} applies to tz-aware dates, but column {name!r} is tz-naive; "
             f"localize it first, e.g. df[{name!r}].dt.tz_localize('UTC')"
         )
+    if not values.dtype.isnative:
+        # Big-endian data read as native ticks would be nonsense dates.
+        values = values.astype(values.dtype.newbyteorder("="))
     unit, count = np.datetime_data(values.dtype)
     if unit in ("Y", "M", "W"):
         values, unit, count = values.astype("datetime64[D]"), "D", 1
@@ -132,36 +156,108 @@ def _zone(tz: Any) -> Any:
 
 def _object_dates(values: np.ndarray, name: str, tz: Any) -> TimeColumn:
     inferred = pd.api.types.infer_dtype(values, skipna=True)
+    if inferred == "period":
+        raise _periods(values, name)
     if inferred not in ("datetime", "datetime64", "date", "empty"):
         raise _not_dates(pd.Series(values, dtype=object), name)
-    aware = [getattr(v, "tzinfo", None) is not None for v in values if not pd.isna(v)]
+    present = [(i, v) for i, v in enumerate(values) if not pd.isna(v)]
+    aware = [getattr(v, "tzinfo", None) is not None for _, v in present]
     if aware and any(aware) and not all(aware):
-        row = next(
-            i for i, v in enumerate(values)
-            if not pd.isna(v) and (getattr(v, "tzinfo", None) is not None) != aware[0]
-        )
+        row = next(i for (i, v), a in zip(present, aware) if a != aware[0])
         raise InputError(
             f"column {name!r} mixes tz-aware and naive timestamps: {values[row]!r} at row {row}"
         )
     try:
-        parsed = pd.Series(pd.to_datetime(values, utc=bool(aware) and aware[0]))
+        with warnings.catch_warnings():
+            # pandas 2.2 warns (and pandas 3 raises) when the values carry
+            # different zones; both are handled below.
+            warnings.simplefilter("ignore", FutureWarning)
+            parsed = pd.Series(pd.to_datetime(values))
     except (ValueError, TypeError) as exc:
-        raise InputError(f"column {name!r} holds values that are not dates: {exc}") from None
+        if not (aware and aware[0]):
+            raise InputError(f"column {name!r} holds values that are not dates: {exc}") from None
+        parsed = pd.Series(dtype=object)
+    if aware and aware[0] and not isinstance(parsed.dtype, pd.DatetimeTZDtype):
+        # Timestamps of several zones: the days of which zone count is the
+        # caller's choice, never a silent conversion to UTC.
+        if tz is None:
+            zones = list(dict.fromkeys(str(v.tzinfo) for _, v in present))
+            row = next(i for i, v in present if str(v.tzinfo) != zones[0])
+            raise InputError(
+                f"column {name!r} mixes time zones ({zones[0]} and {values[row]!r} at row {row}); "
+                "pass tz= to choose the zone whose calendar days count"
+            )
+        parsed = pd.Series(pd.to_datetime(values, utc=True))
     if isinstance(parsed.dtype, pd.DatetimeTZDtype):
         return _zoned(parsed, name, tz)
     return _naive(parsed.to_numpy(), name, tz)
 
 
-def as_of_day(as_of: Any, time: TimeColumn) -> int | None:
+# Day and month both first (01/12/2024, 1.2.24): read month first in the US
+# and day first elsewhere, so never guessed.
+_AMBIGUOUS = re.compile(r"\s*\d{1,2}[/.\-]\d{1,2}[/.\-]\d{1,4}(?!\d)", re.ASCII)
+
+
+def parse_when(value: Any, arg: str, fmt: str | None = None) -> pd.Timestamp:
+    """A date argument (``as_of``, an observation end) as a Timestamp.
+
+    Text is read with ``fmt`` when given (``strptime`` codes, as
+    ``pandas.to_datetime``), else as ISO 8601 (``"2024-12-01"``,
+    ``"2024-12-01 18:00"``) or another form with the year first or the month
+    as a word (``"1 Dec 2024"``). Numeric dates whose day and month could be
+    swapped (``"01/12/2024"``) are refused rather than guessed, and so are
+    numbers (``20240101`` is not read as nanoseconds since 1970).
+    """
+    if isinstance(value, (bool, np.bool_, int, float, np.number)) and not isinstance(
+        value, (np.datetime64, np.timedelta64)
+    ):
+        raise InputError(
+            f"invalid {arg} {value!r}: give a date (a string such as '2024-12-01', a datetime, "
+            "a pandas Timestamp), not a number"
+        )
+    try:
+        if isinstance(value, str):
+            ts = _parse_text(value, arg, fmt)
+        elif isinstance(value, pd.Period):
+            ts = value.to_timestamp()
+        else:
+            ts = pd.Timestamp(value)
+    except (ValueError, TypeError, OverflowError) as exc:
+        if isinstance(exc, InputError):
+            raise
+        how = f" in the format {fmt!r}" if fmt and isinstance(value, str) else ""
+        raise InputError(f"invalid {arg} {value!r}: not a date{how} ({exc})") from None
+    if ts is pd.NaT:
+        raise InputError(f"invalid {arg}: NaT")
+    return ts
+
+
+def _parse_text(value: str, arg: str, fmt: str | None) -> pd.Timestamp:
+    if fmt is None or fmt in ("ISO8601", "mixed"):
+        if _AMBIGUOUS.match(value):
+            raise InputError(
+                f"invalid {arg} {value!r}: the day and the month could be either way round; "
+                "write the date as ISO 8601 (YYYY-MM-DD) or give its format "
+                "(datetime_format= in Python, --date-format on the command line)"
+            )
+        return pd.Timestamp(value)
+    try:
+        return pd.Timestamp(pd.to_datetime(value, format=fmt))
+    except pd.errors.OutOfBoundsDatetime:
+        # pandas 2 refuses dates beyond the nanosecond range in to_datetime.
+        return pd.Timestamp(dt.datetime.strptime(value, fmt))
+
+
+def as_of_day(as_of: Any, time: TimeColumn, fmt: str | None = None) -> int | None:
     """The as-of date as days since 1970-01-01, in the zone the data is judged in."""
     if as_of is None:
         return None
-    try:
-        ts = pd.Timestamp(as_of)
-    except (ValueError, TypeError) as exc:
-        raise InputError(f"invalid as_of {as_of!r}: {exc}") from None
-    if ts is pd.NaT:
-        raise InputError("invalid as_of: NaT")
+    if isinstance(as_of, pd.Period):
+        raise InputError(
+            f"invalid as_of {as_of!r}: give a date, for example as_of.end_time.date() for the "
+            "period's last day"
+        )
+    ts = parse_when(as_of, "as_of", fmt)
     if ts.tzinfo is not None:
         if time.zone is None:
             raise InputError(
@@ -174,35 +270,104 @@ def as_of_day(as_of: Any, time: TimeColumn) -> int | None:
 
 
 _WINDOW_UNITS = {
-    **dict.fromkeys(["d", "day", "days"], ("days", 1)),
+    **dict.fromkeys(["", "d", "day", "days"], ("days", 1)),
     **dict.fromkeys(["w", "week", "weeks"], ("days", 7)),
     **dict.fromkeys(["m", "me", "ms", "month", "months"], ("months", 1)),
+    **dict.fromkeys(["q", "qe", "qs", "quarter", "quarters"], ("months", 3)),
     **dict.fromkeys(["y", "ye", "ys", "a", "year", "years"], ("months", 12)),
 }
+_WINDOW_TEXT = re.compile(r"\s*(\d+)\s*([A-Za-z]*)\s*", re.ASCII)
+# Longer than the whole calendar of years 1 to 9999: anything beyond is a typo.
+_MAX_WINDOW = {"days": 3_652_425, "months": 120_000}
+_WINDOW_HELP = (
+    "give a number of days (90), a string such as '90D', '12W', '3M', '1Q' or '1Y', a timedelta, "
+    "a numpy timedelta64 or a pandas offset"
+)
 
 
 def window_arg(window: Any) -> tuple[str, int] | None:
-    """A window as ``("days", n)`` or ``("months", n)``."""
+    """A window as ``("days", n)`` or ``("months", n)``.
+
+    Accepted: an int (days), text (``"90"``, ``"90D"``, ``"12W"``, ``"3M"``,
+    ``"1Q"``, ``"1Y"``, or anything ``pandas.Timedelta`` reads, such as
+    ``"90 days"``), ``datetime.timedelta`` / ``pandas.Timedelta``, numpy
+    ``timedelta64`` (``"M"`` and ``"Y"`` units are calendar months and years)
+    and pandas offsets (``DateOffset(months=3)``, ``MonthEnd(3)``,
+    ``Week(2)``, ``Day(90)``, ...). Day counts must be whole days.
+    """
     if window is None:
         return None
+    kind, n = _window(window)
+    if n < 1:
+        raise InputError(f"invalid window {window!r}: it must be at least 1 day, got {n} {kind}")
+    if n > _MAX_WINDOW[kind]:
+        raise InputError(f"invalid window {window!r}: {n} {kind} is longer than 10,000 years")
+    return (kind, n)
+
+
+def _window(window: Any) -> tuple[str, int]:
     if isinstance(window, (bool, np.bool_)):
-        raise InputError(f"invalid window {window!r}: give a number of days or a string like '90D'")
+        raise InputError(f"invalid window {window!r}: {_WINDOW_HELP}")
+    if isinstance(window, np.timedelta64):
+        # Before the integer test: numpy counts timedelta64 as an integer.
+        if np.isnat(window):
+            raise InputError(f"invalid window {window!r}: NaT")
+        unit, count = np.datetime_data(window.dtype)
+        if unit in ("M", "Y"):
+            return ("months", int(window.astype(np.int64)) * count * (12 if unit == "Y" else 1))
+        try:
+            td = pd.Timedelta(window)
+        except (ValueError, TypeError, OverflowError):
+            raise InputError(f"invalid window {window!r}: too long, or not a span of days") from None
+        return _whole_days(td, window)
     if isinstance(window, (int, np.integer)):
         return ("days", int(window))
     if isinstance(window, str):
-        text = window.strip()
-        number = text.rstrip("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ ")
-        unit = text[len(number) :].strip().lower()
-        if number.isdigit() and unit in _WINDOW_UNITS:
-            kind, factor = _WINDOW_UNITS[unit]
-            return (kind, int(number) * factor)
-    try:
-        td = pd.Timedelta(window)
-    except (ValueError, TypeError):
-        raise InputError(
-            f"invalid window {window!r}: give days (90), a timedelta, or a string such as "
-            "'90D', '12W', '3M' or '1Y'"
-        ) from None
-    if td is pd.NaT or td % pd.Timedelta(days=1) != pd.Timedelta(0):
+        match = _WINDOW_TEXT.fullmatch(window)
+        if match and match.group(2).lower() in _WINDOW_UNITS:
+            kind, factor = _WINDOW_UNITS[match.group(2).lower()]
+            return (kind, int(match.group(1)) * factor)
+    if isinstance(window, pd.offsets.BaseOffset):
+        return _offset_window(window)
+    if isinstance(window, (str, dt.timedelta, pd.Timedelta)):
+        try:
+            td = pd.Timedelta(window)
+        except (ValueError, TypeError, OverflowError):
+            raise InputError(f"invalid window {window!r}: {_WINDOW_HELP}") from None
+        return _whole_days(td, window)
+    raise InputError(f"invalid window {window!r} ({type(window).__name__}): {_WINDOW_HELP}")
+
+
+def _whole_days(td: Any, window: Any) -> tuple[str, int]:
+    if td is pd.NaT:
+        raise InputError(f"invalid window {window!r}: NaT")
+    if td % pd.Timedelta(days=1) != pd.Timedelta(0):
         raise InputError(f"invalid window {window!r}: it must be a whole number of days")
     return ("days", int(td.days))
+
+
+def _offset_window(offset: Any) -> tuple[str, int]:
+    n = int(offset.n)
+    offsets = pd.offsets
+    if isinstance(offset, (offsets.MonthEnd, offsets.MonthBegin)):
+        return ("months", n)
+    if isinstance(offset, (offsets.QuarterEnd, offsets.QuarterBegin)):
+        return ("months", 3 * n)
+    if isinstance(offset, (offsets.YearEnd, offsets.YearBegin)):
+        return ("months", 12 * n)
+    if isinstance(offset, offsets.Week) and offset.weekday is None:
+        return ("days", 7 * n)
+    if isinstance(offset, offsets.Day):
+        return ("days", n)
+    if type(offset) is offsets.DateOffset:
+        kwds = dict(offset.kwds)
+        months = kwds.pop("months", 0) + 12 * kwds.pop("years", 0)
+        days = kwds.pop("days", 0) + 7 * kwds.pop("weeks", 0)
+        if not kwds and (months == 0) != (days == 0):
+            return ("months", n * months) if months else ("days", n * days)
+    if isinstance(offset, offsets.Tick):
+        return _whole_days(pd.Timedelta(offset), offset)
+    raise InputError(
+        f"invalid window {offset!r}: only offsets of whole days, weeks, months, quarters or years "
+        "can be windows"
+    )

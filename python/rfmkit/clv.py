@@ -114,9 +114,10 @@ def _dates(col: Any, name: str, datetime_format: str | None) -> _Dates:
         col = cols._single(col).to_pandas()
     if isinstance(col, np.ndarray) and col.dtype.kind == "M":
         return _Dates(_time.time_column(col, name, None), None)
-    series = col if isinstance(col, pd.Series) else pd.Series(col)
+    series = col if isinstance(col, pd.Series) else pd.Series(cols.as_column(col, name))
     if isinstance(series.dtype, pd.ArrowDtype):
         series = pa.array(series.array).to_pandas()
+    series = _numeric_dates(series, name, datetime_format)
     is_dates = isinstance(series.dtype, pd.DatetimeTZDtype) or series.dtype.kind == "M"
     if not is_dates and pd.api.types.infer_dtype(series, skipna=True) not in (
         "datetime", "datetime64", "date"
@@ -133,6 +134,31 @@ def _dates(col: Any, name: str, datetime_format: str | None) -> _Dates:
             zone = series.dt.tz
             series = series.dt.tz_localize(None)
     return _Dates(_time.time_column(series.to_numpy(), name, None), zone)
+
+
+def _numeric_dates(series: pd.Series, name: str, fmt: str | None) -> pd.Series:
+    """Numbers are never read as dates by themselves (pandas would take
+    20240101 for nanoseconds since 1970); with ``datetime_format`` they are
+    read as the text they print as (``20240101`` with ``"%Y%m%d"``)."""
+    numeric = series.dtype.kind in "iufb" or (
+        series.dtype.kind == "O"
+        and pd.api.types.infer_dtype(series, skipna=True)
+        in ("integer", "floating", "mixed-integer-float", "decimal", "boolean")
+    )
+    if not numeric:
+        return series
+    if fmt is None:
+        present = series.dropna()
+        example = f" such as {present.iloc[0]!r}" if len(present) else ""
+        raise InputTypeError(
+            f"column {name!r} holds numbers{example}, not dates; give datetime_format (for "
+            "example '%Y%m%d') to read them as text dates, or convert them first"
+        )
+    if series.dtype.kind == "f" or series.dtype.kind == "b":
+        raise InputTypeError(
+            f"column {name!r} holds {series.dtype} numbers, not dates; convert them first"
+        )
+    return series.astype(object).where(series.isna(), series.astype(str))
 
 
 def _parse(series: pd.Series, name: str, fmt: str | None) -> pd.Series:
@@ -152,18 +178,7 @@ def _parse(series: pd.Series, name: str, fmt: str | None) -> pd.Series:
 
 def _when(value: Any, arg: str, dates: _Dates, fmt: str | None) -> pd.Timestamp:
     """A date argument as a naive wall-clock Timestamp in the data's zone."""
-    try:
-        if isinstance(value, pd.Period):
-            ts = value.to_timestamp()
-        elif isinstance(value, str):
-            ts = _parse_one(value, fmt)
-        else:
-            ts = pd.Timestamp(value)
-    except (ValueError, TypeError, OverflowError) as exc:
-        how = f" in the format {fmt!r}" if fmt and isinstance(value, str) else ""
-        raise InputError(f"invalid {arg} {value!r}: not a date{how} ({exc})") from None
-    if ts is pd.NaT:
-        raise InputError(f"invalid {arg}: NaT")
+    ts = _time.parse_when(value, arg, fmt)
     if ts.tzinfo is not None:
         if dates.zone is None:
             raise InputError(
@@ -173,27 +188,16 @@ def _when(value: Any, arg: str, dates: _Dates, fmt: str | None) -> pd.Timestamp:
     return ts
 
 
-def _parse_one(value: str, fmt: str | None) -> pd.Timestamp:
-    """A date string, as pandas parses it (with ``fmt``), also beyond the
-    years nanoseconds can hold (pandas 2 refuses those in ``to_datetime``)."""
-    try:
-        return pd.to_datetime(value, format=fmt)
-    except pd.errors.OutOfBoundsDatetime:
-        if fmt is None or fmt in ("ISO8601", "mixed"):
-            return pd.Timestamp(value)
-        return pd.Timestamp(dt.datetime.strptime(value, fmt))
-
-
 def _prepare(transactions, customer_id_col, datetime_col, monetary_value_col, datetime_format):
     names = [customer_id_col, datetime_col]
-    if monetary_value_col:
+    if monetary_value_col is not None:
         names.append(monetary_value_col)
     columns = cols.get_columns(transactions, names)
     keys = cols.key_column(columns[customer_id_col], customer_id_col)
     dates = _dates(columns[datetime_col], datetime_col, datetime_format)
     amounts = (
         cols.amount_column(columns[monetary_value_col], monetary_value_col)
-        if monetary_value_col
+        if monetary_value_col is not None
         else None
     )
     like = getattr(columns[customer_id_col], "dtype", None)
@@ -305,7 +309,9 @@ def rfm_summary(
     table.attrs.update(
         time_unit=unit,
         time_scaler=scaler,
-        observation_period_end=None if end_period is None else _period_start(end_period, unit),
+        observation_period_end=None
+        if end_period is None
+        else _period_start(end_period, unit).isoformat(),
     )
     return table
 
@@ -446,8 +452,10 @@ def rfm_train_test_split(
         test_monetary[at[known]] = test["total_sum"][known] / test["periods"][known]
         table["test_monetary_value"] = test_monetary
     table["test_T"] = split.steps / split.scaler
+    # JSON values only (pandas writes attrs into Parquet and Feather files).
     table.attrs.update(time_unit=split.unit, time_scaler=split.scaler,
-                       train_period_end=split.train_end, test_period_end=split.test_end)
+                       train_period_end=split.train_end.isoformat(),
+                       test_period_end=split.test_end.isoformat())
     return table
 
 

@@ -231,8 +231,14 @@ def rfm_table(
         },
         copy=False,
     )
+    # attrs hold JSON values only: pandas writes them into Parquet and Feather files.
+    as_of_date = _as_of_date(raw)
+    spec = _time.window_arg(window)
     table.attrs.update(
-        as_of=_as_of_date(raw), window=window, frequency=frequency, returns=returns
+        as_of=None if as_of_date is None else as_of_date.isoformat(),
+        window=None if spec is None else f"{spec[1]}{'D' if spec[0] == 'days' else 'M'}",
+        frequency=frequency,
+        returns=returns,
     )
     if group_names:
         table.attrs["by"] = list(group_names)
@@ -263,11 +269,17 @@ def _compute(ids, date, amount, order_id, names, as_of, window, frequency, retur
     time = _time.time_column(date, names[1], tz)
     amounts = cols.amount_column(amount, names[2])
     orders = cols.key_column(order_id, names[3]) if order_id is not None else None
-    raw = rfm_columns(
-        keys.arg, time.ts, time.ticks_per_day, time.days, amounts,
-        orders.arg if orders is not None else None, _time.as_of_day(as_of, time),
-        _time.window_arg(window), frequency, returns, tuple(names),
-    )
+    _check_choice("frequency", frequency, ("rows", "orders", "days"))
+    _check_choice("returns", returns, ("net", "exclude", "error"))
+    as_of_day, window_spec = _time.as_of_day(as_of, time), _time.window_arg(window)
+    try:
+        raw = rfm_columns(
+            keys.arg, time.ts, time.ticks_per_day, time.days, amounts,
+            orders.arg if orders is not None else None, as_of_day,
+            window_spec, frequency, returns, tuple(names),
+        )
+    except UnicodeEncodeError:
+        raise cols.unencodable({names[0]: ids, names[3]: order_id}) from None
     if raw["without_purchase"]:
         first = raw["first_without_purchase"]
         if groups is not None:
@@ -279,6 +291,12 @@ def _compute(ids, date, amount, order_id, names, as_of, window, frequency, retur
             stacklevel=3,
         )
     return raw, keys, time
+
+
+def _check_choice(arg: str, value: Any, choices: tuple[str, ...]) -> None:
+    if not isinstance(value, str) or value not in choices:
+        shown = ", ".join(repr(c) for c in choices)
+        raise InputError(f"invalid {arg} {value!r}: choose one of {shown}")
 
 
 def _as_of_date(raw: dict) -> dt.date | None:
