@@ -91,7 +91,29 @@ def as_column(values: Any, name: str | None) -> Column:
         raise InputTypeError(f"{what} must be one-dimensional, got shape {values.shape}")
     if not values.dtype.isnative:
         values = values.astype(values.dtype.newbyteorder("="))
+    if values.dtype.kind in "mM" and np.datetime_data(values.dtype)[0] == "generic":
+        # Only NaT has no unit; pandas refuses such arrays.
+        values = values.astype(f"{values.dtype.kind}8[s]")
     return values
+
+
+def isna(values: Any) -> Any:
+    """``pandas.isna``, also for values it fails on (a signalling-NaN Decimal)."""
+    try:
+        return pd.isna(values)
+    except (ArithmeticError, TypeError, ValueError):
+        if isinstance(values, np.ndarray):
+            return np.array([_isna_one(v) for v in values], dtype=bool)
+        return _isna_one(values)
+
+
+def _isna_one(value: Any) -> bool:
+    if isinstance(value, decimal.Decimal):
+        return value.is_nan()
+    try:
+        return bool(pd.isna(value))
+    except (ArithmeticError, TypeError, ValueError):
+        return False
 
 
 def _single(arr: pa.Array | pa.ChunkedArray) -> pa.Array:
@@ -181,7 +203,11 @@ def _numpy_keys(values: np.ndarray, name: str) -> Keys:
     if kind == "f":
         raise _float_ids(values, name)
     if kind == "U":
-        return _arrow_keys(pa.array(values, type=pa.large_string()), name)
+        try:
+            strings = pa.array(values, type=pa.large_string())
+        except (UnicodeError, pa.ArrowException):
+            raise unencodable({name: values}) from None
+        return _arrow_keys(strings, name)
     if kind == "O":
         return _object_keys(values, name)
     raise InputTypeError(
@@ -206,7 +232,7 @@ def _float_ids(values: Any, name: str) -> InputTypeError:
 
 
 def _object_keys(values: np.ndarray, name: str) -> Keys:
-    missing = pd.isna(values)
+    missing = isna(values)
     if missing.any():
         # None, NaN, pd.NA and NaT alike: a missing id, wherever it is.
         row = _first_true(missing)
@@ -272,7 +298,7 @@ def _unencodable(values: np.ndarray, name: str) -> InputError | None:
 
 
 def _mixed(values: np.ndarray, name: str, what: str) -> InputTypeError:
-    present = [(i, v) for i, v in enumerate(values) if not pd.isna(v)]
+    present = [(i, v) for i, v in enumerate(values) if not isna(v)]
     first = type(present[0][1]) if present else type(None)
     row = next((i for i, v in present if type(v) is not first), 0)
     return InputTypeError(
@@ -397,23 +423,40 @@ def _numpy_amounts(values: np.ndarray, name: str) -> np.ndarray:
             )
         return np.ascontiguousarray(values, dtype=np.int64)
     if kind == "O":
+        missing = isna(values)
+        if missing.any():
+            row = _first_true(missing)
+            raise _missing(name, row, values[row])
         inferred = pd.api.types.infer_dtype(values, skipna=True)
-        if inferred == "integer" and not pd.isna(values).any():
+        if inferred == "integer":
             try:
                 return values.astype(np.int64)
             except OverflowError:
                 pass
-        if inferred in ("integer", "floating", "mixed-integer-float", "decimal", "empty"):
-            return values.astype(np.float64)
-        if all(
+        numbers_only = inferred in ("integer", "floating", "mixed-integer-float", "decimal", "empty") or all(
             isinstance(v, (int, float, numbers.Rational, decimal.Decimal, np.integer, np.floating))
             and not isinstance(v, (bool, np.bool_))
             for v in values
-        ):
-            # Decimals among floats: each to its nearest double, as above.
-            return np.array([float(v) for v in values], dtype=np.float64)
+        )
+        if numbers_only:
+            # Decimals (alone or among floats): each to its nearest double.
+            try:
+                return np.array([float(v) for v in values], dtype=np.float64)
+            except (ValueError, ArithmeticError):
+                row = next(i for i, v in enumerate(values) if not _floats(v))
+                raise InputError(
+                    f"column {name!r} has an invalid value {values[row]!r} at row {row}"
+                ) from None
         raise _not_numbers(pd.Series(values, dtype=object), name)
-    raise _not_numbers(pd.Series(values), name)
+    raise _not_numbers(pd.Series(values, dtype=object), name)
+
+
+def _floats(value: Any) -> bool:
+    try:
+        float(value)
+    except (ValueError, ArithmeticError):
+        return False
+    return True
 
 
 def _not_numbers(col: pd.Series, name: str) -> InputTypeError:

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from ._columns import Column, _first_true, _single, as_column
+from ._columns import Column, _first_true, _single, as_column, isna
 from .errors import InputError, InputTypeError
 
 TICKS_PER_DAY = {
@@ -77,7 +77,7 @@ def time_column(col: Column, name: str, tz: Any) -> TimeColumn:
         return _naive(values, name, tz)
     if values.dtype.kind == "O":
         return _object_dates(values, name, tz)
-    raise _not_dates(pd.Series(values), name)
+    raise _not_dates(pd.Series(values, dtype=object), name)
 
 
 def _periods(col: Any, name: str) -> InputTypeError:
@@ -88,7 +88,8 @@ def _periods(col: Any, name: str) -> InputTypeError:
 
 
 def _not_dates(col: pd.Series, name: str) -> InputTypeError:
-    example = col.dropna().iloc[0] if col.notna().any() else None
+    present = ~np.asarray(isna(col.to_numpy(dtype=object)), dtype=bool)
+    example = col.iloc[_first_true(present)] if present.any() else None
     if isinstance(example, pd.Period):
         return _periods(col, name)
     if isinstance(example, str):
@@ -148,6 +149,8 @@ _LAST_DAY = (dt.date(9999, 12, 31) - dt.date(1970, 1, 1)).days
 
 
 def _zone(tz: Any) -> Any:
+    if not isinstance(tz, (str, dt.tzinfo)):
+        raise InputError(f"invalid tz {tz!r}: give a zone name such as 'Europe/Paris' or a tzinfo")
     try:
         return pd.Timestamp("2000-01-01", tz=tz).tzinfo
     except Exception as exc:
@@ -160,7 +163,7 @@ def _object_dates(values: np.ndarray, name: str, tz: Any) -> TimeColumn:
         raise _periods(values, name)
     if inferred not in ("datetime", "datetime64", "date", "empty"):
         raise _not_dates(pd.Series(values, dtype=object), name)
-    present = [(i, v) for i, v in enumerate(values) if not pd.isna(v)]
+    present = [(i, v) for i, v in enumerate(values) if not isna(v)]
     aware = [getattr(v, "tzinfo", None) is not None for _, v in present]
     if aware and any(aware) and not all(aware):
         row = next(i for (i, v), a in zip(present, aware) if a != aware[0])

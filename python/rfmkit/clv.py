@@ -38,6 +38,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import numbers
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -114,7 +115,11 @@ def _dates(col: Any, name: str, datetime_format: str | None) -> _Dates:
         col = cols._single(col).to_pandas()
     if isinstance(col, np.ndarray) and col.dtype.kind == "M":
         return _Dates(_time.time_column(col, name, None), None)
-    series = col if isinstance(col, pd.Series) else pd.Series(cols.as_column(col, name))
+    if not isinstance(col, pd.Series):
+        col = cols.as_column(col, name)
+        text = getattr(getattr(col, "dtype", None), "kind", None) in ("O", "U")
+        col = pd.Series(col, dtype=object if text else None)
+    series = col
     if isinstance(series.dtype, pd.ArrowDtype):
         series = pa.array(series.array).to_pandas()
     series = _numeric_dates(series, name, datetime_format)
@@ -148,8 +153,10 @@ def _numeric_dates(series: pd.Series, name: str, fmt: str | None) -> pd.Series:
     if not numeric:
         return series
     if fmt is None:
-        present = series.dropna()
-        example = f" such as {present.iloc[0]!r}" if len(present) else ""
+        present = series[~np.asarray(cols.isna(series.to_numpy(dtype=object)), dtype=bool)]
+        first = present.iloc[0] if len(present) else None
+        first = first.item() if isinstance(first, np.generic) else first
+        example = f" such as {first!r}" if len(present) else ""
         raise InputTypeError(
             f"column {name!r} holds numbers{example}, not dates; give datetime_format (for "
             "example '%Y%m%d') to read them as text dates, or convert them first"
@@ -158,13 +165,18 @@ def _numeric_dates(series: pd.Series, name: str, fmt: str | None) -> pd.Series:
         raise InputTypeError(
             f"column {name!r} holds {series.dtype} numbers, not dates; convert them first"
         )
-    return series.astype(object).where(series.isna(), series.astype(str))
+    missing = np.asarray(cols.isna(series.to_numpy(dtype=object)), dtype=bool)
+    return series.astype(object).where(missing, series.astype(str))
 
 
 def _parse(series: pd.Series, name: str, fmt: str | None) -> pd.Series:
     how = f" in the format {fmt!r}" if fmt else ""
     try:
-        parsed = pd.to_datetime(series, format=fmt, errors="coerce")
+        with warnings.catch_warnings():
+            # Without a format pandas parses element by element and says so;
+            # values it cannot read are reported below, with their row.
+            warnings.filterwarnings("ignore", "Could not infer format", UserWarning)
+            parsed = pd.to_datetime(series, format=fmt, errors="coerce")
     except (ValueError, TypeError, OverflowError) as exc:
         raise InputError(f"column {name!r} holds values that are not dates{how}: {exc}") from None
     bad = (parsed.isna() & series.notna()).to_numpy()
@@ -205,13 +217,16 @@ def _prepare(transactions, customer_id_col, datetime_col, monetary_value_col, da
 
 
 def _summarize(keys, dates, amounts, unit, names, *, after=None, until=None, end=None) -> dict:
-    return period_summary(
-        keys.arg, dates.time.ts, dates.time.ticks_per_day, amounts, unit,
-        None if after is None else dates.ticks(after),
-        None if until is None else dates.ticks(until),
-        None if end is None else _period_ordinal(end, unit),
-        tuple(names),
-    )
+    try:
+        return period_summary(
+            keys.arg, dates.time.ts, dates.time.ticks_per_day, amounts, unit,
+            None if after is None else dates.ticks(after),
+            None if until is None else dates.ticks(until),
+            None if end is None else _period_ordinal(end, unit),
+            tuple(names),
+        )
+    except UnicodeEncodeError:
+        raise cols.unencodable({names[0]: keys.arg[1]}) from None
 
 
 def _period_ordinal(ts: pd.Timestamp, unit: str) -> int:

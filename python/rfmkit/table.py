@@ -252,7 +252,12 @@ def _group_names(by: Any, inputs: list[str | None]) -> list[str]:
     """The group columns of ``by``, checked against the other columns."""
     if by is None:
         return []
-    names = [by] if isinstance(by, str) else list(by)
+    if isinstance(by, str):
+        names = [by]
+    elif isinstance(by, (list, tuple)):
+        names = list(by)
+    else:
+        raise InputError(f"by must be a column name or a non-empty list of names, got {by!r}")
     if not names or not all(isinstance(n, str) for n in names):
         raise InputError(f"by must be a column name or a non-empty list of names, got {by!r}")
     for name in names:
