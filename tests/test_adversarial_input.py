@@ -19,11 +19,10 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pytest
+import rfmkit
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from reference import ExpectedError, assert_same_table, reference_rfm
-
-import rfmkit
 from rfmkit import InputError, InputTypeError, RFMWarning
 
 ZONES = [None, "UTC", "Asia/Tokyo", "America/New_York", "Europe/Paris"]
@@ -358,7 +357,8 @@ JUNK = st.one_of(
     st.none(), st.booleans(), st.integers(-(2**70), 2**70), st.floats(allow_nan=True),
     st.text(max_size=3), st.binary(max_size=2), st.just("\ud800"), st.just(pd.NaT), st.just(pd.NA),
     st.datetimes(min_value=dt.datetime(1, 1, 2), max_value=dt.datetime(9999, 12, 30)),
-    st.dates(), st.decimals(allow_nan=False, places=3), st.just(decimal.Decimal("NaN")), st.just(float("inf")), st.just([1]),
+    st.dates(), st.decimals(allow_nan=False, places=3), st.just(decimal.Decimal("NaN")),
+    st.just(float("inf")), st.just([1]),
     st.just(np.datetime64("NaT")), st.just(pd.Timestamp("2024-01-01", tz="Asia/Tokyo")),
 )
 

@@ -3,7 +3,6 @@ rfm_table and score on each group's rows alone."""
 
 from __future__ import annotations
 
-import datetime as dt
 import warnings
 
 import numpy as np

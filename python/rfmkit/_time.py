@@ -166,7 +166,7 @@ def _object_dates(values: np.ndarray, name: str, tz: Any) -> TimeColumn:
     present = [(i, v) for i, v in enumerate(values) if not isna(v)]
     aware = [getattr(v, "tzinfo", None) is not None for _, v in present]
     if aware and any(aware) and not all(aware):
-        row = next(i for (i, v), a in zip(present, aware) if a != aware[0])
+        row = next(i for (i, v), a in zip(present, aware, strict=True) if a != aware[0])
         raise InputError(
             f"column {name!r} mixes tz-aware and naive timestamps: {values[row]!r} at row {row}"
         )

@@ -35,7 +35,6 @@ one is converted to the data's zone first, and is an error with naive data.
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 import numbers
 import warnings
