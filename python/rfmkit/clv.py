@@ -137,8 +137,14 @@ def _dates(col: Any, name: str, datetime_format: str | None) -> _Dates:
 
 def _parse(series: pd.Series, name: str, fmt: str | None) -> pd.Series:
     how = f" in the format {fmt!r}" if fmt else ""
+    text = series
+    if fmt and series.dtype.kind in "iu":
+        # Integers such as 19970101 with a format ("%Y%m%d", pymc-marketing's CDNOW
+        # test): their digits are the text. pandas 3 deprecates parsing the
+        # numbers themselves with a format (they are to become epochs).
+        text = series.astype(str)
     try:
-        parsed = pd.to_datetime(series, format=fmt, errors="coerce")
+        parsed = pd.to_datetime(text, format=fmt, errors="coerce")
     except (ValueError, TypeError, OverflowError) as exc:
         raise InputError(f"column {name!r} holds values that are not dates{how}: {exc}") from None
     bad = (parsed.isna() & series.notna()).to_numpy()
