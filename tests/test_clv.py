@@ -607,3 +607,16 @@ def test_ltv_errors(fixture_tx):
         rfmkit.projected_revenue(s.drop(columns="monetary_value"), 3)
     with pytest.raises(InputError, match="periods must be at least 1"):
         rfmkit.projected_revenue(s, 0)
+
+
+def test_integer_dates_with_a_format_are_read_as_their_digits(fixture_tx):
+    # pymc-marketing's CDNOW test passes dates as integers 19970101 with "%Y%m%d".
+    # Reference: the same digits as text, parsed by pandas; no pandas 3 deprecation warning.
+    ints = fixture_tx.assign(date=fixture_tx["date"].str.replace("-", "").astype(np.int64))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = rfmkit.rfm_summary(ints, "customer_id", "date", "amount", datetime_format="%Y%m%d",
+                                 observation_period_end="20150207")
+    text = fixture_tx.assign(date=pd.to_datetime(fixture_tx["date"], format="%Y-%m-%d"))
+    pd.testing.assert_frame_equal(got, pymc("rfm_summary", text, "customer_id", "date", "amount",
+                                            observation_period_end="2015-02-07"))
