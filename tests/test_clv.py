@@ -63,7 +63,7 @@ def same(got: pd.DataFrame, want: pd.DataFrame) -> None:
     assert list(got.columns) == list(want.columns)
     assert got["customer_id"].tolist() == want["customer_id"].tolist()
     for c in got.columns[1:]:
-        assert got[c].dtype == np.float64, c
+        assert got[c].dtype == want[c].dtype, c
         np.testing.assert_allclose(got[c].to_numpy(), want[c].to_numpy(dtype=float),
                                    rtol=1e-9, atol=1e-9, err_msg=c)
 
@@ -249,8 +249,7 @@ def test_summary_equals_pymc_marketing(data, unit, include_first):
     got = rfmkit.rfm_summary(df, "customer_id", "date", "amount", **kw)
     want = pymc("rfm_summary", df.sort_values(["customer_id", "date"]), "customer_id", "date",
                 "amount", **kw)
-    pd.testing.assert_frame_equal(got, want, check_exact=False, rtol=1e-9, atol=1e-9,
-                                  check_dtype=False)
+    pd.testing.assert_frame_equal(got, want, check_exact=False, rtol=1e-9, atol=1e-9)
     assert (got.dtypes[1:] == np.float64).all()
 
 
@@ -269,7 +268,9 @@ def reference_split(df, train_end, test_end, unit, scaler):
         sums = [math.fsum(v) for v in by.get(cid, {}).values()]
         freq.append(float(len(sums)))
         mon.append(math.fsum(sums) / len(sums) if sums else 0.0)
-    summary["test_frequency"] = freq
+    # pymc-marketing's left merge fills the customers without test purchases
+    # with 0, which makes the counts float64; int64 when there are none.
+    summary["test_frequency"] = np.array(freq, dtype=np.float64 if 0.0 in freq else np.int64)
     summary["test_monetary_value"] = mon
     steps = pd.Timestamp(test_end).to_period(unit).ordinal - pd.Timestamp(train_end).to_period(unit).ordinal
     summary["test_T"] = steps / scaler
@@ -296,8 +297,109 @@ def test_split_equals_reference_and_pymc(data, unit, scaler, cut):
     same(got, reference_split(df, train_end, hi, unit, scaler))
     want = pymc("rfm_train_test_split", df, "customer_id", "date", train_end, time_unit=unit,
                 time_scaler=scaler, monetary_value_col="amount")
-    pd.testing.assert_frame_equal(got, want, check_exact=False, rtol=1e-9, atol=1e-9,
-                                  check_dtype=False)
+    pd.testing.assert_frame_equal(got, want, check_exact=False, rtol=1e-9, atol=1e-9)
+
+
+# --------------------------------------------------------------------------- the peers' dtypes
+
+
+ID_DTYPES = ["int64", "int32", "uint16", "Int64", "int64[pyarrow]", "object", "str"]
+# Not float32: pandas' groupby mean of float32 is float32 or float64 depending on the values
+# (and the version); rfmkit's means are float64 (see rfmkit.clv).
+AMOUNT_DTYPES = ["int64", "int32", "float64", "Int64", "Float64", "int64[pyarrow]", "double[pyarrow]"]
+
+
+@st.composite
+def split_data(draw):
+    """Transactions around a train end at 2024-02-01 00:00 where every
+    training customer buys again after it, or some do not."""
+    n_customers = draw(st.integers(1, 6))
+    all_bought = draw(st.booleans())
+    rows = []
+    for cid in range(n_customers):
+        for _ in range(draw(st.integers(1, 3))):
+            rows.append((cid, draw(st.integers(0, 30 * 86_400))))  # January
+        if all_bought or draw(st.booleans()):
+            for _ in range(draw(st.integers(1, 3))):
+                rows.append((cid, draw(st.integers(31 * 86_400 + 1, 90 * 86_400))))
+    rows.append((n_customers, 40 * 86_400))  # a customer first seen in the test window
+    if not all_bought:
+        rows.append((0 if n_customers > 1 else n_customers + 1, 5 * 86_400))  # one who never returns
+    base = pd.Timestamp("2024-01-01")
+    ids = [r[0] + 3 for r in rows]
+    id_dtype = draw(st.sampled_from(ID_DTYPES))
+    if id_dtype in ("object", "str"):
+        id_col = pd.Series([f"c{i}" for i in ids], dtype=object if id_dtype == "object" else None)
+    else:
+        id_col = pd.Series(ids).astype(id_dtype)
+    amounts = pd.Series(draw(st.lists(st.integers(1, 500), min_size=len(rows), max_size=len(rows))))
+    df = pd.DataFrame({"customer_id": id_col,
+                       "date": [base + pd.Timedelta(seconds=r[1]) for r in rows],
+                       "amount": amounts.astype(draw(st.sampled_from(AMOUNT_DTYPES)))})
+    return df.sample(frac=1, random_state=draw(st.integers(0, 9))).reset_index(drop=True)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(df=split_data(), unit=st.sampled_from(["D", "W"]), monetary=st.booleans())
+def test_dtypes_equal_the_peers(df, unit, monetary):
+    """Every column of the four drop-ins has the peers' dtype, whether every
+    training customer bought in the test window (int64 counts) or not."""
+    train_end = "2024-02-01"
+    money = "amount" if monetary else None
+    kw = dict(time_unit=unit, monetary_value_col=money)
+    got = rfmkit.rfm_train_test_split(df, "customer_id", "date", train_end, **kw)
+    want = pymc("rfm_train_test_split", df, "customer_id", "date", train_end, **kw)
+    pd.testing.assert_frame_equal(got, want, check_exact=False, rtol=1e-9, check_dtype=True)
+    got = rfmkit.rfm_summary(df, "customer_id", "date", money, time_unit=unit)
+    want = pymc("rfm_summary", df, "customer_id", "date", money, time_unit=unit)
+    pd.testing.assert_frame_equal(got, want, check_exact=False, rtol=1e-9, check_dtype=True)
+    lifetimes_utils = pytest.importorskip("lifetimes.utils")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        want = lifetimes_utils.summary_data_from_transaction_data(
+            df, "customer_id", "date", money, freq=unit)
+        # Without an amount column lifetimes fails on pandas 3 (REFERENCE section 8).
+        want_cal = lifetimes_utils.calibration_and_holdout_data(
+            df, "customer_id", "date", train_end, freq=unit, monetary_value_col="amount")
+    got = summary_data_from_transaction_data(df, "customer_id", "date", money, freq=unit)
+    pd.testing.assert_frame_equal(got, want, check_exact=False, rtol=1e-9, check_dtype=True)
+    got = calibration_and_holdout_data(df, "customer_id", "date", train_end, freq=unit,
+                                       monetary_value_col="amount")
+    pd.testing.assert_frame_equal(got, want_cal, check_exact=False, rtol=1e-9, check_dtype=True)
+
+
+def test_test_frequency_is_int64_when_every_customer_bought(fixture_tx):
+    # Independent of the peers: the counts are whole numbers; pandas' left merge makes
+    # them float64 only when it has holes to fill with 0.
+    every = fixture_tx[fixture_tx["customer_id"].isin([1, 4])]
+    split = rfmkit.rfm_train_test_split(every, "customer_id", "date", "2015-02-01")
+    assert split["test_frequency"].dtype == np.int64
+    assert split["test_frequency"].tolist() == [1, 2]
+    split = rfmkit.rfm_train_test_split(fixture_tx, "customer_id", "date", "2015-02-01")
+    assert split["test_frequency"].dtype == np.float64
+    assert split["test_frequency"].tolist() == [1.0, 0.0, 0.0, 2.0, 0.0]
+    cal = calibration_and_holdout_data(every, "customer_id", "date", "2015-02-01")
+    assert cal["frequency_holdout"].dtype == np.int64
+
+
+def test_categorical_ids_keep_their_dtype_and_category_order():
+    ids = pd.Categorical(["b", "a", "b", "c"], categories=["c", "b", "a"])
+    tx = pd.DataFrame({"customer_id": ids, "amount": [1.0, 2.0, 3.0, 4.0],
+                       "date": pd.to_datetime(["2024-01-01", "2024-01-03", "2024-01-05", "2024-01-02"])})
+    got = rfmkit.rfm_summary(tx, "customer_id", "date", "amount")
+    assert got["customer_id"].tolist() == ["c", "b", "a"]  # groupby's order: the categories'
+    assert got["customer_id"].dtype == ids.dtype
+    if int(pd.__version__.split(".")[0]) < 3:
+        # pandas 2 groups categoricals with observed=False: the peers count every
+        # (category, period) pair there (pymc-marketing gives frequency 3, 3, 3).
+        return
+    pd.testing.assert_frame_equal(got, pymc("rfm_summary", tx, "customer_id", "date", "amount"))
+    lifetimes_utils = pytest.importorskip("lifetimes.utils")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        want = lifetimes_utils.summary_data_from_transaction_data(tx, "customer_id", "date", "amount")
+    pd.testing.assert_frame_equal(
+        summary_data_from_transaction_data(tx, "customer_id", "date", "amount"), want)
 
 
 # --------------------------------------------------------------------------- generated data
@@ -384,9 +486,8 @@ def test_lifetimes_calibration_and_holdout(generated, freq):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         want = lifetimes_utils.calibration_and_holdout_data(generated, "customer_id", "date", **kw)
-    pd.testing.assert_frame_equal(got, want, check_exact=False, rtol=1e-9, check_dtype=False)
+    pd.testing.assert_frame_equal(got, want, check_exact=False, rtol=1e-9)
     assert got.index.name == "customer_id"
-    assert (got.dtypes == np.float64).all()
 
 
 # --------------------------------------------------------------------------- bad input
@@ -506,3 +607,16 @@ def test_ltv_errors(fixture_tx):
         rfmkit.projected_revenue(s.drop(columns="monetary_value"), 3)
     with pytest.raises(InputError, match="periods must be at least 1"):
         rfmkit.projected_revenue(s, 0)
+
+
+def test_integer_dates_with_a_format_are_read_as_their_digits(fixture_tx):
+    # pymc-marketing's CDNOW test passes dates as integers 19970101 with "%Y%m%d".
+    # Reference: the same digits as text, parsed by pandas; no pandas 3 deprecation warning.
+    ints = fixture_tx.assign(date=fixture_tx["date"].str.replace("-", "").astype(np.int64))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = rfmkit.rfm_summary(ints, "customer_id", "date", "amount", datetime_format="%Y%m%d",
+                                 observation_period_end="20150207")
+    text = fixture_tx.assign(date=pd.to_datetime(fixture_tx["date"], format="%Y-%m-%d"))
+    pd.testing.assert_frame_equal(got, pymc("rfm_summary", text, "customer_id", "date", "amount",
+                                            observation_period_end="2015-02-07"))

@@ -15,7 +15,12 @@ The numbers are those of lifetimes 0.11.3, with the rules of
   the first period in ``monetary_value``; ``recency`` and ``T`` stay as they are;
 - ``calibration_and_holdout_data`` names its columns ``*_cal`` and
   ``*_holdout`` and its ``monetary_value_holdout`` is the mean amount of the
-  holdout transactions (rows), not of the per-period sums.
+  holdout transactions (rows), not of the per-period sums;
+- dtypes as lifetimes gives them: the index has the id column's dtype,
+  ``frequency_holdout`` is int64 when every calibration customer bought in
+  the holdout window and float64 otherwise, but Int64 (int64[pyarrow]) with
+  pandas' nullable (Arrow) amounts, whose ``monetary_value_holdout`` is then
+  Float64 (double[pyarrow]).
 
 Where rfmkit differs: months ("M") are counted in calendar months (lifetimes
 divides by ``numpy.timedelta64(1, "M")``, which fails or is approximate), the
@@ -31,7 +36,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .clv import _scaler, _split, _summary, _summary_frame, _unit
+from .clv import (
+    _count_column,
+    _like_peers,
+    _mean_column,
+    _scaler,
+    _split,
+    _summary,
+    _summary_frame,
+    _unit,
+)
 
 __all__ = ["calibration_and_holdout_data", "summary_data_from_transaction_data"]
 
@@ -96,7 +110,8 @@ def calibration_and_holdout_data(
         Indexed by customer id, columns ``frequency_cal``, ``recency_cal``,
         ``T_cal``, [``monetary_value_cal``], ``frequency_holdout``,
         [``monetary_value_holdout``], ``duration_holdout``. Customers first
-        seen in the holdout window are left out.
+        seen in the holdout window are left out. The dtypes are lifetimes'
+        (see :mod:`rfmkit.lifetimes`).
     """
     split = _split(transactions, customer_id_col, datetime_col, monetary_value_col,
                    datetime_format, calibration_period_end, observation_period_end, freq,
@@ -105,22 +120,35 @@ def calibration_and_holdout_data(
         split.train, split.keys, split.like, split.scaler, monetary_value_col is not None,
         first="lifetimes" if include_first_transaction else "",
     )
-    table = _indexed(table, customer_id_col)
-    table.columns = [f"{c}_cal" for c in table.columns]
+    table.columns = ["customer_id"] + [f"{c}_cal" for c in table.columns[1:]]
     test, at = split.test, split.at
     known = at >= 0
-    frequency = np.zeros(len(table))
+    n = len(table)
+    frequency = np.zeros(n, np.int64)
     frequency[at[known]] = test["periods"][known]
-    table["frequency_holdout"] = frequency
+    table["frequency_holdout"] = _holdout_counts(frequency, int(known.sum()) < n, split.money_like)
     if monetary_value_col is not None:
-        monetary = np.zeros(len(table))
+        monetary = np.zeros(n)
         monetary[at[known]] = test["total_sum"][known] / test["rows"][known]
-        table["monetary_value_holdout"] = monetary
+        table["monetary_value_holdout"] = _mean_column(monetary, split.money_like)
     table["duration_holdout"] = split.steps / split.scaler
-    return table
+    return _indexed(_like_peers(table, split.like), customer_id_col)
+
+
+def _holdout_counts(counts: np.ndarray, filled: bool, money_like: Any) -> Any:
+    """``frequency_holdout`` in lifetimes' dtype: lifetimes counts the
+    periods of every column, the amounts included, so nullable (Arrow)
+    amounts give Int64 (int64[pyarrow]) counts, which its fillna keeps."""
+    mean = _mean_column(counts.astype(np.float64), money_like)
+    if isinstance(mean, np.ndarray):
+        return _count_column(counts, filled)
+    if isinstance(mean.dtype, pd.ArrowDtype):
+        return pd.array(counts, dtype="int64[pyarrow]")
+    return pd.array(counts, dtype="Int64")
 
 
 def _indexed(table: pd.DataFrame, name: str) -> pd.DataFrame:
-    out = table.set_index("customer_id")
-    out.index.name = name
+    # Not set_index: on pandas 3 it widens int32 ids to an int64 index.
+    out = table.drop(columns="customer_id")
+    out.index = pd.Index(table["customer_id"].array, name=name)
     return out
