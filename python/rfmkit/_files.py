@@ -487,6 +487,8 @@ def _check_output(path: str | None) -> None:
     if path is None:
         return
     _kind(path, _OUTPUTS, "write")
+    if Path(path).is_dir():
+        raise InputError(f"cannot write {path!r}: it is a directory")
     parent = Path(path).parent
     if not parent.is_dir():
         raise InputError(f"cannot write {path!r}: directory {str(parent)!r} does not exist")
