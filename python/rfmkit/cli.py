@@ -95,6 +95,8 @@ def _as_of(text: str | None, date_format: str | None) -> pd.Timestamp | None:
 def _timestamp(value: Any, text: str) -> pd.Timestamp:
     if not isinstance(value, pd.Timestamp) or value is pd.NaT:
         raise InputError(f"invalid --as-of {text!r}: not a date")
+    if not 1 <= value.year <= 9999:
+        raise InputError(f"invalid --as-of {text!r}: not a date of years 1 to 9999")
     return value
 
 
@@ -374,7 +376,8 @@ def _one_line(exc: BaseException) -> str:
         text = f"{exc.strerror}: {exc.filename!r}"
     else:
         text = str(exc) or type(exc).__name__
-    return " ".join(text.split())
+    # One line; spaces inside a line stay, as in the repr of a value such as '  '.
+    return re.sub(r"\s*[\r\n]+\s*", " ", text).strip()
 
 
 def _errors() -> tuple[type[BaseException], ...]:
