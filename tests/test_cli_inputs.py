@@ -302,3 +302,28 @@ def test_windows_in_days(tmp_path, window, days):
     inside = tx[tx["d"] > pd.Timestamp("2024-03-31") - pd.Timedelta(days=days)]
     assert got["frequency"].to_dict() == inside.groupby("c").size().to_dict()
     assert got["monetary"].to_dict() == inside.groupby("c")["a"].sum().to_dict()
+
+
+# --------------------------------------------------------------------------- text dates in the file
+
+
+@pytest.mark.parametrize(("dates", "fmt"), [
+    (["01/12/2024", "13/11/2024"], "%d/%m/%Y"),  # a day 13 settles it: day first
+    (["01/12/2024", "11/13/2024"], "%m/%d/%Y"),  # a day 13 in second place: month first
+    (["01.12.2024", "25.11.2024"], "%d.%m.%Y"),
+])
+def test_dates_in_the_file_read_the_one_way_that_fits_all(tmp_path, dates, fmt):
+    path = csv_file(tmp_path / "d.csv", [f"{i},{d},1" for i, d in enumerate(dates)])
+    result = run("segment", path, "--as-of", "2024-12-31", "-q", "-o", tmp_path / "o.csv")
+    assert result.returncode == 0, result.stderr
+    want = (pd.Timestamp("2024-12-31") - pd.to_datetime(pd.Series(dates), format=fmt)).dt.days
+    assert pd.read_csv(tmp_path / "o.csv")["recency"].tolist() == want.tolist()
+
+
+@pytest.mark.parametrize("dates", [["01/12/2024", "05/11/2024"], ["1/2/2024", "3/4/2024"],
+                                   ["01/12/2024 10:30", "02/12/2024 11:00"]])
+def test_dates_in_the_file_that_read_both_ways_are_refused(tmp_path, dates):
+    path = csv_file(tmp_path / "d.csv", [f"{i},{d},1" for i, d in enumerate(dates)])
+    line = one_error(run("segment", path, "-o", tmp_path / "o.csv"))
+    assert f"day first or month first, such as {dates[0]!r} at row 0 (line 2)" in line
+    assert "--date-format" in line

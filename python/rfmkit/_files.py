@@ -15,6 +15,7 @@ import csv
 import gzip
 import io
 import os
+import re
 import sys
 import warnings
 from collections.abc import Callable, Iterator
@@ -364,6 +365,8 @@ def _parse_dates(col: pd.Series, name: str, date_format: str | None,
         col = _number_dates(col, name, date_format, where)
     # Without a format pandas infers one from the first value; ISO 8601 dates of mixed precision
     # ("2024-01-01", then "2024-01-02 10:30:00") need a second try.
+    if not date_format:
+        date_format = _day_or_month_first(col, name, where)
     formats = [date_format] if date_format else [None, "ISO8601"]
     error: Exception | None = None
     for fmt in formats:
@@ -392,6 +395,43 @@ def _parse_dates(col: pd.Series, name: str, date_format: str | None,
         raise InputError(f"column {name!r} cannot be read as dates{how}: {error}")
     raise InputError(f"column {name!r} has a value that is not a date{how}: "
                      f"{col.iloc[row]!r} at {where(row) if where else f'row {row}'}{advice}")
+
+
+# An ISO 8601 date, with a time and an offset or without: never ambiguous.
+ISO_DATE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}(?:[T ]\d{1,2}(?::\d{1,2}(?::\d{1,2}(?:[.,]\d+)?)?)?)?"
+                      r"\s*(?:Z|[+-]\d{2}(?::?\d{2})?)?", re.IGNORECASE)
+
+
+def _day_or_month_first(col: pd.Series, name: str, where: Callable[[int], str] | None) -> str | None:
+    """Without --date-format pandas reads 01/12/2024 month first, from the first date alone.
+    The format that reads every date when only one of day first and month first does; an
+    error when both do; None (pandas infers) when the first date has one reading only."""
+    from pandas.tseries.api import guess_datetime_format
+
+    text = col.dropna()
+    if text.empty or not isinstance(text.iloc[0], str) or ISO_DATE.fullmatch(text.iloc[0].strip()):
+        return None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        guesses = list(dict.fromkeys(guess_datetime_format(text.iloc[0], dayfirst=first)
+                                     for first in (False, True)))
+    if len(guesses) < 2 or None in guesses:
+        return None
+    reads = []
+    for fmt in guesses:
+        try:
+            _to_datetime(col, fmt)
+        except (ValueError, TypeError, OverflowError):
+            continue
+        reads.append(fmt)
+    if len(reads) == 1:
+        return reads[0]
+    if not reads:
+        return None  # the error names the first date neither reads
+    row = int(col.notna().to_numpy().argmax())
+    at = where(row) if where else f"row {row}"
+    raise InputError(f"column {name!r} has dates that can be read day first or month first, such as "
+                     f"{col.iloc[row]!r} at {at}: pass --date-format ({' or '.join(guesses)})")
 
 
 def _number_dates(col: pd.Series, name: str, date_format: str | None,

@@ -35,7 +35,7 @@ from typing import Any, NoReturn
 import pandas as pd
 
 from . import __version__
-from ._files import _check_output, read_transactions, write_table  # noqa: F401 (public here)
+from ._files import ISO_DATE, _check_output, read_transactions, write_table  # noqa: F401 (public here)
 from ._schemes import BUILTIN, SOURCES
 from .analysis import segment_summary
 from .datasets import make_transactions
@@ -64,11 +64,6 @@ def _scheme(name: str) -> Scheme:
 # Days from 0001-01-01 to 9999-12-31: no span of dates is longer.
 _MAX_DAYS = 3_652_058
 
-# An ISO 8601 date, with a time and an offset or without.
-_ISO_DATE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}(?:[T ]\d{1,2}(?::\d{1,2}(?::\d{1,2}(?:[.,]\d+)?)?)?)?"
-                       r"\s*(?:Z|[+-]\d{2}(?::?\d{2})?)?", re.IGNORECASE)
-
-
 def _as_of(text: str | None, date_format: str | None) -> pd.Timestamp | None:
     """``--as-of`` as a Timestamp: with ``date_format`` when it reads the text, else an ISO 8601
     date, else a text that can be read one way only (``13/01/2024``; ``01/12/2024`` is refused)."""
@@ -79,11 +74,11 @@ def _as_of(text: str | None, date_format: str | None) -> pd.Timestamp | None:
         try:
             return _timestamp(pd.to_datetime(value, format=date_format), text)
         except (ValueError, TypeError, OverflowError):
-            if not _ISO_DATE.fullmatch(value):
+            if not ISO_DATE.fullmatch(value):
                 raise InputError(f"invalid --as-of {text!r}: it does not match --date-format "
                                  f"{date_format!r} and is not an ISO 8601 date such as "
                                  "2024-12-31") from None
-    if _ISO_DATE.fullmatch(value):
+    if ISO_DATE.fullmatch(value):
         try:
             return _timestamp(pd.to_datetime(value, format="ISO8601"), text)
         except (ValueError, TypeError, OverflowError):
