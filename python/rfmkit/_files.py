@@ -320,8 +320,8 @@ def _check_ids(col: pd.Series, name: str, where: Callable[[int], str]) -> None:
         raise InputError(f"column {name!r} has a missing id at {where(row)}: every transaction "
                          "needs its customer")
     if col.dtype == object or pd.api.types.is_string_dtype(col.dtype):
-        text = col.map(lambda v: isinstance(v, str) and not v.strip())
-        blank = text.to_numpy(dtype=bool)
+        # .str gives NaN for a value that is not text (Parquet object columns may mix them)
+        blank = col.str.strip().eq("").fillna(False).to_numpy(dtype=bool)
         if blank.any():
             row = int(blank.argmax())
             raise InputError(f"column {name!r} has an empty id {col.iloc[row]!r} at {where(row)}: "

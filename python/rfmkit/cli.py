@@ -332,6 +332,11 @@ def _input_options() -> argparse.ArgumentParser:
     return p
 
 
+_ROWS = ("Errors name a row of the input from 0, the first row after the header (as pandas and "
+         "the Python API count); in a CSV file also its line, from 1, the header. Errors end with one "
+         "line, 'rfmkit: error: ...', and exit status 2.")
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="rfmkit", description="RFM customer metrics and segments.")
     parser.add_argument("--version", action="version", version=f"rfmkit {__version__}")
@@ -339,13 +344,15 @@ def _parser() -> argparse.ArgumentParser:
     options = _input_options()
 
     seg = sub.add_parser("segment", parents=[options], help="one row per customer with its segment",
-                         description="Transactions in; R, F, M, scores and segment per customer out.")
+                         description="Transactions in; R, F, M, scores and segment per customer out.",
+                         epilog=_ROWS)
     seg.add_argument("-o", "--output", required=True,
                      help="output file: .csv, .csv.gz, .parquet, .pq or .json (records)")
     seg.set_defaults(run=_segment)
 
     summ = sub.add_parser("summary", parents=[options], help="print one line per segment",
-                          description="Customers, revenue and mean R, F, M of every segment.")
+                          description="Customers, revenue and mean R, F, M of every segment.",
+                          epilog=_ROWS)
     summ.add_argument("-o", "--output", help="write the summary to a file instead of printing it")
     summ.set_defaults(run=_summary)
 
