@@ -226,11 +226,11 @@ ERRORS = {
     "thousands separator": (["segment", "comma_amount.csv", "-o", "o.csv"],
                             r"'amount'.*'1,234.5' at row 1"),
     "mixed UTC offsets": (["segment", "offsets.csv", "-o", "o.csv"],
-                          r"'date' mixes UTC offsets: '2024-01-01T10:00:00\+01:00' at row 0 and "
-                          r"'2024-01-05T10:00:00\+02:00' at row 2.*normalise"),
+                          r"'date' mixes UTC offsets: '2024-01-01T10:00:00\+01:00' at row 0 \(line 2\) "
+                          r"and '2024-01-05T10:00:00\+02:00' at row 2 \(line 4\).*normalise"),
     "offsets and none": (["segment", "offset_and_none.csv", "-o", "o.csv"],
-                         r"'date' mixes UTC offsets: '2024-01-01T10:00:00\+01:00' at row 0 and "
-                         r"'2024-01-05 10:00:00' at row 1"),
+                         r"'date' mixes UTC offsets: '2024-01-01T10:00:00\+01:00' at row 0 \(line 2\) "
+                         r"and '2024-01-05 10:00:00' at row 1 \(line 3\)"),
     "fractional number dates": (["segment", "float_dates.parquet", "--date-format", "%Y%m%d",
                                  "-o", "o.csv"], r"'date'.*20240105.5 at row 1"),
     "not ISO either": (["segment", "iso_then_bad.csv", "-o", "o.csv"],

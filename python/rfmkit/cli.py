@@ -7,22 +7,35 @@
 - ``rfmkit schemes``: the built-in segment schemes and their rules.
 - ``rfmkit demo``: the RFM table of generated transactions.
 
-Errors end with one line, ``rfmkit: error: ...``, and exit status 2.
+Errors end with one line, ``rfmkit: error: ...``, and exit status 2: a bad
+option value, a file that cannot be read or written, a malformed CSV file (a row
+with more or fewer fields than the header, a quote never closed, a header
+naming a column twice, text that is not UTF-8), a value that is not an id, a
+date or an amount. Rows are counted as in pandas and the Python API, from 0
+(the first row after the header); for a CSV file the line is named too, from
+1 (the header).
+
+Text dates, in the file and in ``--as-of``, are read with ``--date-format``
+when it is given; without it an ISO 8601 date (2024-12-01, 2024-12-01 10:30)
+is read as such and any other text only when it can be read one way alone:
+01/12/2024 could be 1 December or 12 January and is refused.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 import warnings
+from collections.abc import Callable
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import pandas as pd
 
 from . import __version__
-from ._files import _check_output, read_transactions, write_table  # noqa: F401 (public here)
+from ._files import ISO_DATE, _check_output, read_transactions, write_table  # noqa: F401 (public here)
 from ._schemes import BUILTIN, SOURCES
 from .analysis import segment_summary
 from .datasets import make_transactions
@@ -36,11 +49,79 @@ from .table import rfm_table
 
 def _scheme(name: str) -> Scheme:
     lower = name.lower()
-    if lower.endswith(".json"):
-        return Scheme.from_json(Path(name))
-    if lower.endswith(".toml"):
-        return Scheme.from_toml(Path(name))
+    try:
+        if lower.endswith(".json"):
+            return Scheme.from_json(Path(name))
+        if lower.endswith(".toml"):
+            return Scheme.from_toml(Path(name))
+    except UnicodeDecodeError:
+        raise InputError(f"scheme file {name!r} is not UTF-8 text: save it as UTF-8") from None
+    except (KeyError, TypeError, AttributeError, IndexError) as exc:  # until Scheme names them
+        raise InputError(f"invalid scheme file {name!r}: {type(exc).__name__} {exc}") from None
     return Scheme.builtin(name)
+
+
+# Days from 0001-01-01 to 9999-12-31: no span of dates is longer.
+_MAX_DAYS = 3_652_058
+
+def _as_of(text: str | None, date_format: str | None) -> pd.Timestamp | None:
+    """``--as-of`` as a Timestamp: with ``date_format`` when it reads the text, else an ISO 8601
+    date, else a text that can be read one way only (``13/01/2024``; ``01/12/2024`` is refused)."""
+    if text is None:
+        return None
+    value = text.strip()
+    if date_format:
+        try:
+            return _timestamp(pd.to_datetime(value, format=date_format), text)
+        except (ValueError, TypeError, OverflowError):
+            if not ISO_DATE.fullmatch(value):
+                raise InputError(f"invalid --as-of {text!r}: it does not match --date-format "
+                                 f"{date_format!r} and is not an ISO 8601 date such as "
+                                 "2024-12-31") from None
+    if ISO_DATE.fullmatch(value):
+        try:
+            return _timestamp(pd.to_datetime(value, format="ISO8601"), text)
+        except (ValueError, TypeError, OverflowError):
+            raise InputError(f"invalid --as-of {text!r}: written as an ISO 8601 date but not a "
+                             "date of years 1 to 9999 (year-month-day, such as 2024-12-31)") from None
+    return _timestamp(_one_reading(value, text), text)
+
+
+def _timestamp(value: Any, text: str) -> pd.Timestamp:
+    if not isinstance(value, pd.Timestamp) or value is pd.NaT:
+        raise InputError(f"invalid --as-of {text!r}: not a date")
+    if not 1 <= value.year <= 9999:
+        raise InputError(f"invalid --as-of {text!r}: not a date of years 1 to 9999")
+    return value
+
+
+def _one_reading(value: str, text: str) -> pd.Timestamp:
+    """The one date a text that is not ISO 8601 can be: day or month first, year first or
+    last, every part written (no day or year filled in from a default)."""
+    from datetime import datetime
+
+    from dateutil import parser as dateutil
+
+    readings = set()
+    for dayfirst in (False, True):
+        for yearfirst in (False, True):
+            try:
+                got = [dateutil.parse(value, dayfirst=dayfirst, yearfirst=yearfirst, default=default)
+                       for default in (datetime(2000, 1, 1), datetime(2001, 2, 2))]
+            except (ValueError, OverflowError):
+                continue
+            if got[0].date() != got[1].date():
+                raise InputError(f"invalid --as-of {text!r}: not a whole date (give the year, "
+                                 "month and day, such as 2024-12-31)")
+            readings.add(got[0])
+    if not readings:
+        raise InputError(f"invalid --as-of {text!r}: not a date; write it as ISO 8601, such as "
+                         "2024-12-31, or pass --date-format")
+    if len(readings) > 1:
+        shown = " or ".join(sorted({r.strftime("%Y-%m-%d") for r in readings}))
+        raise InputError(f"ambiguous --as-of {text!r}: it could be {shown}; write it as ISO 8601, "
+                         "such as 2024-12-31, or pass --date-format (such as %d/%m/%Y)")
+    return pd.Timestamp(readings.pop())
 
 
 def _thresholds(text: str | None) -> dict[str, list[float]] | None:
@@ -62,8 +143,8 @@ def _segmented(args: argparse.Namespace) -> pd.DataFrame:
     tx = read_transactions(args.input, [args.customer_id, args.date, args.amount], date=args.date,
                            date_format=args.date_format, customer_id=args.customer_id,
                            amount=args.amount, progress=False if args.quiet else None)
-    table = rfm_table(tx, args.customer_id, args.date, args.amount, as_of=args.as_of,
-                      window=args.window)
+    table = rfm_table(tx, args.customer_id, args.date, args.amount,
+                      as_of=_as_of(args.as_of, args.date_format), window=args.window)
     scored = score(table, thresholds=thresholds) if thresholds else score(table, bins=args.bins)
     return segment(scored, scheme, lang=args.lang, new_customer_days=args.new_customer_days)
 
@@ -171,27 +252,89 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"rfmkit: error: {' '.join(message.split())}{hint}\n")
 
 
+def _whole(low: int, high: int) -> Callable[[str], int]:
+    """An argparse type: a whole number from ``low`` to ``high``."""
+
+    def whole(text: str) -> int:
+        value = text.strip()
+        if not re.fullmatch(r"[+-]?\d+", value, flags=re.ASCII):
+            raise argparse.ArgumentTypeError(f"not a whole number: {text!r}")
+        number = int(value)
+        if not low <= number <= high:
+            raise argparse.ArgumentTypeError(f"must be from {low:,} to {high:,}, got {text!r}")
+        return number
+
+    return whole
+
+
+_WINDOW_UNITS = {
+    **dict.fromkeys(["", "d", "day", "days"], ("days", 1)),
+    **dict.fromkeys(["w", "week", "weeks"], ("days", 7)),
+    **dict.fromkeys(["m", "month", "months"], ("months", 1)),
+    **dict.fromkeys(["y", "year", "years"], ("months", 12)),
+}
+
+
+def _window(text: str) -> int | str:
+    """An argparse type: ``--window`` as a number of days (an int) or of months (``"3M"``)."""
+    found = re.fullmatch(r"\s*([+-]?\d+)\s*([a-zA-Z]*)\s*", text, flags=re.ASCII)
+    unit = _WINDOW_UNITS.get(found.group(2).lower()) if found else None
+    if found is None or unit is None:
+        raise argparse.ArgumentTypeError(f"invalid window {text!r}: give a number of days, weeks, "
+                                         "months or years such as 90, 90D, 12W, 3M or 1Y")
+    kind, factor = unit
+    length = int(found.group(1)) * factor
+    most = _MAX_DAYS if kind == "days" else 12 * 9998
+    if not 1 <= length <= most:
+        raise argparse.ArgumentTypeError(f"invalid window {text!r}: it must be from 1 to {most:,} "
+                                         f"{kind} (years 1 to 9999)")
+    return length if kind == "days" else f"{length}M"
+
+
+def _text(what: str) -> Callable[[str], str]:
+    """An argparse type: text that is not empty."""
+
+    def text(value: str) -> str:
+        if not value.strip():
+            raise argparse.ArgumentTypeError(f"{what} must not be empty")
+        return value
+
+    return text
+
+
 def _input_options() -> argparse.ArgumentParser:
     p = _Parser(add_help=False)
     p.add_argument("input", help="transactions: .csv, .csv.gz, .parquet or .pq")
-    p.add_argument("--customer-id", default="customer_id", metavar="COL",
+    p.add_argument("--customer-id", default="customer_id", metavar="COL", type=_text("a column name"),
                    help="customer id column (default: customer_id)")
-    p.add_argument("--date", default="date", metavar="COL", help="date column (default: date)")
-    p.add_argument("--amount", default="amount", metavar="COL", help="amount column (default: amount)")
-    p.add_argument("--date-format", metavar="FMT",
-                   help="strftime format of text dates, such as %%Y-%%m-%%d (default: inferred)")
-    p.add_argument("--as-of", metavar="DATE", help="reference date (default: the latest transaction)")
-    p.add_argument("--window", help="look-back of F and M: 90, 90D, 12W, 3M, 1Y (default: all)")
+    p.add_argument("--date", default="date", metavar="COL", type=_text("a column name"),
+                   help="date column (default: date)")
+    p.add_argument("--amount", default="amount", metavar="COL", type=_text("a column name"),
+                   help="amount column (default: amount)")
+    p.add_argument("--date-format", metavar="FMT", type=_text("--date-format"),
+                   help="strftime format of text dates in the file and in --as-of, such as "
+                        "%%d/%%m/%%Y (default: ISO 8601, or a format that reads every date one way)")
+    p.add_argument("--as-of", metavar="DATE",
+                   help="reference date, read with --date-format or as ISO 8601 such as 2024-12-31; "
+                        "01/12/2024 without a format is refused as ambiguous "
+                        "(default: the latest transaction)")
+    p.add_argument("--window", type=_window,
+                   help="look-back of F and M: 90, 90D, 12W, 3M, 1Y (default: all)")
     p.add_argument("--scheme", default="rfm11",
                    help=f"{', '.join(BUILTIN)}, or a .json / .toml scheme file (default: rfm11)")
     p.add_argument("--lang", default="en", help="segment labels: en or zh (default: en)")
-    p.add_argument("--bins", type=int, default=5, help="quantile scores 1..BINS (default: 5)")
+    p.add_argument("--bins", type=_whole(2, 100), default=5, help="quantile scores 1..BINS (default: 5)")
     p.add_argument("--thresholds", metavar="R,F,M",
                    help="score by one cut point per dimension instead, such as 30,3,1000")
-    p.add_argument("--new-customer-days", type=int, metavar="N",
+    p.add_argument("--new-customer-days", type=_whole(0, _MAX_DAYS), metavar="N",
                    help="customers first seen at most N days ago go to a 'new' segment")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar, notes or warnings")
     return p
+
+
+_ROWS = ("Errors name a row of the input from 0, the first row after the header (as pandas and "
+         "the Python API count); in a CSV file also its line, from 1, the header. Errors end with one "
+         "line, 'rfmkit: error: ...', and exit status 2.")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -201,13 +344,15 @@ def _parser() -> argparse.ArgumentParser:
     options = _input_options()
 
     seg = sub.add_parser("segment", parents=[options], help="one row per customer with its segment",
-                         description="Transactions in; R, F, M, scores and segment per customer out.")
+                         description="Transactions in; R, F, M, scores and segment per customer out.",
+                         epilog=_ROWS)
     seg.add_argument("-o", "--output", required=True,
                      help="output file: .csv, .csv.gz, .parquet, .pq or .json (records)")
     seg.set_defaults(run=_segment)
 
     summ = sub.add_parser("summary", parents=[options], help="print one line per segment",
-                          description="Customers, revenue and mean R, F, M of every segment.")
+                          description="Customers, revenue and mean R, F, M of every segment.",
+                          epilog=_ROWS)
     summ.add_argument("-o", "--output", help="write the summary to a file instead of printing it")
     summ.set_defaults(run=_summary)
 
@@ -217,10 +362,13 @@ def _parser() -> argparse.ArgumentParser:
     schemes.set_defaults(run=_schemes)
 
     demo = sub.add_parser("demo", help="compute the RFM table of generated transactions")
-    demo.add_argument("--transactions", type=int, default=100_000)
-    demo.add_argument("--customers", type=int, default=10_000)
-    demo.add_argument("--seed", type=int, default=0)
-    demo.add_argument("--head", type=int, default=10, help="rows of the table to print")
+    demo.add_argument("--transactions", type=_whole(0, 100_000_000), default=100_000,
+                      help="transactions to generate (default: 100,000)")
+    demo.add_argument("--customers", type=_whole(1, 100_000_000), default=10_000,
+                      help="customers to generate (default: 10,000)")
+    demo.add_argument("--seed", type=_whole(0, 2**63 - 1), default=0, help="random seed (default: 0)")
+    demo.add_argument("--head", type=_whole(0, 1_000_000), default=10,
+                      help="rows of the table to print (default: 10)")
     demo.set_defaults(run=_demo, quiet=False)
     return parser
 
@@ -230,14 +378,18 @@ def _one_line(exc: BaseException) -> str:
         text = f"{exc.strerror}: {exc.filename!r}"
     else:
         text = str(exc) or type(exc).__name__
-    return " ".join(text.split())
+    # One line; spaces inside a line stay, as in the repr of a value such as '  '.
+    return re.sub(r"\s*[\r\n]+\s*", " ", text).strip()
 
 
 def _errors() -> tuple[type[BaseException], ...]:
     import pyarrow as pa
 
+    # UnicodeDecodeError is a ValueError; OverflowError comes from values too large for the
+    # core (it is a bug that the option's check let it through, but not one worth a traceback);
+    # EOFError from a truncated gzip file.
     return (InputError, InputTypeError, ValueError, OSError, ImportError, pd.errors.ParserError,
-            pa.ArrowException)
+            pa.ArrowException, OverflowError, EOFError)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -253,6 +405,9 @@ def main(argv: list[str] | None = None) -> int:
         # The reader went away (`rfmkit schemes | head`): stop quietly.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except MemoryError:
+        print("rfmkit: error: out of memory", file=sys.stderr)
+        return 2
     except _errors() as exc:
         print(f"rfmkit: error: {_one_line(exc)}", file=sys.stderr)
         return 2
