@@ -122,7 +122,8 @@ def numeric_column(col: pd.Series, name: str, user: str) -> np.ndarray:
     if pd.api.types.is_bool_dtype(dtype) or not (
         dtype == object or (pd.api.types.is_numeric_dtype(dtype) and dtype.kind in "iuf")
     ):
-        first = f": {col.iloc[0]!r} at row 0" if len(col) else ""
+        v = col.iloc[0] if len(col) else None
+        first = f": {(v.item() if isinstance(v, np.generic) else v)!r} at row 0" if len(col) else ""
         raise InputTypeError(f"column {name!r} must hold numbers, not {dtype}{first}")
     if dtype == object:
         values = np.empty(len(col))
