@@ -112,6 +112,10 @@ def numeric_column(col: pd.Series, name: str, user: str) -> np.ndarray:
     [1.0, 2.0]
     """
     dtype = col.dtype
+    if isinstance(dtype, pd.ArrowDtype) and pa.types.is_decimal(dtype.pyarrow_dtype):
+        col = col.astype(object)  # Decimals, converted one by one below
+        dtype = col.dtype
+    is_object = pd.api.types.is_object_dtype(dtype)
     missing = col.isna().to_numpy(dtype=bool)
     if missing.any():
         row = int(np.flatnonzero(missing)[0])
@@ -120,12 +124,12 @@ def numeric_column(col: pd.Series, name: str, user: str) -> np.ndarray:
         raise InputError(f"column {name!r} has a missing value ({shown}) at row {row}; "
                          f"{user} need values")
     if pd.api.types.is_bool_dtype(dtype) or not (
-        dtype == object or (pd.api.types.is_numeric_dtype(dtype) and dtype.kind in "iuf")
+        is_object or (pd.api.types.is_numeric_dtype(dtype) and dtype.kind in "iuf")
     ):
         v = col.iloc[0] if len(col) else None
         first = f": {(v.item() if isinstance(v, np.generic) else v)!r} at row 0" if len(col) else ""
         raise InputTypeError(f"column {name!r} must hold numbers, not {dtype}{first}")
-    if dtype == object:
+    if is_object:
         values = np.empty(len(col))
         for row, v in enumerate(col.to_numpy()):
             if isinstance(v, (bool, np.bool_)) or not isinstance(v, (numbers.Real, Decimal)):
@@ -140,7 +144,7 @@ def numeric_column(col: pd.Series, name: str, user: str) -> np.ndarray:
     bad = ~np.isfinite(values)
     if bad.any():
         row = int(np.flatnonzero(bad)[0])
-        shown = repr(col.iloc[row]) if dtype == object else repr(float(values[row]))
+        shown = repr(col.iloc[row]) if is_object else repr(float(values[row]))
         raise InputError(f"column {name!r} has an invalid value {shown} at row {row}: "
                          f"{user} need finite numbers")
     return np.ascontiguousarray(values)

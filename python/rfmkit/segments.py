@@ -228,7 +228,8 @@ def _source_text(source: str | bytes | Path, suffix: str) -> str:
     try:
         raw = Path(text).read_bytes()
     except (OSError, ValueError) as exc:  # ValueError: a NUL in the path
-        raise InputError(f"cannot read scheme file {text!r}: {getattr(exc, 'strerror', None) or exc}") from None
+        reason = getattr(exc, "strerror", None) or exc
+        raise InputError(f"cannot read scheme file {text!r}: {reason}") from None
     return _decoded(raw, f"scheme file {text!r}")
 
 
@@ -245,6 +246,31 @@ def _decoded(raw: bytes, what: str) -> str:
     except UnicodeDecodeError as exc:
         raise InputError(f"{what} is not UTF-8 text: byte {raw[exc.start]:#04x} at offset "
                          f"{exc.start} cannot be decoded") from None
+
+
+def _builtin_match(table: pd.DataFrame) -> tuple[str, str, list[str], dict[str, str]] | None:
+    """(scheme, lang, codes in order, label per code) of the one built-in scheme
+    whose labels (and codes) hold every value of the table, or None."""
+    labels = set(table["segment"].dropna().astype(str).unique())
+    codes = (set(table["segment_code"].dropna().astype(str).unique())
+             if "segment_code" in table.columns else set())
+    found = []
+    for name in BUILTIN:
+        scheme = Scheme.builtin(name)
+        for lang in ("en", "zh"):
+            by_code, order = scheme.labels(lang), scheme.codes
+            for extra in (False, True):  # with new_customer_days: "new" first
+                if extra:
+                    order = ["new", *order]
+                    by_code = {**by_code, "new": _NEW["labels"][lang]}
+                if labels <= set(by_code.values()) and codes <= set(by_code):
+                    found.append((extra, name, lang, order, by_code))
+                    break
+    # A scheme that fits without an extra "new" segment beats one that needs it.
+    found = [f for f in found if not f[0]] or found
+    if len(found) != 1:
+        return None
+    return found[0][1:]
 
 
 def _as_scheme(scheme: Any) -> Scheme:

@@ -11,7 +11,7 @@ from ._frames import as_pandas
 from ._schemes import BUILTIN
 from ._strategies import CHANNELS, PLAYBOOKS, SEGMENTS
 from .errors import InputError, InputTypeError
-from .segments import _NEW, Scheme, _as_scheme
+from .segments import _NEW, Scheme, _as_scheme, _builtin_match
 
 __all__ = ["action_list", "strategies"]
 
@@ -185,6 +185,9 @@ def action_list(segmented: Any, scheme: str | Scheme | dict | None = None,
 
 def _recorded_scheme(segmented: pd.DataFrame) -> str:
     name = segmented.attrs.get("scheme")
+    if name is None and "segment" in segmented.columns:
+        match = _builtin_match(segmented)  # a polars or Arrow table has no attrs
+        name = None if match is None else match[0]
     if name is None:
         return "rfm11"
     if isinstance(name, str) and name in BUILTIN:
