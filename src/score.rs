@@ -592,6 +592,17 @@ mod tests {
         )
         .is_err());
         assert!(from_json(r#"{"method":"x","cuts":[1],"levels":2,"direction":"ascending","inclusive":false,"extra":1}"#, "m").is_err());
+        // Saved cut points come back bit for bit (serde_json's float_roundtrip).
+        for cut in [
+            1.1411056552628401e-299,
+            2.2250738585072014e-308,
+            1.7976931348623157e308,
+            0.1,
+        ] {
+            let e = fit(&[cut], &Method::Mean, 2, Direction::Ascending, "m").unwrap();
+            let back = from_json(&to_json(&e).unwrap(), "m").unwrap();
+            assert_eq!(back.cuts[0].to_bits(), cut.to_bits(), "{cut}");
+        }
     }
 
     #[test]

@@ -30,9 +30,9 @@ def as_pandas(table: Any, what: str = "table") -> pd.DataFrame:
     Parameters
     ----------
     table : pandas.DataFrame, polars.DataFrame or pyarrow.Table
-        The input table. A polars or Arrow table has no ``attrs``: those kept
-        in an Arrow schema's metadata (as pandas writes them to Parquet) are
-        restored, otherwise the result's ``attrs`` are empty.
+        The input table. A polars table has no ``attrs``; an Arrow table's
+        are restored from its schema's metadata (where pyarrow and pandas'
+        Parquet writer keep them), otherwise the result's ``attrs`` are empty.
     what : str
         The argument's name, for the error message.
 
@@ -56,8 +56,9 @@ def as_pandas(table: Any, what: str = "table") -> pd.DataFrame:
     if _is_polars(table, "DataFrame"):
         table = table.to_arrow()
     if isinstance(table, pa.Table):
-        out = table.to_pandas()
-        out.attrs = _arrow_attrs(table.schema)
+        out = table.to_pandas()  # restores attrs kept in the "pandas" metadata
+        if not out.attrs:
+            out.attrs = _arrow_attrs(table.schema)
         return out
     hint = "; call .collect() first" if _is_polars(table, "LazyFrame") else ""
     raise InputTypeError(f"{what} must be a pandas DataFrame, a polars DataFrame or a pyarrow "
