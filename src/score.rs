@@ -279,7 +279,11 @@ fn quantiles(values: &[f64], probs: &[f64]) -> Vec<f64> {
         done = lo;
         let t = h - lo as f64;
         let d = b - a;
-        out.push(if t >= 0.5 {
+        out.push(if !d.is_finite() {
+            // The gap overflows (values near ±f64::MAX of both signs), where
+            // NumPy gives inf: the weighted mean itself cannot overflow.
+            a * (1.0 - t) + b * t
+        } else if t >= 0.5 {
             b - d * (1.0 - t)
         } else {
             a + d * t
@@ -624,6 +628,16 @@ mod tests {
         assert_eq!(mean(&[1.0, 2.0]), 1.5);
         let big: Vec<f64> = (0..100_000).map(|i| f64::from(i) * 1e300).collect();
         assert!(mean(&big).is_finite());
+    }
+
+    #[test]
+    fn quantiles_of_values_near_the_float_range_stay_finite() {
+        let v = [-f64::MAX, f64::MAX];
+        let e = fit(&v, &Method::Median, 2, Direction::Ascending, "m").unwrap();
+        assert_eq!(e.cuts, vec![0.0]);
+        let e = fit(&v, &Method::Quantile, 4, Direction::Ascending, "m").unwrap();
+        assert!(e.cuts.iter().all(|c| c.is_finite()));
+        assert_eq!(e.apply(&v, "m").unwrap(), vec![1, 4]);
     }
 
     #[test]
