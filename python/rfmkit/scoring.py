@@ -19,7 +19,12 @@ a short recency scores high. The rules (the core implements them):
   rules are written: F ``[3]`` means "3 or more" scores 2, R ``[30]`` means
   "within 30 days" scores 2, M ``[1000]`` means "1000 or more".
 - ``"mean"`` / ``"median"``: two levels, high when strictly above the mean or
-  median (recency: strictly below).
+  median (recency: strictly below). The mean is exact for every finite value
+  (huge or tiny), rounded once: it equals Python's ``statistics.mean``.
+
+Tables may be pandas or polars DataFrames or pyarrow Tables; the result is
+pandas. Values must be real, finite numbers: text, booleans, NaN and inf are
+errors naming the column, the value and its row.
 """
 
 from __future__ import annotations
