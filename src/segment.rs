@@ -9,7 +9,8 @@
 //! Because the cube has only `scale^3` cells, matching precomputes the
 //! winner of every cell and looks customers up in that table.
 
-use std::collections::BTreeMap;
+use std::collections::hash_map::Entry;
+use std::collections::{BTreeMap, HashMap};
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -101,6 +102,7 @@ impl Scheme {
                 return bad(format!("segment {code:?} has no {lang:?} label"));
             }
         }
+        let mut labels_of: HashMap<&str, &BTreeMap<String, String>> = HashMap::new();
         for (i, rule) in self.rules.iter().enumerate() {
             let dims = [("r", rule.r), ("f", rule.f), ("m", rule.m), ("fm", rule.fm)];
             for (dim, range) in dims {
@@ -119,16 +121,25 @@ impl Scheme {
                     }
                 }
             }
-            let same = self
-                .rules
-                .iter()
-                .find(|o| o.code == rule.code && o.labels != rule.labels);
-            if same.is_some() {
-                return bad(format!(
-                    "rules of segment {:?} have different labels",
-                    rule.code
-                ));
+            // One pass over the rules (a map per code), not one per rule.
+            match labels_of.entry(rule.code.as_str()) {
+                Entry::Vacant(e) => {
+                    e.insert(&rule.labels);
+                }
+                Entry::Occupied(e) if *e.get() != &rule.labels => {
+                    return bad(format!(
+                        "rules of segment {:?} have different labels",
+                        rule.code
+                    ));
+                }
+                Entry::Occupied(_) => {}
             }
+        }
+        if labels_of.contains_key(self.fallback.code.as_str()) {
+            return bad(format!(
+                "the fallback's code {:?} is also the code of a rule; give the fallback a code of its own",
+                self.fallback.code
+            ));
         }
         Ok(())
     }
@@ -254,6 +265,10 @@ mod tests {
         assert!(scheme(r#"{"code": "x y", "labels": {"en": "X", "zh": "X"}}"#).is_err());
         assert!(scheme(r#"{"code": "x", "labels": {"en": "X", "zh": "X"}, "q": [1, 2]}"#).is_err());
         assert!(scheme("").is_err());
+        // The fallback may not reuse a rule's code.
+        assert!(
+            scheme(r#"{"code": "other", "labels": {"en": "O", "zh": "O"}, "r": [1, 2]}"#).is_err()
+        );
         let s = scheme(HIGH_R).unwrap();
         assert!(s.assign(&[3], &[1], &[1], [2, 2, 2]).is_err());
         assert!(s.assign(&[1], &[1, 1], &[1], [2, 2, 2]).is_err());

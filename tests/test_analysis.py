@@ -440,3 +440,92 @@ def test_scheme_and_coverage_display():
         "rules": [{"code": "best", "labels": {"en": "Best", "zh": "最佳"}, "r": [2, 2], "m": [2, 2]}],
         "fallback": {"code": "rest", "labels": {"en": "Rest", "zh": "其他"}}})
     assert "6 cell(s) fall to the fallback" in repr(mine.coverage())
+
+
+# --------------------------------------------------------------------------- issue 12 regressions
+
+
+@pytest.mark.parametrize("column", ["monetary", "frequency", "recency"])
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf, None])
+def test_summary_refuses_missing_and_infinite_statistics(column, bad):
+    t = six()
+    t[column] = t[column].astype(object if bad is None else float)
+    t.loc[3, column] = bad
+    with pytest.raises(InputError, match=rf"column '{column}' has an? (missing|invalid) value .*at row 3"):
+        rfmkit.segment_summary(t)
+
+
+def test_summary_refuses_text_and_bools():
+    with pytest.raises(InputTypeError, match=r"column 'monetary' has 'x' \(a str\) at row 1"):
+        rfmkit.segment_summary(six().assign(monetary=[1.0, "x", 2.0, 3.0, 4.0, 5.0]))
+    with pytest.raises(InputTypeError, match=r"column 'frequency' must hold numbers, not bool"):
+        rfmkit.segment_summary(six().assign(frequency=[True] * 6))
+
+
+def test_summary_of_huge_amounts_is_exact_or_an_error_naming_the_segment():
+    from fractions import Fraction
+
+    # Partial sums beyond float64 whose total is within range: the exact answer.
+    t = six().assign(monetary=[1e308, 1e308, 5.0, -1e308, 15.0, 0.0])
+    got = rfmkit.segment_summary(t).set_index("segment")
+    exact = Fraction(1e308) + Fraction(1e308) - Fraction(1e308)
+    assert got.loc["A", "revenue"] == float(exact)
+    assert got.loc["A", "monetary_mean"] == float(exact / 3)
+    assert got.loc["A", "monetary_median"] == 1e308
+    # Medians of two huge values do not overflow.
+    two = six().assign(monetary=[1.7e308, 1.7e308, 5.0, 1.0, 15.0, 0.0])
+    with pytest.raises(InputError, match=r"revenue \(the sum of monetary\) of segment 'A' is beyond"):
+        rfmkit.segment_summary(two)
+    # Segments within range, their total beyond it.
+    split = six().assign(monetary=[1.7e308, 0.0, 1.7e308, 0.0, 0.0, 0.0])
+    with pytest.raises(InputError, match="total revenue is beyond"):
+        rfmkit.segment_summary(split)
+    grouped = split.assign(channel="x")
+    with pytest.raises(InputError, match="total revenue of group"):
+        rfmkit.segment_summary(grouped, by="channel")
+    # Means and medians of huge values (numpy.median overflows to inf here).
+    huge = six().assign(recency=[1.7e308, 1.7e308, 1.7e308, 1.0, 1.7e308, 1.0])
+    got = rfmkit.segment_summary(huge).set_index("segment")
+    assert got.loc["B", "recency_median"] == 1.7e308
+    assert got.loc["B", "recency_mean"] == 1.7e308
+    assert got.loc["A", "recency_mean"] == float((2 * Fraction(1.7e308) + 1) / 3)
+
+
+def _polars(t):
+    import polars as pl
+
+    return pl.from_pandas(t)
+
+
+def _arrow(t):
+    import pyarrow as pa
+
+    plain = t.copy()
+    plain.attrs = {}  # attrs with dates are not JSON-safe yet (issue 12, item 13, table.py)
+    return pa.Table.from_pandas(plain)
+
+
+@pytest.mark.parametrize("convert", [_polars, _arrow])
+@pytest.mark.parametrize("scheme", ["rfm11", "rf10", "cn8"])
+def test_analysis_takes_polars_and_arrow(convert, scheme):
+    before, after = pipeline(as_of="2024-10-31", scheme=scheme), pipeline(scheme=scheme)
+    pd.testing.assert_frame_equal(rfmkit.segment_summary(convert(after)), rfmkit.segment_summary(after))
+    want = rfmkit.migration(before, after)
+    got = rfmkit.migration(convert(before), convert(after))
+    pd.testing.assert_frame_equal(got.counts, want.counts)
+    pd.testing.assert_frame_equal(rfmkit.churn_alerts(convert(before), convert(after)),
+                                  rfmkit.churn_alerts(before, after))
+    responses = pd.DataFrame({"customer_id": after["customer_id"], "contacted": True,
+                              "responded": np.arange(len(after)) % 4 == 0})
+    pd.testing.assert_frame_equal(rfmkit.campaign_report(convert(after), convert(responses)),
+                                  rfmkit.campaign_report(after, responses))
+
+
+@pytest.mark.parametrize("bad", [{"customer_id": [1]}, [1, 2], "table", None, 5])
+def test_analysis_refuses_non_tables(bad):
+    seg = six()
+    for call in (lambda: rfmkit.migration(bad, seg), lambda: rfmkit.migration(seg, bad),
+                 lambda: rfmkit.churn_alerts(bad, seg), lambda: rfmkit.segment_summary(bad),
+                 lambda: rfmkit.campaign_report(bad, seg), lambda: rfmkit.campaign_report(seg, bad)):
+        with pytest.raises(InputTypeError, match="must be a pandas DataFrame, a polars DataFrame"):
+            call()

@@ -331,3 +331,167 @@ def test_scoring_core_never_panics(values, levels, cuts, direction, method, extr
         # PanicException is a BaseException and fails the test.
         with contextlib.suppress(ValueError, TypeError, OverflowError):
             call()
+
+
+# ------------------------------------------------------------------ issue 12 regressions
+
+
+def statistics_mean_scores(x, descending):
+    """The documented "mean" rule with Python's exact statistics.mean."""
+    import statistics
+
+    mean = statistics.mean([float(v) for v in x])  # exact over fractions, then rounded once
+    return np.where(np.asarray(x) < mean if descending else np.asarray(x) > mean, 2, 1)
+
+
+@pytest.mark.parametrize(
+    "m",
+    [
+        [2.0**63, 2.0**63 + 2048, 2.0**64],
+        [1e19, 3e19, 2e19, 1e19],
+        [1.7e308, 1.7e308, 1e308],
+        [-1.7e308, 1.7e308, 1.0, 2.0],
+        [1e-300, 3e-300, 2e-300],
+        [5e-324, 1e-323, 0.0],
+        [0.1, 0.2, 0.3, 0.2],
+        [1e16, 1.0, -1e16, 0.4],
+    ],
+)
+def test_mean_cut_is_the_exact_mean_for_every_finite_value(m):
+    t = table_from(np.arange(len(m)), np.arange(len(m)) + 1, m)
+    got = rfmkit.score(t, method="mean")
+    import statistics
+
+    assert got.attrs["score_edges"]["monetary"]["cuts"] == [statistics.mean(m)]
+    np.testing.assert_array_equal(got["m_score"], statistics_mean_scores(m, False))
+    np.testing.assert_array_equal(got["r_score"], statistics_mean_scores(t["recency"], True))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.floats(allow_nan=False, allow_infinity=False), min_size=1, max_size=30))
+def test_mean_cut_matches_statistics_mean_on_any_floats(m):
+    import statistics
+
+    got = rfmkit.score(table_from(np.zeros(len(m)), np.ones(len(m)), m),
+                       method={"recency": "threshold", "frequency": "threshold", "monetary": "mean"},
+                       thresholds={"recency": [1], "frequency": [2]})
+    assert got.attrs["score_edges"]["monetary"]["cuts"] == [statistics.mean(m)]
+    np.testing.assert_array_equal(got["m_score"], statistics_mean_scores(m, False))
+
+
+@pytest.mark.parametrize(
+    ("kw", "error", "pattern"),
+    [
+        ({"bins": 10**30}, InputError, r"recency bins: must be between 2 and 100, got 10{30}"),
+        ({"bins": -1}, InputError, r"between 2 and 100, got -1"),
+        ({"bins": 0}, InputError, r"between 2 and 100, got 0"),
+        ({"bins": 1.5}, InputError, r"invalid bins for recency: 1\.5"),
+        ({"bins": "5"}, InputError, r"invalid bins for recency: '5'"),
+        ({"bins": True}, InputError, r"invalid bins for recency: True"),
+        ({"bins": {"frequency": 2**70}}, InputError, r"frequency bins"),
+        ({"thresholds": [30, 60]}, rfmkit.InputTypeError, r"thresholds must map dimensions"),
+        ({"thresholds": {"frequency": [[1, 2], [3, 4]]}}, rfmkit.InputTypeError, r"must be numbers"),
+        ({"thresholds": {"frequency": np.array([[1, 2]])}}, rfmkit.InputTypeError, r"must be numbers"),
+        ({"thresholds": {"frequency": ["a"]}}, rfmkit.InputTypeError, r"got 'a'"),
+        ({"thresholds": {"frequency": "3"}}, rfmkit.InputTypeError, r"list of numbers"),
+        ({"thresholds": {"frequency": [np.nan]}}, InputError, r"not finite"),
+        ({"thresholds": {"frequency": [10**400]}}, InputError, r"not finite"),
+        ({"weights": ["a", 1, 1]}, rfmkit.InputTypeError, r"weight for recency must be a number, got 'a'"),
+        ({"weights": "abc"}, rfmkit.InputTypeError, r"weights must be 3 numbers"),
+        ({"weights": [1, 1, 1, 1]}, InputError, r"weights must have 3 values"),
+        ({"weights": {"recency": 1, "frequency": 1, "money": 1}}, InputError, r"unknown dimension"),
+        ({"weights": [np.nan, 1, 1]}, InputError, r"finite and non-negative, got nan"),
+        ({"weights": [1, np.inf, 1]}, InputError, r"finite and non-negative, got inf"),
+        ({"weights": [[1, 1, 1]]}, InputError, r"weights must have 3 values"),
+    ],
+)
+def test_bad_options_are_rfmkit_errors(kw, error, pattern):
+    with pytest.raises(error, match=pattern):
+        rfmkit.score(table_from([1, 2], [1, 2], [1.0, 2.0]), **kw)
+
+
+@pytest.mark.parametrize(
+    ("column", "error", "pattern"),
+    [
+        (["a", "b"], rfmkit.InputTypeError, r"column 'monetary' (must hold numbers|has 'a').*row 0"),
+        ([True, False], rfmkit.InputTypeError, r"column 'monetary' must hold numbers, not bool"),
+        ([1.0, np.inf], InputError, r"column 'monetary' has an invalid value inf at row 1"),
+        ([1, None], InputError, r"column 'monetary' has a missing value \(None\) at row 1"),
+        ([1, 10**400], InputError, r"column 'monetary' has an invalid value 10+ at row 1"),
+        ([1, "2"], rfmkit.InputTypeError, r"column 'monetary' has '2' \(a str\) at row 1"),
+        ([1 + 2j, 3j], rfmkit.InputTypeError, r"column 'monetary' must hold numbers, not complex"),
+    ],
+)
+def test_bad_value_columns_name_the_value_and_row(column, error, pattern):
+    t = pd.DataFrame({"customer_id": [1, 2], "recency": [1, 2], "frequency": [1, 2],
+                      "monetary": pd.Series(column, dtype=None if not isinstance(column[0], int)
+                                            or isinstance(column[0], bool) else object)})
+    with pytest.raises(error, match=pattern):
+        rfmkit.score(t)
+
+
+def _containers(t):
+    import polars as pl
+    import pyarrow as pa
+
+    return {"pandas": t, "polars": pl.from_pandas(t), "arrow": pa.Table.from_pandas(t)}
+
+
+@pytest.mark.parametrize("kind", ["pandas", "polars", "arrow"])
+def test_score_and_scorer_take_polars_and_arrow(kind):
+    t = table_from(np.arange(40) % 13, np.arange(40) % 5 + 1, np.arange(40.0) * 3.5,
+                   ids=np.arange(100, 140))
+    t["last_purchase"] = pd.Timestamp("2024-01-01")
+    t["first_purchase"] = pd.Timestamp("2023-01-01")
+    data = _containers(t)[kind]
+    want_scores = []
+    for dim, desc in (("recency", True), ("frequency", False), ("monetary", False)):
+        want_scores.append(numpy_quantile_scores(t[dim], 4, desc))
+    want = np.column_stack(want_scores)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RFMWarning)
+        got = rfmkit.score(data, bins=4)
+        np.testing.assert_array_equal(got[["r_score", "f_score", "m_score"]].to_numpy(), want)
+        ntile = rfmkit.score(data, bins=4, method="ntile")
+        assert ntile["customer_id"].tolist() == t["customer_id"].tolist()
+        scorer = RFMScorer(bins=4).fit(data)
+    # Only R, F and M are scored, whatever else the table has (issue 12, item 12).
+    assert scorer.get_feature_names_out().tolist() == ["r_score", "f_score", "m_score"]
+    assert list(scorer.edges_) == ["recency", "frequency", "monetary"]
+    np.testing.assert_array_equal(scorer.transform(data), want)
+    table = scorer.score_table(data)
+    np.testing.assert_array_equal(table[["r_score", "f_score", "m_score"]].to_numpy(), want)
+    assert list(table.columns[:4]) == ["customer_id", "recency", "frequency", "monetary"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "{}", "nope", "", "[1, 2]", "null", "3",
+        '{"params": {}, "n_features_in": 3, "feature_names_in": [], "edges": {}}',
+        '{"params": [], "n_features_in": 3, "feature_names_in": [], "edges": {}}',
+        '{"params": {"color": 1}, "n_features_in": 1, "feature_names_in": [], "edges": {"x0": {}}}',
+        '{"params": {}, "n_features_in": "3", "feature_names_in": [], "edges": {}}',
+        '{"params": {}, "n_features_in": true, "feature_names_in": [], "edges": {"x0": {}}}',
+        '{"params": {}, "n_features_in": 1, "feature_names_in": [1], "edges": {"x0": {}}}',
+        '{"params": {}, "n_features_in": 1, "feature_names_in": [], "edges": {"x0": 5}}',
+        '{"params": {}, "n_features_in": 1, "feature_names_in": [], "edges": {"x0": {}}}',
+        '{"params": {}, "n_features_in": 1, "feature_names_in": [], "edges": {"zz": {"method": "q", '
+        '"cuts": [1.0], "levels": 2, "direction": "ascending", "inclusive": false}}}',
+        '{"params": {"bins": 10000000000000000000000}, "n_features_in": 1, "feature_names_in": [], '
+        '"edges": {"x0": {"method": "q", "cuts": [1.0], "levels": 2, "direction": "ascending", '
+        '"inclusive": false}}}',
+        '{"params": {}, "n_features_in": 1, "feature_names_in": [], "edges": {"x0": {"method": "q", '
+        '"cuts": [1.0], "levels": 100000000000000000000, "direction": "ascending", "inclusive": false}}}',
+    ],
+)
+def test_scorer_from_json_refuses_anything_but_a_saved_scorer(text):
+    with pytest.raises(InputError, match="RFMScorer JSON|levels|bins|edges"):
+        RFMScorer.from_json(text)
+
+
+def test_scorer_from_json_type_errors():
+    with pytest.raises(rfmkit.InputTypeError, match="JSON text"):
+        RFMScorer.from_json({"params": {}})
+    with pytest.raises(InputError, match="invalid RFMScorer JSON"):
+        RFMScorer.from_json(b"\xff\xfe")

@@ -337,3 +337,224 @@ def test_segment_core_never_panics(scale, ranges, scores, levels):
         scheme_cube(text)
     with contextlib.suppress(ValueError, TypeError, OverflowError):
         segment_assign(text, *arr, levels)
+
+
+# ------------------------------------------------------------------ issue 12 regressions
+
+
+def rf10_reference(r, f):
+    """The rf10 segment code of R and F scores on 5 levels, from the RF10 table above."""
+    for code, ((r_lo, r_hi), (f_lo, f_hi)) in RF10.items():
+        if r_lo <= r <= r_hi and f_lo <= f <= f_hi:
+            return code
+    raise AssertionError((r, f))
+
+
+def score_frame(r, f=None, m=None):
+    n = len(r)
+    return pd.DataFrame({"customer_id": np.arange(n), "r_score": r,
+                         "f_score": [1] * n if f is None else f, "m_score": [1] * n if m is None else m})
+
+
+@pytest.mark.parametrize(
+    ("values", "error", "pattern"),
+    [
+        ([1.5, 2.0], InputError, r"'r_score' has an invalid value 1\.5 at row 0: scores are whole numbers"),
+        ([2.0, 2.5], InputError, r"'r_score' has an invalid value 2\.5 at row 1"),
+        ([1, 4.999], InputError, r"invalid value 4\.999 at row 1"),
+        ([0, 1], InputError, r"invalid value 0 at row 0: scores must be between 1 and 5"),
+        ([1, 6], InputError, r"invalid value 6 at row 1: scores must be between 1 and 5"),
+        ([-1, 1], InputError, r"invalid value -1 at row 0"),
+        ([1, 256], InputError, r"invalid value 256 at row 1"),
+        ([1, 2**70], InputError, r"invalid value 1180591620717411303424 at row 1"),
+        ([1.0, np.nan], InputError, r"'r_score' has a missing value \(NaN\) at row 1"),
+        ([1.0, np.inf], InputError, r"'r_score' has an invalid value inf at row 1"),
+        (["1", "2"], rfmkit.InputTypeError, r"'r_score' (must hold numbers|has '1' \(a str\) at row 0)"),
+        ([1, "2"], rfmkit.InputTypeError, r"'r_score' has '2' \(a str\) at row 1"),
+        ([True, False], rfmkit.InputTypeError, r"'r_score' must hold numbers, not bool: True at row 0"),
+    ],
+)
+def test_segment_refuses_scores_that_are_not_whole_numbers_in_range(values, error, pattern):
+    col = pd.Series(values, dtype=object if any(isinstance(v, str) for v in values)
+                    or any(isinstance(v, int) and v > 2**63 for v in values) else None)
+    t = score_frame(col)
+    with pytest.raises(error, match=pattern):
+        rfmkit.segment(t, "rf10", levels=5)
+
+
+def test_whole_float_and_nullable_scores_are_accepted():
+    r, f = [1, 2, 3, 4, 5, 5], [1, 3, 5, 4, 2, 1]
+    want = [rf10_reference(a, b) for a, b in zip(r, f, strict=True)]
+    for dtype in ["int64", "float64", "Int64", "uint8", "Float32", "int64[pyarrow]"]:
+        t = score_frame(pd.Series(r, dtype=dtype), pd.Series(f, dtype=dtype))
+        got = rfmkit.segment(t, "rf10", levels=5)
+        assert got["segment_code"].astype(str).tolist() == want, dtype
+
+
+@pytest.mark.parametrize(
+    ("levels", "pattern"),
+    [
+        ([5, 5], r"levels must be an integer or three integers"),
+        ([5, 5, 5, 5], r"three integers"),
+        ([[5, 5, 5]], r"three integers"),
+        (10**30, r"between 2 and 100, got 10{30}"),
+        (-1, r"between 2 and 100, got -1"),
+        (1.5, r"invalid levels: 1\.5"),
+        ([5, 5, "5"], r"invalid levels: '5'"),
+        (True, r"invalid levels: True"),
+    ],
+)
+def test_bad_levels_are_rfmkit_errors(levels, pattern):
+    with pytest.raises(InputError, match=pattern):
+        rfmkit.segment(score_frame([1, 2]), "rf10", levels=levels)
+    with pytest.raises(rfmkit.InputTypeError, match="levels must be"):
+        rfmkit.segment(score_frame([1, 2]), "rf10", levels="5")
+
+
+@pytest.mark.parametrize("kind", ["polars", "arrow"])
+def test_segment_takes_polars_and_arrow(kind):
+    import polars as pl
+    import pyarrow as pa
+
+    r, f = [1, 2, 3, 4, 5, 5, 3], [1, 3, 5, 4, 2, 1, 3]
+    t = score_frame(r, f)
+    data = pl.from_pandas(t) if kind == "polars" else pa.Table.from_pandas(t)
+    got = rfmkit.segment(data, "rf10", levels=5)
+    want = [rf10_reference(a, b) for a, b in zip(r, f, strict=True)]
+    assert got["segment_code"].astype(str).tolist() == want
+    actions = rfmkit.action_list(got)  # attrs name the scheme: rf10, not the default rfm11
+    assert actions["segment_code"].tolist() == got["segment_code"].astype(str).tolist()
+    # Without attrs (a polars table of the result) the labels name the scheme and language.
+    zh = rfmkit.segment(data, "rf10", levels=5, lang="zh")
+    back = rfmkit.action_list(pl.from_pandas(zh) if kind == "polars" else pa.Table.from_pandas(zh))
+    want = rfmkit.strategies("rf10", lang="zh").set_index("segment_code")
+    assert back["next_action"].tolist() == [want.loc[c, "actions"][0] for c in back["segment_code"]]
+
+
+@pytest.mark.parametrize("name", BUILTIN)
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_action_list_follows_the_scheme_and_language_of_its_input(name, lang):
+    t = score_frame([1, 2, 2, 1, 2], [2, 1, 2, 1, 2], [1, 2, 2, 2, 1])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RFMWarning)
+        seg = rfmkit.segment(t, name, levels=2, lang=lang)
+    want = rfmkit.strategies(name, lang=lang).set_index("segment_code")
+    for got in (rfmkit.action_list(seg), rfmkit.action_list(seg, name)):
+        assert got["segment"].tolist() == seg["segment"].astype(str).tolist()
+        assert got["next_action"].tolist() == [want.loc[c, "actions"][0] for c in got["segment_code"]]
+        assert got["channel"].tolist() == [want.loc[c, "channels"][0] for c in got["segment_code"]]
+    # An explicit language wins over the recorded one.
+    other = "en" if lang == "zh" else "zh"
+    flipped = rfmkit.action_list(seg, lang=other)
+    other_want = rfmkit.strategies(name, lang=other).set_index("segment_code")
+    assert flipped["offer"].tolist() == [other_want.loc[c, "offer"] for c in flipped["segment_code"]]
+
+
+def test_action_list_on_a_custom_scheme_needs_that_scheme():
+    t = score_frame([1, 2])
+    spec = {"name": "own", "scale": 2,
+            "rules": [{"code": "champions", "labels": {"en": "Top", "zh": "顶级"}, "r": [2, 2]}],
+            "fallback": {"code": "other", "labels": {"en": "Rest", "zh": "其余"}}}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RFMWarning)  # one customer in the fallback
+        seg = rfmkit.segment(t, spec, levels=2)
+    with pytest.raises(InputError, match="scheme 'own'.*not built in"):
+        rfmkit.action_list(seg)
+    assert rfmkit.action_list(seg, Scheme.from_dict(spec))["segment"].tolist() == ["Rest", "Top"]
+
+
+ENTRY = {"description": "d", "goal": "g", "actions": ["Call them", "Write"], "channels": ["sms"],
+         "cadence": "c", "offer": "o", "message": "m", "kpi": "k"}
+
+
+@pytest.mark.parametrize(
+    ("change", "error", "pattern"),
+    [
+        ({"actions": "Call them"}, rfmkit.InputTypeError, r"'actions' must be a list of strings, not str"),
+        ({"channels": "sms"}, rfmkit.InputTypeError, r"'channels' must be a list of strings, not str"),
+        ({"actions": {"a": 1}}, rfmkit.InputTypeError, r"'actions' must be a list"),
+        ({"actions": [1, 2]}, rfmkit.InputTypeError, r"'actions' must hold non-empty strings, got 1"),
+        ({"actions": ["ok", ""]}, rfmkit.InputTypeError, r"non-empty strings, got ''"),
+        ({"actions": []}, InputError, r"misses \['actions'\]"),
+        ({"offer": 5}, rfmkit.InputTypeError, r"'offer' must be a string, not int"),
+        ({"message": ["m"]}, rfmkit.InputTypeError, r"'message' must be a string, not list"),
+        ({"kpi": None}, rfmkit.InputTypeError, r"'kpi' must be a string"),
+        ({"goal": "   "}, InputError, r"'goal' is empty"),
+        ({"colour": "red"}, InputError, r"unknown field\(s\) \['colour'\]"),
+    ],
+)
+def test_strategy_tables_are_type_checked(change, error, pattern):
+    spec = {
+        "name": "own", "scale": 2,
+        "rules": [{"code": "top", "labels": {"en": "Top", "zh": "顶级"}, "r": [2, 2]}],
+        "fallback": {"code": "rest", "labels": {"en": "Rest", "zh": "其余"}},
+        "strategies": {"top": {"en": {**ENTRY, **change}, "zh": ENTRY}},
+    }
+    with pytest.raises(error, match=pattern):
+        Scheme.from_dict(spec)
+
+
+def test_strategy_tables_must_be_mappings():
+    base = {"name": "own", "scale": 2,
+            "rules": [{"code": "top", "labels": {"en": "Top", "zh": "顶级"}, "r": [2, 2]}],
+            "fallback": {"code": "rest", "labels": {"en": "Rest", "zh": "其余"}}}
+    for table, pattern in [([1], "strategies must map"), ({"top": "x"}, "must map 'en' and 'zh'"),
+                           ({"top": {"en": "x", "zh": ENTRY}}, r"\(en\) must be a mapping")]:
+        with pytest.raises(rfmkit.InputTypeError, match=pattern):
+            Scheme.from_dict({**base, "strategies": table})
+    with pytest.raises(InputError, match="unknown language 'fr'"):
+        Scheme.from_dict({**base, "strategies": {"top": {"en": ENTRY, "zh": ENTRY, "fr": ENTRY}}})
+    # A valid table: action_list gives the first action, not its first letter.
+    s = Scheme.from_dict({**base, "strategies": {"top": {"en": ENTRY, "zh": ENTRY},
+                                                 "rest": {"en": ENTRY, "zh": ENTRY}}})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RFMWarning)  # one customer in the fallback
+        got = rfmkit.action_list(rfmkit.segment(score_frame([1, 2]), s, levels=2), s)
+    assert got["next_action"].tolist() == ["Call them", "Call them"]
+
+
+def test_fallback_code_may_not_be_a_rule_code():
+    spec = {"name": "own", "scale": 2,
+            "rules": [{"code": "top", "labels": {"en": "Top", "zh": "顶级"}, "r": [2, 2]}],
+            "fallback": {"code": "top", "labels": {"en": "Top", "zh": "顶级"}}}
+    with pytest.raises(InputError, match="fallback's code \"top\" is also the code of a rule"):
+        Scheme.from_dict(spec)
+
+
+@pytest.mark.parametrize("kind", ["json", "toml"])
+def test_scheme_files_that_are_not_utf8(tmp_path, kind):
+    path = tmp_path / f"scheme.{kind}"
+    text = ('{"name": "caf\u00e9"}' if kind == "json" else 'name = "caf\u00e9"')
+    path.write_bytes(text.encode("latin-1"))
+    load = Scheme.from_json if kind == "json" else Scheme.from_toml
+    for source in (path, str(path)):
+        with pytest.raises(InputError, match=r"is not UTF-8 text: byte 0xe9"):
+            load(source)
+    with pytest.raises(InputError, match="not UTF-8"):
+        load(text.encode("latin-1"))
+    with pytest.raises(rfmkit.InputTypeError, match="path or a text"):
+        load(5)
+
+
+def test_schemes_with_20000_rules_validate_and_segment_in_linear_time():
+    import time
+
+    n = 20_000
+    rules = [{"code": f"c{i}", "labels": {"en": f"C{i}", "zh": f"C{i}"},
+              "r": [1 + i % 5] * 2, "f": [1 + (i // 5) % 5] * 2, "m": [1 + (i // 25) % 5] * 2}
+             for i in range(n)]
+    spec = {"name": "big", "scale": 5, "rules": rules,
+            "fallback": {"code": "other", "labels": {"en": "Other", "zh": "其他"}}}
+    rng = np.random.default_rng(0)
+    t = score_frame(*(rng.integers(1, 6, 50_000) for _ in range(3)))
+    start = time.perf_counter()
+    s = Scheme.from_dict(spec)
+    got = rfmkit.segment(t, s, levels=5)
+    cov = s.coverage()
+    elapsed = time.perf_counter() - start
+    assert elapsed < 5, elapsed  # quadratic validation took about 27 s
+    # Reference: rule i is the single cell i (mod 125); the first of them wins.
+    r, f, m = (t[c].to_numpy() for c in ("r_score", "f_score", "m_score"))
+    first = (r - 1) + 5 * (f - 1) + 25 * (m - 1)
+    assert got["segment_code"].astype(str).tolist() == [f"c{i}" for i in first]
+    assert len(cov.shadowed) == n - 125 and cov.total

@@ -4,12 +4,15 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from ._core import score_apply, score_fit, score_unused
-from .errors import InputError
+from ._frames import as_pandas
+from .errors import InputError, InputTypeError
 from .scoring import _SCORE_COLUMNS, DIMENSIONS, _column, _plan, _scored, _warn_unused, _weights
 
 
@@ -77,9 +80,21 @@ class RFMScorer(TransformerMixin, BaseEstimator):
         return tags
 
     def _prepare(self, X, reset: bool):
+        if _is_table(X):
+            X = as_pandas(X, "X")
         if isinstance(X, pd.DataFrame) and set(DIMENSIONS) <= set(map(str, X.columns)):
-            X = X[list(DIMENSIONS)]
-        return validate_data(self, X, reset=reset, dtype=np.float64, ensure_all_finite=True)
+            # Only R, F and M, checked here so that errors name the column and row.
+            X = pd.DataFrame({d: _column(X, d) for d in DIMENSIONS}, index=X.index)
+        try:
+            return validate_data(self, X, reset=reset, dtype=np.float64, ensure_all_finite=True)
+        except TypeError as exc:
+            if isinstance(exc, InputTypeError):
+                raise
+            raise InputTypeError(str(exc)) from None
+        except ValueError as exc:
+            if isinstance(exc, InputError):
+                raise
+            raise InputError(str(exc)) from None
 
     def _dims(self) -> list[str]:
         names = getattr(self, "feature_names_in_", None)
@@ -120,6 +135,7 @@ class RFMScorer(TransformerMixin, BaseEstimator):
         ``rfm_total`` (weighted by ``weights``). Needs a scorer fitted on
         recency, frequency and monetary."""
         check_is_fitted(self, "edges_")
+        table = as_pandas(table, "table")
         if list(self.edges_) != list(DIMENSIONS):
             raise InputError("score_table() needs a scorer fitted on recency, frequency and monetary")
         w = _weights(self.weights, DIMENSIONS)
@@ -139,13 +155,65 @@ class RFMScorer(TransformerMixin, BaseEstimator):
 
     @classmethod
     def from_json(cls, text: str) -> RFMScorer:
-        """A fitted scorer from :meth:`to_json`; the cut points are validated."""
-        data = json.loads(text)
+        """A fitted scorer from :meth:`to_json`; everything in it is validated.
+
+        Raises
+        ------
+        InputError
+            Text that is not JSON, or JSON that is not a saved scorer (a
+            missing or ill-typed key, cut points that do not fit).
+        InputTypeError
+            ``text`` is not a string.
+        """
+        if not isinstance(text, (str, bytes, bytearray)):
+            raise InputTypeError(f"from_json takes the JSON text of to_json, not {type(text).__name__}")
+        try:
+            data = json.loads(text)
+        except (ValueError, UnicodeDecodeError) as exc:  # JSONDecodeError is a ValueError
+            raise InputError(f"invalid RFMScorer JSON: {exc}") from None
+        bad = _saved_shape_error(data)
+        if bad:
+            raise InputError(f"invalid RFMScorer JSON: {bad}")
         scorer = cls(**data["params"])
+        names = data["feature_names_in"]
+        scorer.n_features_in_ = data["n_features_in"]
+        if names:
+            scorer.feature_names_in_ = np.array(names, dtype=object)
+        dims = scorer._dims()
+        if list(data["edges"]) != dims:
+            raise InputError(f"invalid RFMScorer JSON: edges are for {list(data['edges'])}, "
+                             f"but the features are {dims}")
+        _plan(dims, scorer.bins, scorer.method, scorer.thresholds)
+        _weights(scorer.weights, dims)
         for dim, edges in data["edges"].items():
             score_unused(json.dumps(edges), dim)  # validates (raises InputError)
         scorer.edges_ = data["edges"]
-        scorer.n_features_in_ = data["n_features_in"]
-        if data["feature_names_in"]:
-            scorer.feature_names_in_ = np.array(data["feature_names_in"], dtype=object)
         return scorer
+
+
+_PARAMS = ("bins", "method", "thresholds", "weights")
+
+
+def _saved_shape_error(data: Any) -> str | None:
+    """What is wrong with the shape of a saved scorer, or None."""
+    if not isinstance(data, dict):
+        return f"expected an object, got {type(data).__name__}"
+    keys = {"params", "n_features_in", "feature_names_in", "edges"}
+    if set(data) != keys:
+        return f"expected the keys {sorted(keys)}, got {sorted(map(str, data))}"
+    params, n, names, edges = (data[k] for k in ("params", "n_features_in", "feature_names_in", "edges"))
+    if not isinstance(params, dict) or not set(params) <= set(_PARAMS):
+        return f"'params' must be an object with keys among {list(_PARAMS)}, got {params!r}"
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        return f"'n_features_in' must be a positive integer, got {n!r}"
+    if not isinstance(names, list) or not all(isinstance(x, str) for x in names) or len(names) not in (0, n):
+        return f"'feature_names_in' must be a list of {n} names (or empty), got {names!r}"
+    if not isinstance(edges, dict) or len(edges) != n or not all(isinstance(e, dict) for e in edges.values()):
+        return f"'edges' must map each of the {n} features to its cut points, got {edges!r}"
+    return None
+
+
+def _is_table(X: Any) -> bool:
+    """A polars DataFrame or a pyarrow Table (converted to pandas)."""
+    return isinstance(X, pa.Table) or (type(X).__module__.split(".")[0] == "polars"
+                                       and type(X).__name__ == "DataFrame")

@@ -12,11 +12,14 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from ._frames import as_pandas, numeric_column
 from ._groups import Groups, _python
 from .errors import InputError, InputTypeError
 
@@ -58,6 +61,36 @@ def _require(table: Any, columns: Iterable[str], what: str) -> None:
     missing = [c for c in columns if c not in table.columns]
     if missing:
         raise InputError(f"{what} misses column(s) {missing}; it should be the output of rfmkit.segment")
+
+
+def _segment_input(table: Any, what: str) -> pd.DataFrame:
+    """A segmented table as pandas. A polars or Arrow table has no ``attrs``, and
+    polars keeps neither the order nor the unused categories of a categorical:
+    when the labels (and codes) seen belong to exactly one built-in scheme in
+    one language, the scheme's name is put back in ``attrs`` and, where it was
+    lost, its order of segments; otherwise the table is left as it is."""
+    table = as_pandas(table, what)
+    if "segment" not in table.columns:
+        return table
+    col = table["segment"]
+    ordered = isinstance(col.dtype, pd.CategoricalDtype) and col.dtype.ordered
+    if ordered and table.attrs.get("scheme") is not None:
+        return table  # as rfmkit.segment left it
+    from .segments import _builtin_match
+
+    match = _builtin_match(table)
+    if match is None:
+        return table
+    name, lang, order, by_code = match
+    out = table.copy()
+    out.attrs = {**table.attrs, "scheme": table.attrs.get("scheme", name)}
+    if not ordered:
+        out["segment"] = pd.Categorical(col.astype(object), ordered=True,
+                                        categories=list(dict.fromkeys(by_code[c] for c in order)))
+        if "segment_code" in table.columns:
+            out["segment_code"] = pd.Categorical(table["segment_code"].astype(object),
+                                                 categories=order, ordered=True)
+    return out
 
 
 def _segments(table: pd.DataFrame, what: str) -> pd.Categorical:
@@ -109,7 +142,7 @@ def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
 # --------------------------------------------------------------------------- summary
 
 
-def segment_summary(segmented: pd.DataFrame, by: str | Sequence[str] | None = None) -> pd.DataFrame:
+def segment_summary(segmented: Any, by: str | Sequence[str] | None = None) -> pd.DataFrame:
     """Size, revenue and typical R, F and M of every segment.
 
     Parameters
@@ -138,7 +171,11 @@ def segment_summary(segmented: pd.DataFrame, by: str | Sequence[str] | None = No
     Raises
     ------
     InputError
-        Missing columns (named), missing segment or group values.
+        Missing columns (named), missing segment or group values, a missing
+        or infinite recency, frequency or monetary (column and row named), a
+        revenue beyond the range of float64 (the segment named).
+    InputTypeError
+        Text or booleans where numbers belong.
 
     Examples
     --------
@@ -149,6 +186,7 @@ def segment_summary(segmented: pd.DataFrame, by: str | Sequence[str] | None = No
     >>> int(summary["customers"].sum()) == len(segmented), round(float(summary["revenue_share"].sum()), 9)
     (True, 1.0)
     """
+    segmented = _segment_input(segmented, "segmented")
     names = _names(by)
     _require(segmented, ["segment", *_STATS, *names], "segmented")
     seg = _segments(segmented, "segmented")
@@ -160,27 +198,42 @@ def segment_summary(segmented: pd.DataFrame, by: str | Sequence[str] | None = No
         group_codes, n_groups = np.zeros(len(segmented), dtype=np.int64), 1
     cell = group_codes * k + np.asarray(seg.codes, dtype=np.int64)
     n_cells = n_groups * k
-    values = {d: segmented[d].to_numpy(dtype=np.float64) for d in _STATS}
+    values = {d: numeric_column(segmented[d], d, "segment statistics") for d in _STATS}
     order = np.argsort(cell, kind="stable")
     bounds = np.searchsorted(cell[order], np.arange(n_cells + 1))
     customers = np.diff(bounds).astype(np.int64)
     stats = {f"{d}_{s}": np.full(n_cells, np.nan) for d in _STATS for s in ("mean", "median")}
     revenue = np.zeros(n_cells)
     orders = np.zeros(n_cells)
+    def where(c: int) -> str:
+        segment = f"segment {str(seg.categories[c % k])!r}"
+        return segment if not names else f"{segment} of group {groups.label(c // k)}"
+
     for c in np.flatnonzero(customers):
         rows = order[bounds[c] : bounds[c + 1]]
         for d in _STATS:
             v = values[d][rows]
-            total = math.fsum(v.tolist())
-            stats[f"{d}_mean"][c] = total / len(v)
-            stats[f"{d}_median"][c] = float(np.median(v))
+            total, mean = _sum_and_mean(v)
+            stats[f"{d}_mean"][c] = mean
+            stats[f"{d}_median"][c] = _median(v)
+            if d in ("monetary", "frequency") and not math.isfinite(total):
+                what = "revenue (the sum of monetary)" if d == "monetary" else "total frequency"
+                raise InputError(f"the {what} of {where(c)} is beyond the range of float64 "
+                                 f"(about {_magnitude(_exact_sum(v))}); values that large cannot be "
+                                 "summed")
             if d == "monetary":
                 revenue[c] = total
             elif d == "frequency":
                 orders[c] = total
     per_group = np.repeat(np.arange(n_groups), k)
     group_customers = np.bincount(per_group, weights=customers, minlength=n_groups)[per_group]
-    group_revenue = np.array([math.fsum(revenue[g * k : (g + 1) * k].tolist()) for g in range(n_groups)])
+    group_revenue = np.empty(n_groups)
+    for g in range(n_groups):
+        group_revenue[g], _ = _sum_and_mean(revenue[g * k : (g + 1) * k])
+        if not math.isfinite(group_revenue[g]):
+            of = "" if not names else f" of group {groups.label(g)}"
+            raise InputError(f"the total revenue{of} is beyond the range of float64; values that "
+                             "large cannot be summed")
     out: dict[str, Any] = {}
     if names:
         out.update(groups.values(per_group))
@@ -194,6 +247,38 @@ def segment_summary(segmented: pd.DataFrame, by: str | Sequence[str] | None = No
         **stats,
     )
     return pd.DataFrame(out)
+
+
+def _exact_sum(v: np.ndarray) -> Fraction:
+    return sum(map(Fraction, v.tolist()), Fraction(0))
+
+
+def _magnitude(x: Fraction) -> str:
+    """A number too large for float64, as text (1.8e+308)."""
+    return f"{Decimal(x.numerator) / Decimal(x.denominator):.2e}"
+
+
+def _sum_and_mean(v: np.ndarray) -> tuple[float, float]:
+    """The correctly rounded sum (inf when it is beyond float64) and mean of finite values."""
+    try:
+        total = math.fsum(v.tolist())
+        return total, total / len(v) if len(v) else math.nan
+    except OverflowError:  # an intermediate or final sum beyond float64: exact fractions
+        exact = _exact_sum(v)
+        mean = float(exact / len(v))  # never beyond the largest value
+        try:
+            return float(exact), mean
+        except OverflowError:
+            return math.inf if exact > 0 else -math.inf, mean
+
+
+def _median(v: np.ndarray) -> float:
+    """numpy.median of finite values, without overflow between two huge middle values."""
+    n = len(v)
+    part = np.partition(v, [(n - 1) // 2, n // 2])
+    lo, hi = float(part[(n - 1) // 2]), float(part[n // 2])
+    middle = lo + hi
+    return middle / 2 if math.isfinite(middle) else lo / 2 + hi / 2
 
 
 # --------------------------------------------------------------------------- migration
@@ -311,6 +396,7 @@ def migration(before: pd.DataFrame, after: pd.DataFrame) -> Migration:
     >>> list(moves.counts.columns[-2:]), moves.counts.index[-1]
     (['Other', '(gone)'], '(new)')
     """
+    before, after = _segment_input(before, "before"), _segment_input(after, "after")
     keys, labels, joined = _paired(before, after)
     k = len(labels)
     b = joined["_b"].fillna(k).to_numpy(dtype=np.int64)
@@ -434,8 +520,9 @@ def churn_alerts(
     >>> bool(alerts["monetary_before"].is_monotonic_decreasing)
     True
     """
+    before, after = _segment_input(before, "before"), _segment_input(after, "after")
     keys, labels, joined = _paired(before, after, _STATS)
-    scheme = before.attrs.get("scheme")
+    scheme = before.attrs.get("scheme", after.attrs.get("scheme"))
     # Codes only when both tables have them, so that both sides name segments alike.
     use_codes = _has_codes(before) and _has_codes(after)
     known, code_before = _known_segments(before, scheme, use_codes)

@@ -9,9 +9,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ._frames import as_pandas
 from ._groups import _python
-from .analysis import ALL, _ratio, _require, _segments, _unique_keys
-from .errors import InputError, InputTypeError
+from .analysis import ALL, _ratio, _require, _segment_input, _segments, _unique_keys
+from .errors import InputError
 
 __all__ = ["campaign_report", "two_proportion_p_value"]
 
@@ -108,11 +109,11 @@ def campaign_report(
     ...                           "treatment": rng.random(len(segmented)) < 0.5})
     >>> report = rfmkit.campaign_report(segmented, responses, treatment="treatment")
     """
+    segmented = _segment_input(segmented, "segmented")
+    responses = as_pandas(responses, "responses")
     _require(segmented, ["customer_id", "segment"], "segmented")
     seg = _segments(segmented, "segmented")
     _unique_keys(segmented, ["customer_id"], "segmented")
-    if not isinstance(responses, pd.DataFrame):
-        raise InputTypeError(f"responses must be a pandas DataFrame, not {type(responses).__name__}")
     if customer_id not in responses.columns:
         raise InputError(f"responses has no column {customer_id!r}; columns are {list(responses.columns)}")
     _unique_keys(responses, [customer_id], "responses")

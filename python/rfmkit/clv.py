@@ -724,10 +724,26 @@ def discounted_ltv(
         raise InputError("periods only applies with summary; forecasts already have their periods")
     frame = forecasts if isinstance(forecasts, pd.DataFrame) else None
     values = _forecast_values(forecasts)
-    t = np.arange(1, values.shape[1] + 1, dtype=np.float64)
-    ltv = values @ (1.0 + r) ** -t
+    ltv = _discounted(values, r)
     if frame is not None:
         return pd.Series(ltv, index=frame.index, name="ltv")
+    return ltv
+
+
+def _discounted(values: np.ndarray, r: float) -> np.ndarray:
+    """sum_t values[:, t - 1] / (1 + r)^t, with no overflow warning: a discount
+    factor beyond float64 (r near -1, many periods) multiplies only zeros (it
+    adds nothing), and an LTV beyond float64 is an InputError naming the row."""
+    t = np.arange(1, values.shape[1] + 1, dtype=np.float64)
+    with np.errstate(all="ignore"):
+        factors = (1.0 + r) ** -t  # inf where it overflows
+        huge = ~np.isfinite(factors)
+        ltv = values @ np.where(huge, 0.0, factors)
+    beyond = ~np.isfinite(ltv) | (values[:, huge] != 0).any(axis=1)
+    if beyond.any():
+        row = int(np.flatnonzero(beyond)[0])
+        raise InputError(f"the discounted LTV of row {row} is beyond the range of float64: "
+                         f"discount_rate {r!r} is too close to -1 for {values.shape[1]} periods")
     return ltv
 
 

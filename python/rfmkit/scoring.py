@@ -19,22 +19,30 @@ a short recency scores high. The rules (the core implements them):
   rules are written: F ``[3]`` means "3 or more" scores 2, R ``[30]`` means
   "within 30 days" scores 2, M ``[1000]`` means "1000 or more".
 - ``"mean"`` / ``"median"``: two levels, high when strictly above the mean or
-  median (recency: strictly below).
+  median (recency: strictly below). The mean is exact for every finite value
+  (huge or tiny), rounded once: it equals Python's ``statistics.mean``.
+
+Tables may be pandas or polars DataFrames or pyarrow Tables; the result is
+pandas. Values must be real, finite numbers: text, booleans, NaN and inf are
+errors naming the column, the value and its row.
 """
 
 from __future__ import annotations
 
 import json
+import numbers
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from decimal import Decimal
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from ._core import score_apply, score_fit, score_ntile, score_unused
+from ._frames import as_pandas, numeric_column
 from ._groups import Groups
-from .errors import InputError, RFMWarning
+from .errors import InputError, InputTypeError, RFMWarning
 
 __all__ = ["DIMENSIONS", "RFMScorer", "score"]  # noqa: F822 (RFMScorer: see __getattr__)
 
@@ -47,35 +55,74 @@ def _per_dimension(value: Any, name: str, dims: Sequence[str]) -> dict[str, Any]
     if isinstance(value, Mapping):
         unknown = set(value) - set(dims)
         if unknown:
-            raise InputError(f"{name} has unknown dimension(s) {sorted(unknown)}; expected {list(dims)}")
+            raise InputError(f"{name} has unknown dimension(s) {sorted(map(str, unknown))}; "
+                             f"expected {list(dims)}")
         return {d: value.get(d) for d in dims}
     return dict.fromkeys(dims, value)
 
 
+MAX_LEVELS = 100
+
+
+def _bins(k: Any, dim: str) -> int:
+    """A number of levels: an integer from 2 to 100 (never a bool, a float or text)."""
+    if isinstance(k, (bool, np.bool_)) or not isinstance(k, (int, np.integer)):
+        raise InputError(f"invalid bins for {dim}: {k!r}; give an integer between 2 and {MAX_LEVELS}")
+    if not 2 <= int(k) <= MAX_LEVELS:
+        raise InputError(f"invalid {dim} bins: must be between 2 and {MAX_LEVELS}, got {int(k)}")
+    return int(k)
+
+
+def _cuts(cuts: Any, dim: str) -> list[float]:
+    """Threshold cut points: a number or a flat sequence of real numbers."""
+    if isinstance(cuts, np.ndarray):
+        items = [cuts.item()] if cuts.ndim == 0 else cuts.tolist()
+    elif isinstance(cuts, (numbers.Number, Decimal, np.generic)):
+        items = [cuts]
+    elif isinstance(cuts, (str, bytes, Mapping)) or not isinstance(cuts, Iterable):
+        raise InputTypeError(f"thresholds for {dim} must be a list of numbers, not {cuts!r}")
+    else:
+        items = list(cuts)
+    out = []
+    for c in items:
+        if isinstance(c, (bool, np.bool_)) or not isinstance(c, (numbers.Real, Decimal)):
+            raise InputTypeError(f"thresholds for {dim} must be numbers, got {c!r} "
+                                 f"(a {type(c).__name__})")
+        try:
+            out.append(float(c))
+        except (OverflowError, ValueError):
+            raise InputError(f"invalid {dim} thresholds: cut point {c!r} is not finite") from None
+    return out
+
+
 def _plan(dims, bins, method, thresholds) -> dict[str, tuple[str, int, list[float] | None]]:
     """(method, bins, thresholds) per dimension, validated."""
-    thresholds = {} if thresholds is None else dict(thresholds)
+    if thresholds is None:
+        thresholds = {}
+    elif not isinstance(thresholds, Mapping):
+        raise InputTypeError(f"thresholds must map dimensions to cut points, e.g. "
+                             f"{{'frequency': [3]}}, not a {type(thresholds).__name__}: {thresholds!r}")
+    thresholds = dict(thresholds)
     unknown = set(thresholds) - set(dims)
     if unknown:
-        raise InputError(f"thresholds has unknown dimension(s) {sorted(unknown)}; expected {list(dims)}")
+        raise InputError(f"thresholds has unknown dimension(s) {sorted(map(str, unknown))}; "
+                         f"expected {list(dims)}")
     methods = _per_dimension(method, "method", dims)
     levels = _per_dimension(bins, "bins", dims)
     plan = {}
     for d in dims:
         m = methods[d] or ("threshold" if d in thresholds else "quantile")
-        if m not in METHODS:
+        if not isinstance(m, str) or m not in METHODS:
             raise InputError(f"invalid method for {d}: {m!r}; expected one of {', '.join(METHODS)}")
-        k = 5 if levels[d] is None else levels[d]
-        if isinstance(k, bool) or not isinstance(k, (int, np.integer)):
-            raise InputError(f"invalid bins for {d}: {k!r}; give an integer between 2 and 100")
+        k = _bins(5 if levels[d] is None else levels[d], d)
         cuts = thresholds.get(d)
         if m == "threshold":
             if cuts is None:
                 raise InputError(f"method 'threshold' for {d} needs thresholds={{{d!r}: [...]}}")
-            cuts = [float(c) for c in np.atleast_1d(np.asarray(cuts, dtype=np.float64))]
+            cuts = _cuts(cuts, d)
         elif cuts is not None:
             raise InputError(f"thresholds for {d} are only used with method 'threshold', not {m!r}")
-        plan[d] = (m, int(k), cuts)
+        plan[d] = (m, k, cuts)
     return plan
 
 
@@ -88,12 +135,21 @@ def _weights(weights: Any, dims: Sequence[str]) -> np.ndarray:
         if missing:
             raise InputError(f"weights misses dimension(s) {sorted(missing)}")
         weights = [weights[d] for d in dims]
-    w = np.asarray(weights, dtype=np.float64)
-    if w.shape != (len(dims),):
-        raise InputError(f"weights must have {len(dims)} values ({', '.join(dims)}), got {list(np.ravel(w))}")
-    bad = [(d, x) for d, x in zip(dims, w, strict=True) if not np.isfinite(x) or x < 0]
-    if bad:
-        raise InputError(f"weight for {bad[0][0]} must be finite and non-negative, got {bad[0][1]}")
+    if isinstance(weights, (str, bytes)) or not isinstance(weights, Iterable):
+        raise InputTypeError(f"weights must be {len(dims)} numbers ({', '.join(dims)}), not {weights!r}")
+    items = list(weights)
+    if len(items) != len(dims):
+        raise InputError(f"weights must have {len(dims)} values ({', '.join(dims)}), got {items!r}")
+    w = np.empty(len(dims))
+    for i, (d, x) in enumerate(zip(dims, items, strict=True)):
+        if isinstance(x, (bool, np.bool_)) or not isinstance(x, (numbers.Real, Decimal)):
+            raise InputTypeError(f"weight for {d} must be a number, got {x!r}")
+        try:
+            w[i] = float(x)
+        except OverflowError:
+            w[i] = np.inf
+        if not np.isfinite(w[i]) or w[i] < 0:
+            raise InputError(f"weight for {d} must be finite and non-negative, got {x}")
     return w
 
 
@@ -110,20 +166,14 @@ def _warn_unused(edges_json: str, dim: str, where: str = "", stacklevel: int = 3
 
 
 def _column(table: pd.DataFrame, dim: str) -> np.ndarray:
+    """A value column as contiguous finite float64 (errors name the column, value and row)."""
     if dim not in table.columns:
         raise InputError(f"missing column {dim!r}; score takes the table of rfm_table")
-    col = table[dim]
-    if col.isna().any():
-        row = int(np.flatnonzero(col.isna().to_numpy())[0])
-        raise InputError(f"column {dim!r} has a missing value (NaN) at row {row}; scores need values")
-    try:
-        return np.ascontiguousarray(col.to_numpy(dtype=np.float64))
-    except (TypeError, ValueError):
-        raise InputError(f"column {dim!r} must be numeric, not {col.dtype}") from None
+    return numeric_column(table[dim], dim, "scores need")
 
 
 def score(
-    table: pd.DataFrame,
+    table: Any,
     *,
     bins: int | Mapping[str, int] = 5,
     method: str | Mapping[str, str] | None = None,
@@ -134,7 +184,7 @@ def score(
 
     Parameters
     ----------
-    table : pandas.DataFrame
+    table : pandas.DataFrame, polars.DataFrame or pyarrow.Table
         With columns ``recency``, ``frequency`` and ``monetary`` (and
         ``customer_id``, which breaks ties for ``"ntile"``).
     bins : int or mapping
@@ -180,6 +230,7 @@ def score(
     >>> sorted(scored["rfm_score"].unique())[:3]
     ['111', '112', '121']
     """
+    table = as_pandas(table, "table")
     plan = _plan(DIMENSIONS, bins, method, thresholds)
     w = _weights(weights, DIMENSIONS)
     values = {dim: _column(table, dim) for dim in DIMENSIONS}

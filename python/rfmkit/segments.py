@@ -25,7 +25,7 @@ import html
 import json
 import sys
 import warnings
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from ._core import scheme_cube, scheme_validate, segment_assign
+from ._frames import as_pandas, numeric_column
 from ._schemes import BUILTIN, SOURCES
 from .errors import InputError, InputTypeError, RFMWarning
 from .scoring import _copy_on_write
@@ -110,8 +111,8 @@ class Scheme:
         spec = dict(spec)
         table = spec.pop("strategies", None)  # checked here, not by the core
         try:
-            text = json.dumps(spec, ensure_ascii=False)
-        except TypeError as exc:
+            text = json.dumps(spec, ensure_ascii=False, allow_nan=False)
+        except (TypeError, ValueError, RecursionError) as exc:
             raise InputTypeError(f"scheme must be JSON-like data: {exc}") from None
         self._json = scheme_validate(text)
         self.spec: dict = json.loads(self._json)
@@ -212,18 +213,64 @@ class Scheme:
                 f"{len(self.codes)} segments" + (f"; {source})" if source else ")"))
 
 
-def _source_text(source: str | Path, suffix: str) -> str:
+def _source_text(source: str | bytes | Path, suffix: str) -> str:
     """The text of a scheme file, or ``source`` itself when it is the text."""
+    if isinstance(source, (bytes, bytearray)):
+        return _decoded(bytes(source), "the scheme text")
+    if not isinstance(source, (str, Path)):
+        raise InputTypeError(f"a scheme source must be a path or a text, not {type(source).__name__}")
     text = str(source)
     is_file = isinstance(source, Path) or (
-        "\n" not in text and (text.lower().endswith(suffix) or Path(text).is_file())
+        "\n" not in text and (text.lower().endswith(suffix) or _is_file(text))
     )
     if not is_file:
         return text
     try:
-        return Path(text).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InputError(f"cannot read scheme file {text!r}: {exc.strerror}") from None
+        raw = Path(text).read_bytes()
+    except (OSError, ValueError) as exc:  # ValueError: a NUL in the path
+        reason = getattr(exc, "strerror", None) or exc
+        raise InputError(f"cannot read scheme file {text!r}: {reason}") from None
+    return _decoded(raw, f"scheme file {text!r}")
+
+
+def _is_file(text: str) -> bool:
+    try:
+        return Path(text).is_file()
+    except (OSError, ValueError):  # a name too long, a NUL: it is text, not a path
+        return False
+
+
+def _decoded(raw: bytes, what: str) -> str:
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{what} is not UTF-8 text: byte {raw[exc.start]:#04x} at offset "
+                         f"{exc.start} cannot be decoded") from None
+
+
+def _builtin_match(table: pd.DataFrame) -> tuple[str, str, list[str], dict[str, str]] | None:
+    """(scheme, lang, codes in order, label per code) of the one built-in scheme
+    whose labels (and codes) hold every value of the table, or None."""
+    labels = set(table["segment"].dropna().astype(str).unique())
+    codes = (set(table["segment_code"].dropna().astype(str).unique())
+             if "segment_code" in table.columns else set())
+    found = []
+    for name in BUILTIN:
+        scheme = Scheme.builtin(name)
+        for lang in ("en", "zh"):
+            by_code, order = scheme.labels(lang), scheme.codes
+            for extra in (False, True):  # with new_customer_days: "new" first
+                if extra:
+                    order = ["new", *order]
+                    by_code = {**by_code, "new": _NEW["labels"][lang]}
+                if labels <= set(by_code.values()) and codes <= set(by_code):
+                    found.append((extra, name, lang, order, by_code))
+                    break
+    # A scheme that fits without an extra "new" segment beats one that needs it.
+    found = [f for f in found if not f[0]] or found
+    if len(found) != 1:
+        return None
+    return found[0][1:]
 
 
 def _as_scheme(scheme: Any) -> Scheme:
@@ -238,16 +285,57 @@ def _as_scheme(scheme: Any) -> Scheme:
 
 def _levels(scored: pd.DataFrame, levels: Any) -> list[int]:
     if levels is not None:
-        return [int(levels)] * 3 if np.isscalar(levels) else [int(x) for x in levels]
+        if isinstance(levels, (str, bytes, Mapping)) or not (
+            np.isscalar(levels) or isinstance(levels, (Sequence, np.ndarray))
+        ):
+            raise InputTypeError(f"levels must be an integer or three integers (R, F, M), not {levels!r}")
+        arr = np.asarray([levels] * 3 if np.isscalar(levels) else levels, dtype=object)
+        given = arr.tolist() if arr.ndim == 1 else []
+        if len(given) != 3:
+            raise InputError(f"levels must be an integer or three integers (R, F, M), got {levels!r}")
+        return [_one_level(k) for k in given]
     edges = scored.attrs.get("score_edges")
     if not edges:
         raise InputError("the number of score levels is unknown: pass levels=..., or segment "
                          "the output of rfmkit.score (its attrs record them)")
-    return [int(edges[d]["levels"]) for d in ("recency", "frequency", "monetary")]
+    try:
+        return [_one_level(edges[d]["levels"]) for d in ("recency", "frequency", "monetary")]
+    except (KeyError, TypeError):
+        raise InputError("attrs['score_edges'] does not record the score levels of recency, "
+                         "frequency and monetary; pass levels=...") from None
+
+
+def _one_level(k: Any) -> int:
+    if isinstance(k, (bool, np.bool_)) or not isinstance(k, (int, np.integer)):
+        raise InputError(f"invalid levels: {k!r}; give integers between 2 and 100")
+    if not 2 <= int(k) <= 100:
+        raise InputError(f"invalid levels: must be between 2 and 100, got {int(k)}")
+    return int(k)
+
+
+def _scores(scored: pd.DataFrame, name: str, k: int) -> np.ndarray:
+    """A score column as uint8: whole numbers from 1 to ``k`` (errors name the value and row)."""
+    if name not in scored.columns:
+        raise InputError(f"missing column {name!r}; segment takes the output of rfmkit.score")
+    col = scored[name]
+    values = numeric_column(col, name, "segments")
+    bad = (values != np.floor(values)) | (values < 1) | (values > k)
+    if bad.any():
+        row = int(np.flatnonzero(bad)[0])
+        v = col.iloc[row]
+        why = ("scores are whole numbers" if values[row] != np.floor(values[row])
+               else f"scores must be between 1 and {k}")
+        raise InputError(f"column {name!r} has an invalid value {_plain(v)} at row {row}: {why}")
+    return np.ascontiguousarray(values.astype(np.uint8))
+
+
+def _plain(v: Any) -> str:
+    """A value as written (2.5, not np.float64(2.5))."""
+    return repr(v.item() if isinstance(v, np.generic) else v)
 
 
 def segment(
-    scored: pd.DataFrame,
+    scored: Any,
     scheme: str | Scheme | Mapping[str, Any] = "rfm11",
     *,
     lang: str | Mapping[str, str] = "en",
@@ -258,8 +346,10 @@ def segment(
 
     Parameters
     ----------
-    scored : pandas.DataFrame
-        With ``r_score``, ``f_score`` and ``m_score``.
+    scored : pandas.DataFrame, polars.DataFrame or pyarrow.Table
+        With ``r_score``, ``f_score`` and ``m_score``: whole numbers from 1
+        to the number of levels (anything else is an error naming the
+        column, the value and its row).
     scheme : str, Scheme or dict
         A built-in scheme name (``"rfm11"``, ``"rf10"``, ``"cn8"``,
         ``"tiers4"``, ``"crm4"``) or a custom scheme.
@@ -278,24 +368,23 @@ def segment(
     pandas.DataFrame
         A copy with ``segment_code`` and ``segment`` (the label), both
         ordered categoricals in the scheme's order, the fallback last. Customers in
-        the fallback trigger an :class:`~rfmkit.RFMWarning`.
+        the fallback trigger an :class:`~rfmkit.RFMWarning`. ``attrs["scheme"]``
+        and ``attrs["lang"]`` record the scheme's name and the language
+        (``"custom"`` for a mapping), which :func:`rfmkit.action_list` reads.
     """
+    scored = as_pandas(scored, "scored")
     s = _as_scheme(scheme)
     k = _levels(scored, levels)
-    cols = []
-    for name in ("r_score", "f_score", "m_score"):
-        if name not in scored.columns:
-            raise InputError(f"missing column {name!r}; segment takes the output of rfmkit.score")
-        cols.append(np.ascontiguousarray(scored[name].to_numpy(), dtype=np.uint8)
-                    if scored[name].between(1, 255).all() else
-                    _bad_scores(scored[name], name))
+    cols = [_scores(scored, name, kk) for name, kk in zip(("r_score", "f_score", "m_score"), k, strict=True)]
     winners = segment_assign(s._json, cols[0], cols[1], cols[2], k)
     order = s.codes
     if new_customer_days is not None:
         order = ["new", *[c for c in order if c != "new"]]
-    # Positions in `order`: of each rule's segment, then of each customer.
-    rule_pos = np.array([order.index(r["code"]) for r in s.spec["rules"]]
-                        + [order.index(s.spec["fallback"]["code"])])
+    # Positions in `order`: of each rule's segment, then of each customer
+    # (a dict, not order.index: schemes may have thousands of rules).
+    where = {code: i for i, code in enumerate(order)}
+    rule_pos = np.array([where[r["code"]] for r in s.spec["rules"]]
+                        + [where[s.spec["fallback"]["code"]]], dtype=np.int64)
     pos = rule_pos[winners]
     if new_customer_days is not None:
         pos[_new_customers(scored, new_customer_days)] = 0
@@ -307,17 +396,14 @@ def segment(
                       f"{fallback!r}; see Scheme.coverage()", RFMWarning, stacklevel=2)
     out = scored.copy(deep=not _copy_on_write())
     out["segment_code"] = pd.Categorical.from_codes(pos, categories=order, ordered=True)
-    categories = list(dict.fromkeys(labels))  # two codes may share a label
-    label_pos = np.array([categories.index(label) for label in labels])
-    out["segment"] = pd.Categorical.from_codes(label_pos[pos], categories=categories, ordered=True)
+    first = {}
+    for label in labels:  # two codes may share a label
+        first.setdefault(label, len(first))
+    label_pos = np.array([first[label] for label in labels], dtype=np.int64)
+    out["segment"] = pd.Categorical.from_codes(label_pos[pos], categories=list(first), ordered=True)
     out.attrs["scheme"] = s.name
+    out.attrs["lang"] = lang if isinstance(lang, str) else "custom"
     return out
-
-
-def _bad_scores(col: pd.Series, name: str):
-    bad = ~col.between(1, 255)
-    row = int(np.flatnonzero(bad.to_numpy())[0])
-    raise InputError(f"column {name!r} has an invalid score {col.iloc[row]!r} at row {row}")
 
 
 def _labels(s: Scheme, lang: Any, order: list[str]) -> list[str]:

@@ -1,0 +1,151 @@
+"""Tables in: a pandas DataFrame, a polars DataFrame or a pyarrow Table, as pandas.
+
+The functions that take rfmkit's own tables (score, segment, action_list,
+segment_summary, migration, churn_alerts, campaign_report, RFMScorer) convert
+their input here, once, at entry; everything after works on pandas.
+"""
+
+from __future__ import annotations
+
+import json
+import numbers
+from decimal import Decimal
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from .errors import InputError, InputTypeError
+
+__all__ = ["as_pandas", "numeric_column"]
+
+# Where pandas (>= 2.1) keeps DataFrame.attrs in Parquet / Arrow metadata.
+_ATTRS_KEY = b"PANDAS_ATTRS"
+
+
+def as_pandas(table: Any, what: str = "table") -> pd.DataFrame:
+    """``table`` as a pandas DataFrame (itself when it already is one).
+
+    Parameters
+    ----------
+    table : pandas.DataFrame, polars.DataFrame or pyarrow.Table
+        The input table. A polars table has no ``attrs``; an Arrow table's
+        are restored from its schema's metadata (where pyarrow and pandas'
+        Parquet writer keep them), otherwise the result's ``attrs`` are empty.
+    what : str
+        The argument's name, for the error message.
+
+    Returns
+    -------
+    pandas.DataFrame
+
+    Raises
+    ------
+    InputTypeError
+        Anything else (a dict, a Series, a polars LazyFrame, ...).
+
+    Examples
+    --------
+    >>> import pyarrow as pa
+    >>> as_pandas(pa.table({"recency": [1, 2]}))["recency"].tolist()
+    [1, 2]
+    """
+    if isinstance(table, pd.DataFrame):
+        return table
+    if _is_polars(table, "DataFrame"):
+        table = table.to_arrow()
+    if isinstance(table, pa.Table):
+        out = table.to_pandas()  # restores attrs kept in the "pandas" metadata
+        if not out.attrs:
+            out.attrs = _arrow_attrs(table.schema)
+        return out
+    hint = "; call .collect() first" if _is_polars(table, "LazyFrame") else ""
+    raise InputTypeError(f"{what} must be a pandas DataFrame, a polars DataFrame or a pyarrow "
+                         f"Table, not {type(table).__module__}.{type(table).__name__}{hint}")
+
+
+def _is_polars(obj: Any, name: str) -> bool:
+    cls = type(obj)
+    return cls.__module__.split(".")[0] == "polars" and cls.__name__ == name
+
+
+def _arrow_attrs(schema: pa.Schema) -> dict:
+    raw = (schema.metadata or {}).get(_ATTRS_KEY)
+    if raw is None:
+        return {}
+    try:
+        attrs = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        return {}
+    return attrs if isinstance(attrs, dict) else {}
+
+
+def numeric_column(col: pd.Series, name: str, user: str) -> np.ndarray:
+    """A column of real numbers as contiguous, finite float64.
+
+    Parameters
+    ----------
+    col : pandas.Series
+        The column (any integer or float dtype, nullable ones included, or
+        objects that are all real numbers or Decimals).
+    name : str
+        Its name, for the error message.
+    user : str
+        What needs the values, for the error message ("scores").
+
+    Returns
+    -------
+    numpy.ndarray
+        float64, C-contiguous.
+
+    Raises
+    ------
+    InputError
+        A missing, infinite or too large value (named with its row).
+    InputTypeError
+        Booleans, text, dates, complex numbers or anything else that is not a
+        real number (the first such value is named with its row).
+
+    Examples
+    --------
+    >>> numeric_column(pd.Series([1, 2]), "frequency", "scores").tolist()
+    [1.0, 2.0]
+    """
+    dtype = col.dtype
+    if isinstance(dtype, pd.ArrowDtype) and pa.types.is_decimal(dtype.pyarrow_dtype):
+        col = col.astype(object)  # Decimals, converted one by one below
+        dtype = col.dtype
+    is_object = pd.api.types.is_object_dtype(dtype)
+    missing = col.isna().to_numpy(dtype=bool)
+    if missing.any():
+        row = int(np.flatnonzero(missing)[0])
+        v = col.iloc[row]
+        shown = "NaN" if isinstance(v, float) and v != v else repr(v)
+        raise InputError(f"column {name!r} has a missing value ({shown}) at row {row}; "
+                         f"{user} need values")
+    if pd.api.types.is_bool_dtype(dtype) or not (
+        is_object or (pd.api.types.is_numeric_dtype(dtype) and dtype.kind in "iuf")
+    ):
+        v = col.iloc[0] if len(col) else None
+        first = f": {(v.item() if isinstance(v, np.generic) else v)!r} at row 0" if len(col) else ""
+        raise InputTypeError(f"column {name!r} must hold numbers, not {dtype}{first}")
+    if is_object:
+        values = np.empty(len(col))
+        for row, v in enumerate(col.to_numpy()):
+            if isinstance(v, (bool, np.bool_)) or not isinstance(v, (numbers.Real, Decimal)):
+                raise InputTypeError(f"column {name!r} has {v!r} (a {type(v).__name__}) at row {row}; "
+                                     f"it must hold numbers")
+            try:
+                values[row] = float(v)
+            except OverflowError:
+                values[row] = np.inf if v > 0 else -np.inf
+    else:
+        values = col.to_numpy(dtype=np.float64)
+    bad = ~np.isfinite(values)
+    if bad.any():
+        row = int(np.flatnonzero(bad)[0])
+        shown = repr(col.iloc[row]) if is_object else repr(float(values[row]))
+        raise InputError(f"column {name!r} has an invalid value {shown} at row {row}: "
+                         f"{user} need finite numbers")
+    return np.ascontiguousarray(values)
