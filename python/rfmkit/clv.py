@@ -274,12 +274,15 @@ def rfm_summary(
         One row per transaction.
     customer_id_col, datetime_col : str
         Column names. Dates are datetime64 (any unit, naive or tz-aware) or
-        text, parsed with ``datetime_format``.
+        text, parsed with ``datetime_format``. Integer dates (``20240101``)
+        are refused unless ``datetime_format`` is given (then their digits
+        are read as text): pandas alone would take them for nanoseconds.
     monetary_value_col : str, optional
         The amount column; adds ``monetary_value``.
     datetime_format : str, optional
         ``strftime`` format of text dates (and of a text
-        ``observation_period_end``).
+        ``observation_period_end``). Without it, text ends must be ISO 8601
+        or name the month: ``"01/12/2024"`` is refused as ambiguous.
     observation_period_end : str, datetime, date, numpy.datetime64 or pandas.Period, optional
         End of observation; default the latest transaction. Floored to its
         period, and later periods are left out.
