@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import rfmkit
-from rfmkit import cli
+import rfmkit.cli.commands as cli
 
 KEY_COLUMNS = ["customer_id", "recency", "frequency", "monetary", "r_score", "f_score", "m_score",
                "rfm_total"]

@@ -14,8 +14,10 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import rfmkit
 
-PYTHON = str(Path(__file__).resolve().parents[1] / "python")
+# The subprocess runs the rfmkit this test imported (the installed wheel in CI).
+PYTHON = str(Path(rfmkit.__file__).resolve().parents[1])
 HEADER = "customer_id,date,amount\n"
 GOOD = ["1,2024-01-01,10", "2,2024-01-03,5", "1,2024-01-05,2.5", "3,2024-01-06,4"]
 

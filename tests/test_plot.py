@@ -20,7 +20,7 @@ from rfmkit import InputError
 matplotlib = pytest.importorskip("matplotlib")
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
-import rfmkit.plot as rplot  # noqa: E402
+import rfmkit.plot.charts as rplot  # noqa: E402
 from matplotlib.patches import Rectangle  # noqa: E402
 
 # Drawing Chinese labels without a CJK font installed makes matplotlib warn.

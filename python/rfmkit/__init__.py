@@ -12,9 +12,8 @@ from ._core import __version__
 from .analysis import Migration, campaign_report, churn_alerts, migration, segment_summary
 from .clv import discounted_ltv, projected_revenue, rfm_summary, rfm_train_test_split
 from .errors import InputError, InputTypeError, RFMWarning
-from .scoring import score
-from .segments import Coverage, Scheme, segment
-from .strategy import action_list, strategies
+from .scores import score
+from .segments import Coverage, Scheme, action_list, segment, strategies
 from .table import RFMArrays, rfm_arrays, rfm_table
 
 __all__ = [
@@ -49,7 +48,7 @@ __all__ = [
 def __getattr__(name: str):
     # RFMScorer needs scikit-learn, imported on first use only.
     if name == "RFMScorer":
-        from ._scorer import RFMScorer
+        from .scores.scorer import RFMScorer
 
         return RFMScorer
     raise AttributeError(f"module 'rfmkit' has no attribute {name!r}")

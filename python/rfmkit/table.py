@@ -11,10 +11,15 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from . import _columns as cols
-from . import _groups, _time
 from ._core import rfm_columns
 from .errors import InputError, RFMWarning
+from .io import dates as _time
+from .io.amounts import amount_column
+from .io.columns import unencodable
+from .io.frames import get_columns
+from .io.groups import GroupKeys
+from .io.ids import id_series, key_column
+from .io.windows import window_arg
 
 __all__ = ["RFMArrays", "rfm_arrays", "rfm_table"]
 
@@ -201,13 +206,13 @@ def rfm_table(
     """
     group_names = _group_names(by, [customer_id, date, amount, order_id])
     names = [customer_id, date, amount] + ([order_id] if order_id is not None else [])
-    columns = cols.get_columns(data, names + group_names)
+    columns = get_columns(data, names + group_names)
     order_col = columns[order_id] if order_id is not None else None
     name_args = (customer_id, date, amount, order_id or "order_id")
     groups = None
     if group_names:
-        groups = _groups.GroupKeys.build([columns[g] for g in group_names], group_names,
-                                         cols.key_column(columns[customer_id], customer_id),
+        groups = GroupKeys.build([columns[g] for g in group_names], group_names,
+                                         key_column(columns[customer_id], customer_id),
                                          customer_id)
     raw, keys, time = _compute(
         columns[customer_id], columns[date], columns[amount], order_col, name_args, as_of, window,
@@ -222,7 +227,7 @@ def rfm_table(
     table = pd.DataFrame(
         {
             **group_cols,
-            "customer_id": _id_series(ids, like),
+            "customer_id": id_series(ids, like),
             "recency": raw["recency"],
             "frequency": raw["frequency"],
             "monetary": raw["monetary"],
@@ -233,7 +238,7 @@ def rfm_table(
     )
     # attrs hold JSON values only: pandas writes them into Parquet and Feather files.
     as_of_date = _as_of_date(raw)
-    spec = _time.window_arg(window)
+    spec = window_arg(window)
     table.attrs.update(
         as_of=None if as_of_date is None else as_of_date.isoformat(),
         window=None if spec is None else f"{spec[1]}{'D' if spec[0] == 'days' else 'M'}",
@@ -270,13 +275,13 @@ def _group_names(by: Any, inputs: list[str | None]) -> list[str]:
 
 
 def _compute(ids, date, amount, order_id, names, as_of, window, frequency, returns, tz, groups=None):
-    keys = cols.key_column(ids, names[0]) if groups is None else groups.keys
+    keys = key_column(ids, names[0]) if groups is None else groups.keys
     time = _time.time_column(date, names[1], tz)
-    amounts = cols.amount_column(amount, names[2])
-    orders = cols.key_column(order_id, names[3]) if order_id is not None else None
+    amounts = amount_column(amount, names[2])
+    orders = key_column(order_id, names[3]) if order_id is not None else None
     _check_choice("frequency", frequency, ("rows", "orders", "days"))
     _check_choice("returns", returns, ("net", "exclude", "error"))
-    as_of_day, window_spec = _time.as_of_day(as_of, time), _time.window_arg(window)
+    as_of_day, window_spec = _time.as_of_day(as_of, time), window_arg(window)
     try:
         raw = rfm_columns(
             keys.arg, time.ts, time.ticks_per_day, time.days, amounts,
@@ -284,7 +289,7 @@ def _compute(ids, date, amount, order_id, names, as_of, window, frequency, retur
             window_spec, frequency, returns, tuple(names),
         )
     except UnicodeEncodeError:
-        raise cols.unencodable({names[0]: ids, names[3]: order_id}) from None
+        raise unencodable({names[0]: ids, names[3]: order_id}) from None
     if raw["without_purchase"]:
         first = raw["first_without_purchase"]
         if groups is not None:
@@ -307,14 +312,3 @@ def _check_choice(arg: str, value: Any, choices: tuple[str, ...]) -> None:
 def _as_of_date(raw: dict) -> dt.date | None:
     day = raw["as_of_day"]
     return None if day is None else _EPOCH + dt.timedelta(days=day)
-
-
-def _id_series(ids: Any, like: Any) -> pd.Series:
-    """The id column, in the input's string dtype where there was one."""
-    if not isinstance(ids, pa.Array):
-        return pd.Series(ids, copy=False)
-    if isinstance(like, (pd.StringDtype, pd.ArrowDtype)):
-        return pd.Series(pd.array(ids.to_pandas(), dtype=like), copy=False)
-    if like is not None and getattr(like, "kind", None) == "O":
-        return pd.Series(ids.to_numpy(zero_copy_only=False), dtype=object, copy=False)
-    return ids.to_pandas()

@@ -34,15 +34,15 @@ from typing import Any, NoReturn
 
 import pandas as pd
 
-from . import __version__
-from ._files import ISO_DATE, _check_output, read_transactions, write_table  # noqa: F401 (public here)
-from ._schemes import BUILTIN, SOURCES
-from .analysis import segment_summary
-from .datasets import make_transactions
-from .errors import InputError, InputTypeError
-from .scoring import score
-from .segments import Scheme, segment
-from .table import rfm_table
+from .._core import __version__
+from ..analysis import segment_summary
+from ..datasets import make_transactions
+from ..errors import InputError, InputTypeError
+from ..io.files import ISO_DATE, check_output, read_transactions, write_table
+from ..scores import score
+from ..segments import Scheme, segment
+from ..segments.builtins import BUILTIN, SOURCES
+from ..table import rfm_table
 
 # --------------------------------------------------------------------------- commands
 
@@ -150,7 +150,7 @@ def _segmented(args: argparse.Namespace) -> pd.DataFrame:
 
 
 def _segment(args: argparse.Namespace) -> int:
-    _check_output(args.output)
+    check_output(args.output)
     segmented = _segmented(args)
     write_table(segmented, args.output)
     if not args.quiet:
@@ -171,7 +171,7 @@ _SHOWN = {
 
 
 def _summary(args: argparse.Namespace) -> int:
-    _check_output(args.output)
+    check_output(args.output)
     segmented = _segmented(args)
     summary = segment_summary(segmented)
     if args.output:

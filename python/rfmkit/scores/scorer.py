@@ -1,5 +1,5 @@
 """The scikit-learn transformer :class:`RFMScorer` (imported lazily by
-:mod:`rfmkit.scoring`, so that ``import rfmkit`` does not import scikit-learn)."""
+:mod:`rfmkit.scores`, so that ``import rfmkit`` does not import scikit-learn)."""
 
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from ._core import score_apply, score_fit, score_unused
-from ._frames import as_pandas
-from .errors import InputError, InputTypeError
-from .scoring import _SCORE_COLUMNS, DIMENSIONS, _column, _plan, _scored, _warn_unused, _weights
+from .._core import score_apply, score_fit, score_unused
+from ..errors import InputError, InputTypeError
+from ..io.frames import as_pandas
+from .plan import DIMENSIONS, SCORE_COLUMNS, make_plan, scored_table, value_column, warn_unused, weights_of
 
 
 class _Base:
@@ -84,7 +84,7 @@ class RFMScorer(TransformerMixin, BaseEstimator):
             X = as_pandas(X, "X")
         if isinstance(X, pd.DataFrame) and set(DIMENSIONS) <= set(map(str, X.columns)):
             # Only R, F and M, checked here so that errors name the column and row.
-            X = pd.DataFrame({d: _column(X, d) for d in DIMENSIONS}, index=X.index)
+            X = pd.DataFrame({d: value_column(X, d) for d in DIMENSIONS}, index=X.index)
         try:
             return validate_data(self, X, reset=reset, dtype=np.float64, ensure_all_finite=True)
         except TypeError as exc:
@@ -106,8 +106,8 @@ class RFMScorer(TransformerMixin, BaseEstimator):
         """Learns the cut points of each column of ``X``."""
         X = self._prepare(X, reset=True)
         dims = self._dims()
-        plan = _plan(dims, self.bins, self.method, self.thresholds)
-        _weights(self.weights, dims)
+        plan = make_plan(dims, self.bins, self.method, self.thresholds)
+        weights_of(self.weights, dims)
         self.edges_ = {}
         for j, dim in enumerate(dims):
             m, k, cuts = plan[dim]
@@ -115,7 +115,7 @@ class RFMScorer(TransformerMixin, BaseEstimator):
                 raise InputError("RFMScorer cannot reuse 'ntile' scores (they have no cut points); "
                                  "use 'quantile'")
             e = score_fit(np.ascontiguousarray(X[:, j]), m, k, dim == "recency", cuts, dim)
-            _warn_unused(e, dim)
+            warn_unused(e, dim)
             self.edges_[dim] = json.loads(e)
         return self
 
@@ -138,13 +138,13 @@ class RFMScorer(TransformerMixin, BaseEstimator):
         table = as_pandas(table, "table")
         if list(self.edges_) != list(DIMENSIONS):
             raise InputError("score_table() needs a scorer fitted on recency, frequency and monetary")
-        w = _weights(self.weights, DIMENSIONS)
-        scores = [score_apply(_column(table, d), json.dumps(self.edges_[d]), d) for d in DIMENSIONS]
-        return _scored(table, scores, dict(self.edges_), w)
+        w = weights_of(self.weights, DIMENSIONS)
+        scores = [score_apply(value_column(table, d), json.dumps(self.edges_[d]), d) for d in DIMENSIONS]
+        return scored_table(table, scores, dict(self.edges_), w)
 
     def get_feature_names_out(self, input_features=None):
         check_is_fitted(self, "edges_")
-        return np.array([_SCORE_COLUMNS.get(d, f"{d}_score") for d in self.edges_], dtype=object)
+        return np.array([SCORE_COLUMNS.get(d, f"{d}_score") for d in self.edges_], dtype=object)
 
     def to_json(self) -> str:
         """The fitted scorer (parameters and cut points) as JSON."""
@@ -183,8 +183,8 @@ class RFMScorer(TransformerMixin, BaseEstimator):
         if list(data["edges"]) != dims:
             raise InputError(f"invalid RFMScorer JSON: edges are for {list(data['edges'])}, "
                              f"but the features are {dims}")
-        _plan(dims, scorer.bins, scorer.method, scorer.thresholds)
-        _weights(scorer.weights, dims)
+        make_plan(dims, scorer.bins, scorer.method, scorer.thresholds)
+        weights_of(scorer.weights, dims)
         for dim, edges in data["edges"].items():
             score_unused(json.dumps(edges), dim)  # validates (raises InputError)
         scorer.edges_ = data["edges"]

@@ -9,10 +9,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._frames import as_pandas
-from ._groups import _python
-from .analysis import ALL, _ratio, _require, _segment_input, _segments, _unique_keys
-from .errors import InputError
+from ..errors import InputError
+from ..io.frames import as_pandas
+from ..io.groups import python_value
+from .common import ALL, ratio, require, segment_input, segments_of, unique_keys
 
 __all__ = ["campaign_report", "two_proportion_p_value"]
 
@@ -109,18 +109,18 @@ def campaign_report(
     ...                           "treatment": rng.random(len(segmented)) < 0.5})
     >>> report = rfmkit.campaign_report(segmented, responses, treatment="treatment")
     """
-    segmented = _segment_input(segmented, "segmented")
+    segmented = segment_input(segmented, "segmented")
     responses = as_pandas(responses, "responses")
-    _require(segmented, ["customer_id", "segment"], "segmented")
-    seg = _segments(segmented, "segmented")
-    _unique_keys(segmented, ["customer_id"], "segmented")
+    require(segmented, ["customer_id", "segment"], "segmented")
+    seg = segments_of(segmented, "segmented")
+    unique_keys(segmented, ["customer_id"], "segmented")
     if customer_id not in responses.columns:
         raise InputError(f"responses has no column {customer_id!r}; columns are {list(responses.columns)}")
-    _unique_keys(responses, [customer_id], "responses")
+    unique_keys(responses, [customer_id], "responses")
     position = pd.Index(segmented["customer_id"]).get_indexer(responses[customer_id])
     if (position < 0).any():
         row = int(np.flatnonzero(position < 0)[0])
-        raise InputError(f"responses has customer {_python(responses[customer_id].iloc[row])!r} (row {row}) "
+        raise InputError(f"responses has customer {python_value(responses[customer_id].iloc[row])!r} (row {row}) "
                          "that is not in segmented")
     k = len(seg.categories)
     code = np.asarray(seg.codes, dtype=np.int64)[position]
@@ -138,15 +138,15 @@ def campaign_report(
         "contacted": n,
         "responders": per_segment(was_contacted & did_respond),
     }
-    out["response_rate"] = _ratio(out["responders"], n)
+    out["response_rate"] = ratio(out["responders"], n)
     if converted is not None:
         out["conversions"] = per_segment(was_contacted & _flags(responses, converted))
-        out["conversion_rate"] = _ratio(out["conversions"], n)
+        out["conversion_rate"] = ratio(out["conversions"], n)
     if treatment is not None:
         treated = _flags(responses, treatment)
         n1, x1 = per_segment(treated), per_segment(treated & did_respond)
         n0, x0 = per_segment(~treated), per_segment(~treated & did_respond)
-        out.update(treated=n1, treated_rate=_ratio(x1, n1), control=n0, control_rate=_ratio(x0, n0))
-        out["lift"] = _ratio(out["treated_rate"], out["control_rate"]) - 1
+        out.update(treated=n1, treated_rate=ratio(x1, n1), control=n0, control_rate=ratio(x0, n0))
+        out["lift"] = ratio(out["treated_rate"], out["control_rate"]) - 1
         out["p_value"] = np.array([two_proportion_p_value(*v) for v in zip(x1, n1, x0, n0, strict=True)])
     return pd.DataFrame(out)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import numbers
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -16,9 +17,10 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from .errors import InputError, InputTypeError
+from ..errors import InputError, InputTypeError
+from .columns import Column, as_column
 
-__all__ = ["as_pandas", "numeric_column"]
+__all__ = ["as_pandas", "copy_on_write", "get_columns", "numeric_column"]
 
 # Where pandas (>= 2.1) keeps DataFrame.attrs in Parquet / Arrow metadata.
 _ATTRS_KEY = b"PANDAS_ATTRS"
@@ -149,3 +151,45 @@ def numeric_column(col: pd.Series, name: str, user: str) -> np.ndarray:
         raise InputError(f"column {name!r} has an invalid value {shown} at row {row}: "
                          f"{user} need finite numbers")
     return np.ascontiguousarray(values)
+
+
+def get_columns(data: Any, names: list[str]) -> dict[str, Column]:
+    """The named columns of a pandas or polars DataFrame, a pyarrow Table or
+    RecordBatch, or a mapping of names to arrays."""
+    if isinstance(data, pd.DataFrame):
+        check_present(names, list(data.columns))
+        cols = {}
+        for name in names:
+            col = data[name]
+            if isinstance(col, pd.DataFrame):
+                raise InputError(f"column {name!r} appears more than once in the DataFrame")
+            cols[name] = col
+        return cols
+    if type(data).__module__.split(".")[0] == "polars" and hasattr(data, "to_arrow"):
+        check_present(names, list(data.columns))
+        data = data.select(list(dict.fromkeys(names))).to_arrow()
+    if isinstance(data, (pa.Table, pa.RecordBatch)):
+        check_present(names, data.schema.names)
+        return {name: data.column(name) for name in names}
+    if isinstance(data, Mapping):
+        check_present(names, list(data.keys()))
+        return {name: as_column(data[name], name) for name in names}
+    raise InputTypeError(
+        "data must be a pandas DataFrame, a polars DataFrame, a pyarrow Table or a mapping "
+        f"of column names to arrays, not {type(data).__name__}"
+    )
+
+
+def check_present(names: list[str], available: list[Any]) -> None:
+    for name in names:
+        if name not in available:
+            shown = ", ".join(repr(c) for c in available[:20])
+            raise InputError(f"missing column {name!r}; the data has columns {shown}")
+
+
+def copy_on_write() -> bool:
+    """Whether pandas copies on write (always on pandas 3): then a shallow
+    copy of a frame is safe to add columns to without touching the caller's."""
+    if int(pd.__version__.split(".")[0]) >= 3:
+        return True
+    return pd.get_option("mode.copy_on_write") is True

@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from .errors import InputError
+from ..errors import InputError
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes

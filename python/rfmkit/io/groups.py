@@ -19,8 +19,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ._columns import Column, Keys, _first_true
-from .errors import InputError, InputTypeError
+from ..errors import InputError, InputTypeError
+from .columns import Column, first_true
+from .ids import Keys
 
 # Composite keys stay below this, far from int64 overflow.
 _KEY_LIMIT = 2**62
@@ -34,7 +35,7 @@ def _as_series(col: Column) -> pd.Series:
     return pd.Series(np.asarray(col))
 
 
-def _python(value: Any) -> Any:
+def python_value(value: Any) -> Any:
     """A NumPy scalar as the Python value (for keys in attrs and messages)."""
     return value.item() if isinstance(value, np.generic) else value
 
@@ -69,7 +70,7 @@ class Groups:
                 raise InputTypeError(f"group column {name!r} holds values that cannot be sorted "
                                      f"(mixed types?): {exc}") from None
             if (codes < 0).any():
-                row = _first_true(codes < 0)
+                row = first_true(codes < 0)
                 raise InputError(f"column {name!r} has a missing value ({s.iloc[row]}) at row {row}; "
                                  "group values must not be missing")
             per_column.append((codes.astype(np.int64), uniques))
@@ -97,7 +98,7 @@ class Groups:
 
     def key(self, code: int) -> Any:
         """Group ``code`` as its value, or a tuple of values for several columns."""
-        values = tuple(_python(u[part[code]]) for u, part in zip(self.uniques, self.columns, strict=True))
+        values = tuple(python_value(u[part[code]]) for u, part in zip(self.uniques, self.columns, strict=True))
         return values[0] if len(values) == 1 else values
 
     def label(self, code: int) -> str:
@@ -147,7 +148,7 @@ class GroupKeys:
         except ValueError:
             return str(key_text)
         ids = self.decode(np.array([position], dtype=np.int64))
-        return f"customer {_python(ids[0])!r} in {self.groups.label(code)}"
+        return f"customer {python_value(ids[0])!r} in {self.groups.label(code)}"
 
 
 def _integer_positions(ids: Keys, n_groups: int) -> tuple[np.ndarray, int, Callable]:
@@ -175,7 +176,7 @@ def _string_positions(ids: Keys, id_name: str) -> tuple[np.ndarray, int, Callabl
         values = ids.arg[1]
         missing = pd.isna(values)
         if missing.any():
-            row = _first_true(missing)
+            row = first_true(missing)
             raise InputError(f"column {id_name!r} has a missing value ({values[row]}) at row {row}")
         arr = pa.array(values, type=pa.large_string())
     encoded = pc.dictionary_encode(arr)

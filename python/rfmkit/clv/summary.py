@@ -37,7 +37,6 @@ from __future__ import annotations
 
 import math
 import numbers
-import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -46,25 +45,28 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from . import _columns as cols
-from . import _time
-from ._core import period_summary
-from .errors import InputError, InputTypeError
-from .table import _id_series
+from .._core import period_summary
+from ..errors import InputError, InputTypeError
+from ..io.amounts import amount_column
+from ..io.columns import unencodable
+from ..io.frames import get_columns
+from ..io.ids import Keys, id_series, key_column
+from ..io.walltime import WallDates, wall_dates, wall_when
 
-__all__ = ["discounted_ltv", "projected_revenue", "rfm_summary", "rfm_train_test_split"]
+__all__ = ["DAYS_PER_MONTH", "DAYS_PER_UNIT", "check_scaler", "check_unit", "count_column", "like_peers",
+    "mean_column", "rfm_summary", "rfm_train_test_split", "split_rows", "summary_frame", "summary_table"]
 
 DAYS_PER_MONTH = 30.4375
 """Days in an average month (365.25 / 12), as pymc-marketing converts."""
 
 _UNITS = {"D": "D", "W": "W", "M": "M", "h": "h", "H": "h"}
-_DAYS_PER_UNIT = {"D": 1.0, "W": 7.0, "M": DAYS_PER_MONTH, "h": 1.0 / 24.0}
+DAYS_PER_UNIT = {"D": 1.0, "W": 7.0, "M": DAYS_PER_MONTH, "h": 1.0 / 24.0}
 
 
 # --------------------------------------------------------------------------- inputs
 
 
-def _unit(time_unit: Any, arg: str = "time_unit") -> str:
+def check_unit(time_unit: Any, arg: str = "time_unit") -> str:
     unit = _UNITS.get(time_unit) if isinstance(time_unit, str) else None
     if unit is None:
         raise InputError(
@@ -74,7 +76,7 @@ def _unit(time_unit: Any, arg: str = "time_unit") -> str:
     return unit
 
 
-def _scaler(time_scaler: Any, arg: str = "time_scaler") -> float:
+def check_scaler(time_scaler: Any, arg: str = "time_scaler") -> float:
     if time_scaler is None:
         return 1.0
     if isinstance(time_scaler, (bool, np.bool_)) or not isinstance(time_scaler, numbers.Real):
@@ -85,135 +87,15 @@ def _scaler(time_scaler: Any, arg: str = "time_scaler") -> float:
     return value
 
 
-@dataclass
-class _Dates:
-    """A date column as naive wall-clock ticks, and the zone it came from."""
-
-    time: _time.TimeColumn
-    zone: Any
-
-    def ticks(self, value: pd.Timestamp) -> int:
-        """A naive timestamp in the column's unit, floored, exactly (in
-        Python integers) and clamped to what int64 ticks can hold: a bound
-        beyond the unit's range (year 2300 for nanoseconds) is beyond every
-        row."""
-        stamp = value.to_datetime64()
-        own = np.datetime_data(stamp.dtype)[0]
-        exact = int(stamp.astype(np.int64)) * _time.TICKS_PER_DAY[self.time.unit]
-        ticks = exact // _time.TICKS_PER_DAY[own]
-        return max(-(2**63) + 1, min(2**63 - 1, ticks))
-
-    def timestamp(self, ticks: int) -> pd.Timestamp:
-        return pd.Timestamp(np.int64(ticks).astype(f"datetime64[{self.time.unit}]"))
-
-
-def _dates(col: Any, name: str, datetime_format: str | None) -> _Dates:
-    """Parses the date column (text with ``datetime_format``) into naive
-    wall-clock ticks."""
-    if isinstance(col, (pa.Array, pa.ChunkedArray)):
-        col = cols._single(col).to_pandas()
-    if isinstance(col, np.ndarray) and col.dtype.kind == "M":
-        return _Dates(_time.time_column(col, name, None), None)
-    if not isinstance(col, pd.Series):
-        col = cols.as_column(col, name)
-        text = getattr(getattr(col, "dtype", None), "kind", None) in ("O", "U")
-        col = pd.Series(col, dtype=object if text else None)
-    series = col
-    if isinstance(series.dtype, pd.ArrowDtype):
-        series = pa.array(series.array).to_pandas()
-    series = _numeric_dates(series, name, datetime_format)
-    is_dates = isinstance(series.dtype, pd.DatetimeTZDtype) or series.dtype.kind == "M"
-    if not is_dates and pd.api.types.infer_dtype(series, skipna=True) not in (
-        "datetime", "datetime64", "date"
-    ):
-        series = _parse(series, name, datetime_format)
-    zone = None
-    if isinstance(series.dtype, pd.DatetimeTZDtype):
-        zone = series.dt.tz
-        series = series.dt.tz_localize(None)
-    elif series.dtype.kind != "M":
-        # Python datetimes or dates in an object column.
-        series = _parse(series, name, None)
-        if isinstance(series.dtype, pd.DatetimeTZDtype):
-            zone = series.dt.tz
-            series = series.dt.tz_localize(None)
-    return _Dates(_time.time_column(series.to_numpy(), name, None), zone)
-
-
-def _numeric_dates(series: pd.Series, name: str, fmt: str | None) -> pd.Series:
-    """Numbers are never read as dates by themselves (pandas would take
-    20240101 for nanoseconds since 1970); with ``datetime_format`` they are
-    read as the text they print as (``20240101`` with ``"%Y%m%d"``)."""
-    numeric = series.dtype.kind in "iufb" or (
-        series.dtype.kind == "O"
-        and pd.api.types.infer_dtype(series, skipna=True)
-        in ("integer", "floating", "mixed-integer-float", "decimal", "boolean")
-    )
-    if not numeric:
-        return series
-    if fmt is None:
-        present = series[~np.asarray(cols.isna(series.to_numpy(dtype=object)), dtype=bool)]
-        first = present.iloc[0] if len(present) else None
-        first = first.item() if isinstance(first, np.generic) else first
-        example = f" such as {first!r}" if len(present) else ""
-        raise InputTypeError(
-            f"column {name!r} holds numbers{example}, not dates; give datetime_format (for "
-            "example '%Y%m%d') to read them as text dates, or convert them first"
-        )
-    if series.dtype.kind == "f" or series.dtype.kind == "b":
-        raise InputTypeError(
-            f"column {name!r} holds {series.dtype} numbers, not dates; convert them first"
-        )
-    missing = np.asarray(cols.isna(series.to_numpy(dtype=object)), dtype=bool)
-    return series.astype(object).where(missing, series.astype(str))
-
-
-def _parse(series: pd.Series, name: str, fmt: str | None) -> pd.Series:
-    how = f" in the format {fmt!r}" if fmt else ""
-    text = series
-    if fmt and series.dtype.kind in "iu":
-        # Integers such as 19970101 with a format ("%Y%m%d", pymc-marketing's CDNOW
-        # test): their digits are the text. pandas 3 deprecates parsing the
-        # numbers themselves with a format (they are to become epochs).
-        text = series.astype(str)
-    try:
-        with warnings.catch_warnings():
-            # Without a format pandas parses element by element and says so;
-            # values it cannot read are reported below, with their row.
-            warnings.filterwarnings("ignore", "Could not infer format", UserWarning)
-            parsed = pd.to_datetime(text, format=fmt, errors="coerce")
-    except (ValueError, TypeError, OverflowError) as exc:
-        raise InputError(f"column {name!r} holds values that are not dates{how}: {exc}") from None
-    bad = (parsed.isna() & series.notna()).to_numpy()
-    if bad.any():
-        row = cols._first_true(bad)
-        raise InputError(
-            f"column {name!r} has a value that is not a date{how}: {series.iloc[row]!r} at row {row}"
-        )
-    return parsed
-
-
-def _when(value: Any, arg: str, dates: _Dates, fmt: str | None) -> pd.Timestamp:
-    """A date argument as a naive wall-clock Timestamp in the data's zone."""
-    ts = _time.parse_when(value, arg, fmt)
-    if ts.tzinfo is not None:
-        if dates.zone is None:
-            raise InputError(
-                f"{arg} {value!r} is tz-aware but the dates are tz-naive; pass a naive date"
-            )
-        ts = ts.tz_convert(dates.zone).tz_localize(None)
-    return ts
-
-
 def _prepare(transactions, customer_id_col, datetime_col, monetary_value_col, datetime_format):
     names = [customer_id_col, datetime_col]
     if monetary_value_col is not None:
         names.append(monetary_value_col)
-    columns = cols.get_columns(transactions, names)
-    keys = cols.key_column(columns[customer_id_col], customer_id_col)
-    dates = _dates(columns[datetime_col], datetime_col, datetime_format)
+    columns = get_columns(transactions, names)
+    keys = key_column(columns[customer_id_col], customer_id_col)
+    dates = wall_dates(columns[datetime_col], datetime_col, datetime_format)
     amounts = (
-        cols.amount_column(columns[monetary_value_col], monetary_value_col)
+        amount_column(columns[monetary_value_col], monetary_value_col)
         if monetary_value_col is not None
         else None
     )
@@ -232,7 +114,7 @@ def _summarize(keys, dates, amounts, unit, names, *, after=None, until=None, end
             tuple(names),
         )
     except UnicodeEncodeError:
-        raise cols.unencodable({names[0]: keys.arg[1]}) from None
+        raise unencodable({names[0]: keys.arg[1]}) from None
 
 
 def _period_ordinal(ts: pd.Timestamp, unit: str) -> int:
@@ -243,7 +125,7 @@ def _period_ordinal(ts: pd.Timestamp, unit: str) -> int:
     return ordinal - 1 if unit == "W" else ordinal
 
 
-def _first_date(dates: _Dates) -> pd.Timestamp:
+def _first_date(dates: WallDates) -> pd.Timestamp:
     return dates.timestamp(int(dates.time.ts.min()))
 
 
@@ -325,8 +207,8 @@ def rfm_summary(
     1            2        0.0      0.0   7.0             0.0
     """
     del sort_transactions  # the first period is the earliest in any order
-    unit, scaler = _unit(time_unit), _scaler(time_scaler)
-    table, raw = _summary(
+    unit, scaler = check_unit(time_unit), check_scaler(time_scaler)
+    table, raw = summary_table(
         transactions, (customer_id_col, datetime_col, monetary_value_col), datetime_format,
         observation_period_end, unit, scaler,
         first="pymc" if include_first_transaction else "",
@@ -342,7 +224,7 @@ def rfm_summary(
     return table
 
 
-def _summary(transactions, columns, datetime_format, observation_period_end, unit, scaler, *,
+def summary_table(transactions, columns, datetime_format, observation_period_end, unit, scaler, *,
              first: str) -> tuple[pd.DataFrame, dict]:
     """The summary table of :func:`rfm_summary` and its lifetimes twin, and
     the core's raw result. ``columns``: the id, date and amount (or None)
@@ -353,7 +235,7 @@ def _summary(transactions, columns, datetime_format, observation_period_end, uni
     )
     end = None
     if observation_period_end is not None:
-        end = _when(observation_period_end, "observation_period_end", dates, datetime_format)
+        end = wall_when(observation_period_end, "observation_period_end", dates, datetime_format)
     names = (customer_id_col, datetime_col, monetary_value_col or "monetary_value")
     raw = _summarize(keys, dates, amounts, unit, names, end=end)
     if len(raw["first"]) == 0 and len(dates.time.ts):
@@ -361,11 +243,11 @@ def _summary(transactions, columns, datetime_format, observation_period_end, uni
             f"observation_period_end {observation_period_end!r} is before the first transaction, "
             f"on {_first_date(dates)}: there is nothing to summarize"
         )
-    table = _summary_frame(raw, keys, like, scaler, monetary_value_col is not None, first=first)
-    return _like_peers(table, like), raw
+    table = summary_frame(raw, keys, like, scaler, monetary_value_col is not None, first=first)
+    return like_peers(table, like), raw
 
 
-def _summary_frame(raw, keys, like, scaler, monetary, *, first: str = "") -> pd.DataFrame:
+def summary_frame(raw, keys, like, scaler, monetary, *, first: str = "") -> pd.DataFrame:
     """The summary columns. ``first`` is "" (the CLV form), "pymc" (pymc-marketing's
     ``include_first_transaction``) or "lifetimes" (lifetimes' one)."""
     first_p, last, periods = raw["first"], raw["last"], raw["periods"]
@@ -373,7 +255,7 @@ def _summary_frame(raw, keys, like, scaler, monetary, *, first: str = "") -> pd.
     # The same float operations as pymc-marketing, in the same order.
     recency = (last - first_p) / scaler
     T = (end - first_p) / scaler
-    columns: dict[str, Any] = {"customer_id": _id_series(keys.finish(raw["customer_id"]), like)}
+    columns: dict[str, Any] = {"customer_id": id_series(keys.finish(raw["customer_id"]), like)}
     if first:
         columns["frequency"] = periods.astype(np.float64)
     else:
@@ -422,7 +304,7 @@ def _period_start(ordinal: int, unit: str) -> pd.Timestamp:
 # depending on the values (and on the pandas version).
 
 
-def _like_peers(table: pd.DataFrame, like: Any) -> pd.DataFrame:
+def like_peers(table: pd.DataFrame, like: Any) -> pd.DataFrame:
     """``table`` with its customer_id column in the dtype and rows in the
     order pandas' groupby gives them for ids of dtype ``like``."""
     if not isinstance(like, (np.dtype, pd.api.extensions.ExtensionDtype)):
@@ -440,13 +322,13 @@ def _like_peers(table: pd.DataFrame, like: Any) -> pd.DataFrame:
     return table
 
 
-def _count_column(counts: np.ndarray, filled: bool) -> np.ndarray:
+def count_column(counts: np.ndarray, filled: bool) -> np.ndarray:
     """Per-customer counts, as the peers' left merge leaves them: float64 when
     missing customers were ``filled`` with 0, else int64."""
     return counts.astype(np.float64 if filled else np.int64)
 
 
-def _mean_column(means: np.ndarray, money_like: Any) -> Any:
+def mean_column(means: np.ndarray, money_like: Any) -> Any:
     """Means of the amount column, in the dtype pandas gives a groupby mean of
     amounts of dtype ``money_like``: Float64 for its nullable numbers,
     double[pyarrow] for Arrow numbers, else float64."""
@@ -521,10 +403,10 @@ def rfm_train_test_split(
     1            2        1.0  7.0             0.0                  0.0    10.0
     """
     del sort_transactions
-    split = _split(transactions, customer_id_col, datetime_col, monetary_value_col, datetime_format,
+    split = split_rows(transactions, customer_id_col, datetime_col, monetary_value_col, datetime_format,
                    train_period_end, test_period_end, time_unit, time_scaler,
                    ("train_period_end", "test_period_end"))
-    table = _summary_frame(
+    table = summary_frame(
         split.train, split.keys, split.like, split.scaler, monetary_value_col is not None,
         first="pymc" if include_first_transaction else "",
     )
@@ -536,13 +418,13 @@ def rfm_train_test_split(
     # Customers first seen in the test window are not in ``table``: every
     # training customer bought in the test window when the known ones are n.
     filled = int(known.sum()) < n
-    table["test_frequency"] = _count_column(test_frequency, filled)
+    table["test_frequency"] = count_column(test_frequency, filled)
     if monetary_value_col is not None:
         test_monetary = np.zeros(n)
         test_monetary[at[known]] = test["total_sum"][known] / test["periods"][known]
-        table["test_monetary_value"] = _mean_column(test_monetary, split.money_like)
+        table["test_monetary_value"] = mean_column(test_monetary, split.money_like)
     table["test_T"] = split.steps / split.scaler
-    table = _like_peers(table, split.like)
+    table = like_peers(table, split.like)
     # JSON values only (pandas writes attrs into Parquet and Feather files).
     table.attrs.update(time_unit=split.unit, time_scaler=split.scaler,
                        train_period_end=split.train_end.isoformat(),
@@ -554,7 +436,7 @@ def rfm_train_test_split(
 class _Split:
     """Summaries of a training window and of the test window after it."""
 
-    keys: cols.Keys
+    keys: Keys
     like: Any
     money_like: Any  # the amount column's dtype
     unit: str
@@ -567,21 +449,21 @@ class _Split:
     steps: int  # periods from the train end to the test end
 
 
-def _split(transactions, customer_id_col, datetime_col, monetary_value_col, datetime_format,
+def split_rows(transactions, customer_id_col, datetime_col, monetary_value_col, datetime_format,
            train_period_end, test_period_end, time_unit, time_scaler, args) -> _Split:
     train_arg, test_arg = args
-    unit = _unit(time_unit, "time_unit" if train_arg.startswith("train") else "freq")
-    scaler = _scaler(time_scaler, "time_scaler" if train_arg.startswith("train") else "freq_multiplier")
+    unit = check_unit(time_unit, "time_unit" if train_arg.startswith("train") else "freq")
+    scaler = check_scaler(time_scaler, "time_scaler" if train_arg.startswith("train") else "freq_multiplier")
     keys, dates, amounts, like, money_like = _prepare(
         transactions, customer_id_col, datetime_col, monetary_value_col, datetime_format
     )
     if len(dates.time.ts) == 0:
         raise InputError("no transactions: the table is empty")
-    train_end = _when(train_period_end, train_arg, dates, datetime_format)
+    train_end = wall_when(train_period_end, train_arg, dates, datetime_format)
     if test_period_end is None:
         test_end = dates.timestamp(int(dates.time.ts.max()))
     else:
-        test_end = _when(test_period_end, test_arg, dates, datetime_format)
+        test_end = wall_when(test_period_end, test_arg, dates, datetime_format)
     if train_end >= test_end:
         raise InputError(f"{train_arg} {train_end} must be before {test_arg} {test_end}")
     names = (customer_id_col, datetime_col, monetary_value_col or "monetary_value")
@@ -614,195 +496,3 @@ def _positions(train_ids: Any, test_ids: Any) -> np.ndarray:
     found = len(train_ids) > 0
     hit = found & (train_ids[pos] == test_ids) if found else np.zeros(len(test_ids), bool)
     return np.where(hit, pos, -1)
-
-
-# --------------------------------------------------------------------------- lifetime value
-
-
-def projected_revenue(
-    summary: pd.DataFrame,
-    periods: int,
-    *,
-    period: str = "M",
-    time_unit: str | None = None,
-    time_scaler: float | None = None,
-) -> pd.DataFrame:
-    """Revenue per future period, projected from each customer's history.
-
-    The model, deliberately simple: a customer keeps spending at their
-    historical repeat-revenue rate, ``frequency * monetary_value / T`` per
-    unit of ``T`` (repeat purchases times mean repeat spend, over the time
-    since the first purchase), for every future period, with no churn. A
-    customer with ``T == 0`` or no repeat purchase projects 0. It is an upper
-    bound for customers who may have lapsed; for forecasts with churn, use a
-    fitted BG/NBD and Gamma-Gamma model and pass its per-period forecasts to
-    :func:`discounted_ltv`.
-
-    Parameters
-    ----------
-    summary : pandas.DataFrame
-        The output of :func:`rfm_summary` (``include_first_transaction=False``,
-        with ``monetary_value``), or any table with ``frequency``, ``T`` and
-        ``monetary_value``.
-    periods : int
-        Future periods to project.
-    period : {"M", "W", "D", "h"}
-        Length of a future period. Months are 30.4375 days, as in
-        pymc-marketing.
-    time_unit, time_scaler
-        The units of ``T`` in ``summary``: default ``summary.attrs`` (set by
-        :func:`rfm_summary`), else days.
-
-    Returns
-    -------
-    pandas.DataFrame
-        One row per customer (the summary's index, ``customer_id`` as the
-        index when the summary has that column), columns 1..periods.
-    """
-    if not isinstance(summary, pd.DataFrame):
-        raise InputTypeError(f"summary must be a pandas DataFrame, not {type(summary).__name__}")
-    cols._check_present(["frequency", "T", "monetary_value"], list(summary.columns))
-    n = _periods(periods)
-    step = _DAYS_PER_UNIT[_unit(period, "period")]
-    unit = _unit(time_unit if time_unit is not None else summary.attrs.get("time_unit", "D"))
-    scaler = _scaler(time_scaler if time_scaler is not None else summary.attrs.get("time_scaler", 1))
-    frequency = _finite(summary["frequency"], "frequency")
-    T = _finite(summary["T"], "T")
-    spend = _finite(summary["monetary_value"], "monetary_value")
-    # One future period in the units of T.
-    length = step / (_DAYS_PER_UNIT[unit] * scaler)
-    rate = np.divide(frequency * spend, T, out=np.zeros(len(T)), where=T > 0)
-    index = pd.Index(summary["customer_id"]) if "customer_id" in summary.columns else summary.index
-    values = np.repeat((rate * length)[:, None], n, axis=1)
-    return pd.DataFrame(values, index=index, columns=pd.RangeIndex(1, n + 1, name="period"))
-
-
-def discounted_ltv(
-    forecasts: Any = None,
-    *,
-    discount_rate: float,
-    summary: pd.DataFrame | None = None,
-    periods: int | None = None,
-    period: str = "M",
-    time_unit: str | None = None,
-    time_scaler: float | None = None,
-) -> Any:
-    """Discounted lifetime value: LTV = sum over t = 1..T of R_t / (1 + r)^t.
-
-    Give either ``forecasts``, the revenue R_t of each customer in each of
-    the next T periods, or ``summary`` and ``periods`` to project R_t with
-    :func:`projected_revenue`.
-
-    Parameters
-    ----------
-    forecasts : 2-D array-like or pandas.DataFrame
-        One row per customer, one column per future period (t = 1, 2, ...).
-    discount_rate : float
-        r, the discount rate per period (0.01 is 1% a period); above -1.
-    summary, periods, period, time_unit, time_scaler
-        See :func:`projected_revenue`.
-
-    Returns
-    -------
-    pandas.Series or numpy.ndarray
-        LTV per customer: a Series named ``ltv`` with the DataFrame's index,
-        or an array for array input.
-
-    Examples
-    --------
-    >>> import numpy as np, rfmkit
-    >>> rfmkit.discounted_ltv(np.array([[100.0, 100.0], [0.0, 50.0]]), discount_rate=0.1).round(2)
-    array([173.55,  41.32])
-    """
-    r = _rate(discount_rate)
-    if (forecasts is None) == (summary is None):
-        raise InputError("give either forecasts or summary (with periods), not both or neither")
-    if summary is not None:
-        if periods is None:
-            raise InputError("periods is required with summary: how many future periods to count")
-        forecasts = projected_revenue(
-            summary, periods, period=period, time_unit=time_unit, time_scaler=time_scaler
-        )
-    elif periods is not None:
-        raise InputError("periods only applies with summary; forecasts already have their periods")
-    frame = forecasts if isinstance(forecasts, pd.DataFrame) else None
-    values = _forecast_values(forecasts)
-    ltv = _discounted(values, r)
-    if frame is not None:
-        return pd.Series(ltv, index=frame.index, name="ltv")
-    return ltv
-
-
-def _discounted(values: np.ndarray, r: float) -> np.ndarray:
-    """sum_t values[:, t - 1] / (1 + r)^t, with no overflow warning: a discount
-    factor beyond float64 (r near -1, many periods) multiplies only zeros (it
-    adds nothing), and an LTV beyond float64 is an InputError naming the row."""
-    t = np.arange(1, values.shape[1] + 1, dtype=np.float64)
-    with np.errstate(all="ignore"):
-        factors = (1.0 + r) ** -t  # inf where it overflows
-        huge = ~np.isfinite(factors)
-        ltv = values @ np.where(huge, 0.0, factors)
-    beyond = ~np.isfinite(ltv) | (values[:, huge] != 0).any(axis=1)
-    if beyond.any():
-        row = int(np.flatnonzero(beyond)[0])
-        raise InputError(f"the discounted LTV of row {row} is beyond the range of float64: "
-                         f"discount_rate {r!r} is too close to -1 for {values.shape[1]} periods")
-    return ltv
-
-
-def _forecast_values(forecasts: Any) -> np.ndarray:
-    if isinstance(forecasts, pd.DataFrame):
-        bad = [c for c in forecasts.columns if not pd.api.types.is_numeric_dtype(forecasts[c])]
-        if bad:
-            raise InputTypeError(f"forecast column {bad[0]!r} must hold numbers, not "
-                                 f"{forecasts[bad[0]].dtype}")
-        values = forecasts.to_numpy(dtype=np.float64, na_value=np.nan)
-        labels = list(forecasts.columns)
-    else:
-        try:
-            values = np.asarray(forecasts, dtype=np.float64)
-        except (ValueError, TypeError) as exc:
-            raise InputTypeError(f"forecasts must be numbers: {exc}") from None
-        if values.ndim == 1:
-            values = values[:, None]
-        labels = list(range(values.shape[1]) if values.ndim == 2 else [])
-    if values.ndim != 2:
-        raise InputError(f"forecasts must be 2-D (customers x periods), got {values.ndim} dimensions")
-    bad_cells = ~np.isfinite(values)
-    if bad_cells.any():
-        row, col = map(int, np.argwhere(bad_cells)[0])
-        raise InputError(
-            f"forecast column {labels[col]!r} has an invalid value {values[row, col]} at row {row}: "
-            "forecasts must be finite numbers"
-        )
-    return values
-
-
-def _rate(discount_rate: Any) -> float:
-    if isinstance(discount_rate, (bool, np.bool_)) or not isinstance(discount_rate, numbers.Real):
-        raise InputTypeError(f"discount_rate must be a number, not {discount_rate!r}")
-    r = float(discount_rate)
-    if not math.isfinite(r) or r <= -1:
-        raise InputError(f"discount_rate must be a finite number above -1, got {discount_rate!r}")
-    return r
-
-
-def _periods(periods: Any) -> int:
-    if isinstance(periods, (bool, np.bool_)) or not isinstance(periods, numbers.Integral):
-        raise InputTypeError(f"periods must be an integer, not {periods!r}")
-    if periods < 1:
-        raise InputError(f"periods must be at least 1, got {periods}")
-    return int(periods)
-
-
-def _finite(col: pd.Series, name: str) -> np.ndarray:
-    try:
-        values = col.to_numpy(dtype=np.float64, na_value=np.nan)
-    except (ValueError, TypeError):
-        raise InputTypeError(f"column {name!r} must hold numbers, not {col.dtype}") from None
-    bad = ~np.isfinite(values)
-    if bad.any():
-        row = cols._first_true(bad)
-        raise InputError(f"column {name!r} has an invalid value {values[row]} at row {row}")
-    return values
-

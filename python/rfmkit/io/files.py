@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .errors import InputError
+from ..errors import InputError
 
 __all__ = ["read_transactions", "write_table"]
 
@@ -522,7 +522,7 @@ def write_table(data: pd.DataFrame, path: str) -> None:
                      indent=1)
 
 
-def _check_output(path: str | None) -> None:
+def check_output(path: str | None) -> None:
     """Fails early, before any work, on an output that cannot be written."""
     if path is None:
         return

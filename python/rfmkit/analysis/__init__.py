@@ -1,0 +1,16 @@
+"""Working with the segments: who is where, who moved, who is slipping away,
+and how each segment answered a campaign.
+
+All functions take the output of :func:`rfmkit.segment` and keep the
+scheme's order of segments (the order of the ``segment`` categorical), with
+every segment present, empty ones included, so reports of different months
+line up row by row.
+"""
+
+from .campaign import campaign_report, two_proportion_p_value
+from .common import CHURN_SEGMENTS
+from .migration import Migration, churn_alerts, migration
+from .summary import segment_summary
+
+__all__ = ["CHURN_SEGMENTS", "Migration", "campaign_report", "churn_alerts", "migration", "segment_summary",
+           "two_proportion_p_value"]

@@ -1,0 +1,9 @@
+"""The bridge to customer-lifetime-value models: the per-customer summary that
+BG/NBD, Pareto/NBD and Gamma-Gamma models are fitted on (pymc-marketing's
+names in :mod:`rfmkit.clv.summary`, lifetimes' in :mod:`rfmkit.lifetimes`), and
+discounted lifetime values (:mod:`rfmkit.clv.ltv`)."""
+
+from .ltv import discounted_ltv, projected_revenue
+from .summary import rfm_summary, rfm_train_test_split
+
+__all__ = ["discounted_ltv", "projected_revenue", "rfm_summary", "rfm_train_test_split"]

@@ -1,0 +1,190 @@
+"""Segments: which customers are in which segment, by ordered rules on the scores.
+
+A scheme is written on a scale of a few levels per dimension (2 for high /
+low, 3, 5). Scores from :func:`rfmkit.score` with k levels are first rescaled
+to the scheme's scale (score s goes to ``floor((s - 1) * scale / k) + 1``, so
+on a 5-level score "high" on a two-level scheme means 4 or 5, above the
+middle). A customer falls into the first rule whose ranges all hold, or into
+the scheme's fallback. The built-in schemes, with their full rule tables:
+``rfmkit.Scheme.builtin(name).rules``.
+
+- ``"cn8"`` (source document 001): the eight segments of a high / low split;
+  made for two-level scores ("threshold", "mean" or "median").
+- ``"tiers4"`` (document 000): VIP, new, dormant and ordinary, a total mapping
+  over three levels (see ``rfmkit._schemes`` for the rules and why).
+- ``"crm4"`` (document 003): high-value, potential, needs wake-up and churn
+  risk, a total mapping over five levels.
+- ``"rfm11"``: Champions ... Lost on the 25-cell grid of R and FM, where FM is
+  the mean of F and M rounded half up.
+- ``"rf10"``: the ten-segment R x F grid.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .._core import segment_assign
+from ..errors import InputError, InputTypeError, RFMWarning
+from ..io.frames import as_pandas, copy_on_write, numeric_column
+from .scheme import NEW_SEGMENT, Scheme, as_scheme
+
+__all__ = ["segment"]
+
+
+def _levels(scored: pd.DataFrame, levels: Any) -> list[int]:
+    if levels is not None:
+        if isinstance(levels, (str, bytes, Mapping)) or not (
+            np.isscalar(levels) or isinstance(levels, (Sequence, np.ndarray))
+        ):
+            raise InputTypeError(f"levels must be an integer or three integers (R, F, M), not {levels!r}")
+        arr = np.asarray([levels] * 3 if np.isscalar(levels) else levels, dtype=object)
+        given = arr.tolist() if arr.ndim == 1 else []
+        if len(given) != 3:
+            raise InputError(f"levels must be an integer or three integers (R, F, M), got {levels!r}")
+        return [_one_level(k) for k in given]
+    edges = scored.attrs.get("score_edges")
+    if not edges:
+        raise InputError("the number of score levels is unknown: pass levels=..., or segment "
+                         "the output of rfmkit.score (its attrs record them)")
+    try:
+        return [_one_level(edges[d]["levels"]) for d in ("recency", "frequency", "monetary")]
+    except (KeyError, TypeError):
+        raise InputError("attrs['score_edges'] does not record the score levels of recency, "
+                         "frequency and monetary; pass levels=...") from None
+
+
+def _one_level(k: Any) -> int:
+    if isinstance(k, (bool, np.bool_)) or not isinstance(k, (int, np.integer)):
+        raise InputError(f"invalid levels: {k!r}; give integers between 2 and 100")
+    if not 2 <= int(k) <= 100:
+        raise InputError(f"invalid levels: must be between 2 and 100, got {int(k)}")
+    return int(k)
+
+
+def _scores(scored: pd.DataFrame, name: str, k: int) -> np.ndarray:
+    """A score column as uint8: whole numbers from 1 to ``k`` (errors name the value and row)."""
+    if name not in scored.columns:
+        raise InputError(f"missing column {name!r}; segment takes the output of rfmkit.score")
+    col = scored[name]
+    values = numeric_column(col, name, "segments")
+    bad = (values != np.floor(values)) | (values < 1) | (values > k)
+    if bad.any():
+        row = int(np.flatnonzero(bad)[0])
+        v = col.iloc[row]
+        why = ("scores are whole numbers" if values[row] != np.floor(values[row])
+               else f"scores must be between 1 and {k}")
+        raise InputError(f"column {name!r} has an invalid value {_plain(v)} at row {row}: {why}")
+    return np.ascontiguousarray(values.astype(np.uint8))
+
+
+def _plain(v: Any) -> str:
+    """A value as written (2.5, not np.float64(2.5))."""
+    return repr(v.item() if isinstance(v, np.generic) else v)
+
+
+def segment(
+    scored: Any,
+    scheme: str | Scheme | Mapping[str, Any] = "rfm11",
+    *,
+    lang: str | Mapping[str, str] = "en",
+    new_customer_days: int | None = None,
+    levels: int | tuple[int, int, int] | None = None,
+) -> pd.DataFrame:
+    """Adds ``segment_code`` and ``segment`` to a table from :func:`rfmkit.score`.
+
+    Parameters
+    ----------
+    scored : pandas.DataFrame, polars.DataFrame or pyarrow.Table
+        With ``r_score``, ``f_score`` and ``m_score``: whole numbers from 1
+        to the number of levels (anything else is an error naming the
+        column, the value and its row).
+    scheme : str, Scheme or dict
+        A built-in scheme name (``"rfm11"``, ``"rf10"``, ``"cn8"``,
+        ``"tiers4"``, ``"crm4"``) or a custom scheme.
+    lang : "en", "zh" or mapping
+        The language of ``segment``, or your own label per segment code.
+    new_customer_days : int, optional
+        Customers whose first purchase is at most this many days before the
+        as-of date go to a ``"new"`` segment whatever their scores (they have
+        no history yet). Needs ``first_purchase`` and the as-of date in
+        ``attrs`` (as :func:`rfmkit.rfm_table` leaves them).
+    levels : int or triple, optional
+        Score levels of R, F, M; by default read from ``attrs``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy with ``segment_code`` and ``segment`` (the label), both
+        ordered categoricals in the scheme's order, the fallback last. Customers in
+        the fallback trigger an :class:`~rfmkit.RFMWarning`. ``attrs["scheme"]``
+        and ``attrs["lang"]`` record the scheme's name and the language
+        (``"custom"`` for a mapping), which :func:`rfmkit.action_list` reads.
+    """
+    scored = as_pandas(scored, "scored")
+    s = as_scheme(scheme)
+    k = _levels(scored, levels)
+    cols = [_scores(scored, name, kk) for name, kk in zip(("r_score", "f_score", "m_score"), k, strict=True)]
+    winners = segment_assign(s._json, cols[0], cols[1], cols[2], k)
+    order = s.codes
+    if new_customer_days is not None:
+        order = ["new", *[c for c in order if c != "new"]]
+    # Positions in `order`: of each rule's segment, then of each customer
+    # (a dict, not order.index: schemes may have thousands of rules).
+    where = {code: i for i, code in enumerate(order)}
+    rule_pos = np.array([where[r["code"]] for r in s.spec["rules"]]
+                        + [where[s.spec["fallback"]["code"]]], dtype=np.int64)
+    pos = rule_pos[winners]
+    if new_customer_days is not None:
+        pos[_new_customers(scored, new_customer_days)] = 0
+    labels = _labels(s, lang, order)
+    fallback = s.spec["fallback"]["code"]
+    n_fallback = int((winners == len(s.spec["rules"])).sum())
+    if n_fallback:
+        warnings.warn(f"{n_fallback} customer(s) match no rule of scheme {s.name!r} and fall to "
+                      f"{fallback!r}; see Scheme.coverage()", RFMWarning, stacklevel=2)
+    out = scored.copy(deep=not copy_on_write())
+    out["segment_code"] = pd.Categorical.from_codes(pos, categories=order, ordered=True)
+    first = {}
+    for label in labels:  # two codes may share a label
+        first.setdefault(label, len(first))
+    label_pos = np.array([first[label] for label in labels], dtype=np.int64)
+    out["segment"] = pd.Categorical.from_codes(label_pos[pos], categories=list(first), ordered=True)
+    out.attrs["scheme"] = s.name
+    out.attrs["lang"] = lang if isinstance(lang, str) else "custom"
+    return out
+
+
+def _labels(s: Scheme, lang: Any, order: list[str]) -> list[str]:
+    """The label of every code of ``order`` in ``lang``."""
+    if isinstance(lang, str):
+        if lang not in ("en", "zh"):
+            raise InputError(f"invalid lang {lang!r}: 'en', 'zh' or a mapping of code to label")
+        known = {**{NEW_SEGMENT["code"]: NEW_SEGMENT["labels"][lang]}, **s.labels(lang)}
+    elif isinstance(lang, Mapping):
+        known = dict(lang)
+    else:
+        raise InputTypeError(f"lang must be 'en', 'zh' or a mapping, not {type(lang).__name__}")
+    missing = [c for c in order if not known.get(c)]
+    if missing:
+        raise InputError(f"lang has no label for segment code(s) {missing}")
+    return [str(known[c]) for c in order]
+
+
+def _new_customers(scored: pd.DataFrame, days: int) -> np.ndarray:
+    """Which customers made their first purchase at most ``days`` days ago."""
+    if isinstance(days, bool) or not isinstance(days, (int, np.integer)) or days < 0:
+        raise InputError(f"new_customer_days must be a non-negative integer, got {days!r}")
+    as_of = scored.attrs.get("as_of")
+    if as_of is None or "first_purchase" not in scored.columns:
+        raise InputError("new_customer_days needs first_purchase and attrs['as_of'] "
+                         "(the output of rfm_table, scored)")
+    first = pd.Series(scored["first_purchase"])
+    if isinstance(first.dtype, pd.DatetimeTZDtype):
+        first = first.dt.tz_localize(None)
+    age = (pd.Timestamp(as_of) - first.dt.normalize()).dt.days.to_numpy()
+    return age <= days
