@@ -7,7 +7,6 @@ import pkgutil
 import warnings
 
 import pytest
-
 import rfmkit
 
 MODULES = sorted(

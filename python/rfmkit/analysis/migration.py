@@ -200,10 +200,10 @@ def _known_segments(table: pd.DataFrame, scheme: Any, use_codes: bool) -> tuple[
 def _builtin_codes(scheme: Any, labels: list[str]) -> dict[str, str] | None:
     """Label -> code when ``scheme`` names a built-in scheme and every label is
     one of its labels in one language; None otherwise."""
-    from ..segments.builtins import BUILTIN
+    from ..segments.builtin import builtin_names
     from ..segments.scheme import NEW_SEGMENT, Scheme
 
-    if not isinstance(scheme, str) or scheme not in BUILTIN:
+    if not isinstance(scheme, str) or scheme not in builtin_names():
         return None
     s = Scheme.builtin(scheme)
     for lang in ("en", "zh"):

@@ -41,7 +41,7 @@ from ..errors import InputError, InputTypeError
 from ..io.files import ISO_DATE, check_output, read_transactions, write_table
 from ..scores import score
 from ..segments import Scheme, segment
-from ..segments.builtins import BUILTIN, SOURCES
+from ..segments.builtin import builtin_names, builtin_source
 from ..table import rfm_table
 
 # --------------------------------------------------------------------------- commands
@@ -192,7 +192,7 @@ def _summary(args: argparse.Namespace) -> int:
 
 
 def _schemes(args: argparse.Namespace) -> int:
-    names = [args.name] if args.name else list(BUILTIN)
+    names = [args.name] if args.name else builtin_names()
     for i, name in enumerate(names):
         s = Scheme.builtin(name)
         rules = s.rules
@@ -204,7 +204,7 @@ def _schemes(args: argparse.Namespace) -> int:
             rules[dim] = [_range(v) for v in rules[dim]]
         fallback = s.labels(args.lang)[s.spec["fallback"]["code"]]
         print(("\n" if i else "") + f"{name}: scale {s.scale}, {len(s.codes) - 1} segments and a "
-              f"fallback; {SOURCES[name]}")
+              f"fallback; {builtin_source(name)}")
         with pd.option_context("display.unicode.east_asian_width", True, "display.width", 200):
             print(rules.to_string(index=False))
         print(f"first matching rule wins; ranges are inclusive, on 1..{s.scale}; "
@@ -321,7 +321,7 @@ def _input_options() -> argparse.ArgumentParser:
     p.add_argument("--window", type=_window,
                    help="look-back of F and M: 90, 90D, 12W, 3M, 1Y (default: all)")
     p.add_argument("--scheme", default="rfm11",
-                   help=f"{', '.join(BUILTIN)}, or a .json / .toml scheme file (default: rfm11)")
+                   help=f"{', '.join(builtin_names())}, or a .json / .toml scheme file (default: rfm11)")
     p.add_argument("--lang", default="en", help="segment labels: en or zh (default: en)")
     p.add_argument("--bins", type=_whole(2, 100), default=5, help="quantile scores 1..BINS (default: 5)")
     p.add_argument("--thresholds", metavar="R,F,M",

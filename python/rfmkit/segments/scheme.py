@@ -3,6 +3,7 @@ labels in English and Chinese and an optional strategy table."""
 
 from __future__ import annotations
 
+import functools
 import html
 import json
 import sys
@@ -16,7 +17,7 @@ import pandas as pd
 
 from .._core import scheme_cube, scheme_validate
 from ..errors import InputError, InputTypeError
-from .builtins import BUILTIN, SOURCES
+from .builtin import builtin_names, builtin_source, load_builtin
 from .validate import validate_strategies
 
 __all__ = ["NEW_SEGMENT", "Coverage", "Scheme", "as_scheme", "builtin_match"]
@@ -102,9 +103,7 @@ class Scheme:
     @classmethod
     def builtin(cls, name: str) -> Scheme:
         """One of the built-in schemes: cn8, tiers4, crm4, rfm11, rf10."""
-        if name not in BUILTIN:
-            raise InputError(f"unknown scheme {name!r}; built-in schemes: {', '.join(BUILTIN)}")
-        return cls(BUILTIN[name])
+        return _builtin_scheme(name)
 
     @classmethod
     def from_dict(cls, spec: Mapping[str, Any]) -> Scheme:
@@ -187,7 +186,7 @@ class Scheme:
         return f"<p>{html.escape(repr(self))}</p>" + self.rules.to_html(index=False)
 
     def __repr__(self) -> str:
-        source = SOURCES.get(self.name)
+        source = builtin_source(self.name) if self.name in builtin_names() else None
         return (f"Scheme({self.name!r}, scale={self.scale}, {len(self.spec['rules'])} rules, "
                 f"{len(self.codes)} segments" + (f"; {source})" if source else ")"))
 
@@ -234,7 +233,7 @@ def builtin_match(table: pd.DataFrame) -> tuple[str, str, list[str], dict[str, s
     codes = (set(table["segment_code"].dropna().astype(str).unique())
              if "segment_code" in table.columns else set())
     found = []
-    for name in BUILTIN:
+    for name in builtin_names():
         scheme = Scheme.builtin(name)
         for lang in ("en", "zh"):
             by_code, order = scheme.labels(lang), scheme.codes
@@ -260,3 +259,11 @@ def as_scheme(scheme: Any) -> Scheme:
     if isinstance(scheme, Mapping):
         return Scheme(scheme)
     raise InputTypeError(f"scheme must be a name, a Scheme or a dict, not {type(scheme).__name__}")
+
+
+@functools.cache
+def _builtin_scheme(name: str) -> Scheme:
+    # Loaded and validated once per process: schemes are never changed after loading.
+    if not isinstance(name, str) or name not in builtin_names():
+        raise InputError(f"unknown scheme {name!r}; built-in schemes: {', '.join(builtin_names())}")
+    return Scheme(load_builtin(name))

@@ -8,8 +8,7 @@ import pandas as pd
 
 from ..errors import InputError
 from ..io.frames import as_pandas
-from .builtins import BUILTIN
-from .playbooks import PLAYBOOKS, SEGMENTS
+from .builtin import builtin_names
 from .scheme import NEW_SEGMENT, Scheme, as_scheme, builtin_match
 from .validate import FIELDS
 
@@ -19,11 +18,14 @@ def _entry(scheme: Scheme, code: str, lang: str) -> dict:
     custom = scheme.strategy_table.get(code)
     if custom is not None:
         return custom[lang]
-    if code not in SEGMENTS:
-        raise InputError(f"segment {code!r} of scheme {scheme.name!r} has no strategy; give the "
-                         "scheme a 'strategies' table")
-    playbook, en, zh = SEGMENTS[code]
-    return {"description": en if lang == "en" else zh, **PLAYBOOKS[playbook][lang]}
+    # A custom scheme without its own table borrows the built-in playbook of
+    # a segment of the same code (champions, at_risk, ...).
+    for name in builtin_names():
+        known = Scheme.builtin(name).strategy_table.get(code)
+        if known is not None:
+            return known[lang]
+    raise InputError(f"segment {code!r} of scheme {scheme.name!r} has no strategy; give the "
+                     "scheme a 'strategies' table")
 
 
 def strategies(scheme: str | Scheme | dict = "rfm11", lang: str = "en") -> pd.DataFrame:
@@ -116,7 +118,7 @@ def _recorded_scheme(segmented: pd.DataFrame) -> str:
         name = None if match is None else match[0]
     if name is None:
         return "rfm11"
-    if isinstance(name, str) and name in BUILTIN:
+    if isinstance(name, str) and name in builtin_names():
         return name
     raise InputError(f"the table was segmented with scheme {name!r} (attrs['scheme']), which is not "
                      "built in: pass that scheme to action_list(segmented, scheme)")

@@ -7,9 +7,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..errors import InputError, InputTypeError
-from .playbooks import CHANNELS
 
-__all__ = ["FIELDS", "validate_strategies"]
+__all__ = ["CHANNELS", "FIELDS", "validate_strategies"]
+
+CHANNELS = ("email", "sms", "phone", "social", "in_app", "ads")
+"""The contact channels a strategy may name."""
 
 FIELDS = ("description", "goal", "actions", "channels", "cadence", "offer", "message", "kpi")
 
