@@ -13,7 +13,11 @@ use crate::keys::KeyColumn;
 use super::output::KeyList;
 use super::{Frequency, Input};
 
-pub(super) fn group(input: &Input, rows: &Rows, frequency: Frequency) -> Result<(KeyList, Vec<Acc>)> {
+pub(super) fn group(
+    input: &Input,
+    rows: &Rows,
+    frequency: Frequency,
+) -> Result<(KeyList, Vec<Acc>)> {
     let hashed = |g: Result<Grouped>| g.map(|g| (KeyList::Sorted(g.keys), g.accs));
     match input.ids {
         KeyColumn::I64(ids) => {

@@ -10,8 +10,8 @@ use crate::error::{Error, Result};
 use crate::keys::{KeyColumn, SortedKeys, StrBuffer};
 use crate::scan::{scan, Amounts, Span};
 
-pub(crate) use grouping::min_max;
 use grouping::group;
+pub(crate) use grouping::min_max;
 use output::{assemble, KeyList};
 
 /// How purchases are counted.

@@ -62,7 +62,12 @@ impl KeyList {
 /// with rows after the as-of date only were never "seen"; those with returns
 /// only were seen but made no purchase: both are left out, the second kind
 /// reported to the caller.
-pub(super) fn assemble(keys: KeyList, accs: Vec<Acc>, as_of_day: Option<i64>, time: &Time) -> RfmTable {
+pub(super) fn assemble(
+    keys: KeyList,
+    accs: Vec<Acc>,
+    as_of_day: Option<i64>,
+    time: &Time,
+) -> RfmTable {
     let as_of = as_of_day.unwrap_or(0);
     type Columns = (
         Vec<usize>,
