@@ -8,7 +8,7 @@ use crate::keys::{hash_bytes, hash_u64, SortedKeys, StrBuffer, StrColumn};
 use super::prefetch;
 
 /// A column of keys the partitioned path can group by.
-pub trait KeyAccess: Sync {
+pub(crate) trait KeyAccess: Sync {
     type K: Copy + Default + Eq + Hash + Ord + Send + Sync;
     fn key(&self, i: usize) -> Self::K;
     fn hash(k: Self::K) -> u64;
@@ -123,7 +123,7 @@ impl<'a> KeyAccess for StrColumn<'a> {
 /// equality and ordering rarely have to follow the pointer to the bytes
 /// (a cache miss): only on equal prefixes of strings longer than 16 bytes.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct StrKey<'a> {
+pub(crate) struct StrKey<'a> {
     hash: u64,
     /// The first 16 bytes, big-endian, zero-padded: integer order is byte order.
     prefix: u128,
@@ -183,13 +183,13 @@ impl PartialOrd for StrKey<'_> {
 }
 
 /// The second key of distinct counting: an order id or a day.
-pub trait DistinctAccess: Sync {
+pub(crate) trait DistinctAccess: Sync {
     type K: Ord + Copy + Send;
     fn key(&self, i: usize) -> Self::K;
 }
 
 /// Distinct values of a closure of the row (days, integer order ids).
-pub struct DistinctBy<F>(pub F);
+pub(crate) struct DistinctBy<F>(pub(crate) F);
 
 impl<F: Fn(usize) -> u64 + Sync> DistinctAccess for DistinctBy<F> {
     type K = u64;
@@ -199,7 +199,7 @@ impl<F: Fn(usize) -> u64 + Sync> DistinctAccess for DistinctBy<F> {
 }
 
 /// Distinct string order ids, compared by hash first and bytes on a tie.
-pub struct DistinctStr<'a>(pub StrColumn<'a>);
+pub(crate) struct DistinctStr<'a>(pub(crate) StrColumn<'a>);
 
 impl<'a> DistinctAccess for DistinctStr<'a> {
     type K = (u64, &'a [u8]);

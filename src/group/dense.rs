@@ -10,7 +10,7 @@ use super::{prefetch, LOOKAHEAD};
 /// order, the rows of block `b` that thread `t` owns. Splitting first lets each
 /// thread fold only its rows, with no per-row "is it mine?" branch (which the
 /// CPU cannot predict) and rows read in increasing order.
-pub fn split_by_owner(
+pub(crate) fn split_by_owner(
     n: usize,
     owners: usize,
     owner_of: impl Fn(usize) -> usize + Sync,
@@ -35,7 +35,7 @@ pub fn split_by_owner(
 /// the rows of its slots (see [`split_by_owner`]): no per-thread copies,
 /// nothing to merge. Slots are prefetched a few rows ahead, because a slot is
 /// a cache miss.
-pub fn fold_dense(
+pub(crate) fn fold_dense(
     rows: &Rows,
     n_slots: usize,
     threads: usize,

@@ -21,16 +21,16 @@ mod tests;
 use crate::accumulate::Acc;
 use crate::keys::SortedKeys;
 
-pub use access::{DistinctAccess, DistinctBy, DistinctStr, KeyAccess, StrKey};
-pub use dense::{fold_dense, split_by_owner};
-pub use partitioned::{
-    fold_partitioned, partition_of, scatter, sort_partitions, KeyHasher, CHUNK, PARTS,
+pub(crate) use access::{DistinctAccess, DistinctBy, DistinctStr, KeyAccess};
+pub(crate) use dense::{fold_dense, split_by_owner};
+pub(crate) use partitioned::{
+    fold_partitioned, partition_of, scatter, sort_partitions, KeyHasher, PARTS,
 };
 
 /// Customers in key order with their accumulators.
-pub struct Grouped {
-    pub keys: SortedKeys,
-    pub accs: Vec<Acc>,
+pub(crate) struct Grouped {
+    pub(crate) keys: SortedKeys,
+    pub(crate) accs: Vec<Acc>,
 }
 
 /// Rows between a prefetch and its use: enough to cover a memory access.
@@ -38,7 +38,7 @@ const LOOKAHEAD: usize = 16;
 
 /// Hints the CPU to load `x` into the cache.
 #[inline(always)]
-pub fn prefetch<T>(x: &T) {
+pub(crate) fn prefetch<T>(x: &T) {
     #[cfg(target_arch = "x86_64")]
     // SAFETY: a prefetch is only a hint; it never faults and changes no
     // state the program can observe, and `x` is a valid reference anyway.

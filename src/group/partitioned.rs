@@ -14,19 +14,19 @@ use super::{Grouped, LOOKAHEAD};
 
 /// The partition of a key hash: its top bits.
 #[inline]
-pub fn partition_of(hash: u64) -> usize {
+pub(crate) fn partition_of(hash: u64) -> usize {
     (hash >> (64 - PART_BITS)) as usize
 }
 
 const PART_BITS: u32 = 8;
 /// Partitions of the partitioned path.
-pub const PARTS: usize = 1 << PART_BITS;
+pub(crate) const PARTS: usize = 1 << PART_BITS;
 /// Rows per scatter task.
-pub const CHUNK: usize = 1 << 16;
+pub(crate) const CHUNK: usize = 1 << 16;
 
 /// Groups by hashed keys (see the module docs). `n <= u32::MAX` is checked by
 /// the caller.
-pub fn fold_partitioned<A: KeyAccess, D: DistinctAccess>(
+pub(crate) fn fold_partitioned<A: KeyAccess, D: DistinctAccess>(
     ids: &A,
     rows: &Rows,
     distinct: &D,
@@ -59,7 +59,7 @@ pub fn fold_partitioned<A: KeyAccess, D: DistinctAccess>(
 /// error. `out[c][p]` holds, in row order, the records of chunk `c` in
 /// partition `p`. Chunks keep their order, so the error returned is the
 /// first bad row's. `n <= u32::MAX` is checked by the caller.
-pub fn scatter<R: Send, E: Send>(
+pub(crate) fn scatter<R: Send, E: Send>(
     n: usize,
     parts: usize,
     record: impl Fn(usize) -> std::result::Result<Option<(usize, R)>, E> + Sync,
@@ -84,7 +84,7 @@ pub fn scatter<R: Send, E: Send>(
 
 /// The keys of all partitions in order, with their accumulators. Keys are
 /// distinct across partitions, since a key lives in one.
-pub fn sort_partitions<A: KeyAccess, T: Copy + Send + Sync>(
+pub(crate) fn sort_partitions<A: KeyAccess, T: Copy + Send + Sync>(
     folded: Vec<(Vec<A::K>, Vec<T>)>,
 ) -> (SortedKeys, Vec<T>) {
     let mut order: Vec<(A::K, u32, u32)> = folded
@@ -149,7 +149,7 @@ fn fold_partition<'r, A: KeyAccess, D: DistinctAccess>(
 /// bits that chose the partition (equal for every key of a map) do not feed
 /// the map's bucket index or control bytes.
 #[derive(Default)]
-pub struct KeyHasher(u64);
+pub(crate) struct KeyHasher(u64);
 
 impl Hasher for KeyHasher {
     fn finish(&self) -> u64 {

@@ -1,3 +1,4 @@
+use super::access::StrKey;
 use super::*;
 use crate::accumulate::Rows;
 use crate::calendar::Time;

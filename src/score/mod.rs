@@ -105,7 +105,7 @@ pub fn fit(
 impl Edges {
     /// Checks edges read from outside (JSON): sorted, finite cut points that
     /// fit the number of levels.
-    pub fn validate(&self, dim: &str) -> Result<()> {
+    pub(crate) fn validate(&self, dim: &str) -> Result<()> {
         if self.cuts.iter().any(|c| !c.is_finite()) || self.cuts.windows(2).any(|w| w[0] > w[1]) {
             let what = format!("{:?} must be finite and sorted", self.cuts);
             return Err(Error::option(&format!("{dim} cut points"), what));
@@ -125,7 +125,7 @@ impl Edges {
 
     /// The score of one value.
     #[inline]
-    pub fn score(&self, x: f64) -> u8 {
+    pub(crate) fn score(&self, x: f64) -> u8 {
         let c = &self.cuts;
         let passed = match (self.direction, self.inclusive) {
             (Direction::Ascending, false) => c.partition_point(|&t| t < x),

@@ -96,7 +96,7 @@ fn day_of(ts: i64, ticks_per_day: i64) -> i64 {
 /// Months since January 1970 of a day number (days since 1970-01-01), by
 /// the civil-from-days algorithm (H. Hinnant): integer arithmetic only.
 #[inline]
-pub fn month_of_day(day: i64) -> i64 {
+pub(crate) fn month_of_day(day: i64) -> i64 {
     let z = day + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z - era * 146_097;
