@@ -11,18 +11,18 @@ use crate::scan::Amounts;
 /// What is known about one customer after some of its rows.
 #[derive(Debug, Clone, Copy)]
 #[repr(align(64))]
-pub struct Acc {
+pub(crate) struct Acc {
     /// Earliest and latest purchase timestamps (`i64::MAX` / `i64::MIN` if none).
-    pub first_ts: i64,
-    pub last_ts: i64,
+    pub(crate) first_ts: i64,
+    pub(crate) last_ts: i64,
     /// Latest purchase position (see [`Time::pos`]); `i64::MIN` if none.
-    pub last_pos: i64,
+    pub(crate) last_pos: i64,
     /// Purchases counted inside the window (rows mode only).
-    pub count: u32,
+    pub(crate) count: u32,
     /// Whether the customer has any row at or before the as-of date.
-    pub seen: bool,
+    pub(crate) seen: bool,
     /// Amounts inside the window.
-    pub money: Money,
+    pub(crate) money: Money,
 }
 
 impl Default for Acc {
@@ -39,9 +39,11 @@ impl Default for Acc {
 }
 
 impl Acc {
-    /// Folds another partial accumulator of the same customer into this one.
+    /// Folds another partial accumulator of the same customer into this one
+    /// (only the tests merge: every path folds a customer in one place).
+    #[cfg(test)]
     #[inline]
-    pub fn merge(&mut self, o: &Acc) {
+    pub(crate) fn merge(&mut self, o: &Acc) {
         self.first_ts = self.first_ts.min(o.first_ts);
         self.last_ts = self.last_ts.max(o.last_ts);
         self.last_pos = self.last_pos.max(o.last_pos);
@@ -51,28 +53,28 @@ impl Acc {
     }
 
     /// Whether the customer made at least one purchase.
-    pub fn has_purchase(&self) -> bool {
+    pub(crate) fn has_purchase(&self) -> bool {
         self.last_pos != i64::MIN
     }
 }
 
 /// The row-level rules of one computation.
 #[derive(Debug, Clone, Copy)]
-pub struct Rows<'a> {
-    pub time: Time<'a>,
-    pub amounts: Amounts<'a>,
+pub(crate) struct Rows<'a> {
+    pub(crate) time: Time<'a>,
+    pub(crate) amounts: Amounts<'a>,
     /// Last position included (the end of the as-of day).
-    pub cutoff: i64,
+    pub(crate) cutoff: i64,
     /// First position inside the window (`i64::MIN` without a window).
-    pub window_start: i64,
+    pub(crate) window_start: i64,
     /// Drop negative rows entirely (`returns="exclude"`).
-    pub exclude_returns: bool,
+    pub(crate) exclude_returns: bool,
 }
 
 impl Rows<'_> {
     /// Hints that row `i`'s date and amount will be read soon.
     #[inline]
-    pub fn prefetch(&self, i: usize) {
+    pub(crate) fn prefetch(&self, i: usize) {
         use crate::group::prefetch;
         match self.time {
             Time::Naive { ts, .. } => prefetch(&ts[i]),
@@ -90,7 +92,7 @@ impl Rows<'_> {
     /// Adds row `i` to `acc`. Returns whether the row is a purchase inside
     /// the window, the rows that distinct-order and distinct-day counting use.
     #[inline]
-    pub fn visit(&self, i: usize, acc: &mut Acc, count_rows: bool) -> bool {
+    pub(crate) fn visit(&self, i: usize, acc: &mut Acc, count_rows: bool) -> bool {
         let pos = self.time.pos(i);
         if pos > self.cutoff {
             return false;

@@ -22,7 +22,7 @@ pub enum Time<'a> {
 }
 
 /// The missing-timestamp sentinel of NumPy and Arrow (NaT).
-pub const NAT: i64 = i64::MIN;
+pub(crate) const NAT: i64 = i64::MIN;
 
 impl Time<'_> {
     /// Number of rows.
@@ -39,7 +39,7 @@ impl Time<'_> {
 
     /// The timestamp of row `i`.
     #[inline]
-    pub fn ts(&self, i: usize) -> i64 {
+    pub(crate) fn ts(&self, i: usize) -> i64 {
         match self {
             Time::Naive { ts, .. } | Time::Zoned { ts, .. } => ts[i],
         }
@@ -48,7 +48,7 @@ impl Time<'_> {
     /// The position of row `i` on the axis rows are compared on: ticks for
     /// naive data, local days for zoned data. Order-preserving with days.
     #[inline]
-    pub fn pos(&self, i: usize) -> i64 {
+    pub(crate) fn pos(&self, i: usize) -> i64 {
         match self {
             Time::Naive { ts, .. } => ts[i],
             Time::Zoned { days, .. } => i64::from(days[i]),
@@ -57,7 +57,7 @@ impl Time<'_> {
 
     /// The calendar day of a position.
     #[inline]
-    pub fn day_of(&self, pos: i64) -> i64 {
+    pub(crate) fn day_of(&self, pos: i64) -> i64 {
         match self {
             Time::Naive { ticks_per_day, .. } => pos.div_euclid(*ticks_per_day),
             Time::Zoned { .. } => pos,
@@ -65,7 +65,7 @@ impl Time<'_> {
     }
 
     /// The first position of a calendar day, saturating at the ends of i64.
-    pub fn start_of(&self, day: i64) -> i64 {
+    pub(crate) fn start_of(&self, day: i64) -> i64 {
         match self {
             Time::Naive { ticks_per_day, .. } => day.saturating_mul(*ticks_per_day),
             Time::Zoned { .. } => day,
@@ -73,7 +73,7 @@ impl Time<'_> {
     }
 
     /// The last position of a calendar day, saturating at the ends of i64.
-    pub fn end_of(&self, day: i64) -> i64 {
+    pub(crate) fn end_of(&self, day: i64) -> i64 {
         match self {
             Time::Naive { ticks_per_day, .. } => day
                 .saturating_add(1)
@@ -84,7 +84,7 @@ impl Time<'_> {
     }
 
     /// Checks the time column against its companion columns.
-    pub fn validate(&self) -> Result<()> {
+    pub(crate) fn validate(&self) -> Result<()> {
         match self {
             Time::Naive { ticks_per_day, .. } if *ticks_per_day <= 0 => Err(Error::option(
                 "date unit",
@@ -114,7 +114,7 @@ pub enum Window {
 impl Window {
     /// The day before the first day of the window: rows on days strictly
     /// after it are inside.
-    pub fn start_day(&self, as_of_day: i64) -> Result<i64> {
+    pub(crate) fn start_day(&self, as_of_day: i64) -> Result<i64> {
         match *self {
             Window::Days(n) if n >= 1 => Ok(as_of_day.saturating_sub(n)),
             Window::Months(n) if n >= 1 => {
@@ -137,7 +137,7 @@ impl Window {
 const EPOCH_DAYS_FROM_CE: i64 = 719_163;
 
 /// The calendar date of a day number (days since 1970-01-01).
-pub fn date_of_day(day: i64) -> Result<NaiveDate> {
+pub(crate) fn date_of_day(day: i64) -> Result<NaiveDate> {
     i32::try_from(day.saturating_add(EPOCH_DAYS_FROM_CE))
         .ok()
         .and_then(NaiveDate::from_num_days_from_ce_opt)
@@ -145,12 +145,12 @@ pub fn date_of_day(day: i64) -> Result<NaiveDate> {
 }
 
 /// The day number (days since 1970-01-01) of a date.
-pub fn day_of_date(date: NaiveDate) -> i64 {
+pub(crate) fn day_of_date(date: NaiveDate) -> i64 {
     i64::from(chrono::Datelike::num_days_from_ce(&date)) - EPOCH_DAYS_FROM_CE
 }
 
 /// A day number written as an ISO date, for messages.
-pub fn format_day(day: i64) -> String {
+pub(crate) fn format_day(day: i64) -> String {
     date_of_day(day)
         .map(|d| d.to_string())
         .unwrap_or_else(|_| format!("day {day}"))

@@ -91,7 +91,7 @@ impl<K: Copy + Eq + Default> Table<K> {
 }
 
 /// Groups rows by hashed keys, counting rows (see the module docs).
-pub fn fold_hashed<A: KeyAccess>(ids: &A, rows: &Rows) -> Grouped {
+pub(crate) fn fold_hashed<A: KeyAccess>(ids: &A, rows: &Rows) -> Grouped {
     let n = rows.time.len();
     let hashes: Vec<u64> = (0..n)
         .into_par_iter()

@@ -81,7 +81,7 @@ impl<'a> StrColumn<'a> {
     }
 
     /// Hints that string `i` will be read soon (its offsets).
-    pub fn prefetch(&self, i: usize) {
+    pub(crate) fn prefetch(&self, i: usize) {
         match self.offsets {
             Offsets::I32(o) => crate::group::prefetch(&o[i]),
             Offsets::I64(o) => crate::group::prefetch(&o[i]),
@@ -91,7 +91,7 @@ impl<'a> StrColumn<'a> {
     /// Hints that the bytes of string `i` will be read soon (reads its
     /// offset, so prefetch that first).
     #[inline]
-    pub fn prefetch_bytes(&self, i: usize) {
+    pub(crate) fn prefetch_bytes(&self, i: usize) {
         if let Some(b) = self.data.get(self.offsets.at(i) as usize) {
             crate::group::prefetch(b);
         }
@@ -195,7 +195,7 @@ impl SortedKeys {
 /// A 64-bit hash of an integer key (the finaliser of SplitMix64): cheap, and
 /// mixes every input bit into the top bits used to pick a partition.
 #[inline]
-pub fn hash_u64(x: u64) -> u64 {
+pub(crate) fn hash_u64(x: u64) -> u64 {
     let mut z = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
     z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
@@ -204,7 +204,7 @@ pub fn hash_u64(x: u64) -> u64 {
 
 /// A 64-bit hash of a byte string: eight bytes at a time, then mixed.
 #[inline]
-pub fn hash_bytes(s: &[u8]) -> u64 {
+pub(crate) fn hash_bytes(s: &[u8]) -> u64 {
     let mut h: u64 = s.len() as u64;
     let mut chunks = s.chunks_exact(8);
     for c in &mut chunks {

@@ -1,18 +1,22 @@
 //! rfmkit's core: Recency / Frequency / Monetary metrics over columns.
 //!
 //! Pure Rust: slices in, owned vectors out, [`Error`] on bad input. The
-//! Python bindings live in [`py`] behind the `python` feature, and nothing
+//! Python bindings live in `py` behind the `python` feature, and nothing
 //! else in the crate knows about Python.
+//!
+//! The public API is what this file exports: the four computations
+//! ([`rfm()`], [`summary::summarize`], [`score`] and [`segment`]) and the
+//! column types they read. Everything else is internal (`pub(crate)`).
 
-pub mod accumulate;
-pub mod calendar;
-pub mod error;
-pub mod group;
-pub mod hashed;
-pub mod keys;
-pub mod money;
+mod accumulate;
+mod calendar;
+mod error;
+mod group;
+mod hashed;
+mod keys;
+mod money;
 pub mod rfm;
-pub mod scan;
+mod scan;
 pub mod score;
 pub mod segment;
 pub mod summary;

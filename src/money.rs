@@ -8,7 +8,7 @@
 //! `math.fsum` of the same values.
 
 /// Largest magnitude an amount may have (exclusive): 2^63.
-pub const MAX_ABS_AMOUNT: f64 = 9_223_372_036_854_775_808.0;
+pub(crate) const MAX_ABS_AMOUNT: f64 = 9_223_372_036_854_775_808.0;
 
 /// An exact running sum of amounts.
 ///
@@ -16,7 +16,7 @@ pub const MAX_ABS_AMOUNT: f64 = 9_223_372_036_854_775_808.0;
 /// integer parts (floor) and `frac_part` the 64-bit fractional parts; both add
 /// without loss for up to 2^64 terms.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Money {
+pub(crate) struct Money {
     int_part: i128,
     frac_part: u128,
 }
@@ -24,7 +24,7 @@ pub struct Money {
 impl Money {
     /// Adds an integer amount.
     #[inline]
-    pub fn add_int(&mut self, x: i64) {
+    pub(crate) fn add_int(&mut self, x: i64) {
         self.int_part += i128::from(x);
     }
 
@@ -32,7 +32,7 @@ impl Money {
     /// `x.abs() < MAX_ABS_AMOUNT`; anything else adds an unspecified amount
     /// (it never panics).
     #[inline]
-    pub fn add_float(&mut self, x: f64) {
+    pub(crate) fn add_float(&mut self, x: f64) {
         let v = to_fixed(x);
         self.int_part += v >> 64;
         self.frac_part += u128::from(v as u64);
@@ -40,13 +40,13 @@ impl Money {
 
     /// Adds another partial sum.
     #[inline]
-    pub fn merge(&mut self, other: &Money) {
+    pub(crate) fn merge(&mut self, other: &Money) {
         self.int_part += other.int_part;
         self.frac_part += other.frac_part;
     }
 
     /// The sum, correctly rounded to f64 whenever it is below 2^63 in magnitude.
-    pub fn to_f64(&self) -> f64 {
+    pub(crate) fn to_f64(self) -> f64 {
         let int = self.int_part + (self.frac_part >> 64) as i128;
         let frac = self.frac_part as u64;
         match i64::try_from(int) {

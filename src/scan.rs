@@ -31,7 +31,7 @@ impl Amounts<'_> {
 
     /// Whether row `i` is a return (a negative amount).
     #[inline]
-    pub fn is_negative(&self, i: usize) -> bool {
+    pub(crate) fn is_negative(&self, i: usize) -> bool {
         match self {
             Amounts::F64(v) => v[i] < 0.0,
             Amounts::I64(v) => v[i] < 0,
@@ -39,7 +39,7 @@ impl Amounts<'_> {
     }
 
     /// Row `i` written for a message.
-    pub fn show(&self, i: usize) -> String {
+    pub(crate) fn show(&self, i: usize) -> String {
         match self {
             Amounts::F64(v) => format!("{}", v[i]),
             Amounts::I64(v) => format!("{}", v[i]),
@@ -49,17 +49,17 @@ impl Amounts<'_> {
 
 /// What the validation pass learned.
 #[derive(Debug, Clone, Copy)]
-pub struct Span {
+pub(crate) struct Span {
     /// Smallest and largest position over all rows.
-    pub min_pos: i64,
+    pub(crate) min_pos: i64,
     /// The first row holding `min_pos`.
-    pub min_row: usize,
-    pub max_pos: i64,
+    pub(crate) min_row: usize,
+    pub(crate) max_pos: i64,
     /// The first row holding `max_pos`.
-    pub max_row: usize,
+    pub(crate) max_row: usize,
     /// Returns at or before the cut-off, and the first of them.
-    pub negatives: u64,
-    pub first_negative: Option<usize>,
+    pub(crate) negatives: u64,
+    pub(crate) first_negative: Option<usize>,
 }
 
 impl Span {
@@ -94,13 +94,13 @@ impl Span {
 }
 
 /// Rows per task; fixed so that "the first bad row" never depends on threads.
-pub const CHUNK: usize = 1 << 16;
+pub(crate) const CHUNK: usize = 1 << 16;
 
 /// Validates dates and amounts and measures the data. `cutoff` is the last
 /// position counted (rows after it are left out and not checked for returns).
 /// The error reported is the one on the earliest row.
 /// Without amounts (`None`) only the dates are checked.
-pub fn scan(
+pub(crate) fn scan(
     time: &Time,
     amounts: Option<&Amounts>,
     cutoff: i64,
@@ -126,7 +126,7 @@ pub fn scan(
 
 /// Checks a float amount: finite and below 2^63 in magnitude.
 #[inline]
-pub fn check_amount(x: f64, row: usize, column: &str) -> Result<()> {
+pub(crate) fn check_amount(x: f64, row: usize, column: &str) -> Result<()> {
     if x.is_finite() && x.abs() < MAX_ABS_AMOUNT {
         return Ok(());
     }

@@ -69,7 +69,7 @@ impl Scheme {
     }
 
     /// Checks the scale, every range and every label.
-    pub fn validate(&self) -> Result<()> {
+    pub(crate) fn validate(&self) -> Result<()> {
         let bad = |what: String| Err(Error::option(&format!("scheme '{}'", self.name), what));
         if !(2..=10).contains(&self.scale) {
             return bad(format!(

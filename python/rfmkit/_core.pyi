@@ -21,12 +21,15 @@ __all__ = [
 
 __version__: str
 
+# The helper types below exist only in this stub (the extension defines no such
+# classes), so they are private names: stubtest skips them.
+
 # ("i64", int64 array) | ("u64", uint64 array) | ("str", int32 or int64 offsets, uint8 data)
 # | ("obj", object array of str)
-KeyArg = tuple[str, npt.NDArray] | tuple[str, npt.NDArray, npt.NDArray[np.uint8]]
+_KeyArg = tuple[str, npt.NDArray] | tuple[str, npt.NDArray, npt.NDArray[np.uint8]]
 
-class RawTable(TypedDict):
-    customer_id: KeyArg
+class _RawTable(TypedDict):
+    customer_id: _KeyArg
     recency: npt.NDArray[np.int64]
     frequency: npt.NDArray[np.int64]
     monetary: npt.NDArray[np.float64]
@@ -37,18 +40,18 @@ class RawTable(TypedDict):
     first_without_purchase: str | None
 
 def rfm_columns(
-    ids: KeyArg,
+    ids: _KeyArg,
     ts: npt.NDArray[np.int64],
     ticks_per_day: int,
     days: npt.NDArray[np.int32] | None,
     amounts: npt.NDArray[np.float64] | npt.NDArray[np.int64],
-    orders: KeyArg | None,
+    orders: _KeyArg | None,
     as_of_day: int | None,
     window: tuple[Literal["days", "months"], int] | None,
     frequency: str,
     returns: str,
     names: tuple[str, str, str, str],
-) -> RawTable:
+) -> _RawTable:
     """Groups transactions by customer with the interpreter released.
 
     ``ts`` are int64 ticks, ``ticks_per_day`` of them to a day; ``days``, for
@@ -92,8 +95,8 @@ def segment_assign(
 ) -> npt.NDArray[np.uint16]:
     """The winning rule of every customer (len(rules) for the fallback)."""
 
-class RawSummary(TypedDict):
-    customer_id: KeyArg
+class _RawSummary(TypedDict):
+    customer_id: _KeyArg
     first: npt.NDArray[np.int64]
     last: npt.NDArray[np.int64]
     periods: npt.NDArray[np.int64]
@@ -104,7 +107,7 @@ class RawSummary(TypedDict):
     end_period: int | None
 
 def period_summary(
-    ids: KeyArg,
+    ids: _KeyArg,
     ts: npt.NDArray[np.int64],
     ticks_per_day: int,
     amounts: npt.NDArray[np.float64] | npt.NDArray[np.int64] | None,
@@ -113,7 +116,7 @@ def period_summary(
     until: int | None,
     end_period: int | None,
     names: tuple[str, str, str],
-) -> RawSummary:
+) -> _RawSummary:
     """Per customer: first and last period ordinal, distinct periods, rows, and
     the exact sums of the amounts in the first period, the others and all.
     Rows count when after < ts <= until and their period is at most end_period."""

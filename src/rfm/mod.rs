@@ -1,17 +1,18 @@
 //! Transactions in, one row per customer out: recency, frequency, monetary,
 //! first and last purchase.
 
-use rayon::prelude::*;
+mod grouping;
+mod output;
 
-use crate::accumulate::{Acc, Rows};
+use crate::accumulate::Rows;
 use crate::calendar::{date_of_day, format_day, Time, Window};
 use crate::error::{Error, Result};
-use crate::group::{
-    fold_dense, fold_partitioned, DistinctAccess, DistinctBy, DistinctStr, Grouped, KeyAccess,
-};
-use crate::hashed::fold_hashed;
 use crate::keys::{KeyColumn, SortedKeys, StrBuffer};
 use crate::scan::{scan, Amounts, Span};
+
+use grouping::group;
+pub(crate) use grouping::min_max;
+use output::{assemble, KeyList};
 
 /// How purchases are counted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -249,182 +250,5 @@ fn empty_keys(ids: &KeyColumn) -> SortedKeys {
         KeyColumn::I64(_) => SortedKeys::I64(Vec::new()),
         KeyColumn::U64(_) => SortedKeys::U64(Vec::new()),
         KeyColumn::Str(_) => SortedKeys::Str(StrBuffer::default()),
-    }
-}
-
-/// The ids of a grouping's accumulators: sorted keys, one per accumulator,
-/// or the slots of the dense path (accumulator `i` is id `lo + i`; unused
-/// slots are never "seen").
-enum KeyList {
-    Sorted(SortedKeys),
-    DenseI64(i64),
-    DenseU64(u64),
-}
-
-impl KeyList {
-    /// The keys of the accumulators at `idx` (increasing).
-    fn take(self, idx: &[usize]) -> SortedKeys {
-        match self {
-            KeyList::DenseI64(lo) => SortedKeys::I64(
-                idx.par_iter()
-                    .map(|&i| (i128::from(lo) + i as i128) as i64)
-                    .collect(),
-            ),
-            KeyList::DenseU64(lo) => {
-                SortedKeys::U64(idx.par_iter().map(|&i| lo + i as u64).collect())
-            }
-            KeyList::Sorted(SortedKeys::I64(v)) => {
-                SortedKeys::I64(idx.par_iter().map(|&i| v[i]).collect())
-            }
-            KeyList::Sorted(SortedKeys::U64(v)) => {
-                SortedKeys::U64(idx.par_iter().map(|&i| v[i]).collect())
-            }
-            KeyList::Sorted(SortedKeys::Str(v)) => {
-                let col = v.column();
-                let mut out = StrBuffer::with_capacity(idx.len());
-                idx.iter().for_each(|&i| out.push(col.get(i)));
-                SortedKeys::Str(out)
-            }
-        }
-    }
-
-    /// Key `i` written for a message.
-    fn show(&self, i: usize) -> String {
-        match self {
-            KeyList::DenseI64(lo) => (i128::from(*lo) + i as i128).to_string(),
-            KeyList::DenseU64(lo) => (u128::from(*lo) + i as u128).to_string(),
-            KeyList::Sorted(SortedKeys::I64(v)) => v[i].to_string(),
-            KeyList::Sorted(SortedKeys::U64(v)) => v[i].to_string(),
-            KeyList::Sorted(SortedKeys::Str(v)) => {
-                format!("{:?}", String::from_utf8_lossy(v.column().get(i)))
-            }
-        }
-    }
-}
-
-fn group(input: &Input, rows: &Rows, frequency: Frequency) -> Result<(KeyList, Vec<Acc>)> {
-    let hashed = |g: Result<Grouped>| g.map(|g| (KeyList::Sorted(g.keys), g.accs));
-    match input.ids {
-        KeyColumn::I64(ids) => {
-            let (lo, hi) = min_max(ids, |&x| i128::from(x));
-            match dense_blocks(ids.len(), lo, hi, frequency) {
-                Some((slots, threads)) => {
-                    let accs = fold_dense(rows, slots, threads, |i| (ids[i] as i128 - lo) as usize);
-                    Ok((KeyList::DenseI64(lo as i64), accs))
-                }
-                None => hashed(group_hashed(&ids, input, rows, frequency)),
-            }
-        }
-        KeyColumn::U64(ids) => {
-            let (lo, hi) = min_max(ids, |&x| i128::from(x));
-            match dense_blocks(ids.len(), lo, hi, frequency) {
-                Some((slots, threads)) => {
-                    let accs = fold_dense(rows, slots, threads, |i| (ids[i] as i128 - lo) as usize);
-                    Ok((KeyList::DenseU64(lo as u64), accs))
-                }
-                None => hashed(group_hashed(&ids, input, rows, frequency)),
-            }
-        }
-        KeyColumn::Str(ids) => hashed(group_hashed(&ids, input, rows, frequency)),
-    }
-}
-
-/// The smallest and largest of `f` over `v` (`(i128::MAX, i128::MIN)` when empty).
-pub(crate) fn min_max<T: Sync>(v: &[T], f: impl Fn(&T) -> i128 + Sync) -> (i128, i128) {
-    v.par_iter()
-        .with_min_len(1 << 16)
-        .map(|x| (f(x), f(x)))
-        .reduce(
-            || (i128::MAX, i128::MIN),
-            |a, b| (a.0.min(b.0), a.1.max(b.1)),
-        )
-}
-
-/// Whether integer ids spanning `lo..=hi` are dense enough to index an array
-/// directly (its memory, 64 bytes a slot, stays below the size of two input
-/// columns), and with how many threads.
-fn dense_blocks(n: usize, lo: i128, hi: i128, frequency: Frequency) -> Option<(usize, usize)> {
-    if frequency != Frequency::Rows {
-        return None;
-    }
-    let slots = usize::try_from(hi - lo + 1).ok()?;
-    let fits = (slots as u128) * 64 <= (n as u128) * 16 + (1 << 22);
-    let threads = if n < (1 << 17) {
-        1
-    } else {
-        rayon::current_num_threads()
-    };
-    fits.then_some((slots, threads))
-}
-
-fn group_hashed<A: KeyAccess>(
-    ids: &A,
-    input: &Input,
-    rows: &Rows,
-    freq: Frequency,
-) -> Result<Grouped> {
-    fn run<A: KeyAccess, D: DistinctAccess>(ids: &A, rows: &Rows, d: D) -> Result<Grouped> {
-        Ok(fold_partitioned(ids, rows, &d))
-    }
-    let time = rows.time;
-    match (freq, input.orders) {
-        (Frequency::Rows, _) => Ok(fold_hashed(ids, rows)),
-        (Frequency::Days, _) => run(
-            ids,
-            rows,
-            DistinctBy(move |i| time.day_of(time.pos(i)) as u64),
-        ),
-        (Frequency::Orders, Some(KeyColumn::I64(o))) => run(ids, rows, DistinctBy(|i| o[i] as u64)),
-        (Frequency::Orders, Some(KeyColumn::U64(o))) => run(ids, rows, DistinctBy(|i| o[i])),
-        (Frequency::Orders, Some(KeyColumn::Str(o))) => run(ids, rows, DistinctStr(o)),
-        (Frequency::Orders, None) => Err(Error::option(
-            "frequency",
-            "'orders' needs an order_id column",
-        )),
-    }
-}
-
-/// The columns of the result, in one pass over the accumulators. Customers
-/// with rows after the as-of date only were never "seen"; those with returns
-/// only were seen but made no purchase: both are left out, the second kind
-/// reported to the caller.
-fn assemble(keys: KeyList, accs: Vec<Acc>, as_of_day: Option<i64>, time: &Time) -> RfmTable {
-    let as_of = as_of_day.unwrap_or(0);
-    type Columns = (
-        Vec<usize>,
-        (Vec<i64>, (Vec<i64>, (Vec<f64>, (Vec<i64>, Vec<i64>)))),
-    );
-    let (idx, (recency, (frequency, (monetary, (first_purchase, last_purchase))))): Columns = accs
-        .par_iter()
-        .enumerate()
-        .filter(|(_, a)| a.seen && a.has_purchase())
-        .map(|(i, a)| {
-            let recency = as_of - time.day_of(a.last_pos);
-            (
-                i,
-                (
-                    recency,
-                    (
-                        i64::from(a.count),
-                        (a.money.to_f64(), (a.first_ts, a.last_ts)),
-                    ),
-                ),
-            )
-        })
-        .unzip();
-    let dropped: Vec<usize> = accs
-        .par_iter()
-        .positions(|a| a.seen && !a.has_purchase())
-        .collect();
-    RfmTable {
-        first_without_purchase: dropped.first().map(|&i| keys.show(i)),
-        without_purchase: dropped.len() as u64,
-        customer_id: keys.take(&idx),
-        recency,
-        frequency,
-        monetary,
-        first_purchase,
-        last_purchase,
-        as_of_day,
     }
 }

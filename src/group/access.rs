@@ -1,0 +1,210 @@
+//! The columns the grouping reads: customer keys and the second key of
+//! distinct counting.
+
+use std::hash::{Hash, Hasher};
+
+use crate::keys::{hash_bytes, hash_u64, SortedKeys, StrBuffer, StrColumn};
+
+use super::prefetch;
+
+/// A column of keys the partitioned path can group by.
+pub(crate) trait KeyAccess: Sync {
+    type K: Copy + Default + Eq + Hash + Ord + Send + Sync;
+    fn key(&self, i: usize) -> Self::K;
+    fn hash(k: Self::K) -> u64;
+    fn sorted(keys: Vec<Self::K>) -> SortedKeys;
+    /// Hints that row `i`'s key will be read soon.
+    fn prefetch(&self, _i: usize) {}
+    /// The hash of row `i`'s key.
+    fn hash_row(&self, i: usize) -> u64 {
+        Self::hash(self.key(i))
+    }
+    /// Row `i`'s key, whose hash `h` is known.
+    fn key_hashed(&self, i: usize, _h: u64) -> Self::K {
+        self.key(i)
+    }
+    /// Row `i`'s key hash and the key packed in 64 bits: the key itself for
+    /// integers, the hash for strings (see [`KeyAccess::unpack`]).
+    fn packed(&self, i: usize) -> (u64, u64) {
+        let h = self.hash_row(i);
+        (h, h)
+    }
+    /// The key of row `row` from its packed form.
+    fn unpack(&self, packed: u64, row: usize) -> Self::K {
+        self.key_hashed(row, packed)
+    }
+    /// Hints that [`KeyAccess::unpack`] will read row `row`: `stage` 0 for
+    /// what can be fetched first (string offsets), 1 for what they point
+    /// to. Nothing for keys packed whole.
+    fn prefetch_unpack(&self, _row: usize, _stage: u8) {}
+}
+
+impl KeyAccess for &[i64] {
+    type K = i64;
+    fn key(&self, i: usize) -> i64 {
+        self[i]
+    }
+    fn hash(k: i64) -> u64 {
+        hash_u64(k as u64)
+    }
+    fn sorted(keys: Vec<i64>) -> SortedKeys {
+        SortedKeys::I64(keys)
+    }
+    fn prefetch(&self, i: usize) {
+        prefetch(&self[i]);
+    }
+    fn packed(&self, i: usize) -> (u64, u64) {
+        (hash_u64(self[i] as u64), self[i] as u64)
+    }
+    fn unpack(&self, packed: u64, _row: usize) -> i64 {
+        packed as i64
+    }
+}
+
+impl KeyAccess for &[u64] {
+    type K = u64;
+    fn key(&self, i: usize) -> u64 {
+        self[i]
+    }
+    fn hash(k: u64) -> u64 {
+        hash_u64(k)
+    }
+    fn sorted(keys: Vec<u64>) -> SortedKeys {
+        SortedKeys::U64(keys)
+    }
+    fn prefetch(&self, i: usize) {
+        prefetch(&self[i]);
+    }
+    fn packed(&self, i: usize) -> (u64, u64) {
+        (hash_u64(self[i]), self[i])
+    }
+    fn unpack(&self, packed: u64, _row: usize) -> u64 {
+        packed
+    }
+}
+
+impl<'a> KeyAccess for StrColumn<'a> {
+    type K = StrKey<'a>;
+    fn key(&self, i: usize) -> StrKey<'a> {
+        StrKey::new(self.get(i))
+    }
+    fn hash(k: StrKey<'a>) -> u64 {
+        k.hash
+    }
+    fn sorted(keys: Vec<StrKey<'a>>) -> SortedKeys {
+        let mut buf = StrBuffer::with_capacity(keys.len());
+        for k in &keys {
+            // Short keys are all in the prefix: no trip to the input bytes.
+            match k.bytes.len() {
+                n if n <= 16 => buf.push(&k.prefix.to_be_bytes()[..n]),
+                _ => buf.push(k.bytes),
+            }
+        }
+        SortedKeys::Str(buf)
+    }
+    fn prefetch(&self, i: usize) {
+        self.prefetch(i);
+    }
+    fn hash_row(&self, i: usize) -> u64 {
+        hash_bytes(self.get(i))
+    }
+    fn key_hashed(&self, i: usize, h: u64) -> StrKey<'a> {
+        StrKey::with_hash(h, self.get(i))
+    }
+    fn prefetch_unpack(&self, row: usize, stage: u8) {
+        match stage {
+            0 => self.prefetch(row),
+            _ => self.prefetch_bytes(row),
+        }
+    }
+}
+
+/// A string key with its hash and first 16 bytes kept inline, so hashing,
+/// equality and ordering rarely have to follow the pointer to the bytes
+/// (a cache miss): only on equal prefixes of strings longer than 16 bytes.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct StrKey<'a> {
+    hash: u64,
+    /// The first 16 bytes, big-endian, zero-padded: integer order is byte order.
+    prefix: u128,
+    bytes: &'a [u8],
+}
+
+impl<'a> StrKey<'a> {
+    #[inline]
+    pub(super) fn new(bytes: &'a [u8]) -> Self {
+        Self::with_hash(hash_bytes(bytes), bytes)
+    }
+
+    #[inline]
+    fn with_hash(hash: u64, bytes: &'a [u8]) -> Self {
+        let mut head = [0u8; 16];
+        let k = bytes.len().min(16);
+        head[..k].copy_from_slice(&bytes[..k]);
+        StrKey {
+            hash,
+            prefix: u128::from_be_bytes(head),
+            bytes,
+        }
+    }
+}
+
+impl PartialEq for StrKey<'_> {
+    #[inline]
+    fn eq(&self, o: &Self) -> bool {
+        self.hash == o.hash
+            && self.prefix == o.prefix
+            && self.bytes.len() == o.bytes.len()
+            && (self.bytes.len() <= 16 || self.bytes == o.bytes)
+    }
+}
+
+impl Eq for StrKey<'_> {}
+
+impl Hash for StrKey<'_> {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        state.write_u64(self.hash);
+    }
+}
+
+impl Ord for StrKey<'_> {
+    #[inline]
+    fn cmp(&self, o: &Self) -> std::cmp::Ordering {
+        self.prefix
+            .cmp(&o.prefix)
+            .then_with(|| self.bytes.cmp(o.bytes))
+    }
+}
+
+impl PartialOrd for StrKey<'_> {
+    fn partial_cmp(&self, o: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(o))
+    }
+}
+
+/// The second key of distinct counting: an order id or a day.
+pub(crate) trait DistinctAccess: Sync {
+    type K: Ord + Copy + Send;
+    fn key(&self, i: usize) -> Self::K;
+}
+
+/// Distinct values of a closure of the row (days, integer order ids).
+pub(crate) struct DistinctBy<F>(pub(crate) F);
+
+impl<F: Fn(usize) -> u64 + Sync> DistinctAccess for DistinctBy<F> {
+    type K = u64;
+    fn key(&self, i: usize) -> u64 {
+        (self.0)(i)
+    }
+}
+
+/// Distinct string order ids, compared by hash first and bytes on a tie.
+pub(crate) struct DistinctStr<'a>(pub(crate) StrColumn<'a>);
+
+impl<'a> DistinctAccess for DistinctStr<'a> {
+    type K = (u64, &'a [u8]);
+    fn key(&self, i: usize) -> (u64, &'a [u8]) {
+        let s = self.0.get(i);
+        (hash_bytes(s), s)
+    }
+}

@@ -1,0 +1,169 @@
+//! The partitioned path: rows scattered into partitions by a hash of their
+//! key, each partition folded on its own.
+
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
+use rayon::prelude::*;
+
+use crate::accumulate::{Acc, Rows};
+use crate::keys::{hash_bytes, hash_u64, SortedKeys};
+
+use super::access::{DistinctAccess, KeyAccess};
+use super::{Grouped, LOOKAHEAD};
+
+/// The partition of a key hash: its top bits.
+#[inline]
+pub(crate) fn partition_of(hash: u64) -> usize {
+    (hash >> (64 - PART_BITS)) as usize
+}
+
+const PART_BITS: u32 = 8;
+/// Partitions of the partitioned path.
+pub(crate) const PARTS: usize = 1 << PART_BITS;
+/// Rows per scatter task.
+pub(crate) const CHUNK: usize = 1 << 16;
+
+/// Groups by hashed keys (see the module docs). `n <= u32::MAX` is checked by
+/// the caller.
+pub(crate) fn fold_partitioned<A: KeyAccess, D: DistinctAccess>(
+    ids: &A,
+    rows: &Rows,
+    distinct: &D,
+) -> Grouped {
+    // Scatter row numbers into partitions by the top bits of their key's hash.
+    let scattered: Vec<Vec<Vec<u32>>> = match scatter(rows.time.len(), PARTS, |i| {
+        Ok::<_, std::convert::Infallible>(Some((partition_of(A::hash(ids.key(i))), i as u32)))
+    }) {
+        Ok(s) => s,
+        Err(never) => match never {},
+    };
+    let folded: Vec<(Vec<A::K>, Vec<Acc>)> = (0..PARTS)
+        .into_par_iter()
+        .map(|p| {
+            fold_partition(
+                ids,
+                rows,
+                distinct,
+                scattered.iter().map(|c| c[p].as_slice()),
+            )
+        })
+        .collect();
+    drop(scattered);
+    let (keys, accs) = sort_partitions::<A, _>(folded);
+    Grouped { keys, accs }
+}
+
+/// Rows scattered into `parts` partitions, chunk by chunk: `record(i)`
+/// gives row `i`'s partition and record, `None` to leave the row out, or an
+/// error. `out[c][p]` holds, in row order, the records of chunk `c` in
+/// partition `p`. Chunks keep their order, so the error returned is the
+/// first bad row's. `n <= u32::MAX` is checked by the caller.
+pub(crate) fn scatter<R: Send, E: Send>(
+    n: usize,
+    parts: usize,
+    record: impl Fn(usize) -> std::result::Result<Option<(usize, R)>, E> + Sync,
+) -> std::result::Result<Vec<Vec<Vec<R>>>, E> {
+    (0..n.div_ceil(CHUNK))
+        .into_par_iter()
+        .map(|c| {
+            let (start, end) = (c * CHUNK, n.min((c + 1) * CHUNK));
+            let guess = (end - start) / parts * 5 / 4 + 8;
+            let mut out: Vec<Vec<R>> = (0..parts).map(|_| Vec::with_capacity(guess)).collect();
+            for i in start..end {
+                if let Some((p, rec)) = record(i)? {
+                    out[p].push(rec);
+                }
+            }
+            Ok(out)
+        })
+        .collect::<Vec<_>>()
+        .into_iter()
+        .collect()
+}
+
+/// The keys of all partitions in order, with their accumulators. Keys are
+/// distinct across partitions, since a key lives in one.
+pub(crate) fn sort_partitions<A: KeyAccess, T: Copy + Send + Sync>(
+    folded: Vec<(Vec<A::K>, Vec<T>)>,
+) -> (SortedKeys, Vec<T>) {
+    let mut order: Vec<(A::K, u32, u32)> = folded
+        .iter()
+        .enumerate()
+        .flat_map(|(p, (keys, _))| {
+            keys.iter()
+                .enumerate()
+                .map(move |(l, &k)| (k, p as u32, l as u32))
+        })
+        .collect();
+    order.par_sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    let accs = order
+        .par_iter()
+        .map(|&(_, p, l)| folded[p as usize].1[l as usize])
+        .collect();
+    (
+        A::sorted(order.into_iter().map(|(k, _, _)| k).collect()),
+        accs,
+    )
+}
+
+fn fold_partition<'r, A: KeyAccess, D: DistinctAccess>(
+    ids: &A,
+    rows: &Rows,
+    distinct: &D,
+    row_lists: impl Iterator<Item = &'r [u32]> + Clone,
+) -> (Vec<A::K>, Vec<Acc>) {
+    let n_rows: usize = row_lists.clone().map(<[u32]>::len).sum();
+    let mut local: HashMap<A::K, u32, BuildHasherDefault<KeyHasher>> =
+        HashMap::with_capacity_and_hasher(n_rows / 8, Default::default());
+    let mut keys = Vec::new();
+    let mut accs: Vec<Acc> = Vec::new();
+    let mut pairs: Vec<(u32, D::K)> = Vec::new();
+    for list in row_lists {
+        for (j, &r) in list.iter().enumerate() {
+            if let Some(&ahead) = list.get(j + LOOKAHEAD) {
+                ids.prefetch(ahead as usize);
+                rows.prefetch(ahead as usize);
+            }
+            let i = r as usize;
+            let k = ids.key(i);
+            let slot = *local.entry(k).or_insert_with(|| {
+                keys.push(k);
+                accs.push(Acc::default());
+                (keys.len() - 1) as u32
+            });
+            if rows.visit(i, &mut accs[slot as usize], false) {
+                pairs.push((slot, distinct.key(i)));
+            }
+        }
+    }
+    pairs.sort_unstable();
+    pairs.dedup();
+    for (slot, _) in pairs {
+        accs[slot as usize].count += 1;
+    }
+    (keys, accs)
+}
+
+/// Hashes keys for the per-partition maps. It re-mixes the key hash so the
+/// bits that chose the partition (equal for every key of a map) do not feed
+/// the map's bucket index or control bytes.
+#[derive(Default)]
+pub(crate) struct KeyHasher(u64);
+
+impl Hasher for KeyHasher {
+    fn finish(&self) -> u64 {
+        (self.0 << PART_BITS) | ((self.0 >> PART_BITS) & ((1 << PART_BITS) - 1))
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        self.0 = hash_bytes(bytes);
+    }
+    fn write_u64(&mut self, x: u64) {
+        self.0 = hash_u64(x);
+    }
+    fn write_i64(&mut self, x: i64) {
+        self.0 = hash_u64(x as u64);
+    }
+    // The length prefix of a byte-slice key is already part of hash_bytes.
+    fn write_usize(&mut self, _: usize) {}
+}

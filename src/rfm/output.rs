@@ -1,0 +1,109 @@
+//! The result's columns, from the accumulators.
+
+use rayon::prelude::*;
+
+use crate::accumulate::Acc;
+use crate::calendar::Time;
+use crate::keys::{SortedKeys, StrBuffer};
+
+use super::RfmTable;
+
+/// The ids of a grouping's accumulators: sorted keys, one per accumulator,
+/// or the slots of the dense path (accumulator `i` is id `lo + i`; unused
+/// slots are never "seen").
+pub(super) enum KeyList {
+    Sorted(SortedKeys),
+    DenseI64(i64),
+    DenseU64(u64),
+}
+
+impl KeyList {
+    /// The keys of the accumulators at `idx` (increasing).
+    fn take(self, idx: &[usize]) -> SortedKeys {
+        match self {
+            KeyList::DenseI64(lo) => SortedKeys::I64(
+                idx.par_iter()
+                    .map(|&i| (i128::from(lo) + i as i128) as i64)
+                    .collect(),
+            ),
+            KeyList::DenseU64(lo) => {
+                SortedKeys::U64(idx.par_iter().map(|&i| lo + i as u64).collect())
+            }
+            KeyList::Sorted(SortedKeys::I64(v)) => {
+                SortedKeys::I64(idx.par_iter().map(|&i| v[i]).collect())
+            }
+            KeyList::Sorted(SortedKeys::U64(v)) => {
+                SortedKeys::U64(idx.par_iter().map(|&i| v[i]).collect())
+            }
+            KeyList::Sorted(SortedKeys::Str(v)) => {
+                let col = v.column();
+                let mut out = StrBuffer::with_capacity(idx.len());
+                idx.iter().for_each(|&i| out.push(col.get(i)));
+                SortedKeys::Str(out)
+            }
+        }
+    }
+
+    /// Key `i` written for a message.
+    fn show(&self, i: usize) -> String {
+        match self {
+            KeyList::DenseI64(lo) => (i128::from(*lo) + i as i128).to_string(),
+            KeyList::DenseU64(lo) => (u128::from(*lo) + i as u128).to_string(),
+            KeyList::Sorted(SortedKeys::I64(v)) => v[i].to_string(),
+            KeyList::Sorted(SortedKeys::U64(v)) => v[i].to_string(),
+            KeyList::Sorted(SortedKeys::Str(v)) => {
+                format!("{:?}", String::from_utf8_lossy(v.column().get(i)))
+            }
+        }
+    }
+}
+
+/// The columns of the result, in one pass over the accumulators. Customers
+/// with rows after the as-of date only were never "seen"; those with returns
+/// only were seen but made no purchase: both are left out, the second kind
+/// reported to the caller.
+pub(super) fn assemble(
+    keys: KeyList,
+    accs: Vec<Acc>,
+    as_of_day: Option<i64>,
+    time: &Time,
+) -> RfmTable {
+    let as_of = as_of_day.unwrap_or(0);
+    type Columns = (
+        Vec<usize>,
+        (Vec<i64>, (Vec<i64>, (Vec<f64>, (Vec<i64>, Vec<i64>)))),
+    );
+    let (idx, (recency, (frequency, (monetary, (first_purchase, last_purchase))))): Columns = accs
+        .par_iter()
+        .enumerate()
+        .filter(|(_, a)| a.seen && a.has_purchase())
+        .map(|(i, a)| {
+            let recency = as_of - time.day_of(a.last_pos);
+            (
+                i,
+                (
+                    recency,
+                    (
+                        i64::from(a.count),
+                        (a.money.to_f64(), (a.first_ts, a.last_ts)),
+                    ),
+                ),
+            )
+        })
+        .unzip();
+    let dropped: Vec<usize> = accs
+        .par_iter()
+        .positions(|a| a.seen && !a.has_purchase())
+        .collect();
+    RfmTable {
+        first_without_purchase: dropped.first().map(|&i| keys.show(i)),
+        without_purchase: dropped.len() as u64,
+        customer_id: keys.take(&idx),
+        recency,
+        frequency,
+        monetary,
+        first_purchase,
+        last_purchase,
+        as_of_day,
+    }
+}

@@ -1,0 +1,103 @@
+//! Which rows count, and the validation of every row.
+
+use crate::calendar::{date_of_day, NAT};
+use crate::error::{Error, Result};
+use crate::money::MAX_ABS_AMOUNT;
+use crate::rfm::Names;
+use crate::scan::{check_amount, Amounts};
+
+use super::{SummaryInput, Unit};
+
+/// Which rows count, and the validation of every row.
+pub(super) struct Select<'a> {
+    pub(super) input: &'a SummaryInput<'a>,
+    pub(super) names: &'a Names,
+    pub(super) unit: Unit,
+    pub(super) tpd: i64,
+    /// Rows with `after < ts <= until` and a period up to `end` count.
+    pub(super) after: i64,
+    pub(super) until: i64,
+    pub(super) end: i64,
+    /// The timestamps of years 1 to 9999.
+    pub(super) first_ok: i64,
+    pub(super) last_ok: i64,
+}
+
+impl Select<'_> {
+    /// Validates row `i` and gives its period (as the bits of an i32) if the
+    /// row counts. Validation covers every row, counted or not; the checks
+    /// are inlined and the error is built out of line.
+    #[inline(always)]
+    pub(super) fn get(&self, i: usize) -> Result<Option<u32>> {
+        let ts = self.input.ts[i];
+        let amount_ok = match self.input.amounts {
+            Some(Amounts::F64(v)) => v[i].is_finite() && v[i].abs() < MAX_ABS_AMOUNT,
+            _ => true,
+        };
+        if ts == NAT || ts < self.first_ok || ts > self.last_ok || !amount_ok {
+            return Err(row_error(self.input, self.names, i));
+        }
+        if ts <= self.after || ts > self.until {
+            return Ok(None);
+        }
+        let p = self.unit.period(ts, self.tpd);
+        Ok((p <= self.end).then_some(p as i32 as u32))
+    }
+}
+
+/// What is wrong with row `i` (which the caller found wrong).
+#[cold]
+#[inline(never)]
+fn row_error(input: &SummaryInput, names: &Names, i: usize) -> Error {
+    let ts = input.ts[i];
+    if ts == NAT {
+        return Error::Missing {
+            column: names.date.clone(),
+            what: "NaT".into(),
+            row: i,
+        };
+    }
+    if let Err(e) = check_date(ts.div_euclid(input.ticks_per_day), &names.date, i) {
+        return e;
+    }
+    match input.amounts {
+        Some(Amounts::F64(v)) => check_amount(v[i], i, &names.amount).err(),
+        _ => None,
+    }
+    .unwrap_or_else(|| Error::option("row", format!("row {i} was rejected without a reason")))
+}
+
+pub(super) fn check_lengths(input: &SummaryInput, names: &Names) -> Result<()> {
+    let n = input.ids.len();
+    let others = [
+        (&names.date, input.ts.len()),
+        (&names.amount, input.amounts.map_or(n, |a| a.len())),
+    ];
+    match others.iter().find(|(_, len)| *len != n) {
+        Some((name, len)) => Err(Error::Length {
+            first: names.customer_id.clone(),
+            first_len: n,
+            other: (*name).clone(),
+            other_len: *len,
+        }),
+        None => Ok(()),
+    }
+}
+
+/// Days since 1970-01-01 of 0001-01-01 and 9999-12-31.
+pub(super) const FIRST_DAY: i64 = -719_162;
+pub(super) const LAST_DAY: i64 = 2_932_896;
+
+/// Dates must be of years 1 to 9999, the range of Python's `datetime`.
+fn check_date(day: i64, column: &str, row: usize) -> Result<()> {
+    let year = date_of_day(day).map(|d| chrono::Datelike::year(&d));
+    if matches!(year, Ok(1..=9999)) {
+        return Ok(());
+    }
+    Err(Error::InvalidValue {
+        column: column.into(),
+        value: format!("day {day} since 1970-01-01"),
+        row,
+        reason: "dates must be in years 1 to 9999".into(),
+    })
+}
