@@ -1,27 +1,66 @@
-# One place for the project's commands. `make test` is the README's test command and
-# exactly what CI runs (.ci/run): one release build of the wheel, installed with the
-# test dependencies into this Python (latest pandas) and into a venv with pandas 2.2;
-# then the core's cargo tests and the whole pytest suite (tests/ and notebooks/) in both.
-# Any failure, pytest's exit code 5 ("no tests collected") included, fails the target.
+# One place for the project's commands.
+#
+# `make ci` is the README's test command and exactly what CI runs (.ci/run): one release
+# build of the wheel, installed with the test extra (which brings the lint tools) into this
+# Python; then `make lint` against that installed build (stubtest needs the compiled module),
+# the core's cargo tests, and the whole pytest suite (tests/ and notebooks/) under the latest
+# pandas and, in a venv, under pandas 2.2. Each stage prints how long it took.
+# `make test` is the same without the lint. Any failure, pytest's exit code 5 ("no tests
+# collected") included, fails the target.
+#
+# `make dev` is the edit-run loop: an editable debug build (Python edits are live, rerun it
+# after changing Rust), separate from the one release build above.
 
 PYTHON ?= python
 DIST := target/wheels-ci
 VENV22 := target/venv-pandas22
+STUBTEST_ALLOWLIST := python/rfmkit/_core.stubtest-allowlist
+export CI_TIMINGS ?= $(CURDIR)/target/ci-timings.tsv
 
-.PHONY: test wheel test-core test-latest test-pandas22 lint
+# $(call stage,NAME,TARGET): run `make TARGET` as one timed stage.
+stage = @.ci/timed "$(1)" $(MAKE) --no-print-directory $(2)
 
-test: wheel test-core test-latest test-pandas22
+.PHONY: ci test dev wheel install test-core test-latest test-pandas22 lint rust-tools timings
+.NOTPARALLEL:
+
+ci:
+	@rm -f $(CI_TIMINGS)
+	$(call stage,wheel build (release),wheel)
+	$(call stage,installs: wheel + test extra,install)
+	$(call stage,lint,lint)
+	$(call stage,cargo tests,test-core)
+	$(call stage,pytest (latest pandas),test-latest)
+	$(call stage,pandas 2.2 venv + pytest,test-pandas22)
+	@$(MAKE) --no-print-directory timings
+
+test:
+	@rm -f $(CI_TIMINGS)
+	$(call stage,wheel build (release),wheel)
+	$(call stage,installs: wheel + test extra,install)
+	$(call stage,cargo tests,test-core)
+	$(call stage,pytest (latest pandas),test-latest)
+	$(call stage,pandas 2.2 venv + pytest,test-pandas22)
+	@$(MAKE) --no-print-directory timings
+
+timings:
+	@echo "stage times (seconds):"
+	@awk -F'\t' '{ printf "  %-32s %6d  %s\n", $$1, $$2, $$3; t += $$2 } END { printf "  %-32s %6d\n", "total", t }' $(CI_TIMINGS)
+
+dev:
+	MATURIN_PEP517_ARGS="--profile dev" $(PYTHON) -m pip install --no-deps -e .
 
 wheel:
 	rm -rf $(DIST)
 	$(PYTHON) -m pip wheel . --no-deps -w $(DIST)
 
+install:
+	$(PYTHON) -m pip install --force-reinstall --no-deps $(DIST)/rfmkit-*.whl
+	$(PYTHON) -m pip install "$$(ls $(DIST)/rfmkit-*.whl)[test]"
+
 test-core:
 	cargo test --no-default-features
 
 test-latest:
-	$(PYTHON) -m pip install --force-reinstall --no-deps $(DIST)/rfmkit-*.whl
-	$(PYTHON) -m pip install "$$(ls $(DIST)/rfmkit-*.whl)[test]"
 	$(PYTHON) -m pytest
 
 test-pandas22:
@@ -30,8 +69,17 @@ test-pandas22:
 	$(VENV22)/bin/python -c "import pandas; assert pandas.__version__.startswith(\"2.2\"), pandas.__version__"
 	$(VENV22)/bin/python -m pytest
 
-lint:
+# Python checks first (the installed build for stubtest: run `make install` or `make dev`
+# before), then the Rust ones with and without the bindings.
+lint: rust-tools
+	$(PYTHON) -m ruff check python tests bench
+	$(PYTHON) -m ruff format --check python tests bench
+	$(PYTHON) -m mypy
+	$(PYTHON) -m mypy.stubtest rfmkit._core $(if $(wildcard $(STUBTEST_ALLOWLIST)),--allowlist $(STUBTEST_ALLOWLIST))
 	cargo fmt --check
 	cargo clippy --all-targets -- -D warnings
 	cargo clippy --all-targets --no-default-features -- -D warnings
-	$(PYTHON) -m ruff check python tests bench
+
+rust-tools:
+	@cargo clippy --version >/dev/null 2>&1 || rustup component add clippy
+	@cargo fmt --version >/dev/null 2>&1 || rustup component add rustfmt

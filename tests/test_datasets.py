@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import importlib.metadata
+import re
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 import rfmkit
 from rfmkit.datasets import make_transactions
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
 
 
 def test_deterministic_for_a_seed():
@@ -75,4 +83,19 @@ def test_cli_reports_errors_in_one_line():
                          capture_output=True, text=True)
     assert out.returncode == 2
     assert out.stderr.strip().startswith("rfmkit: error:") and len(out.stderr.splitlines()) == 1
-    assert rfmkit.__version__
+
+
+def test_version_is_the_one_of_the_package_metadata():
+    """``__version__`` (compiled in from Cargo.toml) is the version of pyproject.toml, of
+    Cargo.toml and of the installed distribution, and the CLI prints it."""
+    root = Path(__file__).parent.parent
+    pyproject = tomllib.loads((root / "pyproject.toml").read_text())["project"]["version"]
+    cargo = tomllib.loads((root / "Cargo.toml").read_text())["package"]["version"]
+    installed = importlib.metadata.version("rfmkit")
+    assert re.fullmatch(r"\d+\.\d+\.\d+\S*", pyproject), pyproject
+    assert rfmkit.__version__ == pyproject == cargo == installed, (
+        rfmkit.__version__, pyproject, cargo, installed,
+    )
+    out = subprocess.run([sys.executable, "-m", "rfmkit", "--version"], check=True,
+                         capture_output=True, text=True)
+    assert out.stdout.strip() == f"rfmkit {pyproject}"

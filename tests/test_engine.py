@@ -3,11 +3,11 @@ partitioned grouping paths agreeing, and many chunks."""
 
 from __future__ import annotations
 
-import hashlib
 import os
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -15,30 +15,79 @@ import pytest
 import rfmkit
 from reference import assert_same_table, reference_rfm
 
+# One run of rfm_table in a fresh process; the result goes back pickled.
 SCRIPT = textwrap.dedent(
     """
-    import hashlib, sys, warnings
-    import pandas as pd, rfmkit
-    kind = sys.argv[1]
-    tx = rfmkit.datasets.make_transactions(400_000, 30_000, seed=11, order_ids=True,
-                                           string_ids=kind == "str")
-    opts = dict(window="6M") if kind != "orders" else dict(frequency="orders", order_id="order_id")
-    t = rfmkit.rfm_table(tx, **opts)
-    h = hashlib.sha256(pd.util.hash_pandas_object(t, index=False).to_numpy().tobytes())
-    print(h.hexdigest())
+    import pickle, sys
+    import rfmkit
+    sys.path.insert(0, sys.argv[2])
+    from test_engine import KINDS, mid_input
+    tx, opts = mid_input(sys.argv[1])
+    with open(sys.argv[3], "wb") as f:
+        pickle.dump(rfmkit.rfm_table(tx, **opts), f)
     """
 )
 
+# (ids, rfm_table options, reference options): dense integer ids (indexed directly), sparse
+# ones (hashed), strings, and distinct orders.
+KINDS = {
+    "int": ({"window": "6M"}, {"window": ("months", 6)}),
+    "sparse": ({"window": "6M"}, {"window": ("months", 6)}),
+    "str": ({"window": 90}, {"window": ("days", 90)}),
+    "orders": (
+        {"frequency": "orders", "order_id": "order_id"},
+        {"frequency": "orders", "order_id": "order_id"},
+    ),
+}
 
-@pytest.mark.parametrize("kind", ["int", "str", "orders"])
-def test_same_bits_for_any_thread_count(kind):
-    digests = set()
+
+def mid_input(kind):
+    """250k rows (four 64k-row chunks, so three threads split them), 25k customers."""
+    tx = rfmkit.datasets.make_transactions(250_000, 25_000, seed=11, order_ids=True,
+                                           string_ids=kind == "str")
+    if kind == "sparse":
+        tx = tx.assign(customer_id=tx["customer_id"] * 1_000_003_000_017)
+    return tx, KINDS[kind][0]
+
+
+def column_bytes(table):
+    """Every column as (name, dtype, bytes); datetimes as int64 nanoseconds, text as UTF-8."""
+    out = []
+    for name in table.columns:
+        col = table[name]
+        if col.dtype.kind in "iuf":
+            data = np.ascontiguousarray(col.to_numpy()).tobytes()
+        elif isinstance(col.dtype, pd.DatetimeTZDtype) or col.dtype.kind == "M":
+            ns = pd.Series(col).dt.tz_localize(None) if isinstance(col.dtype, pd.DatetimeTZDtype) else col
+            data = np.ascontiguousarray(ns.astype("datetime64[ns]").to_numpy().view(np.int64)).tobytes()
+        else:
+            data = "\x00".join(map(str, col.tolist())).encode()
+        out.append((name, str(col.dtype), data))
+    return out
+
+
+@pytest.mark.parametrize("kind", list(KINDS))
+def test_same_bytes_for_any_process_and_thread_count_and_as_the_reference(kind, tmp_path):
+    results = []
     for threads in ("1", "2", "3"):
+        path = tmp_path / f"t{threads}.pickle"
         env = dict(os.environ, RAYON_NUM_THREADS=threads)
-        out = subprocess.run([sys.executable, "-c", SCRIPT, kind], env=env, check=True,
-                             capture_output=True, text=True)
-        digests.add(out.stdout.strip())
-    assert len(digests) == 1
+        subprocess.run([sys.executable, "-c", SCRIPT, kind, str(Path(__file__).parent), str(path)],
+                       env=env, check=True, capture_output=True, text=True)
+        results.append(pd.read_pickle(path))
+    first = column_bytes(results[0])
+    for threads, other in zip(("2", "3"), results[1:], strict=True):
+        assert column_bytes(other) == first, f"RAYON_NUM_THREADS={threads} differs from 1"
+    tx, _ = mid_input(kind)
+    want = reference_rfm(tx, **KINDS[kind][1])
+    assert_same_table(results[0], want)
+    # Bit for bit, dtypes aside: ids, the counts, every monetary bit and the instants.
+    got_bytes = [(name, data) for name, _, data in first]
+    want_bytes = [(name, data) for name, _, data in column_bytes(want)]
+    assert len(got_bytes) == len(want_bytes)
+    for (name, got), (want_name, expected) in zip(got_bytes, want_bytes, strict=True):
+        assert name == want_name
+        assert got == expected, name
 
 
 @pytest.fixture(scope="module")
@@ -70,11 +119,3 @@ def test_shuffled_large_input_gives_identical_bits(big):
         a, b = (big, shuffled) if ids == "int" else (
             big.astype({"customer_id": str}), shuffled.astype({"customer_id": str}))
         pd.testing.assert_frame_equal(rfmkit.rfm_table(a, window=90), rfmkit.rfm_table(b, window=90))
-
-
-def test_hash_of_results_is_stable_across_calls(big):
-    first = rfmkit.rfm_table(big)
-    second = rfmkit.rfm_table(big)
-    digest = lambda t: hashlib.sha256(  # noqa: E731
-        pd.util.hash_pandas_object(t, index=False).to_numpy().tobytes()).hexdigest()
-    assert digest(first) == digest(second)

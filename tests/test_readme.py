@@ -21,7 +21,7 @@ def test_readme_example_runs():
 def test_readme_names_the_ci_command():
     text = README.read_text()
     ci = (Path(__file__).parent.parent / ".ci" / "run").read_text().strip().splitlines()[-1]
-    assert ci == "make test"
+    assert ci == "make ci"
     assert f"```bash\n{ci}\n```" in text
 
 
