@@ -217,7 +217,7 @@ def test_as_of_with_a_number_format(tmp_path):
 
 
 @pytest.mark.parametrize("as_of", ["01/12/2024", "12/01/2024", "1/2/2024", "02.03.2024",
-                                   "2024/12/01", "05-06-2024"])
+                                   "05-06-2024"])
 def test_an_ambiguous_as_of_without_a_format_is_refused(tmp_path, as_of):
     path = csv_file(tmp_path / "t.csv", GOOD)
     line = one_error(run("segment", path, "--as-of", as_of, "-o", tmp_path / "o.csv"))
@@ -234,7 +234,7 @@ def test_an_as_of_that_is_not_a_date_is_refused(tmp_path, as_of):
 def test_as_of_not_matching_the_date_format(day_first, tmp_path):
     line = one_error(run("segment", day_first, "--date-format", "%d/%m/%Y", "--as-of", "Dec 1 2024",
                          "-o", tmp_path / "o.csv"))
-    assert "does not match --date-format '%d/%m/%Y'" in line
+    assert "does not match the format '%d/%m/%Y'" in line
 
 
 # --------------------------------------------------------------------------- every option

@@ -30,7 +30,7 @@ import sys
 import warnings
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import NoReturn
 
 import pandas as pd
 
@@ -38,7 +38,8 @@ from .._core import __version__
 from ..analysis import segment_summary
 from ..datasets import make_transactions
 from ..errors import InputError, InputTypeError
-from ..io.files import ISO_DATE, check_output, read_transactions, write_table
+from ..io.dates import parse_when
+from ..io.files import check_output, read_transactions, write_table
 from ..scores import score
 from ..segments import Scheme, segment
 from ..segments.builtin import builtin_names, builtin_source
@@ -65,63 +66,9 @@ def _scheme(name: str) -> Scheme:
 _MAX_DAYS = 3_652_058
 
 def _as_of(text: str | None, date_format: str | None) -> pd.Timestamp | None:
-    """``--as-of`` as a Timestamp: with ``date_format`` when it reads the text, else an ISO 8601
-    date, else a text that can be read one way only (``13/01/2024``; ``01/12/2024`` is refused)."""
-    if text is None:
-        return None
-    value = text.strip()
-    if date_format:
-        try:
-            return _timestamp(pd.to_datetime(value, format=date_format), text)
-        except (ValueError, TypeError, OverflowError):
-            if not ISO_DATE.fullmatch(value):
-                raise InputError(f"invalid --as-of {text!r}: it does not match --date-format "
-                                 f"{date_format!r} and is not an ISO 8601 date such as "
-                                 "2024-12-31") from None
-    if ISO_DATE.fullmatch(value):
-        try:
-            return _timestamp(pd.to_datetime(value, format="ISO8601"), text)
-        except (ValueError, TypeError, OverflowError):
-            raise InputError(f"invalid --as-of {text!r}: written as an ISO 8601 date but not a "
-                             "date of years 1 to 9999 (year-month-day, such as 2024-12-31)") from None
-    return _timestamp(_one_reading(value, text), text)
-
-
-def _timestamp(value: Any, text: str) -> pd.Timestamp:
-    if not isinstance(value, pd.Timestamp) or value is pd.NaT:
-        raise InputError(f"invalid --as-of {text!r}: not a date")
-    if not 1 <= value.year <= 9999:
-        raise InputError(f"invalid --as-of {text!r}: not a date of years 1 to 9999")
-    return value
-
-
-def _one_reading(value: str, text: str) -> pd.Timestamp:
-    """The one date a text that is not ISO 8601 can be: day or month first, year first or
-    last, every part written (no day or year filled in from a default)."""
-    from datetime import datetime
-
-    from dateutil import parser as dateutil
-
-    readings = set()
-    for dayfirst in (False, True):
-        for yearfirst in (False, True):
-            try:
-                got = [dateutil.parse(value, dayfirst=dayfirst, yearfirst=yearfirst, default=default)
-                       for default in (datetime(2000, 1, 1), datetime(2001, 2, 2))]
-            except (ValueError, OverflowError):
-                continue
-            if got[0].date() != got[1].date():
-                raise InputError(f"invalid --as-of {text!r}: not a whole date (give the year, "
-                                 "month and day, such as 2024-12-31)")
-            readings.add(got[0])
-    if not readings:
-        raise InputError(f"invalid --as-of {text!r}: not a date; write it as ISO 8601, such as "
-                         "2024-12-31, or pass --date-format")
-    if len(readings) > 1:
-        shown = " or ".join(sorted({r.strftime("%Y-%m-%d") for r in readings}))
-        raise InputError(f"ambiguous --as-of {text!r}: it could be {shown}; write it as ISO 8601, "
-                         "such as 2024-12-31, or pass --date-format (such as %d/%m/%Y)")
-    return pd.Timestamp(readings.pop())
+    """``--as-of`` as a Timestamp, read as the API reads ``as_of`` (with
+    ``--date-format`` when given; ``01/12/2024`` without one is refused)."""
+    return None if text is None else parse_when(text, "--as-of", date_format)
 
 
 def _thresholds(text: str | None) -> dict[str, list[float]] | None:

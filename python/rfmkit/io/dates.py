@@ -196,19 +196,20 @@ def _object_dates(values: np.ndarray, name: str, tz: Any) -> TimeColumn:
     return _naive(parsed.to_numpy(), name, tz)
 
 
-# Day and month both first (01/12/2024, 1.2.24): read month first in the US
-# and day first elsewhere, so never guessed.
-_AMBIGUOUS = re.compile(r"\s*\d{1,2}[/.\-]\d{1,2}[/.\-]\d{1,4}(?!\d)", re.ASCII)
+# An ISO 8601 date, with a time and an offset or without: never ambiguous.
+ISO_DATE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}(?:[T ]\d{1,2}(?::\d{1,2}(?::\d{1,2}(?:[.,]\d+)?)?)?)?"
+                      r"\s*(?:Z|[+-]\d{2}(?::?\d{2})?)?", re.IGNORECASE)
 
 
 def parse_when(value: Any, arg: str, fmt: str | None = None) -> pd.Timestamp:
-    """A date argument (``as_of``, an observation end) as a Timestamp.
+    """A date argument (``as_of``, an observation or split end, ``--as-of``)
+    as a Timestamp: the one reader of single dates for the API and the CLI.
 
-    Text is read with ``fmt`` when given (``strptime`` codes, as
-    ``pandas.to_datetime``), else as ISO 8601 (``"2024-12-01"``,
-    ``"2024-12-01 18:00"``) or another form with the year first or the month
-    as a word (``"1 Dec 2024"``). Numeric dates whose day and month could be
-    swapped (``"01/12/2024"``) are refused rather than guessed, and so are
+    Text is read with ``fmt`` when given (``strptime`` codes; an ISO 8601
+    date is accepted too), else as ISO 8601 (``"2024-12-01"``,
+    ``"2024-12-01 18:00"``), else if it can be read one way only
+    (``"13/01/2024"``, ``"1 Dec 2024"``). Text whose day and month could be
+    swapped (``"01/12/2024"``) is refused rather than guessed, and so are
     numbers (``20240101`` is not read as nanoseconds since 1970).
     """
     if isinstance(value, (bool, np.bool_, int, float, np.number)) and not isinstance(
@@ -218,37 +219,80 @@ def parse_when(value: Any, arg: str, fmt: str | None = None) -> pd.Timestamp:
             f"invalid {arg} {value!r}: give a date (a string such as '2024-12-01', a datetime, "
             "a pandas Timestamp), not a number"
         )
+    if isinstance(value, str):
+        return _parse_text(value, arg, fmt)
     try:
-        if isinstance(value, str):
-            ts = _parse_text(value, arg, fmt)
-        elif isinstance(value, pd.Period):
-            ts = value.to_timestamp()
-        else:
-            ts = pd.Timestamp(value)
+        ts = value.to_timestamp() if isinstance(value, pd.Period) else pd.Timestamp(value)
     except (ValueError, TypeError, OverflowError) as exc:
-        if isinstance(exc, InputError):
-            raise
-        how = f" in the format {fmt!r}" if fmt and isinstance(value, str) else ""
-        raise InputError(f"invalid {arg} {value!r}: not a date{how} ({exc})") from None
+        raise InputError(f"invalid {arg} {value!r}: not a date ({exc})") from None
     if ts is pd.NaT:
         raise InputError(f"invalid {arg}: NaT")
     return ts
 
 
-def _parse_text(value: str, arg: str, fmt: str | None) -> pd.Timestamp:
-    if fmt is None or fmt in ("ISO8601", "mixed"):
-        if _AMBIGUOUS.match(value):
-            raise InputError(
-                f"invalid {arg} {value!r}: the day and the month could be either way round; "
-                "write the date as ISO 8601 (YYYY-MM-DD) or give its format "
-                "(datetime_format= in Python, --date-format on the command line)"
-            )
-        return pd.Timestamp(value)
+def _parse_text(text: str, arg: str, fmt: str | None) -> pd.Timestamp:
+    value = text.strip()
+    if fmt and fmt not in ("ISO8601", "mixed"):
+        try:
+            return _timestamp(_with_format(value, fmt), text, arg)
+        except (ValueError, TypeError, OverflowError):
+            if not ISO_DATE.fullmatch(value):
+                raise InputError(f"invalid {arg} {text!r}: it does not match the format {fmt!r} and "
+                                 "is not an ISO 8601 date such as 2024-12-31") from None
+    if ISO_DATE.fullmatch(value):
+        try:
+            return _timestamp(pd.Timestamp(value), text, arg)
+        except (ValueError, TypeError, OverflowError):
+            raise InputError(f"invalid {arg} {text!r}: written as an ISO 8601 date but not a "
+                             "date of years 1 to 9999 (year-month-day, such as 2024-12-31)") from None
+    return _timestamp(_one_reading(value, text, arg), text, arg)
+
+
+def _with_format(value: str, fmt: str) -> pd.Timestamp:
     try:
         return pd.Timestamp(pd.to_datetime(value, format=fmt))
     except pd.errors.OutOfBoundsDatetime:
         # pandas 2 refuses dates beyond the nanosecond range in to_datetime.
         return pd.Timestamp(dt.datetime.strptime(value, fmt))
+
+
+def _timestamp(value: Any, text: str, arg: str) -> pd.Timestamp:
+    if not isinstance(value, pd.Timestamp) or value is pd.NaT:
+        raise InputError(f"invalid {arg} {text!r}: not a date")
+    if not 1 <= value.year <= 9999:
+        raise InputError(f"invalid {arg} {text!r}: not a date of years 1 to 9999")
+    return value
+
+
+def _one_reading(value: str, text: str, arg: str) -> pd.Timestamp:
+    """The one date a text that is not ISO 8601 can be: day or month first, year
+    first or last, every part written (no day or year filled in from a default)."""
+    from dateutil import parser as dateutil
+
+    readings = set()
+    # A leading four-digit year is followed by the month (2024/06/01, as in
+    # ISO 8601): year-day-month is not a way dates are written.
+    year_first = re.match(r"\d{4}\D", value) is not None
+    for dayfirst in (False,) if year_first else (False, True):
+        for yearfirst in (True,) if year_first else (False, True):
+            try:
+                got = [dateutil.parse(value, dayfirst=dayfirst, yearfirst=yearfirst, default=default)
+                       for default in (dt.datetime(2000, 1, 1), dt.datetime(2001, 2, 2))]
+            except (ValueError, OverflowError):
+                continue
+            if got[0].date() != got[1].date():
+                raise InputError(f"invalid {arg} {text!r}: not a whole date (give the year, "
+                                 "month and day, such as 2024-12-31)")
+            readings.add(got[0])
+    if not readings:
+        raise InputError(f"invalid {arg} {text!r}: not a date; write it as ISO 8601, such as "
+                         "2024-12-31, or give its format")
+    if len(readings) > 1:
+        shown = " or ".join(sorted({r.strftime("%Y-%m-%d") for r in readings}))
+        raise InputError(f"ambiguous {arg} {text!r}: it could be {shown}; write it as ISO 8601, "
+                         "such as 2024-12-31, or give its format (datetime_format= in Python, "
+                         "--date-format such as %d/%m/%Y on the command line)")
+    return pd.Timestamp(readings.pop())
 
 
 def as_of_day(as_of: Any, time: TimeColumn, fmt: str | None = None) -> int | None:

@@ -15,7 +15,6 @@ import csv
 import gzip
 import io
 import os
-import re
 import sys
 import warnings
 from collections.abc import Callable, Iterator
@@ -26,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
+from .dates import ISO_DATE
 
 __all__ = ["read_transactions", "write_table"]
 
@@ -395,11 +395,6 @@ def _parse_dates(col: pd.Series, name: str, date_format: str | None,
         raise InputError(f"column {name!r} cannot be read as dates{how}: {error}")
     raise InputError(f"column {name!r} has a value that is not a date{how}: "
                      f"{col.iloc[row]!r} at {where(row) if where else f'row {row}'}{advice}")
-
-
-# An ISO 8601 date, with a time and an offset or without: never ambiguous.
-ISO_DATE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}(?:[T ]\d{1,2}(?::\d{1,2}(?::\d{1,2}(?:[.,]\d+)?)?)?)?"
-                      r"\s*(?:Z|[+-]\d{2}(?::?\d{2})?)?", re.IGNORECASE)
 
 
 def _day_or_month_first(col: pd.Series, name: str, where: Callable[[int], str] | None) -> str | None:
