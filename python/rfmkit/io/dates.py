@@ -239,7 +239,7 @@ def _parse_text(text: str, arg: str, fmt: str | None) -> pd.Timestamp:
             if not ISO_DATE.fullmatch(value):
                 raise InputError(f"invalid {arg} {text!r}: it does not match the format {fmt!r} and "
                                  "is not an ISO 8601 date such as 2024-12-31") from None
-    if ISO_DATE.fullmatch(value):
+    if ISO_DATE.fullmatch(value) or re.fullmatch(r"\d{8}", value):  # 2024-12-31 or 20241231
         try:
             return _timestamp(pd.Timestamp(value), text, arg)
         except (ValueError, TypeError, OverflowError):
