@@ -21,6 +21,8 @@ matplotlib = pytest.importorskip("matplotlib")
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import rfmkit.plot.charts as rplot  # noqa: E402
+import rfmkit.plot.layout as rlayout  # noqa: E402
+import rfmkit.plot.style as rstyle  # noqa: E402
 from matplotlib.patches import Rectangle  # noqa: E402
 
 # Drawing Chinese labels without a CJK font installed makes matplotlib warn.
@@ -130,7 +132,7 @@ def test_segment_bars_with_chinese_labels(scored):
 
 
 def test_chinese_labels_use_an_installed_cjk_font(segmented, monkeypatch):
-    monkeypatch.setattr(rplot, "_cjk_family", lambda: "Noto Sans CJK SC")
+    monkeypatch.setattr(rstyle, "cjk_family", lambda: "Noto Sans CJK SC")
     zh = segmented.assign(segment=segmented["segment"].cat.rename_categories(lambda c: c + "客户"))
     ax = rplot.segment_bars(zh)
     assert ax.get_yticklabels()[0].get_fontfamily()[0] == "Noto Sans CJK SC"
@@ -179,7 +181,7 @@ def test_squarified_layout_of_the_paper():
     # Bruls, Huizing and van Wijk (2000), figure 2: 6, 6, 4, 3, 2, 2, 1 in a 6 x 4
     # rectangle, worked out by hand: a column of the two 6s, a row of 4 and 3,
     # then columns of 2, 2 and 1.
-    got = rplot._squarify([6, 6, 4, 3, 2, 2, 1], 0, 0, 6, 4)
+    got = rlayout.squarify([6, 6, 4, 3, 2, 2, 1], 0, 0, 6, 4)
     expected = [
         (0, 0, 3, 2), (0, 2, 3, 2),
         (3, 0, 12 / 7, 7 / 3), (3 + 12 / 7, 0, 9 / 7, 7 / 3),
@@ -192,7 +194,7 @@ def test_squarified_layout_of_the_paper():
 @given(st.lists(st.floats(1e-3, 1e6), min_size=1, max_size=25))
 def test_squarify_tiles_the_square_in_proportion(values):
     values = sorted(values, reverse=True)
-    boxes = rplot._squarify(values)
+    boxes = rlayout.squarify(values)
     assert len(boxes) == len(values)
     assert_tiles_unit_square(boxes, np.array(values) / sum(values))
 

@@ -4,6 +4,7 @@ names in :mod:`rfmkit.clv.summary`, lifetimes' in :mod:`rfmkit.lifetimes`), and
 discounted lifetime values (:mod:`rfmkit.clv.ltv`)."""
 
 from .ltv import discounted_ltv, projected_revenue
-from .summary import rfm_summary, rfm_train_test_split
+from .split import rfm_train_test_split
+from .summary import rfm_summary
 
 __all__ = ["discounted_ltv", "projected_revenue", "rfm_summary", "rfm_train_test_split"]

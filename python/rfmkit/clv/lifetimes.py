@@ -36,13 +36,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .split import split_rows
 from .summary import (
     check_scaler,
     check_unit,
     count_column,
     like_peers,
     mean_column,
-    split_rows,
     summary_frame,
     summary_table,
 )

@@ -11,21 +11,17 @@ fields, an unterminated quote, text that is not UTF-8) name only the line.
 
 from __future__ import annotations
 
-import csv
-import gzip
-import io
 import os
 import sys
-import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from ..errors import InputError
-from .dates import ISO_DATE
+from .csv_checks import check_csv_rows, csv_header, csv_line, not_utf8
+from .file_dates import check_dates, parse_dates
 
 __all__ = ["read_transactions", "write_table"]
 
@@ -83,8 +79,8 @@ def read_transactions(path: str, columns: list[str], *, date: str, date_format: 
             data[customer_id] = _csv_ids(data[customer_id])
     if amount is not None:
         data[amount] = _amounts(data[amount], amount, where)
-    data[date] = _parse_dates(data[date], date, date_format, where)
-    _check_dates(data[date], date, where)
+    data[date] = parse_dates(data[date], date, date_format, where)
+    check_dates(data[date], date, where)
     return data
 
 
@@ -97,7 +93,7 @@ class _Where:
     def __call__(self, row: int) -> str:
         if self.kind != "csv":
             return f"row {row}"
-        line = _csv_line(self.path, row)
+        line = csv_line(self.path, row)
         return f"row {row}" if line is None else f"row {row} (line {line})"
 
 
@@ -119,9 +115,9 @@ def _read_csv(path: str, columns: list[str], text: list[str], progress: bool | N
     from tqdm import tqdm
 
     compression = "gzip" if path.lower().endswith(".gz") else None
-    header = _csv_header(path)
+    header = csv_header(path)
     _check_columns(columns, header, path)
-    _check_csv_rows(path, len(header), columns[0])
+    check_csv_rows(path, len(header), columns[0])
     try:
         with open(path, "rb") as raw, tqdm.wrapattr(
             raw, "read", total=os.path.getsize(path), unit="B", unit_scale=True, unit_divisor=1024,
@@ -132,141 +128,25 @@ def _read_csv(path: str, columns: list[str], text: list[str], progress: bool | N
             return pd.read_csv(stream, usecols=columns, dtype=dict.fromkeys(text, str),
                                compression=compression)
     except UnicodeDecodeError:
-        raise _not_utf8(path) from None
-    except pd.errors.ParserError as exc:  # _check_csv_rows found none of these: say what pandas says
+        raise not_utf8(path) from None
+    except pd.errors.ParserError as exc:  # check_csv_rows found none of these: say what pandas says
         raise InputError(f"cannot read {path!r} as CSV: {exc}") from None
 
 
-def _open_text(path: str) -> io.TextIOBase:
-    """The file as text (gunzipped for .gz), a UTF-8 byte order mark dropped, newlines kept
-    for the csv module."""
-    raw = gzip.open(path, "rb") if path.lower().endswith(".gz") else open(path, "rb")  # noqa: SIM115
-    return io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
 
 
-def _csv_header(path: str) -> list[str]:
-    """The names of the header, as written (pandas renames a repeated name ``a`` to ``a.1``)."""
-    try:
-        with _open_text(path) as stream:
-            reader = csv.reader(stream)
-            header = next((r for r in reader if r and any(f.strip() for f in r)), None)
-    except UnicodeDecodeError:
-        raise _not_utf8(path) from None
-    except csv.Error as exc:
-        raise InputError(f"cannot read the header of {path!r} as CSV (line 1): {exc}") from None
-    except (OSError, EOFError) as exc:  # gzip.BadGzipFile is an OSError
-        raise InputError(f"cannot read {path!r}: {exc}") from None
-    if header is None:
-        raise InputError(f"input file {path!r} is empty")
-    seen: dict[str, int] = {}
-    for i, name in enumerate(header):
-        if name in seen:
-            raise InputError(f"column {name!r} appears twice in the header of {path!r} (columns "
-                             f"{seen[name] + 1} and {i + 1}); give every column its own name")
-        seen[name] = i
-    return header
 
 
-def _check_csv_rows(path: str, width: int, column: str) -> None:
-    """Refuses a row with more or fewer fields than the header (pandas pads a short row with
-    missing values and, reading some columns only, drops the extra fields of a long one), and a
-    quote that is never closed. Arrow's parser runs over the file in C++, fast; the line is found
-    afterwards, on the error only."""
-    import pyarrow as pa
-    import pyarrow.csv as pacsv
-
-    bad: list[int] = []
-
-    def invalid(row: Any) -> str:
-        if row.text.strip() and not bad:  # pandas skips lines of spaces
-            bad.append(row.actual_columns)
-        return "skip"
-
-    try:
-        reader = pacsv.open_csv(
-            path, read_options=pacsv.ReadOptions(use_threads=True),
-            parse_options=pacsv.ParseOptions(newlines_in_values=True, invalid_row_handler=invalid),
-            convert_options=pacsv.ConvertOptions(include_columns=[column], check_utf8=False,
-                                                 column_types={column: pa.string()}))
-        for _ in reader:
-            if bad:
-                break
-    except pa.ArrowInvalid:
-        return  # pandas reads the file next and names what is wrong
-    if bad:
-        try:
-            line, fields = _csv_ragged_line(path, width)
-        except _QuoteError as exc:
-            if "end of data" in exc.args[1]:
-                raise InputError(f"{path!r} has a quote that is never closed, opened on line "
-                                 f"{exc.args[0]}") from None
-            raise InputError(f"line {exc.args[0]} of {path!r} is not valid CSV: {exc.args[1]} (a "
-                             'quote inside a quoted field is written twice: "")') from None
-        if line is None:
-            raise InputError(f"{path!r} has a row of {bad[0]} fields but the header has {width}")
-        raise InputError(f"line {line} of {path!r} has {fields} fields but the header has {width}: "
-                         "every row must have one field per column (quote a field that holds a "
-                         "comma)")
 
 
-class _QuoteError(Exception):
-    """(line, message) of a record Python's csv module cannot read."""
 
 
-def _csv_records(path: str) -> Iterator[tuple[int, list[str]]]:
-    """(first line, fields) of every record of the file after the header, the blank lines
-    pandas skips left out; _QuoteError for a record with broken quotes."""
-    with _open_text(path) as stream:
-        reader = csv.reader(stream, strict=True)
-        header_seen, end = False, 0
-        while True:
-            start = end + 1
-            try:
-                fields = next(reader)
-            except StopIteration:
-                return
-            except csv.Error as exc:
-                raise _QuoteError(start, str(exc)) from None
-            end = reader.line_num
-            if not fields or not any(f.strip() for f in fields) and len(fields) == 1:
-                continue
-            if header_seen:
-                yield start, fields
-            header_seen = True
 
 
-def _csv_ragged_line(path: str, width: int) -> tuple[int | None, int | None]:
-    for line, fields in _csv_records(path):
-        if len(fields) != width:
-            return line, len(fields)
-    return None, None
 
 
-def _csv_line(path: str, row: int) -> int | None:
-    """The line of the file (from 1, the header) on which data row ``row`` (from 0) starts."""
-    try:
-        for i, (line, _) in enumerate(_csv_records(path)):
-            if i == row:
-                return line
-    except (OSError, UnicodeDecodeError, EOFError, _QuoteError):
-        pass
-    return None
 
 
-def _not_utf8(path: str) -> InputError:
-    """Names the first line that is not UTF-8."""
-    try:
-        with gzip.open(path, "rb") if path.lower().endswith(".gz") else open(path, "rb") as raw:
-            for number, line in enumerate(raw, 1):  # no UTF-8 character holds a newline byte
-                try:
-                    line.decode("utf-8")
-                except UnicodeDecodeError as exc:
-                    byte = line[exc.start : exc.start + 1].hex()
-                    return InputError(f"line {number} of {path!r} is not UTF-8 text (byte 0x{byte}): "
-                                      "save the file as UTF-8")
-    except (OSError, EOFError):
-        pass
-    return InputError(f"{path!r} is not UTF-8 text: save the file as UTF-8")
 
 
 def _read_parquet(path: str, columns: list[str], progress: bool | None) -> pd.DataFrame:
@@ -349,157 +229,24 @@ def _amounts(col: pd.Series, name: str, where: Callable[[int], str] | None = Non
     return col
 
 
-def _check_dates(col: pd.Series, name: str, where: Callable[[int], str]) -> None:
-    missing = col.isna().to_numpy()
-    if missing.any():
-        row = int(missing.argmax())
-        raise InputError(f"column {name!r} has a missing date at {where(row)}: every transaction "
-                         "needs its date")
 
 
-def _parse_dates(col: pd.Series, name: str, date_format: str | None,
-                 where: Callable[[int], str] | None = None) -> pd.Series:
-    if col.dtype.kind == "M" or isinstance(col.dtype, pd.DatetimeTZDtype):
-        return col
-    if pd.api.types.is_numeric_dtype(col.dtype):
-        col = _number_dates(col, name, date_format, where)
-    # Without a format pandas infers one from the first value; ISO 8601 dates of mixed precision
-    # ("2024-01-01", then "2024-01-02 10:30:00") need a second try.
-    if not date_format:
-        date_format = _day_or_month_first(col, name, where)
-    formats = [date_format] if date_format else [None, "ISO8601"]
-    error: Exception | None = None
-    for fmt in formats:
-        try:
-            parsed = _to_datetime(col, fmt)
-        except (ValueError, TypeError, OverflowError) as exc:
-            error = error or exc
-            continue
-        if parsed.dtype.kind != "M" and not isinstance(parsed.dtype, pd.DatetimeTZDtype):
-            raise _mixed_offsets(col, name, fmt, where)  # pandas 2: an object column of Timestamps
-        if fmt == "ISO8601" and isinstance(parsed.dtype, pd.DatetimeTZDtype) and not _all_offsets(col):
-            raise _mixed_offsets(col, name, fmt, where)  # pandas 2 gives the others the first offset
-        return parsed
-    for fmt in formats:  # pandas 3 refuses mixed offsets, which parse in UTC
-        try:
-            _to_datetime(col, fmt, utc=True)
-        except (ValueError, TypeError, OverflowError):
-            continue
-        raise _mixed_offsets(col, name, fmt, where)
-    how = f" with format {date_format!r}" if date_format else ""
-    advice = "" if date_format else (
-        "; dates are read in the format of the first one or as ISO 8601 (such as 2024-01-31 or "
-        "2024-01-31 10:30:00): pass --date-format (such as %d/%m/%Y) if they are written another way")
-    row = _first_bad_date(col, formats)
-    if row is None:
-        raise InputError(f"column {name!r} cannot be read as dates{how}: {error}")
-    raise InputError(f"column {name!r} has a value that is not a date{how}: "
-                     f"{col.iloc[row]!r} at {where(row) if where else f'row {row}'}{advice}")
 
 
-def _day_or_month_first(col: pd.Series, name: str, where: Callable[[int], str] | None) -> str | None:
-    """Without --date-format pandas reads 01/12/2024 month first, from the first date alone.
-    The format that reads every date when only one of day first and month first does; an
-    error when both do; None (pandas infers) when the first date has one reading only."""
-    from pandas.tseries.api import guess_datetime_format
-
-    text = col.dropna()
-    if text.empty or not isinstance(text.iloc[0], str) or ISO_DATE.fullmatch(text.iloc[0].strip()):
-        return None
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        guesses = list(dict.fromkeys(guess_datetime_format(text.iloc[0], dayfirst=first)
-                                     for first in (False, True)))
-    if len(guesses) < 2 or None in guesses:
-        return None
-    reads = []
-    for fmt in guesses:
-        try:
-            _to_datetime(col, fmt)
-        except (ValueError, TypeError, OverflowError):
-            continue
-        reads.append(fmt)
-    if len(reads) == 1:
-        return reads[0]
-    if not reads:
-        return None  # the error names the first date neither reads
-    row = int(col.notna().to_numpy().argmax())
-    at = where(row) if where else f"row {row}"
-    raise InputError(f"column {name!r} has dates that can be read day first or month first, such as "
-                     f"{col.iloc[row]!r} at {at}: pass --date-format ({' or '.join(guesses)})")
 
 
-def _number_dates(col: pd.Series, name: str, date_format: str | None,
-                  where: Callable[[int], str] | None = None) -> pd.Series:
-    """Numbers such as 20240131 as text, for the format given."""
-    if not date_format:  # pandas would read them as nanoseconds since 1970
-        example = col.dropna().iloc[0] if col.notna().any() else None
-        raise InputError(f"column {name!r} holds numbers such as {example}, not dates; "
-                         "pass --date-format (such as %Y%m%d)")
-    values = col.to_numpy(dtype=np.float64, na_value=np.nan)
-    with np.errstate(invalid="ignore"):
-        bad = ~np.isnan(values) & ~((values % 1 == 0) & (np.abs(values) < 2.0**63))
-    if bad.any():
-        row = int(bad.argmax())
-        raise InputError(f"column {name!r} has a number that is not a date with format "
-                         f"{date_format!r}: {float(values[row])!r} at "
-                         f"{where(row) if where else f'row {row}'}; number dates must "
-                         "be whole numbers such as 20240131")
-    return col.astype("Int64").astype(str).where(col.notna())
 
 
-def _to_datetime(col: pd.Series, fmt: str | None, utc: bool = False) -> pd.Series:
-    with warnings.catch_warnings():
-        # pandas 2 warns that mixed offsets will be an error: they are one here either way.
-        warnings.filterwarnings("ignore", ".*mixed time zones", FutureWarning)
-        return pd.to_datetime(col, format=fmt, utc=utc)
 
 
-# An offset after the time: Z, +01, +0100 or +01:00.
-_OFFSET = r"[T\s:].*(?:[zZ]|[+-]\d\d(?::?\d\d)?)\s*$"
 
 
-def _all_offsets(col: pd.Series) -> bool:
-    return bool(col.dropna().astype(str).str.contains(_OFFSET, regex=True).all())
 
 
-def _mixed_offsets(col: pd.Series, name: str, fmt: str | None,
-                   where: Callable[[int], str] | None = None) -> InputError:
-    """The error for dates with different UTC offsets (or with and without one), naming the
-    first two that differ."""
-    rows = [i for i, v in enumerate(col.tolist()) if isinstance(v, str)]
-    first = _offset(col.iloc[rows[0]], fmt) if rows else None
-    other = next((i for i in rows[1:] if _offset(col.iloc[i], fmt) != first), None)
-    at = where or (lambda row: f"row {row}")
-    shown = "" if other is None else (f": {col.iloc[rows[0]]!r} at {at(rows[0])} and "
-                                      f"{col.iloc[other]!r} at {at(other)}")
-    return InputError(f"column {name!r} mixes UTC offsets{shown}; rfmkit does not guess one for all: "
-                      "normalise the dates to one offset (such as UTC) or drop the offsets")
 
 
-def _offset(value: str, fmt: str | None) -> Any:
-    for how in ([fmt] if fmt not in (None, "ISO8601") else []) + ["ISO8601", None]:
-        try:
-            return pd.to_datetime(value, format=how).utcoffset()
-        except (ValueError, TypeError, OverflowError):
-            continue
-    return "unreadable"
 
 
-def _first_bad_date(col: pd.Series, formats: list[str | None]) -> int | None:
-    """The first row that no format reads (in UTC, so that offsets do not matter); with
-    none such, the first row the first format cannot read."""
-    unread = []
-    for fmt in formats:
-        try:
-            parsed = pd.to_datetime(col, format=fmt, errors="coerce", utc=True)
-        except (ValueError, TypeError, OverflowError):
-            return None
-        unread.append((parsed.isna() & col.notna()).to_numpy())
-    for bad in (np.logical_and.reduce(unread), unread[0]):
-        if bad.any():
-            return int(bad.argmax())
-    return None
 
 
 def write_table(data: pd.DataFrame, path: str) -> None:

@@ -24,8 +24,6 @@ draws boxes.
 
 from __future__ import annotations
 
-import functools
-import unicodedata
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -33,18 +31,15 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
+from .layout import squarify
+from .style import font as label_font
+from .style import text_color
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
 
 __all__ = ["migration_heatmap", "rf_heatmap", "rfm_histograms", "segment_bars", "segment_treemap"]
 
-# Fonts with CJK glyphs, in order of preference (Linux, Windows, macOS).
-_CJK_FAMILIES = (
-    "Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "Source Han Sans CN",
-    "WenQuanYi Zen Hei", "WenQuanYi Micro Hei", "Microsoft YaHei", "SimHei", "PingFang SC",
-    "Hiragino Sans GB", "Heiti SC", "Noto Sans CJK JP", "Noto Sans CJK TC", "Arial Unicode MS",
-)
 
 
 def _pyplot() -> Any:
@@ -70,41 +65,12 @@ def _need(data: pd.DataFrame, columns: Sequence[str], func: str, source: str) ->
             raise InputError(f"missing column {col!r}; {func} takes the output of {source}")
 
 
-@functools.cache
-def _cjk_family() -> str | None:
-    """The first installed font family with CJK glyphs, or None."""
-    from matplotlib import font_manager
-
-    installed = {f.name for f in font_manager.fontManager.ttflist}
-    return next((name for name in _CJK_FAMILIES if name in installed), None)
 
 
-def _font(labels: Any) -> dict[str, Any]:
-    """Text properties for labels: a CJK font first when they need one and
-    the configured font (``rcParams``) lacks their glyphs."""
-    wide = next((ch for label in labels for ch in str(label)
-                 if unicodedata.east_asian_width(ch) in "WF"), None)
-    if wide is None:
-        return {}
-    from matplotlib import font_manager, rcParams
-
-    if _has_glyph(font_manager.findfont(font_manager.FontProperties()), wide):
-        return {}
-    family = _cjk_family()
-    return {} if family is None else {"fontfamily": [family, *rcParams["font.family"]]}
 
 
-@functools.lru_cache(maxsize=64)
-def _has_glyph(path: str, char: str) -> bool:
-    from matplotlib.ft2font import FT2Font
-
-    return FT2Font(path).get_char_index(ord(char)) != 0
 
 
-def _text_color(rgba: Sequence[float]) -> str:
-    """Black or white, whichever reads better on a background colour."""
-    r, g, b = rgba[:3]
-    return "black" if 0.299 * r + 0.587 * g + 0.114 * b > 0.5 else "white"
 
 
 def _segments(segmented: pd.DataFrame) -> tuple[list[str], np.ndarray, np.ndarray]:
@@ -127,7 +93,7 @@ def _segments(segmented: pd.DataFrame) -> tuple[list[str], np.ndarray, np.ndarra
 def _annotate_cells(ax: Axes, image: Any, values: np.ndarray, texts: np.ndarray, size: float) -> None:
     for (i, j), text in np.ndenumerate(texts):
         if text:
-            color = _text_color(image.to_rgba(values[i, j]))
+            color = text_color(image.to_rgba(values[i, j]))
             ax.text(j, i, text, ha="center", va="center", fontsize=size, color=color)
 
 
@@ -287,7 +253,7 @@ def segment_bars(segmented: pd.DataFrame, ax: Axes | None = None) -> Axes:
                                             ("#3b75af", "#ef8636"), strict=True):
         bars = ax.barh(y + offset, share, height=height, label=name, color=color)
         ax.bar_label(bars, fmt="{:.1f}%", padding=2, fontsize=7)
-    ax.set_yticks(y, labels, **_font(labels))
+    ax.set_yticks(y, labels, **label_font(labels))
     ax.invert_yaxis()
     ax.set_xlabel("share of total (%)")
     ax.set_ylabel("segment")
@@ -343,14 +309,14 @@ def segment_treemap(segmented: pd.DataFrame, ax: Axes | None = None, *, by: str 
     shown = np.flatnonzero(values > 0)
     order = shown[np.argsort(-values[shown], kind="stable")]
     total = values[order].sum()
-    font = _font(labels)
-    for k, (x, y, w, h) in zip(order, _squarify(values[order] / total if total else []), strict=True):
+    fonts = label_font(labels)
+    for k, (x, y, w, h) in zip(order, squarify(values[order] / total if total else []), strict=True):
         color = cmap((2 * k) % 20 + (2 * k // 20) % 2)  # the ten strong colours first
         ax.add_patch(Rectangle((x, y), w, h, facecolor=color, edgecolor="white", linewidth=1.5))
         if w * h >= 0.012:
             ax.text(x + w / 2, y + h / 2, f"{labels[k]}\n{values[k] / total:.1%}", ha="center",
-                    va="center", fontsize=8 if min(w, h) > 0.12 else 6, color=_text_color(color),
-                    clip_on=True, **font)
+                    va="center", fontsize=8 if min(w, h) > 0.12 else 6, color=text_color(color),
+                    clip_on=True, **fonts)
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1)
     ax.set_xticks([])
@@ -362,46 +328,8 @@ def segment_treemap(segmented: pd.DataFrame, ax: Axes | None = None, *, by: str 
     return ax
 
 
-def _squarify(values: Sequence[float], x: float = 0.0, y: float = 0.0, width: float = 1.0,
-              height: float = 1.0) -> list[tuple[float, float, float, float]]:
-    """Rectangles ``(x, y, w, h)`` tiling the box, one per value in order,
-    with areas proportional to the values (positive, largest first).
-
-    Bruls, Huizing and van Wijk's squarified layout: values are laid in rows
-    along the shorter side of the space left, and a row takes one more value
-    only while that does not worsen its most elongated rectangle.
-    """
-    values = np.asarray(values, dtype=np.float64)
-    if not len(values):
-        return []
-    areas = values * (width * height / values.sum())
-    rects: list[tuple[float, float, float, float]] = []
-    i = 0
-    while i < len(areas):
-        side = min(width, height)
-        j = i + 1
-        while j < len(areas) and _worst(areas[i : j + 1], side) <= _worst(areas[i:j], side):
-            j += 1
-        row = areas[i:j]
-        # The last row takes all the space left, so rounding leaves no sliver.
-        thickness = max(width, height) if j == len(areas) else row.sum() / side
-        offsets = np.concatenate([[0.0], np.cumsum(row)]) * (side / row.sum())
-        offsets[-1] = side
-        lengths = np.diff(offsets)
-        if width >= height:  # a column on the left, stacked upwards
-            rects += [(x, y + o, thickness, s) for o, s in zip(offsets[:-1], lengths, strict=True)]
-            x, width = x + thickness, width - thickness
-        else:  # a row at the bottom, left to right
-            rects += [(x + o, y, s, thickness) for o, s in zip(offsets[:-1], lengths, strict=True)]
-            y, height = y + thickness, height - thickness
-        i = j
-    return rects
 
 
-def _worst(row: np.ndarray, side: float) -> float:
-    """The largest aspect ratio of a row of areas laid along ``side``."""
-    s = row.sum()
-    return float(max(side * side * row.max() / (s * s), s * s / (side * side * row.min())))
 
 
 # --------------------------------------------------------------------------- migration
@@ -460,8 +388,8 @@ def migration_heatmap(migration: Any, ax: Axes | None = None, *, normalize: bool
                       vmax=1 if normalize else max(float(n.max(initial=0)), 1.0))
     _annotate_cells(ax, image, values, texts, 7 if max(n.shape, default=0) <= 8 else 6)
     ax.set_xticks(range(len(after)), after, rotation=40, ha="right", rotation_mode="anchor",
-                  **_font(after))
-    ax.set_yticks(range(len(before)), before, **_font(before))
+                  **label_font(after))
+    ax.set_yticks(range(len(before)), before, **label_font(before))
     ax.set_xlabel("segment after")
     ax.set_ylabel("segment before")
     ax.set_title("Segment migration" + (" (share of each row)" if normalize else " (customers)"))
