@@ -1,5 +1,6 @@
-"""A pytest plugin that runs pymc-marketing 1.3.0's own tests of rfm_summary and
-rfm_train_test_split (its ``tests/clv/test_utils.py``) against rfmkit's drop-ins.
+"""A pytest plugin that runs pymc-marketing 1.3.0's own tests of rfm_summary,
+rfm_train_test_split and rfm_segments (its ``tests/clv/test_utils.py``) against
+rfmkit's drop-ins.
 
 ``tests/test_peer_suites.py`` starts pytest on the extracted file with ``-p
 peer_suite_plugin``. pymc-marketing itself cannot be imported here (it needs
@@ -7,17 +8,17 @@ Python 3.12 and PyMC), so this plugin puts stand-ins for the modules the test
 file imports into ``sys.modules`` before it is collected:
 
 - ``pymc_marketing.clv.utils`` is pymc-marketing's real ``utils.py`` (loaded
-  from its wheel, as ``peers.py`` does) with ``rfm_summary`` and
-  ``rfm_train_test_split`` replaced by rfmkit's: the function under test is
-  redirected, the test code and its assertions are unchanged;
+  from its wheel, as ``peers.py`` does) with ``rfm_summary``,
+  ``rfm_train_test_split``, ``rfm_segments`` (and its ``_rfm_quartile_labels``)
+  replaced by rfmkit's: the function under test is redirected, the test code
+  and its assertions are unchanged;
 - ``pymc``, ``pymc_extras.prior``, ``pymc_marketing.clv`` (the models) and
   ``tests.clv.conftest`` are empty placeholders, used only by the tests that
   are not run.
 
-Only the tests listed in :data:`RUN` run; the rfm_segments ones are skipped with
-a reason (:data:`SEGMENTS`); every other test of the file (to_xarray, CLV
-models, pymc-marketing's private helpers) is deselected: they test none of
-rfmkit's functions.
+Only the tests listed in :data:`RUN` and :data:`SEGMENTS` run; every other
+test of the file (to_xarray, CLV models, pymc-marketing's private helpers) is
+deselected: they test none of rfmkit's functions.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ import pandas as pd
 import pytest
 import rfmkit
 from peers import pymc_clv_utils
+from rfmkit.clv.segments import quartile_labels
 
 # The tests that exercise rfm_summary / rfm_train_test_split: 20 functions, 26
 # tests with their parameters. They must all run and pass (test_peer_suites.py
@@ -69,13 +71,13 @@ EXPECTED_DIFFERENCES: dict[str, str] = {
     ),
 }
 
-# rfm_segments is not among rfmkit's drop-ins yet (a later issue).
+# The tests of rfm_segments (and of its quartile labels): 3 functions, 4 tests
+# with their parameters; they run against rfmkit.rfm_segments and must pass.
 SEGMENTS = [
     "TestRFM::test_rfm_segmentation_config",
     "TestRFM::test_rfm_segmentation_warning",
     "TestRFM::test_rfm_quartile_labels",
 ]
-SEGMENTS_REASON = "rfm_segments: not among rfmkit's drop-ins yet (a later issue)"
 
 
 class _Placeholder:
@@ -99,6 +101,8 @@ def _install() -> None:
     # The functions under test: rfmkit's drop-ins.
     utils.rfm_summary = rfmkit.rfm_summary
     utils.rfm_train_test_split = rfmkit.rfm_train_test_split
+    utils.rfm_segments = rfmkit.rfm_segments
+    utils._rfm_quartile_labels = quartile_labels
     clv = _module("pymc_marketing.clv", utils=utils, GammaGammaModel=_Placeholder,
                   ParetoNBDModel=_Placeholder)
     _module("pymc_marketing", clv=clv, __version__="1.3.0")
@@ -135,7 +139,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
                 item.add_marker(pytest.mark.xfail(reason=EXPECTED_DIFFERENCES[name], strict=True))
             keep.append(item)
         elif name in SEGMENTS:
-            item.add_marker(pytest.mark.skip(reason=SEGMENTS_REASON))
             keep.append(item)
         else:
             drop.append(item)

@@ -92,5 +92,12 @@ def test_pymc_marketing_suite_counts(pymc_results):
     ran = [o for n in RUN for o in pymc_results.get(n, [])]
     assert len(ran) == 26  # the tests of rfm_summary and rfm_train_test_split, parameters counted
     assert ran.count("passed") == 26 - 2 and ran.count("xfailed") == 2
-    skipped = [o for n in SEGMENTS for o in pymc_results.get(n, [])]
-    assert skipped == ["skipped"] * 4  # rfm_segments: a later issue
+    segments = [o for n in SEGMENTS for o in pymc_results.get(n, [])]
+    assert segments == ["passed"] * 4  # rfm_segments and its quartile labels
+
+
+@pytest.mark.parametrize("name", SEGMENTS)
+def test_pymc_marketing_suite_rfm_segments(pymc_results, name):
+    outcomes = pymc_results.get(name)
+    assert outcomes, f"{name} was not collected:\n{pymc_results['<output>'][0]}"
+    assert set(outcomes) == {"passed"}, f"{name}: {outcomes}\n{pymc_results['<output>'][0]}"

@@ -10,7 +10,7 @@
 from . import datasets, errors
 from ._core import __version__
 from .analysis import Migration, campaign_report, churn_alerts, migration, segment_summary
-from .clv import discounted_ltv, projected_revenue, rfm_summary, rfm_train_test_split
+from .clv import discounted_ltv, projected_revenue, rfm_segments, rfm_summary, rfm_train_test_split
 from .errors import InputError, InputTypeError, RFMWarning
 from .scores import score
 from .segments import Coverage, Scheme, action_list, segment, strategies
@@ -35,6 +35,7 @@ __all__ = [
     "migration",
     "projected_revenue",
     "rfm_arrays",
+    "rfm_segments",
     "rfm_summary",
     "rfm_table",
     "rfm_train_test_split",

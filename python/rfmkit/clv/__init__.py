@@ -4,7 +4,8 @@ names in :mod:`rfmkit.clv.summary`, lifetimes' in :mod:`rfmkit.lifetimes`), and
 discounted lifetime values (:mod:`rfmkit.clv.ltv`)."""
 
 from .ltv import discounted_ltv, projected_revenue
+from .segments import rfm_segments
 from .split import rfm_train_test_split
 from .summary import rfm_summary
 
-__all__ = ["discounted_ltv", "projected_revenue", "rfm_summary", "rfm_train_test_split"]
+__all__ = ["discounted_ltv", "projected_revenue", "rfm_segments", "rfm_summary", "rfm_train_test_split"]
