@@ -29,6 +29,7 @@ NEW, GONE, ALL = "(new)", "(gone)", "All"
 #           hibernating, lost ("need attention" is a middle ground, in neither set)
 #   rf10    champions, loyal, potential loyalists -> about to sleep, at risk, can't lose them,
 #           hibernating
+#   pymc5   premium, repeat customers and top spenders -> at risk or inactive customers
 CHURN_SEGMENTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "cn8": (("important_value", "important_develop", "general_value"),
             ("important_keep", "important_retain", "general_keep", "general_retain")),
@@ -38,6 +39,8 @@ CHURN_SEGMENTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
               ("about_to_sleep", "at_risk", "cant_lose", "hibernating", "lost")),
     "rf10": (("champions", "loyal", "potential_loyalist"),
              ("about_to_sleep", "at_risk", "cant_lose", "hibernating")),
+    "pymc5": (("premium_customer", "repeat_customer", "top_spender"),
+              ("at_risk_customer", "inactive_customer")),
 }
 
 STATS = ("recency", "frequency", "monetary")

@@ -15,7 +15,7 @@ Examples
 --------
 >>> from rfmkit.segments.builtin import builtin_names, load_builtin
 >>> builtin_names()
-['cn8', 'tiers4', 'crm4', 'rfm11', 'rf10']
+['cn8', 'tiers4', 'crm4', 'rfm11', 'rf10', 'pymc5']
 >>> spec = load_builtin("cn8")
 >>> spec["scale"], spec["rules"][0]["labels"]["zh"]
 (2, '重要价值客户')
@@ -48,7 +48,7 @@ __all__ = ["builtin_names", "builtin_source", "load_builtin"]
 
 # The order the documentation and the CLI list the schemes in; files not
 # named here follow, alphabetically.
-_ORDER = ("cn8", "tiers4", "crm4", "rfm11", "rf10")
+_ORDER = ("cn8", "tiers4", "crm4", "rfm11", "rf10", "pymc5")
 _SOURCE = "# Source:"
 
 
@@ -72,7 +72,7 @@ def builtin_names() -> list[str]:
     -------
     list of str
         One name per file in ``data/``, in the order the documentation lists
-        them (cn8, tiers4, crm4, rfm11, rf10), any other after them.
+        them (cn8, tiers4, crm4, rfm11, rf10, pymc5), any other after them.
 
     Examples
     --------

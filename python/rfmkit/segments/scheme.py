@@ -7,7 +7,7 @@ import functools
 import html
 import json
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,6 +18,7 @@ import pandas as pd
 from .._core import scheme_cube, scheme_validate
 from ..errors import InputError, InputTypeError
 from .builtin import builtin_names, builtin_source, load_builtin
+from .codes import codes_spec
 from .validate import validate_strategies
 
 __all__ = ["NEW_SEGMENT", "Coverage", "Scheme", "as_scheme", "builtin_match"]
@@ -102,12 +103,54 @@ class Scheme:
 
     @classmethod
     def builtin(cls, name: str) -> Scheme:
-        """One of the built-in schemes: cn8, tiers4, crm4, rfm11, rf10."""
+        """One of the built-in schemes: cn8, tiers4, crm4, rfm11, rf10, pymc5."""
         return _builtin_scheme(name)
 
     @classmethod
     def from_dict(cls, spec: Mapping[str, Any]) -> Scheme:
         return cls(spec)
+
+    @classmethod
+    def from_codes(cls, codes: Mapping[str, Sequence[str]], fallback: str = "Other", levels: int = 4, *,
+                   name: str | None = None, labels: Mapping[str, Mapping[str, str]] | None = None) -> Scheme:
+        """From lists of score codes per segment (pymc-marketing's ``segment_config``).
+
+        Parameters
+        ----------
+        codes : mapping of str to list of str
+            Segment name -> its "RFM" score codes, each digit 1..``levels``.
+        fallback : str
+            The name of the segment of every unlisted code.
+        levels : int
+            The scale of the scores (2 to 9).
+        name : str, optional
+            The scheme's name (default ``"codes"``).
+        labels : mapping, optional
+            Segment name -> ``{"en": ..., "zh": ...}``; default: the name.
+
+        Returns
+        -------
+        Scheme
+            Segment codes derived from the names ("Top Spender" ->
+            ``top_spender``); each listed code in its segment, the rest in
+            the fallback (see :mod:`rfmkit.segments.codes`).
+
+        Raises
+        ------
+        InputError
+            A malformed or out-of-range code, a code in two segments, an empty
+            list, a fallback named like a segment.
+
+        Examples
+        --------
+        >>> import rfmkit
+        >>> s = rfmkit.Scheme.from_codes({"Premium": ["444", "443"], "Lapsed": ["111"]})
+        >>> s.codes
+        ['premium', 'lapsed', 'other']
+        >>> s.coverage().cells.query("r == 4 and f == 4")["segment_code"].tolist()
+        ['other', 'other', 'premium', 'premium']
+        """
+        return cls(codes_spec(codes, fallback, levels, name=name, labels=labels))
 
     @classmethod
     def from_json(cls, source: str | Path) -> Scheme:
