@@ -1,0 +1,112 @@
+"""One call from transactions to segments: :func:`rfm`.
+
+:func:`rfm` is :func:`rfmkit.rfm_table`, then :func:`rfmkit.score`, then
+:func:`rfmkit.segment`, with each option passed to the step that takes it;
+the result is the same table, attrs included.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import pandas as pd
+
+from .errors import InputError
+from .scores import score
+from .segments import Scheme, segment
+from .table import rfm_table
+
+__all__ = ["rfm"]
+
+_OUTPUTS = (None, "pandas")
+
+
+def _check_output(output: Any) -> None:
+    if isinstance(output, str) and output in ("polars", "arrow"):
+        raise InputError(f"output={output!r} is not supported yet: rfm returns a pandas DataFrame "
+                         "(output=None or 'pandas'); convert it with polars.from_pandas or "
+                         "pyarrow.Table.from_pandas")
+    if not (output is None or (isinstance(output, str) and output in _OUTPUTS)):
+        raise InputError(f"output must be None or 'pandas', not {output!r} (polars and arrow "
+                         "output are not supported yet)")
+
+
+def rfm(
+    data: Any,
+    customer_id: str = "customer_id",
+    date: str = "date",
+    amount: str = "amount",
+    *,
+    scheme: str | Scheme | Mapping[str, Any] = "rfm11",
+    bins: int | Mapping[str, int] = 5,
+    method: str | Mapping[str, str] | None = None,
+    thresholds: Mapping[str, Sequence[float]] | None = None,
+    weights: Sequence[float] | Mapping[str, float] | None = None,
+    lang: str | Mapping[str, str] = "en",
+    as_of: Any = None,
+    window: Any = None,
+    frequency: str = "rows",
+    order_id: str | None = None,
+    returns: str = "net",
+    tz: Any = None,
+    by: str | Sequence[str] | None = None,
+    new_customer_days: int | None = None,
+    output: str | None = None,
+) -> pd.DataFrame:
+    """From transactions to per-customer scores and segments, in one call.
+
+    The same as ``segment(score(rfm_table(data, ...), ...), scheme, ...)``
+    with the same options.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame, polars.DataFrame, pyarrow.Table or mapping
+        The transactions, one row per purchase.
+    customer_id, date, amount : str
+        Column names.
+    scheme : str, Scheme or dict
+        The segment scheme (:func:`rfmkit.segment`): a built-in name, a
+        :class:`rfmkit.Scheme` or its dict.
+    bins, method, thresholds, weights
+        How the scores are made (:func:`rfmkit.score`).
+    lang : str or mapping
+        The language of the segment labels (:func:`rfmkit.segment`).
+    as_of, window, frequency, order_id, returns, tz, by
+        What the table measures (:func:`rfmkit.rfm_table`).
+    new_customer_days : int, optional
+        Customers whose first purchase is at most this many days old go to
+        the segment "new" (:func:`rfmkit.segment`).
+    output : {None, "pandas"}
+        The kind of the result; only pandas for now (``"polars"`` and
+        ``"arrow"`` are an InputError).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The columns of :func:`rfmkit.rfm_table`, ``r_score``, ``f_score``,
+        ``m_score`` (and the others :func:`rfmkit.score` adds), then
+        ``segment_code`` and ``segment``, one row per customer (per group and
+        customer with ``by``), with the attrs of the three steps.
+
+    Raises
+    ------
+    InputError, InputTypeError
+        What the three steps refuse, and an unsupported ``output``.
+
+    Examples
+    --------
+    >>> import rfmkit
+    >>> tx = rfmkit.datasets.make_transactions(2_000, 300, seed=3)
+    >>> out = rfmkit.rfm(tx, scheme="crm4", as_of="2024-12-31")
+    >>> out[["customer_id", "r_score", "f_score", "m_score", "segment"]].shape
+    (300, 5)
+    >>> step = rfmkit.segment(rfmkit.score(rfmkit.rfm_table(tx, as_of="2024-12-31")), "crm4")
+    >>> out.equals(step)
+    True
+    """
+    _check_output(output)
+    table = rfm_table(data, customer_id, date, amount, as_of=as_of, window=window,
+                      frequency=frequency, order_id=order_id, returns=returns, tz=tz, by=by)
+    scored = score(table, bins=bins, method=method, thresholds=thresholds, weights=weights)
+    return segment(scored, scheme, lang=lang, new_customer_days=new_customer_days)
