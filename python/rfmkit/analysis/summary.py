@@ -105,7 +105,7 @@ def segment_summary(segmented: Any, by: str | Sequence[str] | None = None) -> pd
             stats[f"{d}_median"][c] = _median(v)
             if d in ("monetary", "frequency") and not math.isfinite(total):
                 what = "revenue (the sum of monetary)" if d == "monetary" else "total frequency"
-                raise InputError(f"the {what} of {where(c)} is beyond the range of float64 "
+                raise InputError(f"the {what} of {where(int(c))} is beyond the range of float64 "
                                  f"(about {_magnitude(_exact_sum(v))}); values that large cannot be "
                                  "summed")
             if d == "monetary":

@@ -1,7 +1,9 @@
-"""The train / test split of the CLV summary: pymc-marketing's rfm_train_test_split, and the split rows that rfmkit.lifetimes reuses."""
+"""The train / test split of the CLV summary: pymc-marketing's rfm_train_test_split, and
+the split rows that rfmkit.lifetimes reuses."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -123,8 +125,8 @@ class Split:
     scaler: float
     train_end: pd.Timestamp
     test_end: pd.Timestamp
-    train: dict
-    test: dict
+    train: Mapping[str, Any]  # the core's summary of each window
+    test: Mapping[str, Any]
     at: np.ndarray  # each test customer's row in train, or -1
     steps: int  # periods from the train end to the test end
 

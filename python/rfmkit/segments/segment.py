@@ -149,7 +149,7 @@ def segment(
                       f"{fallback!r}; see Scheme.coverage()", RFMWarning, stacklevel=2)
     out = scored.copy(deep=not copy_on_write())
     out["segment_code"] = pd.Categorical.from_codes(pos, categories=order, ordered=True)
-    first = {}
+    first: dict[str, int] = {}
     for label in labels:  # two codes may share a label
         first.setdefault(label, len(first))
     label_pos = np.array([first[label] for label in labels], dtype=np.int64)
