@@ -12,6 +12,7 @@ import pandas as pd
 import pyarrow as pa
 
 from ._core import rfm_columns
+from ._typing import ColumnLike, DateLike, FrameLike, WindowLike, ZoneLike
 from .errors import InputError, RFMWarning
 from .io import dates as _time
 from .io.amounts import amount_column
@@ -37,25 +38,25 @@ class RFMArrays(NamedTuple):
     """int64 purchases in the window (rows, orders or days)."""
     monetary: np.ndarray
     """float64 sum of amounts in the window, exact to the last bit."""
-    first_purchase: Any
+    first_purchase: np.ndarray | pd.DatetimeIndex
     """datetime64 array (or tz-aware DatetimeIndex) of the first purchase."""
-    last_purchase: Any
+    last_purchase: np.ndarray | pd.DatetimeIndex
     """datetime64 array (or tz-aware DatetimeIndex) of the last purchase."""
     as_of: dt.date | None
     """The as-of date used (``None`` only for empty input without ``as_of``)."""
 
 
 def rfm_arrays(
-    customer_id: Any,
-    date: Any,
-    amount: Any,
+    customer_id: ColumnLike,
+    date: ColumnLike,
+    amount: ColumnLike,
     *,
-    as_of: Any = None,
-    window: Any = None,
+    as_of: DateLike | None = None,
+    window: WindowLike | None = None,
     frequency: str = "rows",
-    order_id: Any = None,
+    order_id: ColumnLike | None = None,
     returns: str = "net",
-    tz: Any = None,
+    tz: ZoneLike | None = None,
 ) -> RFMArrays:
     """Recency, frequency and monetary per customer, from plain arrays.
 
@@ -106,17 +107,17 @@ def rfm_arrays(
 
 
 def rfm_table(
-    data: Any,
+    data: FrameLike,
     customer_id: str = "customer_id",
     date: str = "date",
     amount: str = "amount",
     *,
-    as_of: Any = None,
-    window: Any = None,
+    as_of: DateLike | None = None,
+    window: WindowLike | None = None,
     frequency: str = "rows",
     order_id: str | None = None,
     returns: str = "net",
-    tz: Any = None,
+    tz: ZoneLike | None = None,
     by: str | Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """One row per customer (or per group and customer) with recency, frequency and monetary value.

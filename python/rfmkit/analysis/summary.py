@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._typing import TableLike
 from ..errors import InputError
 from ..io.frames import numeric_column
 from ..io.groups import Groups
@@ -29,7 +30,7 @@ __all__ = ["segment_summary"]
 # --------------------------------------------------------------------------- summary
 
 
-def segment_summary(segmented: Any, by: str | Sequence[str] | None = None) -> pd.DataFrame:
+def segment_summary(segmented: TableLike, by: str | Sequence[str] | None = None) -> pd.DataFrame:
     """Size, revenue and typical R, F and M of every segment.
 
     Parameters

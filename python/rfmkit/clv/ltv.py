@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._typing import ForecastsLike
 from ..errors import InputError, InputTypeError
 from ..io.columns import first_true
 from ..io.frames import check_present
@@ -77,7 +78,7 @@ def projected_revenue(
 
 
 def discounted_ltv(
-    forecasts: Any = None,
+    forecasts: ForecastsLike | None = None,
     *,
     discount_rate: float,
     summary: pd.DataFrame | None = None,
@@ -85,7 +86,7 @@ def discounted_ltv(
     period: str = "M",
     time_unit: str | None = None,
     time_scaler: float | None = None,
-) -> Any:
+) -> pd.Series | np.ndarray:
     """Discounted lifetime value: LTV = sum over t = 1..T of R_t / (1 + r)^t.
 
     Give either ``forecasts``, the revenue R_t of each customer in each of

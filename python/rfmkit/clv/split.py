@@ -12,6 +12,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .._typing import FrameLike, PeriodEndLike
 from ..errors import InputError
 from ..io.ids import Keys
 from ..io.walltime import wall_when
@@ -29,11 +30,11 @@ from .summary import (
 
 
 def rfm_train_test_split(
-    transactions: Any,
+    transactions: FrameLike,
     customer_id_col: str,
     datetime_col: str,
-    train_period_end: Any,
-    test_period_end: Any = None,
+    train_period_end: PeriodEndLike,
+    test_period_end: PeriodEndLike | None = None,
     time_unit: str = "D",
     time_scaler: float | None = 1,
     datetime_format: str | None = None,

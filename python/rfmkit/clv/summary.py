@@ -45,6 +45,7 @@ import pandas as pd
 import pyarrow as pa
 
 from .._core import period_summary
+from .._typing import FrameLike, PeriodEndLike
 from ..errors import InputError, InputTypeError
 from ..io.amounts import amount_column
 from ..io.columns import unencodable
@@ -134,12 +135,12 @@ def first_date(dates: WallDates) -> pd.Timestamp:
 
 
 def rfm_summary(
-    transactions: Any,
+    transactions: FrameLike,
     customer_id_col: str,
     datetime_col: str,
     monetary_value_col: str | None = None,
     datetime_format: str | None = None,
-    observation_period_end: Any = None,
+    observation_period_end: PeriodEndLike | None = None,
     time_unit: str = "D",
     time_scaler: float | None = 1,
     include_first_transaction: bool | None = False,

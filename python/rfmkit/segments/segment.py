@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from .._core import segment_assign
+from .._typing import LangLike, SchemeLike, TableLike
 from ..errors import InputError, InputTypeError, RFMWarning
 from ..io.frames import as_pandas, copy_on_write, numeric_column
 from .scheme import NEW_SEGMENT, Scheme, as_scheme
@@ -88,10 +89,10 @@ def _plain(v: Any) -> str:
 
 
 def segment(
-    scored: Any,
-    scheme: str | Scheme | Mapping[str, Any] = "rfm11",
+    scored: TableLike,
+    scheme: SchemeLike = "rfm11",
     *,
-    lang: str | Mapping[str, str] = "en",
+    lang: LangLike = "en",
     new_customer_days: int | None = None,
     levels: int | tuple[int, int, int] | None = None,
 ) -> pd.DataFrame:

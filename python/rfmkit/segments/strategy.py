@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pandas as pd
 
+from .._typing import SchemeLike, TableLike
 from ..errors import InputError
 from ..io.frames import as_pandas
 from .builtin import builtin_names
@@ -57,7 +56,7 @@ def strategies(scheme: str | Scheme | dict = "rfm11", lang: str = "en") -> pd.Da
     return pd.DataFrame(rows, columns=["segment_code", "segment", *FIELDS])
 
 
-def action_list(segmented: Any, scheme: str | Scheme | dict | None = None,
+def action_list(segmented: TableLike, scheme: SchemeLike | None = None,
                 lang: str | None = None) -> pd.DataFrame:
     """One row per customer, ready for a CRM or a campaign tool.
 
