@@ -28,7 +28,22 @@ _EPOCH = dt.date(1970, 1, 1)
 
 
 class RFMArrays(NamedTuple):
-    """The result of :func:`rfm_arrays`: one entry per customer, sorted by id."""
+    """The result of :func:`rfm_arrays`: one entry per customer, sorted by id.
+
+    A named tuple: read its fields by name, or unpack it.
+
+    Examples
+    --------
+    >>> import numpy as np, rfmkit
+    >>> r = rfmkit.rfm_arrays(np.array([7, 7, 3]),
+    ...                       np.array(["2024-01-01", "2024-01-05", "2024-01-02"], "M8[D]"),
+    ...                       np.array([10.0, 5.5, 3.0]))
+    >>> r.frequency.tolist(), r.as_of
+    ([1, 2], datetime.date(2024, 1, 5))
+    >>> ids, recency, *_ = r
+    >>> ids.tolist(), recency.tolist()
+    ([3, 7], [3, 0])
+    """
 
     customer_id: np.ndarray
     """Ids: int64, uint64, or an object array of ``str``."""

@@ -36,6 +36,21 @@ class Migration:
     Rows are the segments before (scheme order) and ``"(new)"`` for
     customers only in the later table; columns are the segments after and
     ``"(gone)"`` for customers only in the earlier one.
+
+    The result of :func:`rfmkit.migration`.
+
+    Examples
+    --------
+    >>> import rfmkit
+    >>> tx = rfmkit.datasets.make_transactions(2_000, 300, seed=1)
+    >>> seg = lambda as_of: rfmkit.segment(rfmkit.score(rfmkit.rfm_table(tx, as_of=as_of)), "rf10")
+    >>> moves = rfmkit.migration(seg("2024-06-30"), seg("2024-12-31"))
+    >>> int(moves.counts.to_numpy().sum()) == len(moves.customers)
+    True
+    >>> moves.counts.index[-1], moves.counts.columns[-1]
+    ('(new)', '(gone)')
+    >>> round(float(moves.shares.loc["Champions"].sum()), 9)
+    1.0
     """
 
     counts: pd.DataFrame

@@ -51,6 +51,22 @@ def rfm_train_test_split(
     ``train_period_end`` and at or before ``test_period_end`` (default: the
     latest transaction).
 
+    Parameters
+    ----------
+    transactions : pandas.DataFrame, polars.DataFrame, pyarrow.Table or mapping
+        One row per transaction.
+    customer_id_col, datetime_col : str
+        Column names, as in :func:`rfm_summary`.
+    train_period_end : str, datetime, date, numpy.datetime64 or pandas.Period
+        The last instant of the training window (rows at or before it).
+    test_period_end : str, datetime, date, numpy.datetime64 or pandas.Period, optional
+        The end of the test window; default the latest transaction. Must be
+        after ``train_period_end``.
+    time_unit, time_scaler, datetime_format, monetary_value_col, include_first_transaction
+        As in :func:`rfm_summary`.
+    sort_transactions : bool
+        Accepted for compatibility; the answer never depends on row order.
+
     Returns
     -------
     pandas.DataFrame

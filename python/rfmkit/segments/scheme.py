@@ -36,7 +36,21 @@ NEW_SEGMENT: SegmentSpec = {"code": "new", "labels": {"en": "New", "zh": "新客
 
 @dataclass(frozen=True, repr=False)
 class Coverage:
-    """What a scheme does with every cell of its score cube."""
+    """What a scheme does with every cell of its score cube.
+
+    The result of :meth:`Scheme.coverage`: which rule wins each combination
+    of R, F and M scores, the rules that never win, and the cells left to
+    the fallback.
+
+    Examples
+    --------
+    >>> import rfmkit
+    >>> cov = rfmkit.Scheme.builtin("rfm11").coverage()
+    >>> len(cov.cells), cov.total, cov.shadowed
+    (125, True, [])
+    >>> list(cov.cells.columns)
+    ['r', 'f', 'm', 'rule', 'segment_code']
+    """
 
     cells: pd.DataFrame
     """One row per cell: ``r``, ``f``, ``m`` (on the scheme's scale), the

@@ -125,6 +125,24 @@ def segment(
         the fallback trigger an :class:`~rfmkit.RFMWarning`. ``attrs["scheme"]``
         and ``attrs["lang"]`` record the scheme's name and the language
         (``"custom"`` for a mapping), which :func:`rfmkit.action_list` reads.
+
+    Examples
+    --------
+    >>> import rfmkit
+    >>> tx = rfmkit.datasets.make_transactions(2_000, 300, seed=1)
+    >>> segmented = rfmkit.segment(rfmkit.score(rfmkit.rfm_table(tx)))
+    >>> segmented[["customer_id", "r_score", "f_score", "m_score", "segment_code", "segment"]].head(3)
+       customer_id  r_score  f_score  m_score    segment_code         segment
+    0        10001        2        1        2  need_attention  Need attention
+    1        10002        3        1        3  need_attention  Need attention
+    2        10003        3        4        4           loyal           Loyal
+    >>> segmented.attrs["scheme"], segmented.attrs["lang"]
+    ('rfm11', 'en')
+    >>> rfmkit.segment(rfmkit.score(rfmkit.rfm_table(tx)), lang="zh")["segment"].head(3).tolist()
+    ['需要关注客户', '需要关注客户', '忠诚客户']
+    >>> with_new = rfmkit.segment(rfmkit.score(rfmkit.rfm_table(tx)), "rf10", new_customer_days=60)
+    >>> int((with_new["segment_code"] == "new").sum())  # first purchase in the last 60 days
+    17
     """
     scored = as_pandas(scored, "scored")
     s = as_scheme(scheme)
