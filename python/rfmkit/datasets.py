@@ -7,6 +7,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ._typing import DateLike
+
 __all__ = ["make_transactions"]
 
 _CHANNELS = np.array(["web", "store", "app", "marketplace"])
@@ -18,8 +20,8 @@ def make_transactions(
     n_customers: int = 1_000,
     seed: int = 0,
     *,
-    start: Any = "2022-01-01",
-    end: Any = "2024-12-31",
+    start: DateLike = "2022-01-01",
+    end: DateLike = "2024-12-31",
     one_time_share: float = 0.55,
     return_rate: float = 0.03,
     order_ids: bool = False,

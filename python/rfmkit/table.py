@@ -12,6 +12,7 @@ import pandas as pd
 import pyarrow as pa
 
 from ._core import rfm_columns
+from ._typing import ColumnLike, DateLike, FrameLike, WindowLike, ZoneLike
 from .errors import InputError, RFMWarning
 from .io import dates as _time
 from .io.amounts import amount_column
@@ -27,7 +28,22 @@ _EPOCH = dt.date(1970, 1, 1)
 
 
 class RFMArrays(NamedTuple):
-    """The result of :func:`rfm_arrays`: one entry per customer, sorted by id."""
+    """The result of :func:`rfm_arrays`: one entry per customer, sorted by id.
+
+    A named tuple: read its fields by name, or unpack it.
+
+    Examples
+    --------
+    >>> import numpy as np, rfmkit
+    >>> r = rfmkit.rfm_arrays(np.array([7, 7, 3]),
+    ...                       np.array(["2024-01-01", "2024-01-05", "2024-01-02"], "M8[D]"),
+    ...                       np.array([10.0, 5.5, 3.0]))
+    >>> r.frequency.tolist(), r.as_of
+    ([1, 2], datetime.date(2024, 1, 5))
+    >>> ids, recency, *_ = r
+    >>> ids.tolist(), recency.tolist()
+    ([3, 7], [3, 0])
+    """
 
     customer_id: np.ndarray
     """Ids: int64, uint64, or an object array of ``str``."""
@@ -37,25 +53,25 @@ class RFMArrays(NamedTuple):
     """int64 purchases in the window (rows, orders or days)."""
     monetary: np.ndarray
     """float64 sum of amounts in the window, exact to the last bit."""
-    first_purchase: Any
+    first_purchase: np.ndarray | pd.DatetimeIndex
     """datetime64 array (or tz-aware DatetimeIndex) of the first purchase."""
-    last_purchase: Any
+    last_purchase: np.ndarray | pd.DatetimeIndex
     """datetime64 array (or tz-aware DatetimeIndex) of the last purchase."""
     as_of: dt.date | None
     """The as-of date used (``None`` only for empty input without ``as_of``)."""
 
 
 def rfm_arrays(
-    customer_id: Any,
-    date: Any,
-    amount: Any,
+    customer_id: ColumnLike,
+    date: ColumnLike,
+    amount: ColumnLike,
     *,
-    as_of: Any = None,
-    window: Any = None,
+    as_of: DateLike | None = None,
+    window: WindowLike | None = None,
     frequency: str = "rows",
-    order_id: Any = None,
+    order_id: ColumnLike | None = None,
     returns: str = "net",
-    tz: Any = None,
+    tz: ZoneLike | None = None,
 ) -> RFMArrays:
     """Recency, frequency and monetary per customer, from plain arrays.
 
@@ -106,17 +122,17 @@ def rfm_arrays(
 
 
 def rfm_table(
-    data: Any,
+    data: FrameLike,
     customer_id: str = "customer_id",
     date: str = "date",
     amount: str = "amount",
     *,
-    as_of: Any = None,
-    window: Any = None,
+    as_of: DateLike | None = None,
+    window: WindowLike | None = None,
     frequency: str = "rows",
     order_id: str | None = None,
     returns: str = "net",
-    tz: Any = None,
+    tz: ZoneLike | None = None,
     by: str | Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """One row per customer (or per group and customer) with recency, frequency and monetary value.

@@ -120,8 +120,8 @@ def campaign_report(
     position = pd.Index(segmented["customer_id"]).get_indexer(responses[customer_id])
     if (position < 0).any():
         row = int(np.flatnonzero(position < 0)[0])
-        raise InputError(f"responses has customer {python_value(responses[customer_id].iloc[row])!r} (row {row}) "
-                         "that is not in segmented")
+        who = python_value(responses[customer_id].iloc[row])
+        raise InputError(f"responses has customer {who!r} (row {row}) that is not in segmented")
     k = len(seg.categories)
     code = np.asarray(seg.codes, dtype=np.int64)[position]
     was_contacted = np.ones(len(responses), bool) if contacted is None else _flags(responses, contacted)

@@ -36,6 +36,21 @@ class Migration:
     Rows are the segments before (scheme order) and ``"(new)"`` for
     customers only in the later table; columns are the segments after and
     ``"(gone)"`` for customers only in the earlier one.
+
+    The result of :func:`rfmkit.migration`.
+
+    Examples
+    --------
+    >>> import rfmkit
+    >>> tx = rfmkit.datasets.make_transactions(2_000, 300, seed=1)
+    >>> seg = lambda as_of: rfmkit.segment(rfmkit.score(rfmkit.rfm_table(tx, as_of=as_of)), "rf10")
+    >>> moves = rfmkit.migration(seg("2024-06-30"), seg("2024-12-31"))
+    >>> int(moves.counts.to_numpy().sum()) == len(moves.customers)
+    True
+    >>> moves.counts.index[-1], moves.counts.columns[-1]
+    ('(new)', '(gone)')
+    >>> round(float(moves.shares.loc["Champions"].sum()), 9)
+    1.0
     """
 
     counts: pd.DataFrame
@@ -284,11 +299,14 @@ def churn_alerts(
             raise InputError(f"scheme {scheme!r} is not the built-in one of that name (its segment "
                              "codes differ): pass both valuable=[...] and at_risk=[...]")
         default = None  # a custom scheme with a built-in name
-    if default is None and (valuable is None or at_risk is None):
-        raise InputError(f"scheme {scheme!r} has no default churn segments: pass both valuable=[...] "
-                         "and at_risk=[...] (segment codes or labels)")
-    good = _segment_set(default[0] if valuable is None else valuable, known, "valuable")
-    bad = _segment_set(default[1] if at_risk is None else at_risk, known, "at_risk")
+    if valuable is None or at_risk is None:
+        if default is None:
+            raise InputError(f"scheme {scheme!r} has no default churn segments: pass both "
+                             "valuable=[...] and at_risk=[...] (segment codes or labels)")
+        valuable = default[0] if valuable is None else valuable
+        at_risk = default[1] if at_risk is None else at_risk
+    good = _segment_set(valuable, known, "valuable")
+    bad = _segment_set(at_risk, known, "at_risk")
     if good & bad:
         raise InputError(f"segment {sorted(good & bad)[0]!r} is both valuable and at_risk")
     key_b = before[keys].assign(_cb=code_before.to_numpy())

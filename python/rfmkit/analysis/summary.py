@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._typing import TableLike
 from ..errors import InputError
 from ..io.frames import numeric_column
 from ..io.groups import Groups
@@ -29,7 +30,7 @@ __all__ = ["segment_summary"]
 # --------------------------------------------------------------------------- summary
 
 
-def segment_summary(segmented: Any, by: str | Sequence[str] | None = None) -> pd.DataFrame:
+def segment_summary(segmented: TableLike, by: str | Sequence[str] | None = None) -> pd.DataFrame:
     """Size, revenue and typical R, F and M of every segment.
 
     Parameters
@@ -105,7 +106,7 @@ def segment_summary(segmented: Any, by: str | Sequence[str] | None = None) -> pd
             stats[f"{d}_median"][c] = _median(v)
             if d in ("monetary", "frequency") and not math.isfinite(total):
                 what = "revenue (the sum of monetary)" if d == "monetary" else "total frequency"
-                raise InputError(f"the {what} of {where(c)} is beyond the range of float64 "
+                raise InputError(f"the {what} of {where(int(c))} is beyond the range of float64 "
                                  f"(about {_magnitude(_exact_sum(v))}); values that large cannot be "
                                  "summed")
             if d == "monetary":

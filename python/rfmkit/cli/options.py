@@ -1,4 +1,5 @@
-"""The command line's parser: subcommands, their options and help, and the checks of option values (argparse types)."""
+"""The command line's parser: subcommands, their options and help, and the checks of
+option values (argparse types)."""
 
 from __future__ import annotations
 
@@ -72,7 +73,7 @@ def _text(what: str) -> Callable[[str], str]:
     return text
 
 
-def _input_options() -> argparse.ArgumentParser:
+def _input_options() -> _Parser:
     p = _Parser(add_help=False)
     p.add_argument("input", help="transactions: .csv, .csv.gz, .parquet or .pq")
     p.add_argument("--customer-id", default="customer_id", metavar="COL", type=_text("a column name"),

@@ -36,6 +36,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._typing import FrameLike, PeriodEndLike
 from .split import split_rows
 from .summary import (
     check_scaler,
@@ -51,12 +52,12 @@ __all__ = ["calibration_and_holdout_data", "summary_data_from_transaction_data"]
 
 
 def summary_data_from_transaction_data(
-    transactions: Any,
+    transactions: FrameLike,
     customer_id_col: str,
     datetime_col: str,
     monetary_value_col: str | None = None,
     datetime_format: str | None = None,
-    observation_period_end: Any = None,
+    observation_period_end: PeriodEndLike | None = None,
     freq: str = "D",
     freq_multiplier: float = 1,
     include_first_transaction: bool = False,
@@ -90,11 +91,11 @@ def summary_data_from_transaction_data(
 
 
 def calibration_and_holdout_data(
-    transactions: Any,
+    transactions: FrameLike,
     customer_id_col: str,
     datetime_col: str,
-    calibration_period_end: Any,
-    observation_period_end: Any = None,
+    calibration_period_end: PeriodEndLike,
+    observation_period_end: PeriodEndLike | None = None,
     freq: str = "D",
     freq_multiplier: float = 1,
     datetime_format: str | None = None,

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._typing import ForecastsLike
 from ..errors import InputError, InputTypeError
 from ..io.columns import first_true
 from ..io.frames import check_present
@@ -57,6 +58,22 @@ def projected_revenue(
     pandas.DataFrame
         One row per customer (the summary's index, ``customer_id`` as the
         index when the summary has that column), columns 1..periods.
+
+    Examples
+    --------
+    >>> import pandas as pd, rfmkit
+    >>> tx = pd.DataFrame({"id": [1, 1, 1, 2], "amount": [5.0, 10.0, 20.0, 8.0],
+    ...                    "date": ["2024-01-01", "2024-01-11", "2024-01-21", "2024-01-05"]})
+    >>> summary = rfmkit.rfm_summary(tx, "id", "date", "amount", observation_period_end="2024-01-31")
+    >>> summary
+       customer_id  frequency  recency     T  monetary_value
+    0            1        2.0     20.0  30.0            15.0
+    1            2        0.0      0.0  26.0             0.0
+    >>> rfmkit.projected_revenue(summary, 3, period="D")  # 2 repeats of 15.0 in 30 days: 1.0 a day
+    period         1    2    3
+    customer_id
+    1            1.0  1.0  1.0
+    2            0.0  0.0  0.0
     """
     if not isinstance(summary, pd.DataFrame):
         raise InputTypeError(f"summary must be a pandas DataFrame, not {type(summary).__name__}")
@@ -77,7 +94,7 @@ def projected_revenue(
 
 
 def discounted_ltv(
-    forecasts: Any = None,
+    forecasts: ForecastsLike | None = None,
     *,
     discount_rate: float,
     summary: pd.DataFrame | None = None,
@@ -85,7 +102,7 @@ def discounted_ltv(
     period: str = "M",
     time_unit: str | None = None,
     time_scaler: float | None = None,
-) -> Any:
+) -> pd.Series | np.ndarray:
     """Discounted lifetime value: LTV = sum over t = 1..T of R_t / (1 + r)^t.
 
     Give either ``forecasts``, the revenue R_t of each customer in each of

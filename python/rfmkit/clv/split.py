@@ -1,7 +1,9 @@
-"""The train / test split of the CLV summary: pymc-marketing's rfm_train_test_split, and the split rows that rfmkit.lifetimes reuses."""
+"""The train / test split of the CLV summary: pymc-marketing's rfm_train_test_split, and
+the split rows that rfmkit.lifetimes reuses."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,6 +12,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .._typing import FrameLike, PeriodEndLike
 from ..errors import InputError
 from ..io.ids import Keys
 from ..io.walltime import wall_when
@@ -27,11 +30,11 @@ from .summary import (
 
 
 def rfm_train_test_split(
-    transactions: Any,
+    transactions: FrameLike,
     customer_id_col: str,
     datetime_col: str,
-    train_period_end: Any,
-    test_period_end: Any = None,
+    train_period_end: PeriodEndLike,
+    test_period_end: PeriodEndLike | None = None,
     time_unit: str = "D",
     time_scaler: float | None = 1,
     datetime_format: str | None = None,
@@ -47,6 +50,22 @@ def rfm_train_test_split(
     :func:`rfm_summary` with that end. Test rows are those after
     ``train_period_end`` and at or before ``test_period_end`` (default: the
     latest transaction).
+
+    Parameters
+    ----------
+    transactions : pandas.DataFrame, polars.DataFrame, pyarrow.Table or mapping
+        One row per transaction.
+    customer_id_col, datetime_col : str
+        Column names, as in :func:`rfm_summary`.
+    train_period_end : str, datetime, date, numpy.datetime64 or pandas.Period
+        The last instant of the training window (rows at or before it).
+    test_period_end : str, datetime, date, numpy.datetime64 or pandas.Period, optional
+        The end of the test window; default the latest transaction. Must be
+        after ``train_period_end``.
+    time_unit, time_scaler, datetime_format, monetary_value_col, include_first_transaction
+        As in :func:`rfm_summary`.
+    sort_transactions : bool
+        Accepted for compatibility; the answer never depends on row order.
 
     Returns
     -------
@@ -123,8 +142,8 @@ class Split:
     scaler: float
     train_end: pd.Timestamp
     test_end: pd.Timestamp
-    train: dict
-    test: dict
+    train: Mapping[str, Any]  # the core's summary of each window
+    test: Mapping[str, Any]
     at: np.ndarray  # each test customer's row in train, or -1
     steps: int  # periods from the train end to the test end
 

@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import math
 import numbers
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -44,6 +45,7 @@ import pandas as pd
 import pyarrow as pa
 
 from .._core import period_summary
+from .._typing import FrameLike, PeriodEndLike
 from ..errors import InputError, InputTypeError
 from ..io.amounts import amount_column
 from ..io.columns import unencodable
@@ -51,8 +53,8 @@ from ..io.frames import get_columns
 from ..io.ids import id_series, key_column
 from ..io.walltime import WallDates, wall_dates, wall_when
 
-__all__ = ["DAYS_PER_MONTH", "DAYS_PER_UNIT", "check_scaler", "check_unit", "count_column", "first_date", "like_peers",
-    "mean_column", "prepare", "rfm_summary", "summarize", "summary_frame", "summary_table"]
+__all__ = ["DAYS_PER_MONTH", "DAYS_PER_UNIT", "check_scaler", "check_unit", "count_column", "first_date",
+    "like_peers", "mean_column", "prepare", "rfm_summary", "summarize", "summary_frame", "summary_table"]
 
 DAYS_PER_MONTH = 30.4375
 """Days in an average month (365.25 / 12), as pymc-marketing converts."""
@@ -102,7 +104,9 @@ def prepare(transactions, customer_id_col, datetime_col, monetary_value_col, dat
     return keys, dates, amounts, like, money_like
 
 
-def summarize(keys, dates, amounts, unit, names, *, after=None, until=None, end=None) -> dict:
+def summarize(keys, dates, amounts, unit, names, *, after=None, until=None,
+              end=None) -> Mapping[str, Any]:
+    # The core's record of arrays (a TypedDict of _core.pyi, which exists only in the stub).
     try:
         return period_summary(
             keys.arg, dates.time.ts, dates.time.ticks_per_day, amounts, unit,
@@ -131,12 +135,12 @@ def first_date(dates: WallDates) -> pd.Timestamp:
 
 
 def rfm_summary(
-    transactions: Any,
+    transactions: FrameLike,
     customer_id_col: str,
     datetime_col: str,
     monetary_value_col: str | None = None,
     datetime_format: str | None = None,
-    observation_period_end: Any = None,
+    observation_period_end: PeriodEndLike | None = None,
     time_unit: str = "D",
     time_scaler: float | None = 1,
     include_first_transaction: bool | None = False,
@@ -223,7 +227,7 @@ def rfm_summary(
 
 
 def summary_table(transactions, columns, datetime_format, observation_period_end, unit, scaler, *,
-             first: str) -> tuple[pd.DataFrame, dict]:
+             first: str) -> tuple[pd.DataFrame, Mapping[str, Any]]:
     """The summary table of :func:`rfm_summary` and its lifetimes twin, and
     the core's raw result. ``columns``: the id, date and amount (or None)
     column names."""

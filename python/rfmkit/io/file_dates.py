@@ -1,9 +1,10 @@
-"""Date columns of transaction files: text read with a format, or as ISO 8601, or day first or month first when only one of them reads every date."""
+"""Date columns of transaction files: text read with a format, or as ISO 8601, or day first
+or month first when only one of them reads every date."""
 
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -150,7 +151,7 @@ def offset(value: str, fmt: str | None) -> Any:
     return "unreadable"
 
 
-def first_bad_date(col: pd.Series, formats: list[str | None]) -> int | None:
+def first_bad_date(col: pd.Series, formats: Sequence[str | None]) -> int | None:
     """The first row that no format reads (in UTC, so that offsets do not matter); with
     none such, the first row the first format cannot read."""
     unread = []

@@ -141,7 +141,7 @@ def numeric_column(col: pd.Series, name: str, user: str) -> np.ndarray:
             try:
                 values[row] = float(v)
             except OverflowError:
-                values[row] = np.inf if v > 0 else -np.inf
+                values[row] = -np.inf if v < 0 else np.inf
     else:
         values = col.to_numpy(dtype=np.float64)
     bad = ~np.isfinite(values)

@@ -98,7 +98,8 @@ class Groups:
 
     def key(self, code: int) -> Any:
         """Group ``code`` as its value, or a tuple of values for several columns."""
-        values = tuple(python_value(u[part[code]]) for u, part in zip(self.uniques, self.columns, strict=True))
+        pairs = zip(self.uniques, self.columns, strict=True)
+        values = tuple(python_value(u[part[code]]) for u, part in pairs)
         return values[0] if len(values) == 1 else values
 
     def label(self, code: int) -> str:

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from .._typing import AxesLike, MigrationLike
 from ..errors import InputError
 from .layout import squarify
 from .style import font as label_font
@@ -155,7 +156,7 @@ def rf_heatmap(scored: pd.DataFrame, ax: Axes | None = None, *, colorbar: bool =
     return ax
 
 
-def rfm_histograms(table: pd.DataFrame, axes: Any = None, *, bins: int = 30,
+def rfm_histograms(table: pd.DataFrame, axes: AxesLike | None = None, *, bins: int = 30,
                    upper: float | None = 0.99) -> np.ndarray:
     """Histograms of recency, frequency and monetary, one Axes each.
 
@@ -339,7 +340,7 @@ def _percent(share: float) -> str:
     return f"{share:.0%}" if share >= 0.005 else "<1%"
 
 
-def migration_heatmap(migration: Any, ax: Axes | None = None, *, normalize: bool = True) -> Axes:
+def migration_heatmap(migration: MigrationLike, ax: Axes | None = None, *, normalize: bool = True) -> Axes:
     """Where the customers of each segment went between two dates.
 
     Parameters

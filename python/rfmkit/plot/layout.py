@@ -16,10 +16,10 @@ def squarify(values: Sequence[float], x: float = 0.0, y: float = 0.0, width: flo
     along the shorter side of the space left, and a row takes one more value
     only while that does not worsen its most elongated rectangle.
     """
-    values = np.asarray(values, dtype=np.float64)
-    if not len(values):
+    sizes = np.asarray(values, dtype=np.float64)
+    if not len(sizes):
         return []
-    areas = values * (width * height / values.sum())
+    areas = sizes * (width * height / sizes.sum())
     rects: list[tuple[float, float, float, float]] = []
     i = 0
     while i < len(areas):

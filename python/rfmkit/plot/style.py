@@ -1,4 +1,5 @@
-"""Fonts and text colours of the charts: a CJK font for Chinese labels when one is installed, and a readable text colour on any fill."""
+"""Fonts and text colours of the charts: a CJK font for Chinese labels when one is installed,
+and a readable text colour on any fill."""
 
 from __future__ import annotations
 

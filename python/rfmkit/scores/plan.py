@@ -8,7 +8,7 @@ import numbers
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal, get_args
 
 import numpy as np
 import pandas as pd
@@ -18,7 +18,8 @@ from ..errors import InputError, InputTypeError, RFMWarning
 from ..io.frames import copy_on_write, numeric_column
 
 DIMENSIONS = ("recency", "frequency", "monetary")
-METHODS = ("quantile", "ntile", "threshold", "mean", "median")
+Method = Literal["quantile", "ntile", "threshold", "mean", "median"]
+METHODS: tuple[Method, ...] = get_args(Method)
 SCORE_COLUMNS = {"recency": "r_score", "frequency": "f_score", "monetary": "m_score"}
 
 
@@ -66,7 +67,7 @@ def cuts_of(cuts: Any, dim: str) -> list[float]:
     return out
 
 
-def make_plan(dims, bins, method, thresholds) -> dict[str, tuple[str, int, list[float] | None]]:
+def make_plan(dims, bins, method, thresholds) -> dict[str, tuple[Method, int, list[float] | None]]:
     """(method, bins, thresholds) per dimension, validated."""
     if thresholds is None:
         thresholds = {}

@@ -31,13 +31,13 @@ errors naming the column, the value and its row.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from .._core import score_apply, score_fit, score_ntile
+from .._typing import BinsLike, MethodLike, TableLike, ThresholdsLike, WeightsLike
 from ..errors import InputError
 from ..io.frames import as_pandas
 from ..io.groups import Groups
@@ -54,12 +54,12 @@ __all__ = ["score"]
 
 
 def score(
-    table: Any,
+    table: TableLike,
     *,
-    bins: int | Mapping[str, int] = 5,
-    method: str | Mapping[str, str] | None = None,
-    thresholds: Mapping[str, Sequence[float]] | None = None,
-    weights: Sequence[float] | Mapping[str, float] | None = None,
+    bins: BinsLike = 5,
+    method: MethodLike | None = None,
+    thresholds: ThresholdsLike | None = None,
+    weights: WeightsLike | None = None,
 ) -> pd.DataFrame:
     """Adds R, F and M scores to a table from :func:`rfmkit.rfm_table`.
 

@@ -4,13 +4,16 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import pyarrow as pa
 
 from .._core import score_apply, score_fit, score_unused
+from .._typing import BinsLike, MethodLike, TableLike, ThresholdsLike, WeightsLike
 from ..errors import InputError, InputTypeError
 from ..io.frames import as_pandas
 from .plan import DIMENSIONS, SCORE_COLUMNS, make_plan, scored_table, value_column, warn_unused, weights_of
@@ -68,7 +71,8 @@ class RFMScorer(TransformerMixin, BaseEstimator):
     (3, ['r_score', 'f_score', 'm_score'])
     """
 
-    def __init__(self, bins=5, method=None, thresholds=None, weights=None):
+    def __init__(self, bins: BinsLike = 5, method: MethodLike | None = None,
+                 thresholds: ThresholdsLike | None = None, weights: WeightsLike | None = None) -> None:
         self.bins = bins
         self.method = method
         self.thresholds = thresholds
@@ -102,7 +106,7 @@ class RFMScorer(TransformerMixin, BaseEstimator):
             return list(DIMENSIONS)
         return [str(n) for n in names] if names is not None else [f"x{i}" for i in range(self.n_features_in_)]
 
-    def fit(self, X, y=None):
+    def fit(self, X: TableLike | npt.ArrayLike, y: object = None) -> RFMScorer:
         """Learns the cut points of each column of ``X``."""
         X = self._prepare(X, reset=True)
         dims = self._dims()
@@ -119,7 +123,7 @@ class RFMScorer(TransformerMixin, BaseEstimator):
             self.edges_[dim] = json.loads(e)
         return self
 
-    def transform(self, X):
+    def transform(self, X: TableLike | npt.ArrayLike) -> np.ndarray:
         """The scores of ``X`` with the fitted cut points, one column per dimension."""
         check_is_fitted(self, "edges_")
         X = self._prepare(X, reset=False)
@@ -142,7 +146,7 @@ class RFMScorer(TransformerMixin, BaseEstimator):
         scores = [score_apply(value_column(table, d), json.dumps(self.edges_[d]), d) for d in DIMENSIONS]
         return scored_table(table, scores, dict(self.edges_), w)
 
-    def get_feature_names_out(self, input_features=None):
+    def get_feature_names_out(self, input_features: Sequence[str] | None = None) -> np.ndarray:
         check_is_fitted(self, "edges_")
         return np.array([SCORE_COLUMNS.get(d, f"{d}_score") for d in self.edges_], dtype=object)
 

@@ -10,7 +10,7 @@ import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 import numpy as np
 import pandas as pd
@@ -21,15 +21,37 @@ from .builtin import builtin_names, builtin_source, load_builtin
 from .codes import codes_spec
 from .validate import validate_strategies
 
-__all__ = ["NEW_SEGMENT", "Coverage", "Scheme", "as_scheme", "builtin_match"]
+__all__ = ["NEW_SEGMENT", "Coverage", "Scheme", "SegmentSpec", "as_scheme", "builtin_match"]
 
-NEW_SEGMENT = {"code": "new", "labels": {"en": "New", "zh": "新客户"}}
+
+class SegmentSpec(TypedDict):
+    """A segment of a scheme: its code and its label in each language."""
+
+    code: str
+    labels: dict[str, str]
+
+
+NEW_SEGMENT: SegmentSpec = {"code": "new", "labels": {"en": "New", "zh": "新客户"}}
 """The segment of ``new_customer_days``: first purchase at most N days ago."""
 
 
 @dataclass(frozen=True, repr=False)
 class Coverage:
-    """What a scheme does with every cell of its score cube."""
+    """What a scheme does with every cell of its score cube.
+
+    The result of :meth:`Scheme.coverage`: which rule wins each combination
+    of R, F and M scores, the rules that never win, and the cells left to
+    the fallback.
+
+    Examples
+    --------
+    >>> import rfmkit
+    >>> cov = rfmkit.Scheme.builtin("rfm11").coverage()
+    >>> len(cov.cells), cov.total, cov.shadowed
+    (125, True, [])
+    >>> list(cov.cells.columns)
+    ['r', 'f', 'm', 'rule', 'segment_code']
+    """
 
     cells: pd.DataFrame
     """One row per cell: ``r``, ``f``, ``m`` (on the scheme's scale), the
@@ -190,7 +212,7 @@ class Scheme:
 
     def labels(self, lang: str = "en") -> dict[str, str]:
         """Segment code -> label in ``lang`` (codes without one use English)."""
-        out = {}
+        out: dict[str, str] = {}
         for item in [*self.spec["rules"], self.spec["fallback"]]:
             out.setdefault(item["code"], item["labels"].get(lang, item["labels"]["en"]))
         return out

@@ -8,12 +8,15 @@ middle). A customer falls into the first rule whose ranges all hold, or into
 the scheme's fallback. The built-in schemes, with their full rule tables:
 ``rfmkit.Scheme.builtin(name).rules``.
 
-- ``"cn8"`` (source document 001): the eight segments of a high / low split;
-  made for two-level scores ("threshold", "mean" or "median").
-- ``"tiers4"`` (document 000): VIP, new, dormant and ordinary, a total mapping
-  over three levels (see ``rfmkit._schemes`` for the rules and why).
-- ``"crm4"`` (document 003): high-value, potential, needs wake-up and churn
-  risk, a total mapping over five levels.
+- ``"cn8"`` (from a Chinese customer-service guide to RFM tiers): the eight
+  segments of a high / low split; made for two-level scores ("threshold",
+  "mean" or "median").
+- ``"tiers4"`` (from a Chinese article on RFM in customer relationship
+  management): VIP, new, dormant and ordinary, a total mapping over three
+  levels (the rules and why: ``rfmkit/segments/data/tiers4.toml``).
+- ``"crm4"`` (from a Chinese CRM vendor's article on the RFM model):
+  high-value, potential, needs wake-up and churn risk, a total mapping over
+  five levels.
 - ``"rfm11"``: Champions ... Lost on the 25-cell grid of R and FM, where FM is
   the mean of F and M rounded half up.
 - ``"rf10"``: the ten-segment R x F grid.
@@ -29,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from .._core import segment_assign
+from .._typing import LangLike, SchemeLike, TableLike
 from ..errors import InputError, InputTypeError, RFMWarning
 from ..io.frames import as_pandas, copy_on_write, numeric_column
 from .scheme import NEW_SEGMENT, Scheme, as_scheme
@@ -88,10 +92,10 @@ def _plain(v: Any) -> str:
 
 
 def segment(
-    scored: Any,
-    scheme: str | Scheme | Mapping[str, Any] = "rfm11",
+    scored: TableLike,
+    scheme: SchemeLike = "rfm11",
     *,
-    lang: str | Mapping[str, str] = "en",
+    lang: LangLike = "en",
     new_customer_days: int | None = None,
     levels: int | tuple[int, int, int] | None = None,
 ) -> pd.DataFrame:
@@ -124,6 +128,24 @@ def segment(
         the fallback trigger an :class:`~rfmkit.RFMWarning`. ``attrs["scheme"]``
         and ``attrs["lang"]`` record the scheme's name and the language
         (``"custom"`` for a mapping), which :func:`rfmkit.action_list` reads.
+
+    Examples
+    --------
+    >>> import rfmkit
+    >>> tx = rfmkit.datasets.make_transactions(2_000, 300, seed=1)
+    >>> segmented = rfmkit.segment(rfmkit.score(rfmkit.rfm_table(tx)))
+    >>> segmented[["customer_id", "r_score", "f_score", "m_score", "segment_code", "segment"]].head(3)
+       customer_id  r_score  f_score  m_score    segment_code         segment
+    0        10001        2        1        2  need_attention  Need attention
+    1        10002        3        1        3  need_attention  Need attention
+    2        10003        3        4        4           loyal           Loyal
+    >>> segmented.attrs["scheme"], segmented.attrs["lang"]
+    ('rfm11', 'en')
+    >>> rfmkit.segment(rfmkit.score(rfmkit.rfm_table(tx)), lang="zh")["segment"].head(3).tolist()
+    ['需要关注客户', '需要关注客户', '忠诚客户']
+    >>> with_new = rfmkit.segment(rfmkit.score(rfmkit.rfm_table(tx)), "rf10", new_customer_days=60)
+    >>> int((with_new["segment_code"] == "new").sum())  # first purchase in the last 60 days
+    17
     """
     scored = as_pandas(scored, "scored")
     s = as_scheme(scheme)
@@ -149,7 +171,7 @@ def segment(
                       f"{fallback!r}; see Scheme.coverage()", RFMWarning, stacklevel=2)
     out = scored.copy(deep=not copy_on_write())
     out["segment_code"] = pd.Categorical.from_codes(pos, categories=order, ordered=True)
-    first = {}
+    first: dict[str, int] = {}
     for label in labels:  # two codes may share a label
         first.setdefault(label, len(first))
     label_pos = np.array([first[label] for label in labels], dtype=np.int64)

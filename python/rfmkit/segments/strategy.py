@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pandas as pd
 
+from .._typing import SchemeLike, TableLike
 from ..errors import InputError
 from ..io.frames import as_pandas
 from .builtin import builtin_names
@@ -28,14 +27,28 @@ def _entry(scheme: Scheme, code: str, lang: str) -> dict:
                      "scheme a 'strategies' table")
 
 
-def strategies(scheme: str | Scheme | dict = "rfm11", lang: str = "en") -> pd.DataFrame:
+def strategies(scheme: SchemeLike = "rfm11", lang: str = "en") -> pd.DataFrame:
     """One row per segment of ``scheme``: what it is and what to do about it.
 
-    Columns: ``segment_code``, ``segment``, ``description``, ``goal``,
-    ``actions`` (list), ``channels`` (list, from email, sms, phone, social,
-    in_app, ads), ``cadence``, ``offer``, ``message`` (a template for customer
-    service) and ``kpi``. Written for every built-in scheme in English and
-    Chinese; a custom scheme can carry its own table under ``"strategies"``.
+    Written for every built-in scheme in English and Chinese; a custom scheme
+    can carry its own table under ``"strategies"``.
+
+    Parameters
+    ----------
+    scheme : str, Scheme or dict
+        A built-in scheme name (``"rfm11"``, ``"rf10"``, ``"cn8"``,
+        ``"tiers4"``, ``"crm4"``) or a custom scheme with strategies.
+    lang : "en" or "zh"
+        The language of the labels and texts.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per segment code in the scheme's order (the fallback last),
+        columns ``segment_code``, ``segment``, ``description``, ``goal``,
+        ``actions`` (list), ``channels`` (list, from email, sms, phone,
+        social, in_app, ads), ``cadence``, ``offer``, ``message`` (a template
+        for customer service) and ``kpi``.
 
     Examples
     --------
@@ -43,6 +56,8 @@ def strategies(scheme: str | Scheme | dict = "rfm11", lang: str = "en") -> pd.Da
     >>> s = rfmkit.strategies("cn8", lang="zh")
     >>> s.loc[s.segment_code == "important_retain", "offer"].item()
     '特别激活折扣'
+    >>> rfmkit.strategies("tiers4")["segment_code"].tolist()
+    ['vip', 'new', 'dormant', 'ordinary', 'other']
     """
     if lang not in ("en", "zh"):
         raise InputError(f"invalid lang {lang!r}: strategies are written in 'en' and 'zh'")
@@ -57,7 +72,7 @@ def strategies(scheme: str | Scheme | dict = "rfm11", lang: str = "en") -> pd.Da
     return pd.DataFrame(rows, columns=["segment_code", "segment", *FIELDS])
 
 
-def action_list(segmented: Any, scheme: str | Scheme | dict | None = None,
+def action_list(segmented: TableLike, scheme: SchemeLike | None = None,
                 lang: str | None = None) -> pd.DataFrame:
     """One row per customer, ready for a CRM or a campaign tool.
 
@@ -82,6 +97,20 @@ def action_list(segmented: Any, scheme: str | Scheme | dict | None = None,
         (the first action of the segment's strategy), ``channel`` (its first
         channel), ``offer`` and ``message``. Export with ``to_csv`` or
         ``to_json(orient="records", force_ascii=False)``.
+
+    Examples
+    --------
+    >>> import rfmkit
+    >>> tx = rfmkit.datasets.make_transactions(2_000, 300, seed=1)
+    >>> segmented = rfmkit.segment(rfmkit.score(rfmkit.rfm_table(tx)), "cn8", lang="zh")
+    >>> actions = rfmkit.action_list(segmented)  # the scheme and language of segmented
+    >>> list(actions.columns)
+    ['customer_id', 'segment_code', 'segment', 'next_action', 'channel', 'offer', 'message']
+    >>> actions[["customer_id", "segment", "channel"]].head(3)
+       customer_id segment channel
+    0        10001  一般挽留客户   email
+    1        10002  一般挽留客户   email
+    2        10003  重要保持客户   phone
     """
     segmented = as_pandas(segmented, "segmented")
     for col in ("customer_id", "segment_code"):
