@@ -8,13 +8,13 @@ the result is the same table, attrs included.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
 
 import pandas as pd
 
+from ._typing import DateLike, FrameLike, SchemeLike, WindowLike, ZoneLike
 from .errors import InputError
 from .scores import score
-from .segments import Scheme, segment
+from .segments import segment
 from .table import rfm_table
 
 __all__ = ["rfm"]
@@ -22,7 +22,7 @@ __all__ = ["rfm"]
 _OUTPUTS = (None, "pandas")
 
 
-def _check_output(output: Any) -> None:
+def _check_output(output: object) -> None:
     if isinstance(output, str) and output in ("polars", "arrow"):
         raise InputError(f"output={output!r} is not supported yet: rfm returns a pandas DataFrame "
                          "(output=None or 'pandas'); convert it with polars.from_pandas or "
@@ -33,23 +33,23 @@ def _check_output(output: Any) -> None:
 
 
 def rfm(
-    data: Any,
+    data: FrameLike,
     customer_id: str = "customer_id",
     date: str = "date",
     amount: str = "amount",
     *,
-    scheme: str | Scheme | Mapping[str, Any] = "rfm11",
+    scheme: SchemeLike = "rfm11",
     bins: int | Mapping[str, int] = 5,
     method: str | Mapping[str, str] | None = None,
     thresholds: Mapping[str, Sequence[float]] | None = None,
     weights: Sequence[float] | Mapping[str, float] | None = None,
     lang: str | Mapping[str, str] = "en",
-    as_of: Any = None,
-    window: Any = None,
+    as_of: DateLike | None = None,
+    window: WindowLike | None = None,
     frequency: str = "rows",
     order_id: str | None = None,
     returns: str = "net",
-    tz: Any = None,
+    tz: ZoneLike | None = None,
     by: str | Sequence[str] | None = None,
     new_customer_days: int | None = None,
     output: str | None = None,

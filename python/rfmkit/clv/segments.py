@@ -25,6 +25,7 @@ from typing import Any
 
 import pandas as pd
 
+from .._typing import FrameLike, PeriodEndLike
 from ..errors import InputError, InputTypeError
 from .summary import rfm_summary
 
@@ -115,12 +116,12 @@ def _check_config(segment_config: Any) -> dict[str, list]:
 
 
 def rfm_segments(
-    transactions: Any,
+    transactions: FrameLike,
     customer_id_col: str,
     datetime_col: str,
     monetary_value_col: str,
     segment_config: dict | None = None,
-    observation_period_end: Any = None,
+    observation_period_end: PeriodEndLike | None = None,
     datetime_format: str | None = None,
     time_unit: str = "D",
     time_scaler: float | None = 1,

@@ -62,7 +62,8 @@ def _cells(name: str, codes: Any, levels: int) -> list[tuple[int, int, int]]:
         if not isinstance(code, str) or len(code) != 3 or not all(c in "0123456789" for c in code):
             raise InputError(f"segment {name!r}: code {code!r} is not a score code of three digits "
                              "(R, F, M), such as '344'")
-        cell = tuple(int(c) for c in code)
+        r, f, m = (int(c) for c in code)
+        cell = (r, f, m)
         bad = [c for c in cell if not 1 <= c <= levels]
         if bad:
             raise InputError(f"segment {name!r}: code {code!r} has score {bad[0]}, out of range "
