@@ -20,7 +20,7 @@ import pyarrow as pa
 from ..errors import InputError, InputTypeError
 from .columns import Column, as_column
 
-__all__ = ["as_pandas", "copy_on_write", "get_columns", "numeric_column"]
+__all__ = ["as_pandas", "copy_on_write", "get_columns", "native_table", "numeric_column"]
 
 # Where pandas (>= 2.1) keeps DataFrame.attrs in Parquet / Arrow metadata.
 _ATTRS_KEY = b"PANDAS_ATTRS"
@@ -55,6 +55,7 @@ def as_pandas(table: Any, what: str = "table") -> pd.DataFrame:
     """
     if isinstance(table, pd.DataFrame):
         return table
+    table = native_table(table)
     if _is_polars(table, "DataFrame"):
         table = table.to_arrow()
     if isinstance(table, pa.Table):
@@ -62,9 +63,48 @@ def as_pandas(table: Any, what: str = "table") -> pd.DataFrame:
         if not out.attrs:
             out.attrs = _arrow_attrs(table.schema)
         return out
-    hint = "; call .collect() first" if _is_polars(table, "LazyFrame") else ""
-    raise InputTypeError(f"{what} must be a pandas DataFrame, a polars DataFrame or a pyarrow "
-                         f"Table, not {type(table).__module__}.{type(table).__name__}{hint}")
+    raise InputTypeError(f"{what} must be a pandas DataFrame, a polars DataFrame or a pyarrow Table "
+                         "(or another table: DuckDB, narwhals, an Arrow PyCapsule stream), not "
+                         f"{type(table).__module__}.{type(table).__name__}")
+
+
+def native_table(data: Any, names: list[str] | None = None) -> Any:
+    """Tables of the other libraries as a pandas or polars DataFrame or a
+    pyarrow Table: narwhals frames (their native frame), polars LazyFrames
+    (collected, only ``names`` when given), pyarrow RecordBatch and
+    RecordBatchReader, DuckDB relations and anything else with the Arrow
+    PyCapsule interface (``__arrow_c_stream__`` / ``__arrow_c_array__``).
+    Mappings and unknown objects are returned as they are.
+
+    Examples
+    --------
+    >>> import pyarrow as pa
+    >>> batch = pa.record_batch({"a": [1, 2]})
+    >>> native_table(pa.RecordBatchReader.from_batches(batch.schema, [batch])).num_rows
+    2
+    """
+    if isinstance(data, (pd.DataFrame, pa.Table, Mapping)):
+        return data
+    if type(data).__module__.split(".")[0] == "narwhals":
+        import narwhals as nw
+
+        data = nw.to_native(data)
+    if _is_polars(data, "LazyFrame"):
+        # Only the columns needed, when they are all there (else the error names the missing one).
+        if names is not None and set(names) <= set(data.collect_schema().names()):
+            data = data.select(list(dict.fromkeys(names)))
+        return data.collect()
+    if _is_polars(data, "DataFrame"):
+        return data
+    if isinstance(data, pa.RecordBatchReader):
+        return data.read_all()
+    if isinstance(data, pa.RecordBatch):
+        return pa.Table.from_batches([data])
+    if hasattr(data, "__arrow_c_stream__"):
+        return pa.table(data)
+    if hasattr(data, "__arrow_c_array__"):
+        return pa.Table.from_batches([pa.record_batch(data)])
+    return data
 
 
 def _is_polars(obj: Any, name: str) -> bool:
@@ -165,6 +205,7 @@ def get_columns(data: Any, names: list[str]) -> dict[str, Column]:
                 raise InputError(f"column {name!r} appears more than once in the DataFrame")
             cols[name] = col
         return cols
+    data = native_table(data, names)
     if type(data).__module__.split(".")[0] == "polars" and hasattr(data, "to_arrow"):
         check_present(names, list(data.columns))
         data = data.select(list(dict.fromkeys(names))).to_arrow()
