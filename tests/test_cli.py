@@ -14,6 +14,8 @@ import pandas as pd
 import pytest
 import rfmkit
 import rfmkit.cli.commands as cli
+import rfmkit.cli.pipeline as pipeline
+import rfmkit.io.files as tx_files
 
 KEY_COLUMNS = ["customer_id", "recency", "frequency", "monetary", "r_score", "f_score", "m_score",
                "rfm_total"]
@@ -286,7 +288,7 @@ def test_ids_with_leading_zeros_stay_apart(tmp_path):
 def test_csv_ids_are_integers_only_when_written_as_integers(tmp_path, ids, kind):
     rows = "".join(f"{i},2024-01-0{n + 1},1\n" for n, i in enumerate(ids))
     (tmp_path / "ids.csv").write_text("customer_id,date,amount\n" + rows)
-    got = cli.read_transactions(str(tmp_path / "ids.csv"), ["customer_id", "date", "amount"],
+    got = tx_files.read_transactions(str(tmp_path / "ids.csv"), ["customer_id", "date", "amount"],
                                 date="date", customer_id="customer_id", amount="amount",
                                 progress=False)
     if kind == "int":
@@ -302,9 +304,9 @@ def test_parquet_ids_keep_their_type(tmp_path):
     pd.DataFrame({"customer_id": [7, 8], "date": pd.to_datetime(["2024-01-01", "2024-01-02"]),
                   "amount": [1.0, 2.0]}).to_parquet(tmp_path / "i.parquet")
     columns = ["customer_id", "date", "amount"]
-    text = cli.read_transactions(str(tmp_path / "s.parquet"), columns, date="date",
+    text = tx_files.read_transactions(str(tmp_path / "s.parquet"), columns, date="date",
                                  customer_id="customer_id", progress=False)
-    ints = cli.read_transactions(str(tmp_path / "i.parquet"), columns, date="date",
+    ints = tx_files.read_transactions(str(tmp_path / "i.parquet"), columns, date="date",
                                  customer_id="customer_id", progress=False)
     assert text["customer_id"].tolist() == ["0123", "123"]
     assert ints["customer_id"].dtype == np.int64
@@ -324,7 +326,7 @@ def test_iso_dates_of_mixed_precision(tmp_path):
 def test_the_same_offset_everywhere_is_fine(tmp_path):
     (tmp_path / "tz.csv").write_text("customer_id,date,amount\n1,2024-01-01T10:00:00+01:00,10\n"
                                      "2,2024-01-05T23:30:00+01:00,5\n")
-    got = cli.read_transactions(str(tmp_path / "tz.csv"), ["customer_id", "date", "amount"],
+    got = tx_files.read_transactions(str(tmp_path / "tz.csv"), ["customer_id", "date", "amount"],
                                 date="date", progress=False)
     assert got["date"].dt.strftime("%Y-%m-%d %H:%M%z").tolist() == ["2024-01-01 10:00+0100",
                                                                     "2024-01-05 23:30+0100"]
@@ -333,7 +335,7 @@ def test_the_same_offset_everywhere_is_fine(tmp_path):
 def test_amounts_written_as_text_are_numbers(tmp_path):
     pd.DataFrame({"customer_id": [1, 2], "date": pd.to_datetime(["2024-01-01", "2024-01-02"]),
                   "amount": ["1.5", "-2"]}).to_parquet(tmp_path / "a.parquet")
-    got = cli.read_transactions(str(tmp_path / "a.parquet"), ["customer_id", "date", "amount"],
+    got = tx_files.read_transactions(str(tmp_path / "a.parquet"), ["customer_id", "date", "amount"],
                                 date="date", amount="amount", progress=False)
     assert got["amount"].tolist() == [1.5, -2.0]
 
@@ -342,7 +344,7 @@ def test_keyboard_interrupt_exits_130(files, monkeypatch):
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(cli, "rfm_table", interrupted)
+    monkeypatch.setattr(pipeline, "rfm_table", interrupted)
     assert cli.main(["segment", str(files / "tx.csv"), "-o", str(files / "never.csv"), "-q"]) == 130
     assert not (files / "never.csv").exists()
 
@@ -351,19 +353,19 @@ def test_keyboard_interrupt_exits_130(files, monkeypatch):
 
 
 def test_progress_bar_goes_to_stderr_only_when_asked(files, capsys):
-    cli.read_transactions(str(files / "tx.csv"), ["customer_id", "date", "amount"], date="date",
+    tx_files.read_transactions(str(files / "tx.csv"), ["customer_id", "date", "amount"], date="date",
                           progress=True)
     bar = capsys.readouterr()
     assert "reading tx.csv" in bar.err and "B/s" in bar.err and bar.out == ""  # bytes read
     # by default only on a terminal: pytest's captured stderr is not one
-    cli.read_transactions(str(files / "tx.parquet"), ["customer_id", "date", "amount"], date="date")
-    cli.read_transactions(str(files / "tx.csv"), ["customer_id", "date", "amount"], date="date")
+    tx_files.read_transactions(str(files / "tx.parquet"), ["customer_id", "date", "amount"], date="date")
+    tx_files.read_transactions(str(files / "tx.csv"), ["customer_id", "date", "amount"], date="date")
     assert capsys.readouterr().err == ""
 
 
 def test_read_transactions_parses_dates_and_keeps_only_the_columns(tx, files):
     for name in ("tx.csv", "tx.csv.gz", "tx.parquet"):
-        got = cli.read_transactions(str(files / name), ["customer_id", "date", "amount"], date="date",
+        got = tx_files.read_transactions(str(files / name), ["customer_id", "date", "amount"], date="date",
                                     progress=False)
         assert got["date"].dtype.kind == "M"
         pd.testing.assert_series_equal(got["date"].astype("datetime64[us]"), tx["date"],

@@ -2,8 +2,11 @@
 
 - ``rfmkit segment INPUT -o OUTPUT``: transactions (CSV, gzipped CSV or Parquet)
   to one row per customer with R, F, M, scores and segment (CSV, Parquet or
-  JSON records).
+  JSON records). ``-`` as INPUT reads standard input, ``-o -`` writes standard output.
 - ``rfmkit summary INPUT``: one line per segment (customers, revenue, means).
+- ``rfmkit actions INPUT``: the next action of every customer, for a CRM.
+- ``rfmkit strategies [SCHEME]``: the playbook of a scheme's segments.
+- ``rfmkit migration INPUT --before DATE --after DATE``: segment moves and churn alerts.
 - ``rfmkit schemes``: the built-in segment schemes and their rules.
 - ``rfmkit demo``: the RFM table of generated transactions.
 
@@ -28,77 +31,31 @@ import os
 import re
 import sys
 import warnings
-from pathlib import Path
 
 import pandas as pd
 
 from ..analysis import segment_summary
 from ..datasets import make_transactions
 from ..errors import InputError, InputTypeError
-from ..io.dates import parse_when
-from ..io.files import check_output, read_transactions, write_table
-from ..scores import score
-from ..segments import Scheme, segment
+from ..io.files import check_output
+from ..segments import Scheme
 from ..segments.builtin import builtin_names, builtin_source
 from ..table import rfm_table
 from .options import parser
+from .pipeline import segmented, write
+from .reports import actions_command, migration_command, strategies_command
 
 # --------------------------------------------------------------------------- commands
 
 
-def _scheme(name: str) -> Scheme:
-    lower = name.lower()
-    try:
-        if lower.endswith(".json"):
-            return Scheme.from_json(Path(name))
-        if lower.endswith(".toml"):
-            return Scheme.from_toml(Path(name))
-    except UnicodeDecodeError:
-        raise InputError(f"scheme file {name!r} is not UTF-8 text: save it as UTF-8") from None
-    except (KeyError, TypeError, AttributeError, IndexError) as exc:  # until Scheme names them
-        raise InputError(f"invalid scheme file {name!r}: {type(exc).__name__} {exc}") from None
-    return Scheme.builtin(name)
-
-
-
-def _as_of(text: str | None, date_format: str | None) -> pd.Timestamp | None:
-    """``--as-of`` as a Timestamp, read as the API reads ``as_of`` (with
-    ``--date-format`` when given; ``01/12/2024`` without one is refused)."""
-    return None if text is None else parse_when(text, "--as-of", date_format)
-
-
-def _thresholds(text: str | None) -> dict[str, list[float]] | None:
-    if text is None:
-        return None
-    parts = text.split(",")
-    try:
-        cuts = [float(p) for p in parts]
-    except ValueError:
-        cuts = []
-    if len(cuts) != 3:
-        raise InputError(f"invalid --thresholds {text!r}: give three numbers R,F,M such as 30,3,1000")
-    return {"recency": [cuts[0]], "frequency": [cuts[1]], "monetary": [cuts[2]]}
-
-
-def _segmented(args: argparse.Namespace) -> pd.DataFrame:
-    scheme = _scheme(args.scheme)
-    thresholds = _thresholds(args.thresholds)
-    tx = read_transactions(args.input, [args.customer_id, args.date, args.amount], date=args.date,
-                           date_format=args.date_format, customer_id=args.customer_id,
-                           amount=args.amount, progress=False if args.quiet else None)
-    table = rfm_table(tx, args.customer_id, args.date, args.amount,
-                      as_of=_as_of(args.as_of, args.date_format), window=args.window)
-    scored = score(table, thresholds=thresholds) if thresholds else score(table, bins=args.bins)
-    return segment(scored, scheme, lang=args.lang, new_customer_days=args.new_customer_days)
-
-
 def _segment(args: argparse.Namespace) -> int:
-    check_output(args.output)
-    segmented = _segmented(args)
-    write_table(segmented, args.output)
+    check_output(args.output, args.format)
+    table = segmented(args)
+    write(table, args)
     if not args.quiet:
-        print(f"rfmkit: {len(segmented):,} customers as of {segmented.attrs.get('as_of')} "
-              f"-> {args.output}", file=sys.stderr)
+        shown = "standard output" if args.output == "-" else args.output
+        print(f"rfmkit: {len(table):,} customers as of {table.attrs.get('as_of')} -> {shown}",
+              file=sys.stderr)
     return 0
 
 
@@ -114,20 +71,21 @@ _SHOWN = {
 
 
 def _summary(args: argparse.Namespace) -> int:
-    check_output(args.output)
-    segmented = _segmented(args)
-    summary = segment_summary(segmented)
+    check_output(args.output, args.format)
+    table = segmented(args)
+    summary = segment_summary(table, by=args.by)
     if args.output:
-        write_table(summary, args.output)
+        write(summary, args)
         return 0
-    shown = summary.set_index("segment")
-    shown.index = shown.index.astype(str).rename(None)
+    shown = summary.set_index([*(args.by or []), "segment"])
+    if not args.by:
+        shown.index = shown.index.astype(str).rename(None)
     for col in shown.columns:
         header, fmt = _SHOWN.get(col, (col, "{}"))
         values = shown.pop(col)
         shown[header] = [("-" if pd.isna(v) else fmt.format(v)) for v in values]
-    print(f"{len(segmented):,} customers as of {segmented.attrs.get('as_of')}, "
-          f"scheme {segmented.attrs.get('scheme')}\n")
+    print(f"{len(table):,} customers as of {table.attrs.get('as_of')}, "
+          f"scheme {table.attrs.get('scheme')}\n")
     with pd.option_context("display.unicode.east_asian_width", True, "display.width", 250,
                            "display.max_columns", None):
         print(shown.to_string())
@@ -184,25 +142,6 @@ def _demo(args: argparse.Namespace) -> int:
     return 0
 
 
-# --------------------------------------------------------------------------- parser
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
 def _one_line(exc: BaseException) -> str:
     if isinstance(exc, OSError) and exc.strerror and exc.filename:
         text = f"{exc.strerror}: {exc.filename!r}"
@@ -224,7 +163,9 @@ def _errors() -> tuple[type[BaseException], ...]:
 
 def main(argv: list[str] | None = None) -> int:
     """Runs the command line; returns the exit status (0, 2 on errors, 130 on Ctrl-C)."""
-    run = {"segment": _segment, "summary": _summary, "schemes": _schemes, "demo": _demo}
+    run = {"segment": _segment, "summary": _summary, "actions": actions_command,
+           "strategies": strategies_command, "migration": migration_command, "schemes": _schemes,
+           "demo": _demo}
     args = parser(run).parse_args(argv)
     try:
         with warnings.catch_warnings(record=True) as caught:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import csv
 import gzip
 import io
@@ -11,21 +12,21 @@ from typing import Any
 from ..errors import InputError
 
 
-def open_text(path: str) -> io.TextIOBase:
-    """The file as text (gunzipped for .gz), a UTF-8 byte order mark dropped, newlines kept
-    for the csv module."""
+def open_text(path: str, encoding: str | None = None) -> io.TextIOBase:
+    """The file as text (gunzipped for .gz) in ``encoding`` (default: UTF-8, a byte order
+    mark dropped), newlines kept for the csv module."""
     raw = gzip.open(path, "rb") if path.lower().endswith(".gz") else open(path, "rb")  # noqa: SIM115
-    return io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
+    return io.TextIOWrapper(raw, encoding=encoding or "utf-8-sig", newline="")
 
 
-def csv_header(path: str) -> list[str]:
+def csv_header(path: str, sep: str = ",", encoding: str | None = None) -> list[str]:
     """The names of the header, as written (pandas renames a repeated name ``a`` to ``a.1``)."""
     try:
-        with open_text(path) as stream:
-            reader = csv.reader(stream)
+        with open_text(path, encoding) as stream:
+            reader = csv.reader(stream, delimiter=sep)
             header = next((r for r in reader if r and any(f.strip() for f in r)), None)
     except UnicodeDecodeError:
-        raise not_utf8(path) from None
+        raise not_utf8(path, encoding) from None
     except csv.Error as exc:
         raise InputError(f"cannot read the header of {path!r} as CSV (line 1): {exc}") from None
     except (OSError, EOFError) as exc:  # gzip.BadGzipFile is an OSError
@@ -41,7 +42,8 @@ def csv_header(path: str) -> list[str]:
     return header
 
 
-def check_csv_rows(path: str, width: int, column: str) -> None:
+def check_csv_rows(path: str, width: int, column: str, sep: str = ",",
+                   encoding: str | None = None) -> None:
     """Refuses a row with more or fewer fields than the header (pandas pads a short row with
     missing values and, reading some columns only, drops the extra fields of a long one), and a
     quote that is never closed. Arrow's parser runs over the file in C++, fast; the line is found
@@ -58,8 +60,9 @@ def check_csv_rows(path: str, width: int, column: str) -> None:
 
     try:
         reader = pacsv.open_csv(
-            path, read_options=pacsv.ReadOptions(use_threads=True),
-            parse_options=pacsv.ParseOptions(newlines_in_values=True, invalid_row_handler=invalid),
+            path, read_options=pacsv.ReadOptions(use_threads=True, encoding=encoding or "utf8"),
+            parse_options=pacsv.ParseOptions(delimiter=sep, newlines_in_values=True,
+                                             invalid_row_handler=invalid),
             convert_options=pacsv.ConvertOptions(include_columns=[column], check_utf8=False,
                                                  column_types={column: pa.string()}))
         for _ in reader:
@@ -69,7 +72,7 @@ def check_csv_rows(path: str, width: int, column: str) -> None:
         return  # pandas reads the file next and names what is wrong
     if bad:
         try:
-            line, fields = csv_ragged_line(path, width)
+            line, fields = csv_ragged_line(path, width, sep, encoding)
         except QuoteError as exc:
             if "end of data" in exc.args[1]:
                 raise InputError(f"{path!r} has a quote that is never closed, opened on line "
@@ -87,11 +90,12 @@ class QuoteError(Exception):
     """(line, message) of a record Python's csv module cannot read."""
 
 
-def csv_records(path: str) -> Iterator[tuple[int, list[str]]]:
+def csv_records(path: str, sep: str = ",",
+                encoding: str | None = None) -> Iterator[tuple[int, list[str]]]:
     """(first line, fields) of every record of the file after the header, the blank lines
     pandas skips left out; QuoteError for a record with broken quotes."""
-    with open_text(path) as stream:
-        reader = csv.reader(stream, strict=True)
+    with open_text(path, encoding) as stream:
+        reader = csv.reader(stream, strict=True, delimiter=sep)
         header_seen, end = False, 0
         while True:
             start = end + 1
@@ -109,17 +113,18 @@ def csv_records(path: str) -> Iterator[tuple[int, list[str]]]:
             header_seen = True
 
 
-def csv_ragged_line(path: str, width: int) -> tuple[int | None, int | None]:
-    for line, fields in csv_records(path):
+def csv_ragged_line(path: str, width: int, sep: str = ",",
+                    encoding: str | None = None) -> tuple[int | None, int | None]:
+    for line, fields in csv_records(path, sep, encoding):
         if len(fields) != width:
             return line, len(fields)
     return None, None
 
 
-def csv_line(path: str, row: int) -> int | None:
+def csv_line(path: str, row: int, sep: str = ",", encoding: str | None = None) -> int | None:
     """The line of the file (from 1, the header) on which data row ``row`` (from 0) starts."""
     try:
-        for i, (line, _) in enumerate(csv_records(path)):
+        for i, (line, _) in enumerate(csv_records(path, sep, encoding)):
             if i == row:
                 return line
     except (OSError, UnicodeDecodeError, EOFError, QuoteError):
@@ -127,8 +132,11 @@ def csv_line(path: str, row: int) -> int | None:
     return None
 
 
-def not_utf8(path: str) -> InputError:
-    """Names the first line that is not UTF-8."""
+def not_utf8(path: str, encoding: str | None = None) -> InputError:
+    """Names the first line that is not UTF-8 (or not in ``encoding``)."""
+    name = "UTF-8" if encoding is None else encoding
+    if encoding is not None and codecs.lookup(encoding).name not in ("utf-8", "utf-8-sig"):
+        return InputError(f"{path!r} is not {name} text: check --encoding")
     try:
         with gzip.open(path, "rb") if path.lower().endswith(".gz") else open(path, "rb") as raw:
             for number, line in enumerate(raw, 1):  # no UTF-8 character holds a newline byte
@@ -136,8 +144,8 @@ def not_utf8(path: str) -> InputError:
                     line.decode("utf-8")
                 except UnicodeDecodeError as exc:
                     byte = line[exc.start : exc.start + 1].hex()
-                    return InputError(f"line {number} of {path!r} is not UTF-8 text (byte 0x{byte}): "
-                                      "save the file as UTF-8")
+                    return InputError(f"line {number} of {path!r} is not {name} text (byte "
+                                      f"0x{byte}): save the file as UTF-8, or give its --encoding")
     except (OSError, EOFError):
         pass
-    return InputError(f"{path!r} is not UTF-8 text: save the file as UTF-8")
+    return InputError(f"{path!r} is not {name} text: save the file as UTF-8, or give its --encoding")

@@ -1,5 +1,5 @@
-"""Date columns of transaction files: text read with a format, or as ISO 8601, or day first
-or month first when only one of them reads every date."""
+"""Date columns of transaction files: text read with a format, or as ISO 8601, or day first or
+month first when only one of them reads every date."""
 
 from __future__ import annotations
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +23,7 @@ from ..errors import InputError
 from .csv_checks import check_csv_rows, csv_header, csv_line, not_utf8
 from .file_dates import check_dates, parse_dates
 
-__all__ = ["read_transactions", "write_table"]
+__all__ = ["check_output", "read_transactions", "write_table"]
 
 _INPUTS = {".csv": "csv", ".csv.gz": "csv", ".parquet": "parquet", ".pq": "parquet"}
 _OUTPUTS = {**_INPUTS, ".json": "json"}
@@ -42,7 +42,8 @@ def _kind(path: str, kinds: dict[str, str], what: str) -> str:
 
 def read_transactions(path: str, columns: list[str], *, date: str, date_format: str | None = None,
                       customer_id: str | None = None, amount: str | None = None,
-                      progress: bool | None = None) -> pd.DataFrame:
+                      progress: bool | None = None, text: Sequence[str] = (), sep: str = ",",
+                      encoding: str | None = None) -> pd.DataFrame:
     """The named columns of a CSV, gzipped CSV or Parquet file, dates parsed.
 
     ``customer_id``: in CSV files the ids are read as text and become int64
@@ -51,8 +52,17 @@ def read_transactions(path: str, columns: list[str], *, date: str, date_format: 
     column of text becomes numbers, or an error names the first value that is
     not one. ``progress``: None (the command line's default) shows a bar on
     stderr when it is a terminal and the read takes over a second; True
-    always shows it; False never does.
+    always shows it; False never does. ``text``: more columns a CSV file
+    keeps as text (order ids, group columns: ``01`` and ``1`` stay apart).
+    ``sep`` and ``encoding``: of a CSV file (default: comma, UTF-8 with or
+    without a byte order mark).
+
+    ``path`` ``"-"`` reads standard input: CSV, or gzipped CSV or Parquet
+    (told apart by their first bytes); errors name it ``'<stdin>'``.
     """
+    if path == "-":
+        return _read_stdin(columns, date=date, date_format=date_format, customer_id=customer_id,
+                           amount=amount, text=text, sep=sep, encoding=encoding)
     kind = _kind(path, _INPUTS, "read")
     if not Path(path).is_file():
         raise InputError(f"input file {path!r} does not exist" if not Path(path).exists()
@@ -64,10 +74,10 @@ def read_transactions(path: str, columns: list[str], *, date: str, date_format: 
         raise InputError(f"the customer id, date and amount must be three different columns, not "
                          f"{shown}")
     columns = list(dict.fromkeys(columns))
-    where = _Where(path, kind)
+    where = _Where(path, kind, sep, encoding)
     if kind == "csv":
-        data = _read_csv(path, columns, [date] if customer_id is None else [date, customer_id],
-                         progress)
+        keep = [date, *([] if customer_id is None else [customer_id]), *text]
+        data = _read_csv(path, columns, list(dict.fromkeys(keep)), progress, sep, encoding)
     else:
         data = _read_parquet(path, columns, progress)
     if data.empty:
@@ -87,13 +97,13 @@ def read_transactions(path: str, columns: list[str], *, date: str, date_format: 
 class _Where:
     """Names a row of the file read: ``row 2`` and, in a CSV file, ``(line 4)``."""
 
-    def __init__(self, path: str, kind: str) -> None:
-        self.path, self.kind = path, kind
+    def __init__(self, path: str, kind: str, sep: str = ",", encoding: str | None = None) -> None:
+        self.path, self.kind, self.sep, self.encoding = path, kind, sep, encoding
 
     def __call__(self, row: int) -> str:
         if self.kind != "csv":
             return f"row {row}"
-        line = csv_line(self.path, row)
+        line = csv_line(self.path, row, self.sep, self.encoding)
         return f"row {row}" if line is None else f"row {row} (line {line})"
 
 
@@ -111,13 +121,14 @@ def _check_columns(columns: list[str], available: list[str], path: str) -> None:
             raise InputError(f"missing column {col!r} in {path!r}; the file has columns {shown}")
 
 
-def _read_csv(path: str, columns: list[str], text: list[str], progress: bool | None) -> pd.DataFrame:
+def _read_csv(path: str, columns: list[str], text: list[str], progress: bool | None,
+              sep: str = ",", encoding: str | None = None) -> pd.DataFrame:
     from tqdm import tqdm
 
     compression = "gzip" if path.lower().endswith(".gz") else None
-    header = csv_header(path)
+    header = csv_header(path, sep, encoding)
     _check_columns(columns, header, path)
-    check_csv_rows(path, len(header), columns[0])
+    check_csv_rows(path, len(header), columns[0], sep, encoding)
     try:
         with open(path, "rb") as raw, tqdm.wrapattr(
             raw, "read", total=os.path.getsize(path), unit="B", unit_scale=True, unit_divisor=1024,
@@ -126,27 +137,32 @@ def _read_csv(path: str, columns: list[str], text: list[str], progress: bool | N
             # Dates stay text here: pandas.to_datetime parses them with the format given. So do
             # ids: pandas would read "0123" and "123" as the same number.
             return pd.read_csv(stream, usecols=columns, dtype=dict.fromkeys(text, str),
-                               compression=compression)
+                               compression=compression, sep=sep, encoding=encoding or "utf-8")
     except UnicodeDecodeError:
-        raise not_utf8(path) from None
+        raise not_utf8(path, encoding) from None
     except pd.errors.ParserError as exc:  # check_csv_rows found none of these: say what pandas says
         raise InputError(f"cannot read {path!r} as CSV: {exc}") from None
 
 
+# Standard input is spooled to a file: the checks read a CSV file twice (its structure, then the
+# line of a bad row), and pandas and Arrow read files fastest.
+_STDIN = "<stdin>"
 
 
+def _read_stdin(columns: list[str], **options: Any) -> pd.DataFrame:
+    import shutil
+    import tempfile
 
-
-
-
-
-
-
-
-
-
-
-
+    head = sys.stdin.buffer.peek(4)[:4] if hasattr(sys.stdin.buffer, "peek") else b""
+    suffix = ".parquet" if head == b"PAR1" else ".csv.gz" if head[:2] == b"\x1f\x8b" else ".csv"
+    with tempfile.TemporaryDirectory(prefix="rfmkit-") as tmp:
+        path = os.path.join(tmp, "stdin" + suffix)
+        with open(path, "wb") as spool:
+            shutil.copyfileobj(sys.stdin.buffer, spool, 1 << 20)
+        try:
+            return read_transactions(path, columns, progress=False, **options)
+        except InputError as exc:
+            raise InputError(str(exc).replace(repr(path), repr(_STDIN))) from None
 
 
 def _read_parquet(path: str, columns: list[str], progress: bool | None) -> pd.DataFrame:
@@ -229,46 +245,58 @@ def _amounts(col: pd.Series, name: str, where: Callable[[int], str] | None = Non
     return col
 
 
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-def write_table(data: pd.DataFrame, path: str) -> None:
+def write_table(data: pd.DataFrame, path: str, fmt: str | None = None,
+                encoding: str | None = None) -> None:
     """Writes CSV (``.csv``, ``.csv.gz``), Parquet (``.parquet``, ``.pq``) or
-    JSON records (``.json``), by the file name."""
-    kind = _kind(path, _OUTPUTS, "write")
+    JSON records (``.json``), by the file name; ``path`` ``"-"`` (or a name without
+    one of these suffixes) in ``fmt``, ``"csv"`` or ``"json"`` (default: CSV for ``"-"``),
+    ``"-"`` to standard output. ``encoding``: of a CSV file (default UTF-8;
+    ``utf-8-sig`` starts it with the byte order mark Excel needs)."""
+    kind = output_kind(path, fmt)
     data = data.copy(deep=False)
     data.attrs = {}  # pandas stores attrs in Parquet as JSON; dates in them would not encode
+    target: Any = sys.stdout if path == "-" else path
     if kind == "csv":
-        data.to_csv(path, index=False)
+        if path == "-":
+            data.to_csv(target, index=False, lineterminator="\n")
+        else:
+            data.to_csv(target, index=False, encoding=encoding or "utf-8")
     elif kind == "parquet":
         data.to_parquet(path, index=False)
     else:
-        data.to_json(path, orient="records", date_format="iso", date_unit="us", force_ascii=False,
-                     indent=1)
+        text = data.to_json(None, orient="records", date_format="iso", date_unit="us",
+                            force_ascii=False, indent=1)
+        if path == "-":
+            sys.stdout.write(text + "\n")
+        else:
+            Path(path).write_text(text, encoding="utf-8")
+    if path == "-":
+        sys.stdout.flush()
 
 
-def check_output(path: str | None) -> None:
+def output_kind(path: str, fmt: str | None = None) -> str:
+    """``"csv"``, ``"parquet"`` or ``"json"``: by the file name, else by ``fmt``; ``"-"`` is
+    standard output, CSV by default."""
+    if fmt is not None and fmt not in ("csv", "json"):
+        raise InputError(f"invalid --format {fmt!r}: give csv or json")
+    name = path.lower()
+    by_name = next((kind for suffix, kind in _OUTPUTS.items() if name.endswith(suffix)), None)
+    if path == "-" or by_name is None and fmt is not None:
+        return fmt or "csv"
+    if by_name is None:
+        return _kind(path, _OUTPUTS, "write")  # the error
+    if fmt is not None and fmt != by_name:
+        raise InputError(f"--format {fmt} does not match the output file {path!r}: drop one")
+    return by_name
+
+
+def check_output(path: str | None, fmt: str | None = None) -> None:
     """Fails early, before any work, on an output that cannot be written."""
     if path is None:
         return
-    _kind(path, _OUTPUTS, "write")
+    output_kind(path, fmt)
+    if path == "-":
+        return
     if Path(path).is_dir():
         raise InputError(f"cannot write {path!r}: it is a directory")
     parent = Path(path).parent
