@@ -47,8 +47,9 @@ def methods(df: pd.DataFrame) -> dict:
     return {
         "rfmkit.rfm_summary": lambda: rfmkit.rfm_summary(*args),
         "pymc-marketing 1.3.0 rfm_summary": lambda: pymc.rfm_summary(*args),
-        "lifetimes 0.11.3 summary_data_from_transaction_data":
-            lambda: summary_data_from_transaction_data(*args),
+        "lifetimes 0.11.3 summary_data_from_transaction_data": lambda: summary_data_from_transaction_data(
+            *args
+        ),
     }
 
 
@@ -73,8 +74,9 @@ def timed(fn, repeat: int, warm_up: bool) -> float:
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--sizes", default="1000000:100000,10000000:1000000",
-                   help="comma-separated rows:customers")
+    p.add_argument(
+        "--sizes", default="1000000:100000,10000000:1000000", help="comma-separated rows:customers"
+    )
     p.add_argument("--repeat", type=int, default=21)
     p.add_argument("--peer-repeat", type=int, default=3)
     p.add_argument("--no-memory", action="store_true")
@@ -86,8 +88,10 @@ def main() -> None:
         memory_child(args)
         return
     warnings.simplefilter("ignore")  # the peers' pandas deprecation warnings
-    print(f"rfmkit {rfmkit.__version__}, pandas {pd.__version__}; rfmkit median of {args.repeat}, "
-          f"peers median of {args.peer_repeat}\n")
+    print(
+        f"rfmkit {rfmkit.__version__}, pandas {pd.__version__}; rfmkit median of {args.repeat}, "
+        f"peers median of {args.peer_repeat}\n"
+    )
     for size in args.sizes.split(","):
         rows, customers = map(int, size.split(":"))
         df = make_data(rows, customers)
@@ -103,20 +107,31 @@ def main() -> None:
         if not args.no_memory:
             for name in fns:
                 out = subprocess.run(
-                    [sys.executable, __file__, "--rows", str(rows), "--customers", str(customers),
-                     "--memory", name],
-                    check=True, capture_output=True, text=True,
+                    [
+                        sys.executable,
+                        __file__,
+                        "--rows",
+                        str(rows),
+                        "--customers",
+                        str(customers),
+                        "--memory",
+                        name,
+                    ],
+                    check=True,
+                    capture_output=True,
+                    text=True,
                 )
                 mem[name] = json.loads(out.stdout)
-        print(f"{rows:,} transactions, {customers:,} customers (int ids, time_unit='D', with "
-              f"monetary_value); input columns {input_bytes(df) / 2**20:,.0f} MiB")
+        print(
+            f"{rows:,} transactions, {customers:,} customers (int ids, time_unit='D', with "
+            f"monetary_value); input columns {input_bytes(df) / 2**20:,.0f} MiB"
+        )
         print("| method | median s | x rfmkit | peak extra memory | x input |")
         print("|---|---|---|---|---|")
         base = times["rfmkit.rfm_summary"]
         for name, t in times.items():
             m = mem.get(name)
-            mem_cols = (f"{m['peak'] / 2**20:,.0f} MiB | {m['peak'] / m['input']:.2f}"
-                        if m else "- | -")
+            mem_cols = f"{m['peak'] / 2**20:,.0f} MiB | {m['peak'] / m['input']:.2f}" if m else "- | -"
             print(f"| {name} | {t:.3f} | {t / base:.0f} | {mem_cols} |")
         print()
         assert np.isfinite(base)

@@ -55,8 +55,10 @@ def methods(df: pd.DataFrame) -> dict:
     def pandas_recipe():
         as_of = df["date"].max().normalize()
         g = df.groupby("customer_id", sort=True).agg(
-            last_purchase=("date", "max"), first_purchase=("date", "min"),
-            frequency=("date", "size"), monetary=("amount", "sum"),
+            last_purchase=("date", "max"),
+            first_purchase=("date", "min"),
+            frequency=("date", "size"),
+            monetary=("amount", "sum"),
         )
         g["recency"] = (as_of - g["last_purchase"].dt.normalize()).dt.days
         return g
@@ -127,9 +129,11 @@ def main() -> None:
         memory_child(args)
         return
 
-    print(f"{args.rows:,} transactions, {args.customers:,} customers; "
-          f"rfmkit {rfmkit.__version__}, pandas {pd.__version__}, polars {pl.__version__}, "
-          f"duckdb {duckdb.__version__}; median of {args.repeat}\n")
+    print(
+        f"{args.rows:,} transactions, {args.customers:,} customers; "
+        f"rfmkit {rfmkit.__version__}, pandas {pd.__version__}, polars {pl.__version__}, "
+        f"duckdb {duckdb.__version__}; median of {args.repeat}\n"
+    )
     for ids in args.ids.split(","):
         df = make_data(args.rows, args.customers, ids)
         fns = methods(df)
@@ -150,9 +154,21 @@ def main() -> None:
         if not args.no_memory:
             for name in fns:
                 out = subprocess.run(
-                    [sys.executable, __file__, "--rows", str(args.rows), "--customers",
-                     str(args.customers), "--ids", ids, "--memory", name],
-                    check=True, capture_output=True, text=True,
+                    [
+                        sys.executable,
+                        __file__,
+                        "--rows",
+                        str(args.rows),
+                        "--customers",
+                        str(args.customers),
+                        "--ids",
+                        ids,
+                        "--memory",
+                        name,
+                    ],
+                    check=True,
+                    capture_output=True,
+                    text=True,
                 )
                 mem[name] = json.loads(out.stdout)
         print(f"{ids} ids: input columns {input_bytes(df) / 2**20:,.0f} MiB")
@@ -161,8 +177,7 @@ def main() -> None:
         base = times["rfmkit.rfm_table"]
         for name, t in times.items():
             m = mem.get(name)
-            mem_cols = (f"{m['peak'] / 2**20:,.0f} MiB | {m['peak'] / m['input']:.2f}"
-                        if m else "- | -")
+            mem_cols = f"{m['peak'] / 2**20:,.0f} MiB | {m['peak'] / m['input']:.2f}" if m else "- | -"
             print(f"| {name} | {t:.3f} | {t / base:.1f} | {mem_cols} |")
         print()
 

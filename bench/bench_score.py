@@ -35,8 +35,7 @@ def pandas_recipe(t: pd.DataFrame, k: int = 5) -> pd.DataFrame:
     out["r_score"] = pd.qcut(t["recency"].rank(method="first"), k, labels=labels[::-1]).astype(int)
     out["f_score"] = pd.qcut(t["frequency"].rank(method="first"), k, labels=labels).astype(int)
     out["m_score"] = pd.qcut(t["monetary"].rank(method="first"), k, labels=labels).astype(int)
-    out["rfm_score"] = (out["r_score"].astype(str) + out["f_score"].astype(str)
-                        + out["m_score"].astype(str))
+    out["rfm_score"] = out["r_score"].astype(str) + out["f_score"].astype(str) + out["m_score"].astype(str)
     out["rfm_total"] = out[["r_score", "f_score", "m_score"]].sum(axis=1)
     return out
 
@@ -70,8 +69,10 @@ def main() -> None:
     }
     scored = rfmkit.score(t)
     times["rfmkit.segment rfm11 (issue 4)"] = median_time(lambda: rfmkit.segment(scored), args.repeat)
-    print(f"{len(t):,} customers (from {args.rows:,} transactions; rfm_table took "
-          f"{table_time:.3f} s); median of {args.repeat}\n")
+    print(
+        f"{len(t):,} customers (from {args.rows:,} transactions; rfm_table took "
+        f"{table_time:.3f} s); median of {args.repeat}\n"
+    )
     print("| method | median s | x rfmkit quantile | share of rfm_table time |")
     print("|---|---|---|---|")
     base = times["rfmkit.score quantile"]

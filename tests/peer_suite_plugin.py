@@ -103,8 +103,9 @@ def _install() -> None:
     utils.rfm_train_test_split = rfmkit.rfm_train_test_split
     utils.rfm_segments = rfmkit.rfm_segments
     utils._rfm_quartile_labels = quartile_labels
-    clv = _module("pymc_marketing.clv", utils=utils, GammaGammaModel=_Placeholder,
-                  ParetoNBDModel=_Placeholder)
+    clv = _module(
+        "pymc_marketing.clv", utils=utils, GammaGammaModel=_Placeholder, ParetoNBDModel=_Placeholder
+    )
     _module("pymc_marketing", clv=clv, __version__="1.3.0")
     _module("pymc")
     prior = _module("pymc_extras.prior", Prior=_Placeholder)

@@ -44,9 +44,20 @@ def pymc_clv_utils() -> ModuleType:
     if not wheel.exists():
         PEERS.mkdir(parents=True, exist_ok=True)
         subprocess.run(
-            [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps",
-             "--only-binary=:all:", "--python-version", "3.12", "--dest", str(PEERS),
-             f"pymc-marketing=={PYMC_VERSION}"],
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "download",
+                "--quiet",
+                "--no-deps",
+                "--only-binary=:all:",
+                "--python-version",
+                "3.12",
+                "--dest",
+                str(PEERS),
+                f"pymc-marketing=={PYMC_VERSION}",
+            ],
             check=True,
         )
     source = PEERS / f"pymc_marketing_{PYMC_VERSION.replace('.', '_')}_clv_utils.py"
@@ -76,9 +87,20 @@ def pymc_test_suite() -> Path:
         # --no-binary: the sdist, not the wheel. pip prepares its metadata, which
         # installs hatchling into a throwaway build environment (seconds once cached).
         subprocess.run(
-            [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps",
-             "--no-binary=:all:", "--python-version", "3.12", "--dest", str(PEERS),
-             f"pymc-marketing=={PYMC_VERSION}"],
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "download",
+                "--quiet",
+                "--no-deps",
+                "--no-binary=:all:",
+                "--python-version",
+                "3.12",
+                "--dest",
+                str(PEERS),
+                f"pymc-marketing=={PYMC_VERSION}",
+            ],
             check=True,
         )
     partial = folder.with_name(folder.name + ".partial")

@@ -93,16 +93,25 @@ def reference_rfm(
     )
     if zone is not None:
         for col in ("first_purchase", "last_purchase"):
-            out[col] = g["date"].agg("min" if col.startswith("first") else "max").reindex(
-                customers
-            ).dt.tz_convert(zone).to_numpy()
+            out[col] = (
+                g["date"]
+                .agg("min" if col.startswith("first") else "max")
+                .reindex(customers)
+                .dt.tz_convert(zone)
+                .to_numpy()
+            )
     return out
 
 
 def assert_same_table(got: pd.DataFrame, want: pd.DataFrame) -> None:
     """Exact equality of every column (monetary bit for bit)."""
     assert list(got.columns) == [
-        "customer_id", "recency", "frequency", "monetary", "first_purchase", "last_purchase",
+        "customer_id",
+        "recency",
+        "frequency",
+        "monetary",
+        "first_purchase",
+        "last_purchase",
     ]
     assert len(got) == len(want), (len(got), len(want))
     assert got["customer_id"].astype(object).tolist() == want["customer_id"].astype(object).tolist()

@@ -43,19 +43,36 @@ def transactions(draw):
     stamps = pd.Series(BASE + np.array(seconds, dtype="m8[s]"))
     if zone is not None:
         stamps = stamps.dt.tz_localize("UTC").dt.tz_convert(zone)
-    df = pd.DataFrame({
-        "customer_id": np.array(ids, dtype=np.int64),
-        "date": stamps,
-        "amount": np.array(cents, dtype=np.float64) / 100,
-    })
+    df = pd.DataFrame(
+        {
+            "customer_id": np.array(ids, dtype=np.int64),
+            "date": stamps,
+            "amount": np.array(cents, dtype=np.float64) / 100,
+        }
+    )
     return df, midnight, zone, cents
 
 
 def _ids(draw, ids: np.ndarray):
-    kind = draw(st.sampled_from([
-        "numpy", "numpy_be32", "numpy_be64", "numpy_u16", "series", "Int64", "index", "category",
-        "categorical", "arrow", "arrow_chunked", "object", "polars_like_list",
-    ]))
+    kind = draw(
+        st.sampled_from(
+            [
+                "numpy",
+                "numpy_be32",
+                "numpy_be64",
+                "numpy_u16",
+                "series",
+                "Int64",
+                "index",
+                "category",
+                "categorical",
+                "arrow",
+                "arrow_chunked",
+                "object",
+                "polars_like_list",
+            ]
+        )
+    )
     return {
         "numpy": lambda: ids,
         "numpy_be32": lambda: ids.astype(">i4"),
@@ -76,8 +93,19 @@ def _ids(draw, ids: np.ndarray):
 def _dates(draw, stamps: pd.Series, midnight: bool, zone):
     if zone is None:
         values = stamps.to_numpy().astype("M8[s]")
-        kinds = ["s", "ms", "us", "ns", "be_s", "be_ns", "series", "index", "arrow", "arrow_chunked",
-                 "object"] + (["D", "be_D"] if midnight else [])
+        kinds = [
+            "s",
+            "ms",
+            "us",
+            "ns",
+            "be_s",
+            "be_ns",
+            "series",
+            "index",
+            "arrow",
+            "arrow_chunked",
+            "object",
+        ] + (["D", "be_D"] if midnight else [])
         kind = draw(st.sampled_from(kinds))
         if kind in ("s", "ms", "us", "ns", "D"):
             return values.astype(f"M8[{kind}]")
@@ -90,8 +118,9 @@ def _dates(draw, stamps: pd.Series, midnight: bool, zone):
             "arrow_chunked": lambda: pa.chunked_array([values[:1], values[1:]], type=pa.timestamp("s")),
             "object": lambda: np.array([v.astype(dt.datetime) for v in values], dtype=object),
         }[kind]()
-    kind = draw(st.sampled_from(["series", "index", "array", "arrow", "arrow_chunked", "object",
-                                 "pydatetime"]))
+    kind = draw(
+        st.sampled_from(["series", "index", "array", "arrow", "arrow_chunked", "object", "pydatetime"])
+    )
     arrow_type = pa.timestamp("us", tz=zone)
     return {
         "series": lambda: stamps,
@@ -105,27 +134,48 @@ def _dates(draw, stamps: pd.Series, midnight: bool, zone):
 
 
 def _amounts(draw, amounts: np.ndarray, cents: list[int]):
-    kind = draw(st.sampled_from(["numpy", "be", "series", "Float64", "arrow", "arrow_chunked",
-                                 "decimal128", "decimal_chunked", "decimal_series", "py_decimal",
-                                 "mixed_decimal", "cents_int"]))
+    kind = draw(
+        st.sampled_from(
+            [
+                "numpy",
+                "be",
+                "series",
+                "Float64",
+                "arrow",
+                "arrow_chunked",
+                "decimal128",
+                "decimal_chunked",
+                "decimal_series",
+                "py_decimal",
+                "mixed_decimal",
+                "cents_int",
+            ]
+        )
+    )
     decimals = [decimal.Decimal(c).scaleb(-2) for c in cents]
     dec_type = pa.decimal128(12, 2)
-    return {
-        "numpy": lambda: amounts,
-        "be": lambda: amounts.astype(">f8"),
-        "series": lambda: pd.Series(amounts),
-        "Float64": lambda: pd.array(amounts, dtype="Float64"),
-        "arrow": lambda: pa.array(amounts),
-        "arrow_chunked": lambda: pa.chunked_array([amounts[:1], amounts[1:]]),
-        "decimal128": lambda: pa.array(decimals, type=dec_type),
-        "decimal_chunked": lambda: pa.chunked_array([pa.array(decimals, type=dec_type)[:1],
-                                                     pa.array(decimals, type=dec_type)[1:]]),
-        "decimal_series": lambda: pd.Series(decimals, dtype=pd.ArrowDtype(dec_type)),
-        "py_decimal": lambda: np.array(decimals, dtype=object),
-        "mixed_decimal": lambda: np.array([d if i % 2 else float(d) for i, d in enumerate(decimals)],
-                                          dtype=object),
-        "cents_int": None,
-    }[kind]() if kind != "cents_int" else None
+    return (
+        {
+            "numpy": lambda: amounts,
+            "be": lambda: amounts.astype(">f8"),
+            "series": lambda: pd.Series(amounts),
+            "Float64": lambda: pd.array(amounts, dtype="Float64"),
+            "arrow": lambda: pa.array(amounts),
+            "arrow_chunked": lambda: pa.chunked_array([amounts[:1], amounts[1:]]),
+            "decimal128": lambda: pa.array(decimals, type=dec_type),
+            "decimal_chunked": lambda: pa.chunked_array(
+                [pa.array(decimals, type=dec_type)[:1], pa.array(decimals, type=dec_type)[1:]]
+            ),
+            "decimal_series": lambda: pd.Series(decimals, dtype=pd.ArrowDtype(dec_type)),
+            "py_decimal": lambda: np.array(decimals, dtype=object),
+            "mixed_decimal": lambda: np.array(
+                [d if i % 2 else float(d) for i, d in enumerate(decimals)], dtype=object
+            ),
+            "cents_int": None,
+        }[kind]()
+        if kind != "cents_int"
+        else None
+    )
 
 
 def _call(fn, *args, **kw):
@@ -135,8 +185,12 @@ def _call(fn, *args, **kw):
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(data=st.data(), tx=transactions(), as_of_shift=st.one_of(st.none(), st.integers(-5, 50)),
-       window=st.one_of(st.none(), st.sampled_from([("days", 7), ("days", 30), ("months", 1)])))
+@given(
+    data=st.data(),
+    tx=transactions(),
+    as_of_shift=st.one_of(st.none(), st.integers(-5, 50)),
+    window=st.one_of(st.none(), st.sampled_from([("days", 7), ("days", 30), ("months", 1)])),
+)
 def test_every_container_gives_the_reference_table(data, tx, as_of_shift, window):
     df, midnight, zone, cents = tx
     ids = _ids(data.draw, df["customer_id"].to_numpy())
@@ -146,12 +200,20 @@ def test_every_container_gives_the_reference_table(data, tx, as_of_shift, window
         amounts = df["amount"].to_numpy()
     window_arg = None
     if window is not None:
-        window_arg = data.draw(st.sampled_from(
-            [window[1], f"{window[1]}", f"{window[1]}D", np.timedelta64(window[1], "D"),
-             pd.Timedelta(days=window[1]), pd.offsets.Day(window[1])]
-            if window[0] == "days" else
-            ["1M", np.timedelta64(1, "M"), pd.DateOffset(months=1), pd.offsets.MonthEnd(1)]
-        ))
+        window_arg = data.draw(
+            st.sampled_from(
+                [
+                    window[1],
+                    f"{window[1]}",
+                    f"{window[1]}D",
+                    np.timedelta64(window[1], "D"),
+                    pd.Timedelta(days=window[1]),
+                    pd.offsets.Day(window[1]),
+                ]
+                if window[0] == "days"
+                else ["1M", np.timedelta64(1, "M"), pd.DateOffset(months=1), pd.offsets.MonthEnd(1)]
+            )
+        )
     as_of = None
     if as_of_shift is not None:
         as_of = (BASE.astype("M8[D]") - 40 + as_of_shift).astype(str)
@@ -162,14 +224,23 @@ def test_every_container_gives_the_reference_table(data, tx, as_of_shift, window
             _call(rfmkit.rfm_arrays, ids, dates, amounts, as_of=as_of, window=window_arg)
         return
     got = _call(rfmkit.rfm_arrays, ids, dates, amounts, as_of=as_of, window=window_arg)
-    table = pd.DataFrame({
-        "customer_id": np.asarray(got.customer_id).astype(np.int64),
-        "recency": got.recency, "frequency": got.frequency, "monetary": got.monetary,
-        "first_purchase": got.first_purchase, "last_purchase": got.last_purchase,
-    })
+    table = pd.DataFrame(
+        {
+            "customer_id": np.asarray(got.customer_id).astype(np.int64),
+            "recency": got.recency,
+            "frequency": got.frequency,
+            "monetary": got.monetary,
+            "first_purchase": got.first_purchase,
+            "last_purchase": got.last_purchase,
+        }
+    )
     assert_same_table(table, want)
-    by_table = _call(rfmkit.rfm_table, {"customer_id": ids, "date": dates, "amount": amounts},
-                     as_of=as_of, window=window_arg)
+    by_table = _call(
+        rfmkit.rfm_table,
+        {"customer_id": ids, "date": dates, "amount": amounts},
+        as_of=as_of,
+        window=window_arg,
+    )
     np.testing.assert_array_equal(by_table["recency"].to_numpy(), want["recency"].to_numpy())
     np.testing.assert_array_equal(by_table["monetary"].to_numpy(), want["monetary"].to_numpy())
 
@@ -188,8 +259,12 @@ def test_big_endian_dates_are_read_as_dates():
 def test_zoned_dates_outside_a_series_are_judged_in_their_zone():
     # 01:00 and 10:00 in Tokyo are one day (2023-12-31 16:00 and 2024-01-01 01:00 in UTC).
     idx = pd.DatetimeIndex(["2024-01-01 01:00", "2024-01-01 10:00"]).tz_localize("Asia/Tokyo")
-    for dates in (idx, idx.array, np.array(list(idx), dtype=object),
-                  np.array([t.to_pydatetime() for t in idx], dtype=object)):
+    for dates in (
+        idx,
+        idx.array,
+        np.array(list(idx), dtype=object),
+        np.array([t.to_pydatetime() for t in idx], dtype=object),
+    ):
         assert rfmkit.rfm_arrays(np.array([1, 2]), dates, np.ones(2)).recency.tolist() == [0, 0]
         table = rfmkit.rfm_table({"customer_id": [1, 2], "date": dates, "amount": [1.0, 1.0]})
         assert table["recency"].tolist() == [0, 0]
@@ -209,9 +284,18 @@ def test_object_dates_of_several_zones_need_tz():
 
 @pytest.mark.parametrize(
     ("window", "want_days"),
-    [(np.timedelta64(1, "M"), None), (np.timedelta64(30, "D"), 30), (np.timedelta64(2, "W"), 14),
-     (np.timedelta64(48, "h"), 2), ("90", 90), (" 12 d", 12), (pd.offsets.Day(3), 3),
-     (pd.DateOffset(months=1), None), (pd.offsets.MonthEnd(1), None), (dt.timedelta(days=5), 5)],
+    [
+        (np.timedelta64(1, "M"), None),
+        (np.timedelta64(30, "D"), 30),
+        (np.timedelta64(2, "W"), 14),
+        (np.timedelta64(48, "h"), 2),
+        ("90", 90),
+        (" 12 d", 12),
+        (pd.offsets.Day(3), 3),
+        (pd.DateOffset(months=1), None),
+        (pd.offsets.MonthEnd(1), None),
+        (dt.timedelta(days=5), 5),
+    ],
 )
 def test_window_forms(window, want_days):
     tx = rfmkit.datasets.make_transactions(3_000, 300, seed=4)
@@ -222,9 +306,24 @@ def test_window_forms(window, want_days):
 
 @pytest.mark.parametrize(
     "window",
-    ["²D", "٣D", 10**30, -5, 0, "99999999999999999999D", np.timedelta64(25, "h"), [1], 1.5, True,
-     np.timedelta64("NaT"), np.timedelta64(10**18, "D"), pd.offsets.BusinessDay(2),
-     pd.DateOffset(months=1, days=2), "3 fortnights", object()],
+    [
+        "²D",
+        "٣D",
+        10**30,
+        -5,
+        0,
+        "99999999999999999999D",
+        np.timedelta64(25, "h"),
+        [1],
+        1.5,
+        True,
+        np.timedelta64("NaT"),
+        np.timedelta64(10**18, "D"),
+        pd.offsets.BusinessDay(2),
+        pd.DateOffset(months=1, days=2),
+        "3 fortnights",
+        object(),
+    ],
 )
 def test_bad_windows_are_input_errors(window):
     tx = rfmkit.datasets.make_transactions(100, 10, seed=4)
@@ -236,25 +335,40 @@ def test_arrow_decimals_are_exact():
     values = [decimal.Decimal(v) for v in ("0.70", "0.10", "0.20", "0.30", "0.01", "12345678.91")]
     for t in (pa.decimal128(20, 10), pa.decimal128(38, 12), pa.decimal256(40, 10)):
         arr = pa.array(values, type=t)
-        table = rfmkit.rfm_table(pa.table({
-            "customer_id": list(range(len(values))),
-            "date": pa.array([dt.datetime(2024, 1, 1)] * len(values)),
-            "amount": arr,
-        }))
+        table = rfmkit.rfm_table(
+            pa.table(
+                {
+                    "customer_id": list(range(len(values))),
+                    "date": pa.array([dt.datetime(2024, 1, 1)] * len(values)),
+                    "amount": arr,
+                }
+            )
+        )
         assert table["monetary"].tolist() == [float(v) for v in values]
-    one = rfmkit.rfm_table(pd.DataFrame({
-        "customer_id": [1, 1, 1],
-        "date": pd.to_datetime(["2024-01-01"] * 3),
-        "amount": pd.Series([decimal.Decimal("0.70")] * 3, dtype=pd.ArrowDtype(pa.decimal128(10, 2))),
-    }))
+    one = rfmkit.rfm_table(
+        pd.DataFrame(
+            {
+                "customer_id": [1, 1, 1],
+                "date": pd.to_datetime(["2024-01-01"] * 3),
+                "amount": pd.Series([decimal.Decimal("0.70")] * 3, dtype=pd.ArrowDtype(pa.decimal128(10, 2))),
+            }
+        )
+    )
     assert one["monetary"].tolist() == [math.fsum([0.7, 0.7, 0.7])]
 
 
 @pytest.mark.parametrize(
     ("as_of", "pattern"),
-    [("01/12/2024", "ambiguous"), ("12/01/2024", "ambiguous"), ("1.2.24", "ambiguous"),
-     (20240101, "not a number"), (20240101.0, "not a number"), (True, "not a number"),
-     ("2024-13-45", "invalid as_of"), (pd.Period("2024-03", "M"), "give a date")],
+    [
+        ("01/12/2024", "ambiguous"),
+        ("12/01/2024", "ambiguous"),
+        ("1.2.24", "ambiguous"),
+        (20240101, "not a number"),
+        (20240101.0, "not a number"),
+        (True, "not a number"),
+        ("2024-13-45", "invalid as_of"),
+        (pd.Period("2024-03", "M"), "give a date"),
+    ],
 )
 def test_as_of_is_never_guessed(as_of, pattern):
     tx = rfmkit.datasets.make_transactions(100, 10, seed=4)
@@ -265,16 +379,21 @@ def test_as_of_is_never_guessed(as_of, pattern):
 def test_unambiguous_as_of_texts():
     tx = rfmkit.datasets.make_transactions(500, 50, seed=4)
     want = rfmkit.rfm_table(tx, as_of=dt.date(2024, 6, 1))
-    for text in ("2024-06-01", "2024-06-01 23:59", "2024/06/01", "1 June 2024", "June 1, 2024",
-                 "20240601"):
+    for text in ("2024-06-01", "2024-06-01 23:59", "2024/06/01", "1 June 2024", "June 1, 2024", "20240601"):
         pd.testing.assert_frame_equal(rfmkit.rfm_table(tx, as_of=text), want)
 
 
 def test_as_of_with_a_format_in_the_clv_functions():
-    tx = pd.DataFrame({"id": [1, 1, 2], "when": pd.to_datetime(["2024-11-01", "2024-11-20", "2024-11-25"]),
-                       "paid": [1.0, 2.0, 3.0]})
-    day_first = rfmkit.rfm_summary(tx, "id", "when", "paid", observation_period_end="01/12/2024",
-                                   datetime_format="%d/%m/%Y")
+    tx = pd.DataFrame(
+        {
+            "id": [1, 1, 2],
+            "when": pd.to_datetime(["2024-11-01", "2024-11-20", "2024-11-25"]),
+            "paid": [1.0, 2.0, 3.0],
+        }
+    )
+    day_first = rfmkit.rfm_summary(
+        tx, "id", "when", "paid", observation_period_end="01/12/2024", datetime_format="%d/%m/%Y"
+    )
     iso = rfmkit.rfm_summary(tx, "id", "when", "paid", observation_period_end="2024-12-01")
     pd.testing.assert_frame_equal(day_first, iso, check_like=False)
     with pytest.raises(InputError, match="ambiguous"):
@@ -288,8 +407,9 @@ def test_clv_integer_dates_need_a_format():
     with pytest.raises(InputTypeError, match="'when'.*numbers"):
         rfmkit.rfm_table(tx, "id", "when", "paid")
     got = rfmkit.rfm_summary(tx, "id", "when", "paid", datetime_format="%Y%m%d")
-    want = rfmkit.rfm_summary(tx.assign(when=pd.to_datetime(tx["when"].astype(str), format="%Y%m%d")),
-                              "id", "when", "paid")
+    want = rfmkit.rfm_summary(
+        tx.assign(when=pd.to_datetime(tx["when"].astype(str), format="%Y%m%d")), "id", "when", "paid"
+    )
     pd.testing.assert_frame_equal(got, want)
 
 
@@ -321,8 +441,13 @@ def test_id_errors_name_the_value_and_row(ids, exc, pattern):
 
 
 def test_period_dates_are_named_as_periods():
-    tx = pd.DataFrame({"customer_id": [1, 2], "amount": [1.0, 2.0],
-                       "date": pd.period_range("2024-01-01", periods=2, freq="D")})
+    tx = pd.DataFrame(
+        {
+            "customer_id": [1, 2],
+            "amount": [1.0, 2.0],
+            "date": pd.period_range("2024-01-01", periods=2, freq="D"),
+        }
+    )
     with pytest.raises(InputTypeError, match="'date' holds pandas Periods"):
         rfmkit.rfm_table(tx)
     with pytest.raises(InputTypeError, match="'date' holds pandas Periods"):
@@ -330,18 +455,34 @@ def test_period_dates_are_named_as_periods():
 
 
 def test_decimal_and_float_amounts_mix():
-    got = rfmkit.rfm_arrays(np.array([1, 1, 1]), np.array(["2024-01-01"] * 3, "M8[D]"),
-                            np.array([decimal.Decimal("0.70"), 0.1, 2], dtype=object))
+    got = rfmkit.rfm_arrays(
+        np.array([1, 1, 1]),
+        np.array(["2024-01-01"] * 3, "M8[D]"),
+        np.array([decimal.Decimal("0.70"), 0.1, 2], dtype=object),
+    )
     assert got.monetary.tolist() == [math.fsum([0.7, 0.1, 2.0])]
     with pytest.raises(InputTypeError, match=r"'amount' must hold numbers.*'x' at row 1"):
-        rfmkit.rfm_arrays(np.array([1, 1]), np.array(["2024-01-01"] * 2, "M8[D]"),
-                          np.array([decimal.Decimal("0.70"), "x"], dtype=object))
+        rfmkit.rfm_arrays(
+            np.array([1, 1]),
+            np.array(["2024-01-01"] * 2, "M8[D]"),
+            np.array([decimal.Decimal("0.70"), "x"], dtype=object),
+        )
 
 
 @pytest.mark.parametrize(
     "kw",
-    [{"frequency": None}, {"returns": None}, {"by": 5}, {"frequency": 3}, {"returns": ["net"]},
-     {"by": [1]}, {"by": []}, {"window": {"days": 3}}, {"tz": 5}, {"as_of": [2024]}],
+    [
+        {"frequency": None},
+        {"returns": None},
+        {"by": 5},
+        {"frequency": 3},
+        {"returns": ["net"]},
+        {"by": [1]},
+        {"by": []},
+        {"window": {"days": 3}},
+        {"tz": 5},
+        {"as_of": [2024]},
+    ],
 )
 def test_bad_options_are_input_errors(kw):
     tx = rfmkit.datasets.make_transactions(100, 10, seed=4, channels=True)
@@ -354,12 +495,23 @@ def test_bad_options_are_input_errors(kw):
 # --------------------------------------------------------------------------- junk in, rfmkit error out
 
 JUNK = st.one_of(
-    st.none(), st.booleans(), st.integers(-(2**70), 2**70), st.floats(allow_nan=True),
-    st.text(max_size=3), st.binary(max_size=2), st.just("\ud800"), st.just(pd.NaT), st.just(pd.NA),
+    st.none(),
+    st.booleans(),
+    st.integers(-(2**70), 2**70),
+    st.floats(allow_nan=True),
+    st.text(max_size=3),
+    st.binary(max_size=2),
+    st.just("\ud800"),
+    st.just(pd.NaT),
+    st.just(pd.NA),
     st.datetimes(min_value=dt.datetime(1, 1, 2), max_value=dt.datetime(9999, 12, 30)),
-    st.dates(), st.decimals(allow_nan=False, places=3), st.just(decimal.Decimal("NaN")),
-    st.just(float("inf")), st.just([1]),
-    st.just(np.datetime64("NaT")), st.just(pd.Timestamp("2024-01-01", tz="Asia/Tokyo")),
+    st.dates(),
+    st.decimals(allow_nan=False, places=3),
+    st.just(decimal.Decimal("NaN")),
+    st.just(float("inf")),
+    st.just([1]),
+    st.just(np.datetime64("NaT")),
+    st.just(pd.Timestamp("2024-01-01", tz="Asia/Tokyo")),
 )
 
 
@@ -367,9 +519,16 @@ JUNK = st.one_of(
 @given(
     n=st.integers(0, 4),
     data=st.data(),
-    options=st.fixed_dictionaries({}, optional={
-        "as_of": JUNK, "window": JUNK, "frequency": JUNK, "returns": JUNK, "tz": JUNK,
-    }),
+    options=st.fixed_dictionaries(
+        {},
+        optional={
+            "as_of": JUNK,
+            "window": JUNK,
+            "frequency": JUNK,
+            "returns": JUNK,
+            "tz": JUNK,
+        },
+    ),
 )
 def test_junk_columns_give_rfmkit_errors(n, data, options):
     def column():
@@ -385,9 +544,11 @@ def test_junk_columns_give_rfmkit_errors(n, data, options):
         return arr if kind == "object" else list(values)
 
     cols = {"customer_id": column(), "date": column(), "amount": column()}
-    for fn in (lambda: rfmkit.rfm_table(cols, **options),
-               lambda: rfmkit.rfm_arrays(cols["customer_id"], cols["date"], cols["amount"], **options),
-               lambda: rfmkit.rfm_summary(cols, "customer_id", "date", "amount")):
+    for fn in (
+        lambda: rfmkit.rfm_table(cols, **options),
+        lambda: rfmkit.rfm_arrays(cols["customer_id"], cols["date"], cols["amount"], **options),
+        lambda: rfmkit.rfm_summary(cols, "customer_id", "date", "amount"),
+    ):
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", RFMWarning)

@@ -27,20 +27,27 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from rfmkit import InputError, InputTypeError, RFMScorer, RFMWarning
 
-SETTINGS = settings(max_examples=150, deadline=None,
-                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+SETTINGS = settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much]
+)
 RFMKIT_ERRORS = (InputError, InputTypeError)
 
 # Values a column may hold; only real, finite numbers are valid data.
 good_numbers = st.one_of(
-    st.integers(-10**6, 10**6),
+    st.integers(-(10**6), 10**6),
     st.floats(-1e300, 1e300, allow_nan=False),
-    st.decimals(-10**6, 10**6, allow_nan=False, allow_infinity=False, places=2),
+    st.decimals(-(10**6), 10**6, allow_nan=False, allow_infinity=False, places=2),
 )
 junk = st.one_of(
-    st.just(math.nan), st.just(math.inf), st.just(-math.inf), st.booleans(), st.none(),
-    st.text(max_size=3), st.integers(2**64, 2**80).map(lambda x: x * 10**300),
-    st.just(Decimal("NaN")), st.just(1 + 1j),
+    st.just(math.nan),
+    st.just(math.inf),
+    st.just(-math.inf),
+    st.booleans(),
+    st.none(),
+    st.text(max_size=3),
+    st.integers(2**64, 2**80).map(lambda x: x * 10**300),
+    st.just(Decimal("NaN")),
+    st.just(1 + 1j),
 )
 values = st.one_of(good_numbers, junk)
 dtypes = st.sampled_from(["infer", "object", "Float64", "Int64", "float64[pyarrow]"])
@@ -106,18 +113,34 @@ def quiet(call):
 
 
 @SETTINGS
-@given(items=st.lists(values, min_size=1, max_size=12), dtype=dtypes, kind=containers,
-       k=st.integers(2, 6), method=st.sampled_from(["quantile", "mean"]))
+@given(
+    items=st.lists(values, min_size=1, max_size=12),
+    dtype=dtypes,
+    kind=containers,
+    k=st.integers(2, 6),
+    method=st.sampled_from(["quantile", "mean"]),
+)
 def test_score_on_junk_monetary(items, dtype, kind, k, method):
     m = column(items, dtype)
     assume(m is not None)
     n = len(m)
-    frame = pd.DataFrame({"customer_id": np.arange(n), "recency": np.arange(n) % 4,
-                          "frequency": np.arange(n) % 3 + 1, "monetary": m})
+    frame = pd.DataFrame(
+        {
+            "customer_id": np.arange(n),
+            "recency": np.arange(n) % 4,
+            "frequency": np.arange(n) % 3 + 1,
+            "monetary": m,
+        }
+    )
     data = contain(frame, kind)
     assume(data is not None)
-    seen = (data["monetary"].to_list() if kind == "polars"
-            else as_read(data.column("monetary").to_pandas()) if kind == "arrow" else as_read(m))
+    seen = (
+        data["monetary"].to_list()
+        if kind == "polars"
+        else as_read(data.column("monetary").to_pandas())
+        if kind == "arrow"
+        else as_read(m)
+    )
     try:
         got = quiet(lambda: rfmkit.score(data, bins=k, method={"monetary": method}))
     except RFMKIT_ERRORS:
@@ -137,31 +160,65 @@ def test_score_on_junk_monetary(items, dtype, kind, k, method):
     assert got["customer_id"].tolist() == list(range(n))
 
 
-options = st.fixed_dictionaries({}, optional={
-    "bins": st.one_of(st.integers(-5, 200), st.integers(10**18, 10**30), st.floats(), st.text(max_size=2),
-                      st.booleans(), st.none(), st.just([5, 5]), st.just({"recency": 3})),
-    "method": st.one_of(st.sampled_from(["quantile", "ntile", "mean", "median", "threshold", "kmeans"]),
-                        st.integers(), st.just({"frequency": "mean"})),
-    "thresholds": st.one_of(
-        st.none(), st.lists(st.integers(0, 9), max_size=3),
-        st.dictionaries(st.sampled_from(["recency", "frequency", "monetary", "x"]),
-                        st.one_of(st.lists(st.one_of(st.floats(), st.integers(-10**400, 10**400),
-                                                     st.text(max_size=2), st.booleans()), max_size=3),
-                                  st.floats(), st.text(max_size=2),
-                                  st.just([[1, 2], [3, 4]])),
-                        max_size=3)),
-    "weights": st.one_of(st.none(), st.lists(st.one_of(st.floats(), st.integers(-3, 3), st.text(max_size=1)),
-                                             max_size=4),
-                         st.dictionaries(st.sampled_from(["recency", "frequency", "monetary", "q"]),
-                                         st.floats(), max_size=4)),
-})
+options = st.fixed_dictionaries(
+    {},
+    optional={
+        "bins": st.one_of(
+            st.integers(-5, 200),
+            st.integers(10**18, 10**30),
+            st.floats(),
+            st.text(max_size=2),
+            st.booleans(),
+            st.none(),
+            st.just([5, 5]),
+            st.just({"recency": 3}),
+        ),
+        "method": st.one_of(
+            st.sampled_from(["quantile", "ntile", "mean", "median", "threshold", "kmeans"]),
+            st.integers(),
+            st.just({"frequency": "mean"}),
+        ),
+        "thresholds": st.one_of(
+            st.none(),
+            st.lists(st.integers(0, 9), max_size=3),
+            st.dictionaries(
+                st.sampled_from(["recency", "frequency", "monetary", "x"]),
+                st.one_of(
+                    st.lists(
+                        st.one_of(
+                            st.floats(), st.integers(-(10**400), 10**400), st.text(max_size=2), st.booleans()
+                        ),
+                        max_size=3,
+                    ),
+                    st.floats(),
+                    st.text(max_size=2),
+                    st.just([[1, 2], [3, 4]]),
+                ),
+                max_size=3,
+            ),
+        ),
+        "weights": st.one_of(
+            st.none(),
+            st.lists(st.one_of(st.floats(), st.integers(-3, 3), st.text(max_size=1)), max_size=4),
+            st.dictionaries(
+                st.sampled_from(["recency", "frequency", "monetary", "q"]), st.floats(), max_size=4
+            ),
+        ),
+    },
+)
 
 
 @SETTINGS
 @given(kw=options)
 def test_score_options_never_raise_anything_else(kw):
-    t = pd.DataFrame({"customer_id": [3, 1, 2, 4], "recency": [1, 5, 9, 30],
-                      "frequency": [1, 2, 3, 8], "monetary": [5.0, 10.0, 20.0, 1e4]})
+    t = pd.DataFrame(
+        {
+            "customer_id": [3, 1, 2, 4],
+            "recency": [1, 5, 9, 30],
+            "frequency": [1, 2, 3, 8],
+            "monetary": [5.0, 10.0, 20.0, 1e4],
+        }
+    )
     try:
         got = quiet(lambda: rfmkit.score(t, **kw))
     except RFMKIT_ERRORS:
@@ -181,13 +238,24 @@ def test_scorer_on_junk(items, dtype, kind):
     m = column(items, dtype)
     assume(m is not None)
     n = len(m)
-    frame = pd.DataFrame({"customer_id": np.arange(n), "recency": np.arange(n) % 4,
-                          "frequency": np.arange(n) % 3 + 1, "monetary": m,
-                          "segment": ["x"] * n})
+    frame = pd.DataFrame(
+        {
+            "customer_id": np.arange(n),
+            "recency": np.arange(n) % 4,
+            "frequency": np.arange(n) % 3 + 1,
+            "monetary": m,
+            "segment": ["x"] * n,
+        }
+    )
     data = contain(frame, kind)
     assume(data is not None)
-    seen = (data["monetary"].to_list() if kind == "polars"
-            else as_read(data.column("monetary").to_pandas()) if kind == "arrow" else as_read(m))
+    seen = (
+        data["monetary"].to_list()
+        if kind == "polars"
+        else as_read(data.column("monetary").to_pandas())
+        if kind == "arrow"
+        else as_read(m)
+    )
     try:
         scorer = quiet(lambda: RFMScorer(bins=3).fit(data))
         out = scorer.transform(data)
@@ -202,13 +270,24 @@ def test_scorer_on_junk(items, dtype, kind):
 
 
 @SETTINGS
-@given(text=st.one_of(st.text(max_size=30), st.binary(max_size=10),
-                      st.recursive(st.none() | st.integers() | st.text(max_size=3) | st.floats(),
-                                   lambda c: st.lists(c, max_size=3)
-                                   | st.dictionaries(st.sampled_from(["params", "edges", "n_features_in",
-                                                                      "feature_names_in", "x0", "bins"]),
-                                                     c, max_size=4), max_leaves=10)
-                      .map(lambda obj: __import__("json").dumps(obj))))
+@given(
+    text=st.one_of(
+        st.text(max_size=30),
+        st.binary(max_size=10),
+        st.recursive(
+            st.none() | st.integers() | st.text(max_size=3) | st.floats(),
+            lambda c: (
+                st.lists(c, max_size=3)
+                | st.dictionaries(
+                    st.sampled_from(["params", "edges", "n_features_in", "feature_names_in", "x0", "bins"]),
+                    c,
+                    max_size=4,
+                )
+            ),
+            max_leaves=10,
+        ).map(lambda obj: __import__("json").dumps(obj)),
+    )
+)
 def test_scorer_from_json_on_junk(text):
     try:
         scorer = RFMScorer.from_json(text)
@@ -220,10 +299,16 @@ def test_scorer_from_json_on_junk(text):
 # --------------------------------------------------------------------------- segment
 
 RF10 = {
-    "hibernating": [(1, 2), (1, 2)], "at_risk": [(1, 2), (3, 4)], "cant_lose": [(1, 2), (5, 5)],
-    "about_to_sleep": [(3, 3), (1, 2)], "need_attention": [(3, 3), (3, 3)],
-    "loyal": [(3, 4), (4, 5)], "promising": [(4, 4), (1, 1)], "new": [(5, 5), (1, 1)],
-    "potential_loyalist": [(4, 5), (2, 3)], "champions": [(5, 5), (4, 5)],
+    "hibernating": [(1, 2), (1, 2)],
+    "at_risk": [(1, 2), (3, 4)],
+    "cant_lose": [(1, 2), (5, 5)],
+    "about_to_sleep": [(3, 3), (1, 2)],
+    "need_attention": [(3, 3), (3, 3)],
+    "loyal": [(3, 4), (4, 5)],
+    "promising": [(4, 4), (1, 1)],
+    "new": [(5, 5), (1, 1)],
+    "potential_loyalist": [(4, 5), (2, 3)],
+    "champions": [(5, 5), (4, 5)],
 }
 
 
@@ -235,8 +320,12 @@ score_values = st.one_of(st.integers(-2, 8), st.floats(-1, 7), st.sampled_from([
 
 
 @SETTINGS
-@given(items=st.lists(score_values, min_size=1, max_size=10), dtype=dtypes, kind=containers,
-       lang=st.sampled_from(["en", "zh"]))
+@given(
+    items=st.lists(score_values, min_size=1, max_size=10),
+    dtype=dtypes,
+    kind=containers,
+    lang=st.sampled_from(["en", "zh"]),
+)
 def test_segment_and_action_list_on_junk_scores(items, dtype, kind, lang):
     r = column(items, dtype)
     assume(r is not None)
@@ -245,8 +334,13 @@ def test_segment_and_action_list_on_junk_scores(items, dtype, kind, lang):
     frame = pd.DataFrame({"customer_id": np.arange(n), "r_score": r, "f_score": f, "m_score": 1})
     data = contain(frame, kind)
     assume(data is not None)
-    seen = (data["r_score"].to_list() if kind == "polars"
-            else as_read(data.column("r_score").to_pandas()) if kind == "arrow" else as_read(r))
+    seen = (
+        data["r_score"].to_list()
+        if kind == "polars"
+        else as_read(data.column("r_score").to_pandas())
+        if kind == "arrow"
+        else as_read(r)
+    )
     ok = all(valid(v) and float(v) == int(float(v)) and 1 <= float(v) <= 5 for v in seen)
     try:
         got = rfmkit.segment(data, "rf10", levels=5, lang=lang)
@@ -263,9 +357,16 @@ def test_segment_and_action_list_on_junk_scores(items, dtype, kind, lang):
 
 
 @SETTINGS
-@given(levels=st.one_of(st.integers(), st.floats(), st.text(max_size=2), st.booleans(), st.none(),
-                        st.lists(st.one_of(st.integers(-3, 10**20), st.floats(), st.text(max_size=1)),
-                                 max_size=4)))
+@given(
+    levels=st.one_of(
+        st.integers(),
+        st.floats(),
+        st.text(max_size=2),
+        st.booleans(),
+        st.none(),
+        st.lists(st.one_of(st.integers(-3, 10**20), st.floats(), st.text(max_size=1)), max_size=4),
+    )
+)
 def test_segment_levels_on_junk(levels):
     t = pd.DataFrame({"customer_id": [1, 2], "r_score": [1, 2], "f_score": [2, 1], "m_score": [1, 1]})
     try:
@@ -279,19 +380,28 @@ def test_segment_levels_on_junk(levels):
 
 
 @SETTINGS
-@given(items=st.lists(st.one_of(good_numbers, st.floats(allow_nan=False), junk), min_size=1, max_size=10),
-       dtype=dtypes, kind=containers)
+@given(
+    items=st.lists(st.one_of(good_numbers, st.floats(allow_nan=False), junk), min_size=1, max_size=10),
+    dtype=dtypes,
+    kind=containers,
+)
 def test_segment_summary_on_junk_monetary(items, dtype, kind):
     m = column(items, dtype)
     assume(m is not None)
     n = len(m)
     seg = pd.Categorical(np.array(["A", "B"])[np.arange(n) % 2], categories=["A", "B", "C"], ordered=True)
-    frame = pd.DataFrame({"customer_id": np.arange(n), "recency": np.arange(n), "frequency": 1,
-                          "monetary": m, "segment": seg})
+    frame = pd.DataFrame(
+        {"customer_id": np.arange(n), "recency": np.arange(n), "frequency": 1, "monetary": m, "segment": seg}
+    )
     data = contain(frame, kind)
     assume(data is not None)
-    seen = (data["monetary"].to_list() if kind == "polars"
-            else as_read(data.column("monetary").to_pandas()) if kind == "arrow" else as_read(m))
+    seen = (
+        data["monetary"].to_list()
+        if kind == "polars"
+        else as_read(data.column("monetary").to_pandas())
+        if kind == "arrow"
+        else as_read(m)
+    )
     try:
         got = rfmkit.segment_summary(data)
     except RFMKIT_ERRORS:

@@ -25,8 +25,10 @@ def hand_segmented(segments, **columns) -> pd.DataFrame:
 def six() -> pd.DataFrame:
     return hand_segmented(
         ["A", "A", "B", "A", "B", "C"],
-        recency=[1, 3, 10, 5, 20, 50], frequency=[2, 4, 1, 0, 1, 0],
-        monetary=[10.0, 30.0, 5.0, 0.0, 15.0, 0.0], channel=["x", "x", "x", "y", "y", "y"],
+        recency=[1, 3, 10, 5, 20, 50],
+        frequency=[2, 4, 1, 0, 1, 0],
+        monetary=[10.0, 30.0, 5.0, 0.0, 15.0, 0.0],
+        channel=["x", "x", "x", "y", "y", "y"],
     )
 
 
@@ -43,9 +45,19 @@ def pipeline(as_of=None, scheme="rfm11", seed=1) -> pd.DataFrame:
 def test_summary_by_hand():
     s = rfmkit.segment_summary(six())
     assert list(s.columns) == [
-        "segment", "customers", "customer_share", "revenue", "revenue_share", "avg_order_value",
-        "recency_mean", "recency_median", "frequency_mean", "frequency_median", "monetary_mean",
-        "monetary_median"]
+        "segment",
+        "customers",
+        "customer_share",
+        "revenue",
+        "revenue_share",
+        "avg_order_value",
+        "recency_mean",
+        "recency_median",
+        "frequency_mean",
+        "frequency_median",
+        "monetary_mean",
+        "monetary_median",
+    ]
     assert s["segment"].tolist() == ["A", "B", "C", "D"]
     assert s["segment"].cat.categories.tolist() == CATS and s["segment"].cat.ordered
     assert s["customers"].dtype == np.int64
@@ -71,8 +83,9 @@ def test_summary_by_group_by_hand():
     np.testing.assert_allclose(s["customer_share"], [2 / 3, 1 / 3, 0, 0, 1 / 3, 1 / 3, 1 / 3, 0])
     assert s["revenue"].tolist() == [40.0, 5.0, 0.0, 0.0, 0.0, 15.0, 0.0, 0.0]
     np.testing.assert_allclose(s["revenue_share"], [40 / 45, 5 / 45, 0, 0, 0, 1, 0, 0])
-    np.testing.assert_allclose(s["avg_order_value"], [40 / 6, 5.0, np.nan, np.nan, np.nan, 15.0,
-                                                      np.nan, np.nan])
+    np.testing.assert_allclose(
+        s["avg_order_value"], [40 / 6, 5.0, np.nan, np.nan, np.nan, 15.0, np.nan, np.nan]
+    )
 
 
 def test_summary_of_an_empty_table_has_every_segment():
@@ -86,17 +99,19 @@ def test_summary_against_pandas(scheme):
     seg = pipeline(scheme=scheme)
     got = rfmkit.segment_summary(seg)
     g = seg.groupby("segment", observed=False, sort=True)
-    want = pd.DataFrame({
-        "customers": g.size(),
-        "revenue": g["monetary"].sum(),
-        "orders": g["frequency"].sum(),
-        "recency_mean": g["recency"].mean(),
-        "recency_median": g["recency"].median(),
-        "frequency_mean": g["frequency"].mean(),
-        "frequency_median": g["frequency"].median(),
-        "monetary_mean": g["monetary"].mean(),
-        "monetary_median": g["monetary"].median(),
-    })
+    want = pd.DataFrame(
+        {
+            "customers": g.size(),
+            "revenue": g["monetary"].sum(),
+            "orders": g["frequency"].sum(),
+            "recency_mean": g["recency"].mean(),
+            "recency_median": g["recency"].median(),
+            "frequency_mean": g["frequency"].mean(),
+            "frequency_median": g["frequency"].median(),
+            "monetary_mean": g["monetary"].mean(),
+            "monetary_median": g["monetary"].median(),
+        }
+    )
     assert got["segment"].astype(str).tolist() == [str(c) for c in want.index]
     assert got["customers"].tolist() == want["customers"].tolist()
     np.testing.assert_allclose(got["revenue"], want["revenue"], rtol=1e-12)
@@ -104,8 +119,14 @@ def test_summary_against_pandas(scheme):
     with np.errstate(invalid="ignore", divide="ignore"):
         aov = (want["revenue"] / want["orders"]).where(want["orders"] > 0)
     np.testing.assert_allclose(got["avg_order_value"], aov, rtol=1e-12)
-    for col in ("recency_mean", "recency_median", "frequency_mean", "frequency_median",
-                "monetary_mean", "monetary_median"):
+    for col in (
+        "recency_mean",
+        "recency_median",
+        "frequency_mean",
+        "frequency_median",
+        "monetary_mean",
+        "monetary_median",
+    ):
         np.testing.assert_allclose(got[col], want[col], rtol=1e-12, err_msg=col)
 
 
@@ -147,8 +168,9 @@ def test_migration_by_hand():
         [0, 0, 0, 0],  # C: nobody
         [0, 1, 0, 0],  # customer 4 is new, in B
     ]
-    np.testing.assert_array_equal(m.shares.to_numpy(), [
-        [0.5, 0, 0, 0.5], [1, 0, 0, 0], [np.nan] * 4, [0, 1, 0, 0]])
+    np.testing.assert_array_equal(
+        m.shares.to_numpy(), [[0.5, 0, 0, 0.5], [1, 0, 0, 0], [np.nan] * 4, [0, 1, 0, 0]]
+    )
     assert m.customers["customer_id"].tolist() == [1, 2, 3, 4]
     assert m.customers["segment_before"].tolist() == ["A", "B", "A", "(new)"]
     assert m.customers["segment_after"].tolist() == ["(gone)", "A", "A", "B"]
@@ -167,8 +189,9 @@ def test_migration_display():
 def test_migration_against_pandas():
     before, after = pipeline("2024-09-30"), pipeline("2024-12-31")
     m = rfmkit.migration(before, after)
-    both = before[["customer_id", "segment"]].merge(after[["customer_id", "segment"]], on="customer_id",
-                                                    how="outer", suffixes=("_b", "_a"))
+    both = before[["customer_id", "segment"]].merge(
+        after[["customer_id", "segment"]], on="customer_id", how="outer", suffixes=("_b", "_a")
+    )
     b = both["segment_b"].astype(object).fillna("(new)")
     a = both["segment_a"].astype(object).fillna("(gone)")
     want = pd.crosstab(b, a).reindex(index=m.counts.index, columns=m.counts.columns, fill_value=0)
@@ -188,8 +211,10 @@ def test_migration_errors():
     with pytest.raises(InputError, match=r"after misses column\(s\) \['segment'\]"):
         rfmkit.migration(before, after.drop(columns="segment"))
     with pytest.raises(InputError, match="scheme 'rfm11' but after with 'rf10'"):
-        rfmkit.migration(pipeline(scheme="rfm11"), pipeline(scheme="rf10").assign(
-            segment=pipeline(scheme="rfm11")["segment"]))
+        rfmkit.migration(
+            pipeline(scheme="rfm11"),
+            pipeline(scheme="rf10").assign(segment=pipeline(scheme="rfm11")["segment"]),
+        )
 
 
 def test_migration_of_grouped_tables_matches_group_and_customer():
@@ -197,8 +222,10 @@ def test_migration_of_grouped_tables_matches_group_and_customer():
     tx["channel"] = np.random.default_rng(4).choice(["web", "store"], len(tx))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RFMWarning)
-        seg = [rfmkit.segment(rfmkit.score(rfmkit.rfm_table(tx, as_of=d, by="channel")), "rf10")
-               for d in ("2024-06-30", "2024-12-31")]
+        seg = [
+            rfmkit.segment(rfmkit.score(rfmkit.rfm_table(tx, as_of=d, by="channel")), "rf10")
+            for d in ("2024-06-30", "2024-12-31")
+        ]
     m = rfmkit.migration(*seg)
     assert list(m.customers.columns[:2]) == ["channel", "customer_id"]
     assert len(m.customers) == len(seg[1])  # nobody is gone without a window
@@ -212,8 +239,14 @@ def test_migration_of_grouped_tables_matches_group_and_customer():
 def cn8(rows, ids=None) -> pd.DataFrame:
     """(recency, frequency, monetary) per customer, on the cut points of document 001."""
     r, f, m = map(np.array, zip(*rows, strict=True))
-    t = pd.DataFrame({"customer_id": np.arange(len(r)) if ids is None else ids, "recency": r,
-                      "frequency": f, "monetary": m.astype(float)})
+    t = pd.DataFrame(
+        {
+            "customer_id": np.arange(len(r)) if ids is None else ids,
+            "recency": r,
+            "frequency": f,
+            "monetary": m.astype(float),
+        }
+    )
     scored = rfmkit.score(t, thresholds={"recency": [30], "frequency": [3], "monetary": [1000]})
     return rfmkit.segment(scored, "cn8")
 
@@ -225,10 +258,12 @@ AFTER = [(45, 5, 1500), (40, 1, 2000), (10, 6, 600), (90, 5, 1500), (50, 6, 3200
 def test_churn_alerts_by_hand():
     alerts = rfmkit.churn_alerts(cn8(BEFORE), cn8(AFTER))
     assert alerts["customer_id"].tolist() == [4, 1, 0]  # most money at stake first
-    assert alerts["segment_before"].tolist() == ["Important value", "Important to develop",
-                                                 "Important value"]
-    assert alerts["segment_after"].tolist() == ["Important to keep", "Important to retain",
-                                                "Important to keep"]
+    assert alerts["segment_before"].tolist() == ["Important value", "Important to develop", "Important value"]
+    assert alerts["segment_after"].tolist() == [
+        "Important to keep",
+        "Important to retain",
+        "Important to keep",
+    ]
     assert alerts["recency_before"].tolist() == [10, 10, 10]
     assert alerts["recency_after"].tolist() == [50, 40, 45]
     assert alerts["recency_after"].dtype == np.int64
@@ -255,13 +290,13 @@ def test_churn_alerts_against_pandas():
     alerts = rfmkit.churn_alerts(before, after)
     valuable, at_risk = CHURN_SEGMENTS["rfm11"]
     both = before.merge(after, on="customer_id", suffixes=("_before", "_after"))
-    hit = both["segment_code_before"].astype(str).isin(valuable) & both[
-        "segment_code_after"].astype(str).isin(at_risk)
+    hit = both["segment_code_before"].astype(str).isin(valuable) & both["segment_code_after"].astype(
+        str
+    ).isin(at_risk)
     want = both[hit].sort_values(["monetary_before", "customer_id"], ascending=[False, True])
     assert len(want) > 0
     assert alerts["customer_id"].tolist() == want["customer_id"].tolist()
-    np.testing.assert_array_equal(alerts["monetary_change"],
-                                  want["monetary_after"] - want["monetary_before"])
+    np.testing.assert_array_equal(alerts["monetary_change"], want["monetary_after"] - want["monetary_before"])
 
 
 def test_churn_alert_errors():
@@ -272,10 +307,17 @@ def test_churn_alert_errors():
         rfmkit.churn_alerts(before, after, valuable=["important_keep"])
     b, a = before_after()
     with pytest.raises(InputError, match="scheme None has no default churn segments"):
-        rfmkit.churn_alerts(b.assign(recency=1, frequency=1, monetary=1.0),
-                            a.assign(recency=1, frequency=1, monetary=1.0), valuable=["A"])
-    got = rfmkit.churn_alerts(b.assign(recency=1, frequency=1, monetary=1.0),
-                              a.assign(recency=1, frequency=1, monetary=1.0), valuable="B", at_risk="A")
+        rfmkit.churn_alerts(
+            b.assign(recency=1, frequency=1, monetary=1.0),
+            a.assign(recency=1, frequency=1, monetary=1.0),
+            valuable=["A"],
+        )
+    got = rfmkit.churn_alerts(
+        b.assign(recency=1, frequency=1, monetary=1.0),
+        a.assign(recency=1, frequency=1, monetary=1.0),
+        valuable="B",
+        at_risk="A",
+    )
     assert got["customer_id"].tolist() == [2]
 
 
@@ -283,9 +325,11 @@ def test_churn_alerts_without_segment_code_use_the_builtin_scheme():
     before, after = pipeline("2024-06-30"), pipeline("2024-12-31")
     want = rfmkit.churn_alerts(before, after)
     assert len(want) > 0
-    for b, a in ((before.drop(columns="segment_code"), after.drop(columns="segment_code")),
-                 (before.drop(columns="segment_code"), after),
-                 (before, after.drop(columns="segment_code"))):
+    for b, a in (
+        (before.drop(columns="segment_code"), after.drop(columns="segment_code")),
+        (before.drop(columns="segment_code"), after),
+        (before, after.drop(columns="segment_code")),
+    ):
         got = rfmkit.churn_alerts(b, a)
         assert got["customer_id"].tolist() == want["customer_id"].tolist()
     # labels of your own and no codes: the cause is the missing column, not the scheme
@@ -322,9 +366,15 @@ def campaign_segments() -> pd.DataFrame:
 
 
 def responses(**extra) -> pd.DataFrame:
-    return pd.DataFrame({"customer_id": [1, 2, 3, 4, 5], "contacted": [1, 1, 0, 1, 1],
-                         "responded": [True, False, True, True, False],
-                         "converted": [1, 0, 0, 0, 0], **extra})
+    return pd.DataFrame(
+        {
+            "customer_id": [1, 2, 3, 4, 5],
+            "contacted": [1, 1, 0, 1, 1],
+            "responded": [True, False, True, True, False],
+            "converted": [1, 0, 0, 0, 0],
+            **extra,
+        }
+    )
 
 
 def test_campaign_report_by_hand():
@@ -347,10 +397,15 @@ def test_campaign_ab_test_by_hand():
     np.testing.assert_allclose(r["lift"], [-0.5, np.nan, np.nan, 1 / 3])
     # A: pooled 2/3, se = sqrt(2/9 * 3/2) = sqrt(1/3), z = -0.5 / sqrt(1/3);
     # B: pooled 1/2, se = sqrt(1/2), z = sqrt(2), p = erfc(1).
-    np.testing.assert_allclose(r["p_value"], [math.erfc(0.5 * math.sqrt(3) / math.sqrt(2)),
-                                              math.erfc(1.0), np.nan,
-                                              math.erfc((1 / 6) / math.sqrt(0.6 * 0.4 * (1 / 3 + 1 / 2))
-                                                        / math.sqrt(2))])
+    np.testing.assert_allclose(
+        r["p_value"],
+        [
+            math.erfc(0.5 * math.sqrt(3) / math.sqrt(2)),
+            math.erfc(1.0),
+            np.nan,
+            math.erfc((1 / 6) / math.sqrt(0.6 * 0.4 * (1 / 3 + 1 / 2)) / math.sqrt(2)),
+        ],
+    )
     np.testing.assert_allclose(r["p_value"][:2], [0.386476, 0.157299], atol=1e-6)
 
 
@@ -359,12 +414,14 @@ def test_campaign_against_pandas_and_scipy():
     seg = pipeline()
     rng = np.random.default_rng(7)
     chosen = seg.sample(frac=0.7, random_state=3)
-    resp = pd.DataFrame({
-        "cid": chosen["customer_id"].to_numpy(),
-        "contacted": rng.random(len(chosen)) < 0.8,
-        "responded": (rng.random(len(chosen)) < 0.15).astype(np.int64),
-        "treatment": rng.random(len(chosen)) < 0.5,
-    })
+    resp = pd.DataFrame(
+        {
+            "cid": chosen["customer_id"].to_numpy(),
+            "contacted": rng.random(len(chosen)) < 0.8,
+            "responded": (rng.random(len(chosen)) < 0.15).astype(np.int64),
+            "treatment": rng.random(len(chosen)) < 0.5,
+        }
+    )
     r = rfmkit.campaign_report(seg, resp, customer_id="cid", treatment="treatment")
     both = resp.merge(seg[["customer_id", "segment"]], left_on="cid", right_on="customer_id")
     contacted = both[both["contacted"]]
@@ -394,9 +451,14 @@ def test_campaign_everyone_contacted_when_contacted_is_none():
     assert r["responders"].tolist() == [2, 1, 0, 3]
 
 
-@pytest.mark.parametrize(("column", "value", "shown"), [
-    ("responded", 2, "2"), ("contacted", "yes", "'yes'"), ("responded", 0.5, "0.5"),
-])
+@pytest.mark.parametrize(
+    ("column", "value", "shown"),
+    [
+        ("responded", 2, "2"),
+        ("contacted", "yes", "'yes'"),
+        ("responded", 0.5, "0.5"),
+    ],
+)
 def test_campaign_non_boolean_flags_are_named(column, value, shown):
     resp = responses()
     resp[column] = resp[column].astype(object)
@@ -411,8 +473,9 @@ def test_campaign_errors():
     with pytest.raises(InputError, match=r"responses has customer 4 more than once"):
         rfmkit.campaign_report(seg, pd.concat([resp, resp.iloc[[3]]], ignore_index=True))
     with pytest.raises(InputError, match=r"customer 99 \(row 5\) that is not in segmented"):
-        rfmkit.campaign_report(seg, pd.concat([resp, resp.iloc[[0]].assign(customer_id=99)],
-                                              ignore_index=True))
+        rfmkit.campaign_report(
+            seg, pd.concat([resp, resp.iloc[[0]].assign(customer_id=99)], ignore_index=True)
+        )
     with pytest.raises(InputError, match="responses has no column 'treat'"):
         rfmkit.campaign_report(seg, resp, treatment="treat")
     with pytest.raises(InputError, match="responses has no column 'cid'"):
@@ -435,10 +498,14 @@ def test_scheme_and_coverage_display():
     assert text.startswith("Coverage of 27 cells: every cell matched by a rule, no shadowed rule")
     assert text.splitlines()[2].split() == ["vip", "3"]  # rule order
     assert "<table" in cov._repr_html_()
-    mine = rfmkit.Scheme.from_dict({
-        "name": "mine", "scale": 2,
-        "rules": [{"code": "best", "labels": {"en": "Best", "zh": "最佳"}, "r": [2, 2], "m": [2, 2]}],
-        "fallback": {"code": "rest", "labels": {"en": "Rest", "zh": "其他"}}})
+    mine = rfmkit.Scheme.from_dict(
+        {
+            "name": "mine",
+            "scale": 2,
+            "rules": [{"code": "best", "labels": {"en": "Best", "zh": "最佳"}, "r": [2, 2], "m": [2, 2]}],
+            "fallback": {"code": "rest", "labels": {"en": "Rest", "zh": "其他"}},
+        }
+    )
     assert "6 cell(s) fall to the fallback" in repr(mine.coverage())
 
 
@@ -513,19 +580,27 @@ def test_analysis_takes_polars_and_arrow(convert, scheme):
     want = rfmkit.migration(before, after)
     got = rfmkit.migration(convert(before), convert(after))
     pd.testing.assert_frame_equal(got.counts, want.counts)
-    pd.testing.assert_frame_equal(rfmkit.churn_alerts(convert(before), convert(after)),
-                                  rfmkit.churn_alerts(before, after))
-    responses = pd.DataFrame({"customer_id": after["customer_id"], "contacted": True,
-                              "responded": np.arange(len(after)) % 4 == 0})
-    pd.testing.assert_frame_equal(rfmkit.campaign_report(convert(after), convert(responses)),
-                                  rfmkit.campaign_report(after, responses))
+    pd.testing.assert_frame_equal(
+        rfmkit.churn_alerts(convert(before), convert(after)), rfmkit.churn_alerts(before, after)
+    )
+    responses = pd.DataFrame(
+        {"customer_id": after["customer_id"], "contacted": True, "responded": np.arange(len(after)) % 4 == 0}
+    )
+    pd.testing.assert_frame_equal(
+        rfmkit.campaign_report(convert(after), convert(responses)), rfmkit.campaign_report(after, responses)
+    )
 
 
 @pytest.mark.parametrize("bad", [{"customer_id": [1]}, [1, 2], "table", None, 5])
 def test_analysis_refuses_non_tables(bad):
     seg = six()
-    for call in (lambda: rfmkit.migration(bad, seg), lambda: rfmkit.migration(seg, bad),
-                 lambda: rfmkit.churn_alerts(bad, seg), lambda: rfmkit.segment_summary(bad),
-                 lambda: rfmkit.campaign_report(bad, seg), lambda: rfmkit.campaign_report(seg, bad)):
+    for call in (
+        lambda: rfmkit.migration(bad, seg),
+        lambda: rfmkit.migration(seg, bad),
+        lambda: rfmkit.churn_alerts(bad, seg),
+        lambda: rfmkit.segment_summary(bad),
+        lambda: rfmkit.campaign_report(bad, seg),
+        lambda: rfmkit.campaign_report(seg, bad),
+    ):
         with pytest.raises(InputTypeError, match="must be a pandas DataFrame, a polars DataFrame"):
             call()

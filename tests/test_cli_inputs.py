@@ -24,8 +24,15 @@ GOOD = ["1,2024-01-01,10", "2,2024-01-03,5", "1,2024-01-05,2.5", "3,2024-01-06,4
 
 def run(*args, cwd=None):
     env = {**os.environ, "PYTHONPATH": PYTHON + os.pathsep + os.environ.get("PYTHONPATH", "")}
-    return subprocess.run([sys.executable, "-m", "rfmkit", *map(str, args)], capture_output=True,
-                          text=True, encoding="utf-8", cwd=cwd, timeout=120, env=env)
+    return subprocess.run(
+        [sys.executable, "-m", "rfmkit", *map(str, args)],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        cwd=cwd,
+        timeout=120,
+        env=env,
+    )
 
 
 def one_error(result) -> str:
@@ -46,10 +53,17 @@ def csv_file(path: Path, lines: list[str], header: str = HEADER) -> Path:
 # --------------------------------------------------------------------------- malformed CSV
 
 
-@pytest.mark.parametrize(("at", "bad"), [
-    (0, "9,2024-01-07,5,7"), (4, "9,2024-01-07,5,7"), (2, "9,2024-01-07"), (4, "9"),
-    (1, "9,2024-01-07,5,,"), (3, '9,"2024-01-07",5,"1,2"'),
-])  # the bad line goes before data row ``at``
+@pytest.mark.parametrize(
+    ("at", "bad"),
+    [
+        (0, "9,2024-01-07,5,7"),
+        (4, "9,2024-01-07,5,7"),
+        (2, "9,2024-01-07"),
+        (4, "9"),
+        (1, "9,2024-01-07,5,,"),
+        (3, '9,"2024-01-07",5,"1,2"'),
+    ],
+)  # the bad line goes before data row ``at``
 def test_a_row_with_more_or_fewer_fields_names_its_line(tmp_path, at, bad):
     lines = GOOD[:at] + [bad] + GOOD[at:]
     path = csv_file(tmp_path / "ragged.csv", lines)
@@ -73,17 +87,23 @@ def test_a_gzipped_ragged_row(tmp_path):
 
 
 MALFORMED = {
-    "unterminated quote": (HEADER + '1,2024-01-01,10\n2,"2024-01-03,5\n3,2024-01-04,1\n',
-                           r"quote that is never closed, opened on line 3"),
+    "unterminated quote": (
+        HEADER + '1,2024-01-01,10\n2,"2024-01-03,5\n3,2024-01-04,1\n',
+        r"quote that is never closed, opened on line 3",
+    ),
     "junk after a closing quote": (HEADER + '1,2024-01-01,10\n2,"2024"-01-03,5,1\n', r"line 3 "),
     "empty file": ("", r"is empty"),
     "only blank lines": ("\n\n  \n", r"is empty"),
     "header only": (HEADER, r"has no rows, only a header"),
     "header and blank lines": (HEADER + "\n\n", r"has no rows"),
-    "repeated column": ("customer_id,date,amount,amount\n1,2024-01-01,10,3\n",
-                        r"column 'amount' appears twice .*columns 3 and 4"),
-    "repeated unused column": ("customer_id,date,amount,x,x\n1,2024-01-01,10,3,4\n",
-                               r"column 'x' appears twice"),
+    "repeated column": (
+        "customer_id,date,amount,amount\n1,2024-01-01,10,3\n",
+        r"column 'amount' appears twice .*columns 3 and 4",
+    ),
+    "repeated unused column": (
+        "customer_id,date,amount,x,x\n1,2024-01-01,10,3,4\n",
+        r"column 'x' appears twice",
+    ),
     "missing column": ("customer_id,day,amount\n1,2024-01-01,10\n", r"missing column 'date'"),
     "not UTF-8": (None, r"line 3 of .* is not UTF-8 text \(byte 0xe9\)"),
     "not gzip": (None, r"cannot read .*\.csv\.gz"),
@@ -106,8 +126,9 @@ def test_malformed_csv_files(tmp_path, case):
 
 
 def test_blank_lines_and_a_byte_order_mark_are_fine(tmp_path):
-    (tmp_path / "ok.csv").write_bytes(b"\xef\xbb\xbf" + (HEADER + "1,2024-01-01,10\r\n\r\n   \r\n"
-                                                        "2,2024-01-03,5\r\n").encode())
+    (tmp_path / "ok.csv").write_bytes(
+        b"\xef\xbb\xbf" + (HEADER + "1,2024-01-01,10\r\n\r\n   \r\n2,2024-01-03,5\r\n").encode()
+    )
     result = run("segment", tmp_path / "ok.csv", "-q", "--as-of", "2024-01-10", "-o", tmp_path / "o.csv")
     assert result.returncode == 0, result.stderr
     got = pd.read_csv(tmp_path / "o.csv")
@@ -118,9 +139,11 @@ def test_blank_lines_and_a_byte_order_mark_are_fine(tmp_path):
 
 
 def parquet_file(path: Path, column: str, row: int, value) -> Path:
-    data = {"customer_id": ["1", "2", "1", "3", "2"],
-            "date": ["2024-01-01", "2024-01-03", "2024-01-05", "2024-01-06", "2024-01-07"],
-            "amount": ["10", "5", "2.5", "4", "1"]}
+    data = {
+        "customer_id": ["1", "2", "1", "3", "2"],
+        "date": ["2024-01-01", "2024-01-03", "2024-01-05", "2024-01-06", "2024-01-07"],
+        "amount": ["10", "5", "2.5", "4", "1"],
+    }
     data[column][row] = value
     pd.DataFrame(data).to_parquet(path)
     return path
@@ -184,23 +207,36 @@ def day_first(tmp_path):
     return csv_file(tmp_path / "dmy.csv", [f"{i % 3},{d},1" for i, d in enumerate(written)])
 
 
-@pytest.mark.parametrize(("as_of", "day"), [
-    ("01/12/2024", "2024-12-01"), ("12/01/2025", "2025-01-12"), ("05/12/2024", "2024-12-05"),
-    ("2024-12-01", "2024-12-01"),  # ISO 8601 is read as such
-])
+@pytest.mark.parametrize(
+    ("as_of", "day"),
+    [
+        ("01/12/2024", "2024-12-01"),
+        ("12/01/2025", "2025-01-12"),
+        ("05/12/2024", "2024-12-05"),
+        ("2024-12-01", "2024-12-01"),  # ISO 8601 is read as such
+    ],
+)
 def test_as_of_is_read_with_the_date_format(day_first, tmp_path, as_of, day):
-    result = run("segment", day_first, "--as-of", as_of, "--date-format", "%d/%m/%Y", "-q",
-                 "-o", tmp_path / "o.csv")
+    result = run(
+        "segment", day_first, "--as-of", as_of, "--date-format", "%d/%m/%Y", "-q", "-o", tmp_path / "o.csv"
+    )
     assert result.returncode == 0, result.stderr
     assert pd.read_csv(tmp_path / "o.csv").set_index("customer_id")["recency"].to_dict() == recency(day)
 
 
-@pytest.mark.parametrize(("as_of", "day"), [
-    ("2024-12-01", "2024-12-01"), ("2024-12-01 10:30:00", "2024-12-01"),
-    ("2024-12-01T23:59", "2024-12-01"), ("2024-12-1", "2024-12-01"),
-    ("13/12/2024", "2024-12-13"), ("12/13/2024", "2024-12-13"),  # a day 13: one reading only
-    ("1 December 2024", "2024-12-01"), ("Dec 1, 2024", "2024-12-01"),
-])
+@pytest.mark.parametrize(
+    ("as_of", "day"),
+    [
+        ("2024-12-01", "2024-12-01"),
+        ("2024-12-01 10:30:00", "2024-12-01"),
+        ("2024-12-01T23:59", "2024-12-01"),
+        ("2024-12-1", "2024-12-01"),
+        ("13/12/2024", "2024-12-13"),
+        ("12/13/2024", "2024-12-13"),  # a day 13: one reading only
+        ("1 December 2024", "2024-12-01"),
+        ("Dec 1, 2024", "2024-12-01"),
+    ],
+)
 def test_as_of_without_a_format(tmp_path, as_of, day):
     path = csv_file(tmp_path / "iso.csv", [f"{i % 3},{d},1" for i, d in enumerate(DATES)])
     result = run("segment", path, "--as-of", as_of, "-q", "-o", tmp_path / "o.csv")
@@ -210,30 +246,53 @@ def test_as_of_without_a_format(tmp_path, as_of, day):
 
 def test_as_of_with_a_number_format(tmp_path):
     path = csv_file(tmp_path / "n.csv", ["1,20241101,1", "2,20241120,1"])
-    result = run("segment", path, "--date-format", "%Y%m%d", "--as-of", "20241201", "-q",
-                 "-o", tmp_path / "o.csv")
+    result = run(
+        "segment", path, "--date-format", "%Y%m%d", "--as-of", "20241201", "-q", "-o", tmp_path / "o.csv"
+    )
     assert result.returncode == 0, result.stderr
     assert pd.read_csv(tmp_path / "o.csv")["recency"].tolist() == [30, 11]
 
 
-@pytest.mark.parametrize("as_of", ["01/12/2024", "12/01/2024", "1/2/2024", "02.03.2024",
-                                   "05-06-2024"])
+@pytest.mark.parametrize("as_of", ["01/12/2024", "12/01/2024", "1/2/2024", "02.03.2024", "05-06-2024"])
 def test_an_ambiguous_as_of_without_a_format_is_refused(tmp_path, as_of):
     path = csv_file(tmp_path / "t.csv", GOOD)
     line = one_error(run("segment", path, "--as-of", as_of, "-o", tmp_path / "o.csv"))
     assert f"ambiguous --as-of {as_of!r}" in line and "--date-format" in line
 
 
-@pytest.mark.parametrize("as_of", ["Dec 2024", "2024", "soon", "", "99999-01-01", "2024-13-01",
-                                   "2024-02-30", "0000-01-01", "1e400", "13/13/2024"])
+@pytest.mark.parametrize(
+    "as_of",
+    [
+        "Dec 2024",
+        "2024",
+        "soon",
+        "",
+        "99999-01-01",
+        "2024-13-01",
+        "2024-02-30",
+        "0000-01-01",
+        "1e400",
+        "13/13/2024",
+    ],
+)
 def test_an_as_of_that_is_not_a_date_is_refused(tmp_path, as_of):
     path = csv_file(tmp_path / "t.csv", GOOD)
     assert "--as-of" in one_error(run("segment", path, "--as-of", as_of, "-o", tmp_path / "o.csv"))
 
 
 def test_as_of_not_matching_the_date_format(day_first, tmp_path):
-    line = one_error(run("segment", day_first, "--date-format", "%d/%m/%Y", "--as-of", "Dec 1 2024",
-                         "-o", tmp_path / "o.csv"))
+    line = one_error(
+        run(
+            "segment",
+            day_first,
+            "--date-format",
+            "%d/%m/%Y",
+            "--as-of",
+            "Dec 1 2024",
+            "-o",
+            tmp_path / "o.csv",
+        )
+    )
     assert "does not match the format '%d/%m/%Y'" in line
 
 
@@ -251,18 +310,35 @@ BAD_OPTIONS = {
     "--customer-id": ["", "nope"],
     "--date": ["nope", "amount"],
     "--amount": ["nope", "date"],
-    "--scheme": ["rfm99", "missing.json", "bad.json", "latin.json", "empty.json", "list.json",
-                 "bad.toml", "dir.json"],
+    "--scheme": [
+        "rfm99",
+        "missing.json",
+        "bad.json",
+        "latin.json",
+        "empty.json",
+        "list.json",
+        "bad.toml",
+        "dir.json",
+    ],
     "--lang": ["fr"],
     "-o": ["dir.json", "no/such/dir/o.csv", "o.xlsx"],
 }
-DEMO_OPTIONS = {"--transactions": ["-1", HUGE], "--customers": ["0", HUGE], "--seed": ["-1", HUGE],
-                "--head": ["-1", HUGE]}
+DEMO_OPTIONS = {
+    "--transactions": ["-1", HUGE],
+    "--customers": ["0", HUGE],
+    "--seed": ["-1", HUGE],
+    "--head": ["-1", HUGE],
+}
 CASES = [("segment", opt, v) for opt, values in BAD_OPTIONS.items() for v in values]
 CASES += [("demo", opt, v) for opt, values in DEMO_OPTIONS.items() for v in values]
-CASES += [("summary", "--bins", "-1"), ("summary", "--window", HUGE + "D"),
-          ("summary", "--as-of", "1/2/2024"), ("summary", "-o", "dir.json"),
-          ("schemes", "--lang", "fr"), ("schemes", "name", "rfm99")]
+CASES += [
+    ("summary", "--bins", "-1"),
+    ("summary", "--window", HUGE + "D"),
+    ("summary", "--as-of", "1/2/2024"),
+    ("summary", "-o", "dir.json"),
+    ("schemes", "--lang", "fr"),
+    ("schemes", "name", "rfm99"),
+]
 
 
 @pytest.fixture(scope="module")
@@ -278,8 +354,7 @@ def workdir(tmp_path_factory):
     return d
 
 
-@pytest.mark.parametrize(("command", "option", "value"), CASES,
-                         ids=[f"{c} {o} {v!r}" for c, o, v in CASES])
+@pytest.mark.parametrize(("command", "option", "value"), CASES, ids=[f"{c} {o} {v!r}" for c, o, v in CASES])
 def test_no_option_value_gives_a_traceback(workdir, command, option, value):
     if command == "schemes":
         args = ["schemes", value] if option == "name" else ["schemes", option, value]
@@ -295,12 +370,16 @@ def test_no_option_value_gives_a_traceback(workdir, command, option, value):
 @pytest.mark.parametrize(("window", "days"), [("90", 90), ("90D", 90), ("2W", 14), ("2 weeks", 14)])
 def test_windows_in_days(tmp_path, window, days):
     path = csv_file(tmp_path / "t.csv", ["1,2023-12-15,10", "1,2024-03-20,5", "2,2024-03-25,1"])
-    result = run("segment", path, "--window", window, "--as-of", "2024-03-31", "-q",
-                 "-o", tmp_path / "o.csv")
+    result = run("segment", path, "--window", window, "--as-of", "2024-03-31", "-q", "-o", tmp_path / "o.csv")
     assert result.returncode == 0, result.stderr
     got = pd.read_csv(tmp_path / "o.csv").set_index("customer_id")
-    tx = pd.DataFrame({"c": [1, 1, 2], "d": pd.to_datetime(["2023-12-15", "2024-03-20", "2024-03-25"]),
-                       "a": [10.0, 5.0, 1.0]})
+    tx = pd.DataFrame(
+        {
+            "c": [1, 1, 2],
+            "d": pd.to_datetime(["2023-12-15", "2024-03-20", "2024-03-25"]),
+            "a": [10.0, 5.0, 1.0],
+        }
+    )
     inside = tx[tx["d"] > pd.Timestamp("2024-03-31") - pd.Timedelta(days=days)]
     assert got["frequency"].to_dict() == inside.groupby("c").size().to_dict()
     assert got["monetary"].to_dict() == inside.groupby("c")["a"].sum().to_dict()
@@ -309,11 +388,14 @@ def test_windows_in_days(tmp_path, window, days):
 # --------------------------------------------------------------------------- text dates in the file
 
 
-@pytest.mark.parametrize(("dates", "fmt"), [
-    (["01/12/2024", "13/11/2024"], "%d/%m/%Y"),  # a day 13 settles it: day first
-    (["01/12/2024", "11/13/2024"], "%m/%d/%Y"),  # a day 13 in second place: month first
-    (["01.12.2024", "25.11.2024"], "%d.%m.%Y"),
-])
+@pytest.mark.parametrize(
+    ("dates", "fmt"),
+    [
+        (["01/12/2024", "13/11/2024"], "%d/%m/%Y"),  # a day 13 settles it: day first
+        (["01/12/2024", "11/13/2024"], "%m/%d/%Y"),  # a day 13 in second place: month first
+        (["01.12.2024", "25.11.2024"], "%d.%m.%Y"),
+    ],
+)
 def test_dates_in_the_file_read_the_one_way_that_fits_all(tmp_path, dates, fmt):
     path = csv_file(tmp_path / "d.csv", [f"{i},{d},1" for i, d in enumerate(dates)])
     result = run("segment", path, "--as-of", "2024-12-31", "-q", "-o", tmp_path / "o.csv")
@@ -322,8 +404,10 @@ def test_dates_in_the_file_read_the_one_way_that_fits_all(tmp_path, dates, fmt):
     assert pd.read_csv(tmp_path / "o.csv")["recency"].tolist() == want.tolist()
 
 
-@pytest.mark.parametrize("dates", [["01/12/2024", "05/11/2024"], ["1/2/2024", "3/4/2024"],
-                                   ["01/12/2024 10:30", "02/12/2024 11:00"]])
+@pytest.mark.parametrize(
+    "dates",
+    [["01/12/2024", "05/11/2024"], ["1/2/2024", "3/4/2024"], ["01/12/2024 10:30", "02/12/2024 11:00"]],
+)
 def test_dates_in_the_file_that_read_both_ways_are_refused(tmp_path, dates):
     path = csv_file(tmp_path / "d.csv", [f"{i},{d},1" for i, d in enumerate(dates)])
     line = one_error(run("segment", path, "-o", tmp_path / "o.csv"))

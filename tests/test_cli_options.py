@@ -22,8 +22,14 @@ PYTHON = str(Path(rfmkit.__file__).resolve().parents[1])
 
 def run(*args, stdin: bytes | None = None, cwd=None):
     env = {**os.environ, "PYTHONPATH": PYTHON + os.pathsep + os.environ.get("PYTHONPATH", "")}
-    return subprocess.run([sys.executable, "-m", "rfmkit", *map(str, args)], capture_output=True,
-                          input=stdin, cwd=cwd, timeout=120, env=env)
+    return subprocess.run(
+        [sys.executable, "-m", "rfmkit", *map(str, args)],
+        capture_output=True,
+        input=stdin,
+        cwd=cwd,
+        timeout=120,
+        env=env,
+    )
 
 
 def one_error(result) -> str:
@@ -45,13 +51,15 @@ def ok(result) -> str:
 def tx() -> pd.DataFrame:
     rng = np.random.default_rng(7)
     n = 600
-    return pd.DataFrame({
-        "customer_id": rng.integers(1, 80, n),
-        "date": pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.integers(0, 365 * 24, n), unit="h"),
-        "amount": np.round(rng.uniform(-20, 200, n), 2),
-        "order": rng.integers(1, 200, n).astype(str),
-        "channel": rng.choice(["web", "store"], n),
-    })
+    return pd.DataFrame(
+        {
+            "customer_id": rng.integers(1, 80, n),
+            "date": pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.integers(0, 365 * 24, n), unit="h"),
+            "amount": np.round(rng.uniform(-20, 200, n), 2),
+            "order": rng.integers(1, 200, n).astype(str),
+            "channel": rng.choice(["web", "store"], n),
+        }
+    )
 
 
 @pytest.fixture(scope="module")
@@ -72,8 +80,22 @@ def api(tx: pd.DataFrame, *, table=None, scores=None, seg=None) -> pd.DataFrame:
 
 
 def compare(got: pd.DataFrame, want: pd.DataFrame) -> None:
-    cols = [c for c in ("channel", "customer_id", "recency", "frequency", "monetary", "r_score",
-                        "f_score", "m_score", "rfm_total", "segment_code") if c in want.columns]
+    cols = [
+        c
+        for c in (
+            "channel",
+            "customer_id",
+            "recency",
+            "frequency",
+            "monetary",
+            "r_score",
+            "f_score",
+            "m_score",
+            "rfm_total",
+            "segment_code",
+        )
+        if c in want.columns
+    ]
     assert list(got.columns[: len(want.columns)]) == list(want.columns)
     got = got[cols].reset_index(drop=True)
     want = want[cols].reset_index(drop=True)
@@ -91,8 +113,10 @@ def from_stdout(out: str) -> pd.DataFrame:
 
 CASES = {
     "frequency days": (["--frequency", "days"], {"table": {"frequency": "days"}}),
-    "frequency orders": (["--frequency", "orders", "--order-id", "order"],
-                         {"table": {"frequency": "orders", "order_id": "order"}}),
+    "frequency orders": (
+        ["--frequency", "orders", "--order-id", "order"],
+        {"table": {"frequency": "orders", "order_id": "order"}},
+    ),
     "returns exclude": (["--returns", "exclude"], {"table": {"returns": "exclude"}}),
     "window 3M": (["--window", "3M"], {"table": {"window": "3M"}}),
     "window 1Q": (["--window", "1Q"], {"table": {"window": "1Q"}}),
@@ -114,10 +138,20 @@ def test_each_option_gives_the_api_result(tx, tx_csv, case):
 
 
 def test_tz_matches_the_api(tmp_path):
-    frame = pd.DataFrame({"customer_id": [1, 1, 2, 3],
-                          "date": pd.to_datetime(["2024-03-01T23:30:00+00:00", "2024-03-09T01:00:00+00:00",
-                                                  "2024-03-09T20:00:00+00:00", "2024-02-02T12:00:00+00:00"]),
-                          "amount": [10.0, 5.0, 7.0, 3.0]})
+    frame = pd.DataFrame(
+        {
+            "customer_id": [1, 1, 2, 3],
+            "date": pd.to_datetime(
+                [
+                    "2024-03-01T23:30:00+00:00",
+                    "2024-03-09T01:00:00+00:00",
+                    "2024-03-09T20:00:00+00:00",
+                    "2024-02-02T12:00:00+00:00",
+                ]
+            ),
+            "amount": [10.0, 5.0, 7.0, 3.0],
+        }
+    )
     frame.to_csv(tmp_path / "tz.csv", index=False)
     got = from_stdout(ok(run("segment", tmp_path / "tz.csv", "--tz", "Asia/Shanghai", "-q", "-o", "-")))
     want = api(frame, table={"tz": "Asia/Shanghai"})
@@ -177,12 +211,23 @@ def test_migration_counts_and_alerts(tx, tx_csv, tmp_path):
 
     before, after = seg("2024-06-30"), seg("2024-12-31")
     moves, alerts = rfmkit.migration(before, after), rfmkit.churn_alerts(before, after)
-    out = ok(run("migration", tx_csv, "--before", "2024-06-30", "--after", "2024-12-31",
-                 "-o", tmp_path / "alerts.csv", "-q"))
+    out = ok(
+        run(
+            "migration",
+            tx_csv,
+            "--before",
+            "2024-06-30",
+            "--after",
+            "2024-12-31",
+            "-o",
+            tmp_path / "alerts.csv",
+            "-q",
+        )
+    )
     assert f"{moves.stayed:,} of {len(moves.customers):,} customers stayed" in out
     first = moves.counts.index[0]
     line = next(x for x in out.splitlines() if x.startswith(first + " "))
-    assert [int(v) for v in line[len(first):].split()] == moves.counts.loc[first].tolist()
+    assert [int(v) for v in line[len(first) :].split()] == moves.counts.loc[first].tolist()
     got = pd.read_csv(tmp_path / "alerts.csv")
     assert got["customer_id"].tolist() == alerts["customer_id"].tolist()
     printed = ok(run("migration", tx_csv, "--before", "2024-06-30", "--after", "2024-12-31", "-q"))
@@ -195,8 +240,9 @@ def test_migration_counts_and_alerts(tx, tx_csv, tmp_path):
 def test_stdin_and_stdout(tx, tx_csv):
     got = from_stdout(ok(run("segment", "-", "-q", "-o", "-", stdin=tx_csv.read_bytes())))
     compare(got, api(tx))
-    records = json.loads(ok(run("segment", "-", "-q", "-o", "-", "--format", "json",
-                                stdin=tx_csv.read_bytes())))
+    records = json.loads(
+        ok(run("segment", "-", "-q", "-o", "-", "--format", "json", stdin=tx_csv.read_bytes()))
+    )
     assert [r["customer_id"] for r in records] == api(tx)["customer_id"].tolist()
 
 
@@ -225,12 +271,27 @@ def test_semicolon_file_without_sep_is_an_error(tx, tmp_path):
 
 @pytest.mark.parametrize("encoding", ["utf-8-sig", "gb18030", "utf-16"])
 def test_encodings(tmp_path, encoding):
-    frame = pd.DataFrame({"customer_id": ["张三", "李四", "张三"],
-                          "date": ["2024-01-01", "2024-02-01", "2024-03-01"],
-                          "amount": [1.5, 2.0, 3.0]})
+    frame = pd.DataFrame(
+        {
+            "customer_id": ["张三", "李四", "张三"],
+            "date": ["2024-01-01", "2024-02-01", "2024-03-01"],
+            "amount": [1.5, 2.0, 3.0],
+        }
+    )
     frame.to_csv(tmp_path / "t.csv", index=False, encoding=encoding)
-    ok(run("segment", tmp_path / "t.csv", "--encoding", encoding, "--lang", "zh", "-q",
-           "-o", tmp_path / "o.csv"))
+    ok(
+        run(
+            "segment",
+            tmp_path / "t.csv",
+            "--encoding",
+            encoding,
+            "--lang",
+            "zh",
+            "-q",
+            "-o",
+            tmp_path / "o.csv",
+        )
+    )
     got = pd.read_csv(tmp_path / "o.csv", encoding=encoding)
     want = api(frame.assign(date=pd.to_datetime(frame["date"])), seg={"lang": "zh"})
     assert got["customer_id"].tolist() == want["customer_id"].tolist()
@@ -248,8 +309,9 @@ def test_gb18030_without_encoding_names_the_line(tmp_path):
 # --------------------------------------------------------------------------- help
 
 
-@pytest.mark.parametrize("command", ["segment", "summary", "actions", "strategies", "migration",
-                                     "schemes", "demo"])
+@pytest.mark.parametrize(
+    "command", ["segment", "summary", "actions", "strategies", "migration", "schemes", "demo"]
+)
 def test_help_has_a_description_every_option_and_an_example(command):
     out = ok(run(command, "--help"))
     assert "example" in out and f"rfmkit {command}" in out.split("example", 1)[1]
@@ -287,20 +349,29 @@ def test_bad_values_give_one_error_line(tx_csv, option, value):
     one_error(run("segment", tx_csv, *extra, f"{option}={value}", "-o", "-"))
 
 
-@pytest.mark.parametrize("args", [
-    ["--before", "2024-12-31", "--after", "2024-06-30"],
-    ["--before", "01/12/2024", "--after", "2024-12-31"],
-    ["--before", "soon", "--after", "2024-12-31"],
-    ["--after", "2024-12-31"],
-    ["--before", "2024-06-30", "--after", "2024-12-31", "--as-of", "2024-12-31"],
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--before", "2024-12-31", "--after", "2024-06-30"],
+        ["--before", "01/12/2024", "--after", "2024-12-31"],
+        ["--before", "soon", "--after", "2024-12-31"],
+        ["--after", "2024-12-31"],
+        ["--before", "2024-06-30", "--after", "2024-12-31", "--as-of", "2024-12-31"],
+    ],
+)
 def test_bad_migration_dates(tx_csv, args):
     one_error(run("migration", tx_csv, *args))
 
 
-@pytest.mark.parametrize("args", [["strategies", "rfm99"], ["strategies", "--lang", "fr"],
-                                  ["actions", "-", "-o", "x.xlsx"], ["segment", "-", "-o", "a.csv",
-                                                                     "--format", "json"],
-                                  ["segment", "-", "--order-id", "order", "-o", "-"]])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["strategies", "rfm99"],
+        ["strategies", "--lang", "fr"],
+        ["actions", "-", "-o", "x.xlsx"],
+        ["segment", "-", "-o", "a.csv", "--format", "json"],
+        ["segment", "-", "--order-id", "order", "-o", "-"],
+    ],
+)
 def test_bad_subcommand_values(tx_csv, args):
     one_error(run(*args, stdin=tx_csv.read_bytes()))

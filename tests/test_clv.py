@@ -24,8 +24,9 @@ from rfmkit.lifetimes import calibration_and_holdout_data, summary_data_from_tra
 # --------------------------------------------------------------------------- reference
 
 
-def reference_summary(df, *, end=None, unit="D", scaler=1.0, include_first=False,
-                      monetary=True) -> pd.DataFrame:
+def reference_summary(
+    df, *, end=None, unit="D", scaler=1.0, include_first=False, monetary=True
+) -> pd.DataFrame:
     """The section-5 rules, one customer at a time, with pandas Periods."""
     dates = pd.to_datetime(df["date"])
     if isinstance(dates.dtype, pd.DatetimeTZDtype):
@@ -64,8 +65,9 @@ def same(got: pd.DataFrame, want: pd.DataFrame) -> None:
     assert got["customer_id"].tolist() == want["customer_id"].tolist()
     for c in got.columns[1:]:
         assert got[c].dtype == want[c].dtype, c
-        np.testing.assert_allclose(got[c].to_numpy(), want[c].to_numpy(dtype=float),
-                                   rtol=1e-9, atol=1e-9, err_msg=c)
+        np.testing.assert_allclose(
+            got[c].to_numpy(), want[c].to_numpy(dtype=float), rtol=1e-9, atol=1e-9, err_msg=c
+        )
 
 
 def pymc(function: str, *args, **kwargs) -> pd.DataFrame:
@@ -94,8 +96,7 @@ def fixture_tx() -> pd.DataFrame:
 
 
 def test_fixture_daily(fixture_tx):
-    s = rfmkit.rfm_summary(fixture_tx, "customer_id", "date", "amount",
-                           observation_period_end="2015-02-07")
+    s = rfmkit.rfm_summary(fixture_tx, "customer_id", "date", "amount", observation_period_end="2015-02-07")
     assert s["customer_id"].tolist() == [1, 2, 3, 4, 5, 6]
     assert s["frequency"].tolist() == [1, 0, 2, 2, 2, 0]
     assert s["recency"].tolist() == [36, 0, 4, 20, 2, 0]
@@ -105,8 +106,14 @@ def test_fixture_daily(fixture_tx):
 
 
 def test_fixture_include_first_transaction(fixture_tx):
-    s = rfmkit.rfm_summary(fixture_tx, "customer_id", "date", "amount",
-                           observation_period_end="2015-02-07", include_first_transaction=True)
+    s = rfmkit.rfm_summary(
+        fixture_tx,
+        "customer_id",
+        "date",
+        "amount",
+        observation_period_end="2015-02-07",
+        include_first_transaction=True,
+    )
     assert list(s.columns) == ["customer_id", "frequency", "recency", "monetary_value"]
     assert s["frequency"].tolist() == [2, 1, 3, 3, 3, 1]
     assert s["recency"].tolist() == [1, 37, 33, 2, 20, 5]
@@ -114,8 +121,9 @@ def test_fixture_include_first_transaction(fixture_tx):
 
 
 def test_fixture_weekly(fixture_tx):
-    s = rfmkit.rfm_summary(fixture_tx, "customer_id", "date", observation_period_end="2015-02-07",
-                           time_unit="W")
+    s = rfmkit.rfm_summary(
+        fixture_tx, "customer_id", "date", observation_period_end="2015-02-07", time_unit="W"
+    )
     assert list(s.columns) == ["customer_id", "frequency", "recency", "T"]
     assert s["frequency"].tolist() == [1, 0, 1, 1, 0, 0]
     assert s["recency"].tolist() == [5, 0, 1, 3, 0, 0]
@@ -125,8 +133,7 @@ def test_fixture_weekly(fixture_tx):
 @pytest.mark.parametrize("unit", ["D", "W", "M", "h"])
 @pytest.mark.parametrize("include_first", [False, True])
 def test_fixture_equals_pymc_marketing(fixture_tx, unit, include_first):
-    kw = dict(observation_period_end="2015-02-07", time_unit=unit,
-              include_first_transaction=include_first)
+    kw = dict(observation_period_end="2015-02-07", time_unit=unit, include_first_transaction=include_first)
     got = rfmkit.rfm_summary(fixture_tx, "customer_id", "date", "amount", **kw)
     want = pymc("rfm_summary", fixture_tx, "customer_id", "date", "amount", **kw)
     pd.testing.assert_frame_equal(got, want, check_exact=False, rtol=1e-12)
@@ -134,24 +141,36 @@ def test_fixture_equals_pymc_marketing(fixture_tx, unit, include_first):
 
 def test_end_accepts_strings_datetimes_dates_and_periods(fixture_tx):
     base = rfmkit.rfm_summary(fixture_tx, "customer_id", "date", observation_period_end="2015-02-07")
-    for end in [dt.datetime(2015, 2, 7, 18, 30), dt.date(2015, 2, 7), np.datetime64("2015-02-07"),
-                pd.Period("2015-02-07", "D"), pd.Timestamp("2015-02-07 23:59")]:
+    for end in [
+        dt.datetime(2015, 2, 7, 18, 30),
+        dt.date(2015, 2, 7),
+        np.datetime64("2015-02-07"),
+        pd.Period("2015-02-07", "D"),
+        pd.Timestamp("2015-02-07 23:59"),
+    ]:
         s = rfmkit.rfm_summary(fixture_tx, "customer_id", "date", observation_period_end=end)
         pd.testing.assert_frame_equal(s, base)
-    s = rfmkit.rfm_summary(fixture_tx, "customer_id", "date", datetime_format="%Y-%m-%d",
-                           observation_period_end="2015-02-07")
+    s = rfmkit.rfm_summary(
+        fixture_tx, "customer_id", "date", datetime_format="%Y-%m-%d", observation_period_end="2015-02-07"
+    )
     pd.testing.assert_frame_equal(s, base)
     dmy = fixture_tx.assign(date=pd.to_datetime(fixture_tx["date"]).dt.strftime("%d/%m/%Y"))
-    s = rfmkit.rfm_summary(dmy, "customer_id", "date", datetime_format="%d/%m/%Y",
-                           observation_period_end="07/02/2015")
+    s = rfmkit.rfm_summary(
+        dmy, "customer_id", "date", datetime_format="%d/%m/%Y", observation_period_end="07/02/2015"
+    )
     pd.testing.assert_frame_equal(s, base)
 
 
 @pytest.mark.parametrize("unit", ["D", "W", "M", "h"])
 def test_ends_beyond_the_range_of_nanoseconds(unit):
     # 2300 and 9999 do not fit datetime64[ns]: the end must not wrap around.
-    tx = pd.DataFrame({"customer_id": [1, 1, 2], "amount": [5.0, 7.0, 3.0],
-                       "date": pd.to_datetime(["2024-01-01", "2024-01-08", "2024-01-03"]).as_unit("ns")})
+    tx = pd.DataFrame(
+        {
+            "customer_id": [1, 1, 2],
+            "amount": [5.0, 7.0, 3.0],
+            "date": pd.to_datetime(["2024-01-01", "2024-01-08", "2024-01-03"]).as_unit("ns"),
+        }
+    )
     for end in ["2300-01-01", "9999-12-31"]:
         s = rfmkit.rfm_summary(tx, "customer_id", "date", observation_period_end=end, time_unit=unit)
         want = reference_summary(tx, end=pd.Timestamp(end), unit=unit, monetary=False)
@@ -163,8 +182,9 @@ def test_ends_beyond_the_range_of_nanoseconds(unit):
 
 def test_default_end_is_the_latest_period(fixture_tx):
     s = rfmkit.rfm_summary(fixture_tx, "customer_id", "date", "amount")
-    want = rfmkit.rfm_summary(fixture_tx, "customer_id", "date", "amount",
-                              observation_period_end="2015-02-06")
+    want = rfmkit.rfm_summary(
+        fixture_tx, "customer_id", "date", "amount", observation_period_end="2015-02-06"
+    )
     pd.testing.assert_frame_equal(s, want)
     m = rfmkit.rfm_summary(fixture_tx, "customer_id", "date", time_unit="M")
     assert pd.Timestamp(m.attrs["observation_period_end"]) == pd.Timestamp("2015-02-01")
@@ -172,18 +192,26 @@ def test_default_end_is_the_latest_period(fixture_tx):
 
 
 def test_time_scaler(fixture_tx):
-    s = rfmkit.rfm_summary(fixture_tx, "customer_id", "date", observation_period_end="2015-02-07",
-                           time_scaler=7)
+    s = rfmkit.rfm_summary(
+        fixture_tx, "customer_id", "date", observation_period_end="2015-02-07", time_scaler=7
+    )
     assert s["T"].tolist() == pytest.approx([37 / 7, 37 / 7, 37 / 7, 22 / 7, 22 / 7, 5 / 7])
 
 
 def test_sort_transactions_never_changes_the_answer(fixture_tx):
     shuffled = fixture_tx.sample(frac=1, random_state=3)
     for sort in (True, False):
-        s = rfmkit.rfm_summary(shuffled, "customer_id", "date", "amount",
-                               observation_period_end="2015-02-07", sort_transactions=sort)
-        want = rfmkit.rfm_summary(fixture_tx, "customer_id", "date", "amount",
-                                  observation_period_end="2015-02-07")
+        s = rfmkit.rfm_summary(
+            shuffled,
+            "customer_id",
+            "date",
+            "amount",
+            observation_period_end="2015-02-07",
+            sort_transactions=sort,
+        )
+        want = rfmkit.rfm_summary(
+            fixture_tx, "customer_id", "date", "amount", observation_period_end="2015-02-07"
+        )
         pd.testing.assert_frame_equal(s, want)
 
 
@@ -205,18 +233,24 @@ def transactions(draw):
     stamps = draw(st.lists(st.integers(0, spread), min_size=1, max_size=6))
     secs = [draw(st.one_of(st.sampled_from(stamps), st.integers(0, spread))) for _ in range(n)]
     dates = pd.to_datetime([base + pd.Timedelta(seconds=s) for s in secs]).as_unit(
-        draw(st.sampled_from(["s", "us", "ns"])))
+        draw(st.sampled_from(["s", "us", "ns"]))
+    )
     zone = draw(st.sampled_from(ZONES))
     if zone is not None:
         dates = dates.tz_localize(zone, ambiguous=False, nonexistent="shift_forward")
     ints = draw(st.booleans())
-    amounts = (draw(st.lists(st.integers(-50, 500), min_size=n, max_size=n)) if ints else
-               [round(x, 2) for x in draw(st.lists(st.floats(-50, 500), min_size=n, max_size=n))])
-    df = pd.DataFrame({
-        "customer_id": [f"c{i:03d}" for i in ids] if string_ids else ids,
-        "date": dates,
-        "amount": amounts,
-    })
+    amounts = (
+        draw(st.lists(st.integers(-50, 500), min_size=n, max_size=n))
+        if ints
+        else [round(x, 2) for x in draw(st.lists(st.floats(-50, 500), min_size=n, max_size=n))]
+    )
+    df = pd.DataFrame(
+        {
+            "customer_id": [f"c{i:03d}" for i in ids] if string_ids else ids,
+            "date": dates,
+            "amount": amounts,
+        }
+    )
     end = None
     if draw(st.booleans()):
         end = dates[draw(st.integers(0, n - 1))]
@@ -225,21 +259,33 @@ def transactions(draw):
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(data=transactions(), unit=st.sampled_from(["D", "W", "M", "h"]),
-       scaler=st.sampled_from([1, 7, 0.5]), include_first=st.booleans(), monetary=st.booleans())
+@given(
+    data=transactions(),
+    unit=st.sampled_from(["D", "W", "M", "h"]),
+    scaler=st.sampled_from([1, 7, 0.5]),
+    include_first=st.booleans(),
+    monetary=st.booleans(),
+)
 def test_summary_equals_reference(data, unit, scaler, include_first, monetary):
     df, end = data
-    got = rfmkit.rfm_summary(df, "customer_id", "date", "amount" if monetary else None,
-                             observation_period_end=end, time_unit=unit, time_scaler=scaler,
-                             include_first_transaction=include_first)
-    want = reference_summary(df, end=end, unit=unit, scaler=scaler, include_first=include_first,
-                             monetary=monetary)
+    got = rfmkit.rfm_summary(
+        df,
+        "customer_id",
+        "date",
+        "amount" if monetary else None,
+        observation_period_end=end,
+        time_unit=unit,
+        time_scaler=scaler,
+        include_first_transaction=include_first,
+    )
+    want = reference_summary(
+        df, end=end, unit=unit, scaler=scaler, include_first=include_first, monetary=monetary
+    )
     same(got, want)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(data=transactions(), unit=st.sampled_from(["D", "W", "M", "h"]),
-       include_first=st.booleans())
+@given(data=transactions(), unit=st.sampled_from(["D", "W", "M", "h"]), include_first=st.booleans())
 def test_summary_equals_pymc_marketing(data, unit, include_first):
     df, end = data
     if isinstance(df["date"].dtype, pd.DatetimeTZDtype):
@@ -247,8 +293,7 @@ def test_summary_equals_pymc_marketing(data, unit, include_first):
         df = df.assign(date=df["date"].dt.tz_localize(None))
     kw = dict(observation_period_end=end, time_unit=unit, include_first_transaction=include_first)
     got = rfmkit.rfm_summary(df, "customer_id", "date", "amount", **kw)
-    want = pymc("rfm_summary", df.sort_values(["customer_id", "date"]), "customer_id", "date",
-                "amount", **kw)
+    want = pymc("rfm_summary", df.sort_values(["customer_id", "date"]), "customer_id", "date", "amount", **kw)
     pd.testing.assert_frame_equal(got, want, check_exact=False, rtol=1e-9, atol=1e-9)
     assert (got.dtypes[1:] == np.float64).all()
 
@@ -278,8 +323,12 @@ def reference_split(df, train_end, test_end, unit, scaler):
 
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(data=transactions(), unit=st.sampled_from(["D", "W", "M", "h"]),
-       scaler=st.sampled_from([1, 7]), cut=st.floats(0.1, 0.9))
+@given(
+    data=transactions(),
+    unit=st.sampled_from(["D", "W", "M", "h"]),
+    scaler=st.sampled_from([1, 7]),
+    cut=st.floats(0.1, 0.9),
+)
 def test_split_equals_reference_and_pymc(data, unit, scaler, cut):
     df, _ = data
     df = df.assign(date=pd.to_datetime(df["date"]))
@@ -289,14 +338,22 @@ def test_split_equals_reference_and_pymc(data, unit, scaler, cut):
     train_end = lo + (hi - lo) * cut
     if not ((df["date"] <= train_end).any() and (df["date"] > train_end).any()):
         with pytest.raises(InputError):
-            rfmkit.rfm_train_test_split(df, "customer_id", "date", train_end,
-                                        monetary_value_col="amount")
+            rfmkit.rfm_train_test_split(df, "customer_id", "date", train_end, monetary_value_col="amount")
         return
-    got = rfmkit.rfm_train_test_split(df, "customer_id", "date", train_end, time_unit=unit,
-                                      time_scaler=scaler, monetary_value_col="amount")
+    got = rfmkit.rfm_train_test_split(
+        df, "customer_id", "date", train_end, time_unit=unit, time_scaler=scaler, monetary_value_col="amount"
+    )
     same(got, reference_split(df, train_end, hi, unit, scaler))
-    want = pymc("rfm_train_test_split", df, "customer_id", "date", train_end, time_unit=unit,
-                time_scaler=scaler, monetary_value_col="amount")
+    want = pymc(
+        "rfm_train_test_split",
+        df,
+        "customer_id",
+        "date",
+        train_end,
+        time_unit=unit,
+        time_scaler=scaler,
+        monetary_value_col="amount",
+    )
     pd.testing.assert_frame_equal(got, want, check_exact=False, rtol=1e-9, atol=1e-9)
 
 
@@ -333,9 +390,13 @@ def split_data(draw):
     else:
         id_col = pd.Series(ids).astype(id_dtype)
     amounts = pd.Series(draw(st.lists(st.integers(1, 500), min_size=len(rows), max_size=len(rows))))
-    df = pd.DataFrame({"customer_id": id_col,
-                       "date": [base + pd.Timedelta(seconds=r[1]) for r in rows],
-                       "amount": amounts.astype(draw(st.sampled_from(AMOUNT_DTYPES)))})
+    df = pd.DataFrame(
+        {
+            "customer_id": id_col,
+            "date": [base + pd.Timedelta(seconds=r[1]) for r in rows],
+            "amount": amounts.astype(draw(st.sampled_from(AMOUNT_DTYPES))),
+        }
+    )
     return df.sample(frac=1, random_state=draw(st.integers(0, 9))).reset_index(drop=True)
 
 
@@ -356,15 +417,16 @@ def test_dtypes_equal_the_peers(df, unit, monetary):
     lifetimes_utils = pytest.importorskip("lifetimes.utils")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        want = lifetimes_utils.summary_data_from_transaction_data(
-            df, "customer_id", "date", money, freq=unit)
+        want = lifetimes_utils.summary_data_from_transaction_data(df, "customer_id", "date", money, freq=unit)
         # Without an amount column lifetimes fails on pandas 3 (REFERENCE section 8).
         want_cal = lifetimes_utils.calibration_and_holdout_data(
-            df, "customer_id", "date", train_end, freq=unit, monetary_value_col="amount")
+            df, "customer_id", "date", train_end, freq=unit, monetary_value_col="amount"
+        )
     got = summary_data_from_transaction_data(df, "customer_id", "date", money, freq=unit)
     pd.testing.assert_frame_equal(got, want, check_exact=False, rtol=1e-9, check_dtype=True)
-    got = calibration_and_holdout_data(df, "customer_id", "date", train_end, freq=unit,
-                                       monetary_value_col="amount")
+    got = calibration_and_holdout_data(
+        df, "customer_id", "date", train_end, freq=unit, monetary_value_col="amount"
+    )
     pd.testing.assert_frame_equal(got, want_cal, check_exact=False, rtol=1e-9, check_dtype=True)
 
 
@@ -384,8 +446,13 @@ def test_test_frequency_is_int64_when_every_customer_bought(fixture_tx):
 
 def test_categorical_ids_keep_their_dtype_and_category_order():
     ids = pd.Categorical(["b", "a", "b", "c"], categories=["c", "b", "a"])
-    tx = pd.DataFrame({"customer_id": ids, "amount": [1.0, 2.0, 3.0, 4.0],
-                       "date": pd.to_datetime(["2024-01-01", "2024-01-03", "2024-01-05", "2024-01-02"])})
+    tx = pd.DataFrame(
+        {
+            "customer_id": ids,
+            "amount": [1.0, 2.0, 3.0, 4.0],
+            "date": pd.to_datetime(["2024-01-01", "2024-01-03", "2024-01-05", "2024-01-02"]),
+        }
+    )
     got = rfmkit.rfm_summary(tx, "customer_id", "date", "amount")
     assert got["customer_id"].tolist() == ["c", "b", "a"]  # groupby's order: the categories'
     assert got["customer_id"].dtype == ids.dtype
@@ -399,7 +466,8 @@ def test_categorical_ids_keep_their_dtype_and_category_order():
         warnings.simplefilter("ignore")
         want = lifetimes_utils.summary_data_from_transaction_data(tx, "customer_id", "date", "amount")
     pd.testing.assert_frame_equal(
-        summary_data_from_transaction_data(tx, "customer_id", "date", "amount"), want)
+        summary_data_from_transaction_data(tx, "customer_id", "date", "amount"), want
+    )
 
 
 # --------------------------------------------------------------------------- generated data
@@ -423,18 +491,26 @@ def test_input_kinds_agree(generated):
     for data in (table, pl.from_arrow(table), {c: generated[c].to_numpy() for c in generated}):
         got = rfmkit.rfm_summary(data, "customer_id", "date", "amount", time_unit="W")
         pd.testing.assert_frame_equal(got, want)
-    text = generated.assign(date=generated["date"].dt.strftime("%Y-%m-%d %H:%M:%S"),
-                            customer_id="c" + generated["customer_id"].astype(str))
-    got = rfmkit.rfm_summary(text, "customer_id", "date", "amount", time_unit="W",
-                             datetime_format="%Y-%m-%d %H:%M:%S")
+    text = generated.assign(
+        date=generated["date"].dt.strftime("%Y-%m-%d %H:%M:%S"),
+        customer_id="c" + generated["customer_id"].astype(str),
+    )
+    got = rfmkit.rfm_summary(
+        text, "customer_id", "date", "amount", time_unit="W", datetime_format="%Y-%m-%d %H:%M:%S"
+    )
     assert got["customer_id"].tolist() == sorted(text["customer_id"].unique())
     by_id = want.assign(customer_id="c" + want["customer_id"].astype(str)).set_index("customer_id")
     pd.testing.assert_frame_equal(got.set_index("customer_id"), by_id.loc[got["customer_id"]])
 
 
 def test_string_ids_sort_like_pandas():
-    tx = pd.DataFrame({"customer_id": ["b", "a", "B", "é", "a"],
-                       "date": pd.to_datetime(["2024-01-01"] * 5), "amount": [1.0] * 5})
+    tx = pd.DataFrame(
+        {
+            "customer_id": ["b", "a", "B", "é", "a"],
+            "date": pd.to_datetime(["2024-01-01"] * 5),
+            "amount": [1.0] * 5,
+        }
+    )
     got = rfmkit.rfm_summary(tx, "customer_id", "date", "amount")
     assert got["customer_id"].tolist() == ["B", "a", "b", "é"]
     assert got["customer_id"].dtype == tx["customer_id"].dtype
@@ -456,8 +532,9 @@ def test_tz_aware_dates_use_wall_clock_time():
 
 def test_results_are_the_same_for_any_row_order(generated):
     want = rfmkit.rfm_summary(generated, "customer_id", "date", "amount", time_unit="M")
-    got = rfmkit.rfm_summary(generated.sample(frac=1, random_state=5), "customer_id", "date",
-                             "amount", time_unit="M")
+    got = rfmkit.rfm_summary(
+        generated.sample(frac=1, random_state=5), "customer_id", "date", "amount", time_unit="M"
+    )
     pd.testing.assert_frame_equal(got, want)
 
 
@@ -468,13 +545,13 @@ def test_results_are_the_same_for_any_row_order(generated):
 @pytest.mark.parametrize("include_first", [False, True])
 def test_lifetimes_summary(generated, freq, include_first):
     lifetimes_utils = pytest.importorskip("lifetimes.utils")
-    kw = dict(freq=freq, freq_multiplier=7 if freq == "D" else 1,
-              include_first_transaction=include_first)
+    kw = dict(freq=freq, freq_multiplier=7 if freq == "D" else 1, include_first_transaction=include_first)
     got = summary_data_from_transaction_data(generated, "customer_id", "date", "amount", **kw)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         want = lifetimes_utils.summary_data_from_transaction_data(
-            generated, "customer_id", "date", "amount", **kw)
+            generated, "customer_id", "date", "amount", **kw
+        )
     pd.testing.assert_frame_equal(got, want, check_exact=False, rtol=1e-9)
 
 
@@ -498,8 +575,12 @@ def test_errors(fixture_tx):
     with pytest.raises(InputError, match="missing column 'when'"):
         rfmkit.rfm_summary(f, "customer_id", "when")
     with pytest.raises(InputError, match=r"column 'date' has a value that is not a date.*'2015/01/01'"):
-        rfmkit.rfm_summary(f.assign(date=f["date"].where(f.index != 3, "2015/01/01")),
-                           "customer_id", "date", datetime_format="%Y-%m-%d")
+        rfmkit.rfm_summary(
+            f.assign(date=f["date"].where(f.index != 3, "2015/01/01")),
+            "customer_id",
+            "date",
+            datetime_format="%Y-%m-%d",
+        )
     with pytest.raises(InputError, match=r"not a date in the format '%d\.%m\.%Y'.*at row 0"):
         rfmkit.rfm_summary(f, "customer_id", "date", datetime_format="%d.%m.%Y")
     with pytest.raises(InputError, match="not a date.*'soon'"), warnings.catch_warnings():
@@ -517,14 +598,17 @@ def test_errors(fixture_tx):
     with pytest.raises(InputError, match="invalid observation_period_end 'never'"):
         rfmkit.rfm_summary(f, "customer_id", "date", observation_period_end="never")
     with pytest.raises(InputError, match="column 'date' has a missing value"):
-        rfmkit.rfm_summary(f.assign(date=pd.to_datetime(f["date"]).where(f.index != 2)),
-                           "customer_id", "date")
+        rfmkit.rfm_summary(
+            f.assign(date=pd.to_datetime(f["date"]).where(f.index != 2)), "customer_id", "date"
+        )
     with pytest.raises(InputError, match="column 'amount' has an invalid value NaN at row 4"):
-        rfmkit.rfm_summary(f.assign(amount=f["amount"].astype(float).where(f.index != 4)),
-                           "customer_id", "date", "amount")
+        rfmkit.rfm_summary(
+            f.assign(amount=f["amount"].astype(float).where(f.index != 4)), "customer_id", "date", "amount"
+        )
     with pytest.raises(InputError, match="column 'customer_id' has a missing value"):
-        rfmkit.rfm_summary(f.assign(customer_id=f["customer_id"].astype("Int64").where(f.index != 1)),
-                           "customer_id", "date")
+        rfmkit.rfm_summary(
+            f.assign(customer_id=f["customer_id"].astype("Int64").where(f.index != 1)), "customer_id", "date"
+        )
 
 
 def test_split_errors(fixture_tx):
@@ -545,14 +629,22 @@ def test_split_errors(fixture_tx):
 
 def test_no_panics_on_odd_input():
     odd = [
-        {"customer_id": np.array([], dtype=np.int64), "date": np.array([], "M8[ns]"),
-         "amount": np.array([])},
-        {"customer_id": np.array([1, 2]), "date": np.array(["0001-01-01", "9999-12-31"], "M8[s]"),
-         "amount": np.array([1.0, 2.0])},
-        {"customer_id": np.array([1]), "date": np.array(["2024-01-01"], "M8[D]"),
-         "amount": np.array([1e300])},
-        {"customer_id": np.array([1, 1]), "date": np.array([-(2**62), 2**62], "M8[s]"),
-         "amount": np.array([1.0, 2.0])},
+        {"customer_id": np.array([], dtype=np.int64), "date": np.array([], "M8[ns]"), "amount": np.array([])},
+        {
+            "customer_id": np.array([1, 2]),
+            "date": np.array(["0001-01-01", "9999-12-31"], "M8[s]"),
+            "amount": np.array([1.0, 2.0]),
+        },
+        {
+            "customer_id": np.array([1]),
+            "date": np.array(["2024-01-01"], "M8[D]"),
+            "amount": np.array([1e300]),
+        },
+        {
+            "customer_id": np.array([1, 1]),
+            "date": np.array([-(2**62), 2**62], "M8[s]"),
+            "amount": np.array([1.0, 2.0]),
+        },
     ]
     for data in odd:
         for unit in ("D", "W", "M", "h"):
@@ -566,8 +658,9 @@ def test_no_panics_on_odd_input():
 
 
 def test_discounted_ltv_by_hand():
-    forecasts = pd.DataFrame({1: [100.0, 0.0], 2: [100.0, 50.0], 3: [100.0, 0.0]},
-                             index=pd.Index(["a", "b"], name="customer_id"))
+    forecasts = pd.DataFrame(
+        {1: [100.0, 0.0], 2: [100.0, 50.0], 3: [100.0, 0.0]}, index=pd.Index(["a", "b"], name="customer_id")
+    )
     got = rfmkit.discounted_ltv(forecasts, discount_rate=0.1)
     assert got.index.tolist() == ["a", "b"] and got.name == "ltv"
     assert got["a"] == pytest.approx(100 / 1.1 + 100 / 1.1**2 + 100 / 1.1**3, rel=1e-12)
@@ -577,8 +670,7 @@ def test_discounted_ltv_by_hand():
 
 
 def test_projected_revenue_model(fixture_tx):
-    s = rfmkit.rfm_summary(fixture_tx, "customer_id", "date", "amount",
-                           observation_period_end="2015-02-07")
+    s = rfmkit.rfm_summary(fixture_tx, "customer_id", "date", "amount", observation_period_end="2015-02-07")
     proj = rfmkit.projected_revenue(s, 3)
     # customer 4: 2 repeat periods of mean 6 over T = 22 days; a month is 30.4375 days.
     assert proj.loc[4].tolist() == pytest.approx([2 * 6 / 22 * 30.4375] * 3)
@@ -588,8 +680,9 @@ def test_projected_revenue_model(fixture_tx):
     ltv = rfmkit.discounted_ltv(summary=s, periods=3, discount_rate=0.01)
     want = sum(2 * 6 / 22 * 30.4375 / 1.01**t for t in (1, 2, 3))
     assert ltv.loc[4] == pytest.approx(want, rel=1e-12)
-    in_weeks = rfmkit.rfm_summary(fixture_tx, "customer_id", "date", "amount",
-                                  observation_period_end="2015-02-07", time_scaler=7)
+    in_weeks = rfmkit.rfm_summary(
+        fixture_tx, "customer_id", "date", "amount", observation_period_end="2015-02-07", time_scaler=7
+    )
     pd.testing.assert_frame_equal(rfmkit.projected_revenue(in_weeks, 3), proj)
 
 
@@ -615,8 +708,10 @@ def test_integer_dates_with_a_format_are_read_as_their_digits(fixture_tx):
     ints = fixture_tx.assign(date=fixture_tx["date"].str.replace("-", "").astype(np.int64))
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        got = rfmkit.rfm_summary(ints, "customer_id", "date", "amount", datetime_format="%Y%m%d",
-                                 observation_period_end="20150207")
+        got = rfmkit.rfm_summary(
+            ints, "customer_id", "date", "amount", datetime_format="%Y%m%d", observation_period_end="20150207"
+        )
     text = fixture_tx.assign(date=pd.to_datetime(fixture_tx["date"], format="%Y-%m-%d"))
-    pd.testing.assert_frame_equal(got, pymc("rfm_summary", text, "customer_id", "date", "amount",
-                                            observation_period_end="2015-02-07"))
+    pd.testing.assert_frame_equal(
+        got, pymc("rfm_summary", text, "customer_id", "date", "amount", observation_period_end="2015-02-07")
+    )

@@ -46,12 +46,14 @@ def test_shape_of_the_data():
 
 
 def test_optional_columns():
-    tx = make_transactions(20_000, 2_000, seed=1, order_ids=True, channels=True,
-                           string_ids=True, tz="Europe/Madrid")
+    tx = make_transactions(
+        20_000, 2_000, seed=1, order_ids=True, channels=True, string_ids=True, tz="Europe/Madrid"
+    )
     assert tx["customer_id"].str.match(r"^C\d{7}$").all()
     assert str(tx["date"].dtype) == "datetime64[us, Europe/Madrid]"
-    lines = tx.groupby("order_id").agg(n=("customer_id", "size"), c=("customer_id", "nunique"),
-                                       t=("date", "nunique"))
+    lines = tx.groupby("order_id").agg(
+        n=("customer_id", "size"), c=("customer_id", "nunique"), t=("date", "nunique")
+    )
     assert (lines["c"] == 1).all() and (lines["t"] == 1).all()
     assert 0.1 < (lines["n"] > 1).mean() < 0.4
     assert set(tx["channel"].cat.categories) == {"web", "store", "app", "marketplace"}
@@ -71,16 +73,21 @@ def test_invalid_arguments():
 
 
 def test_demo_command_prints_table_and_summary():
-    out = subprocess.run([sys.executable, "-m", "rfmkit", "demo", "--transactions", "5000",
-                          "--customers", "800"], check=True, capture_output=True, text=True)
+    out = subprocess.run(
+        [sys.executable, "-m", "rfmkit", "demo", "--transactions", "5000", "--customers", "800"],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     assert "customer_id" in out.stdout and "recency" in out.stdout
     assert "summary" in out.stdout and "bought once" in out.stdout
     assert out.stderr == ""
 
 
 def test_cli_reports_errors_in_one_line():
-    out = subprocess.run([sys.executable, "-m", "rfmkit", "demo", "--customers", "0"],
-                         capture_output=True, text=True)
+    out = subprocess.run(
+        [sys.executable, "-m", "rfmkit", "demo", "--customers", "0"], capture_output=True, text=True
+    )
     assert out.returncode == 2
     assert out.stderr.strip().startswith("rfmkit: error:") and len(out.stderr.splitlines()) == 1
 
@@ -94,8 +101,12 @@ def test_version_is_the_one_of_the_package_metadata():
     installed = importlib.metadata.version("rfmkit")
     assert re.fullmatch(r"\d+\.\d+\.\d+\S*", pyproject), pyproject
     assert rfmkit.__version__ == pyproject == cargo == installed, (
-        rfmkit.__version__, pyproject, cargo, installed,
+        rfmkit.__version__,
+        pyproject,
+        cargo,
+        installed,
     )
-    out = subprocess.run([sys.executable, "-m", "rfmkit", "--version"], check=True,
-                         capture_output=True, text=True)
+    out = subprocess.run(
+        [sys.executable, "-m", "rfmkit", "--version"], check=True, capture_output=True, text=True
+    )
     assert out.stdout.strip() == f"rfmkit {pyproject}"

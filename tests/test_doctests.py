@@ -10,8 +10,7 @@ import pytest
 import rfmkit
 
 MODULES = sorted(
-    m.name for m in pkgutil.walk_packages(rfmkit.__path__, "rfmkit.")
-    if m.name not in ("rfmkit.__main__",)
+    m.name for m in pkgutil.walk_packages(rfmkit.__path__, "rfmkit.") if m.name not in ("rfmkit.__main__",)
 )
 
 

@@ -43,8 +43,7 @@ KINDS = {
 
 def mid_input(kind):
     """250k rows (four 64k-row chunks, so three threads split them), 25k customers."""
-    tx = rfmkit.datasets.make_transactions(250_000, 25_000, seed=11, order_ids=True,
-                                           string_ids=kind == "str")
+    tx = rfmkit.datasets.make_transactions(250_000, 25_000, seed=11, order_ids=True, string_ids=kind == "str")
     if kind == "sparse":
         tx = tx.assign(customer_id=tx["customer_id"] * 1_000_003_000_017)
     return tx, KINDS[kind][0]
@@ -72,8 +71,13 @@ def test_same_bytes_for_any_process_and_thread_count_and_as_the_reference(kind, 
     for threads in ("1", "2", "3"):
         path = tmp_path / f"t{threads}.pickle"
         env = dict(os.environ, RAYON_NUM_THREADS=threads)
-        subprocess.run([sys.executable, "-c", SCRIPT, kind, str(Path(__file__).parent), str(path)],
-                       env=env, check=True, capture_output=True, text=True)
+        subprocess.run(
+            [sys.executable, "-c", SCRIPT, kind, str(Path(__file__).parent), str(path)],
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
+        )
         results.append(pd.read_pickle(path))
     first = column_bytes(results[0])
     for threads, other in zip(("2", "3"), results[1:], strict=True):
@@ -100,8 +104,7 @@ def test_dense_and_partitioned_paths_agree(big):
     sparse = big.assign(customer_id=big["customer_id"] * 1_000_003_000_017)  # hashed
     hashed = rfmkit.rfm_table(sparse)
     assert (hashed["customer_id"] // 1_000_003_000_017).tolist() == dense["customer_id"].tolist()
-    pd.testing.assert_frame_equal(hashed.drop(columns="customer_id"),
-                                  dense.drop(columns="customer_id"))
+    pd.testing.assert_frame_equal(hashed.drop(columns="customer_id"), dense.drop(columns="customer_id"))
 
 
 @pytest.mark.parametrize("frequency", ["rows", "days", "orders"])
@@ -116,6 +119,9 @@ def test_shuffled_large_input_gives_identical_bits(big):
     rng = np.random.default_rng(0)
     shuffled = big.iloc[rng.permutation(len(big))].reset_index(drop=True)
     for ids in ("int", "str"):
-        a, b = (big, shuffled) if ids == "int" else (
-            big.astype({"customer_id": str}), shuffled.astype({"customer_id": str}))
+        a, b = (
+            (big, shuffled)
+            if ids == "int"
+            else (big.astype({"customer_id": str}), shuffled.astype({"customer_id": str}))
+        )
         pd.testing.assert_frame_equal(rfmkit.rfm_table(a, window=90), rfmkit.rfm_table(b, window=90))

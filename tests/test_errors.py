@@ -19,11 +19,13 @@ from rfmkit._core import rfm_columns
 
 
 def frame(**overrides):
-    df = pd.DataFrame({
-        "cust": [1, 2, 3, 1],
-        "when": pd.to_datetime(["2024-01-01", "2024-01-02", "2024-01-03", "2024-01-04"]),
-        "paid": [10.0, 20.0, 30.0, 40.0],
-    })
+    df = pd.DataFrame(
+        {
+            "cust": [1, 2, 3, 1],
+            "when": pd.to_datetime(["2024-01-01", "2024-01-02", "2024-01-03", "2024-01-04"]),
+            "paid": [10.0, 20.0, 30.0, 40.0],
+        }
+    )
     for k, v in overrides.items():
         df[k] = v
     return df
@@ -38,33 +40,62 @@ def run(df, **kw):
     [
         ({"cust": [1.0, 2.0, np.nan, 1.0]}, InputTypeError, r"'cust'.*floats.*1\.0.*NaN\) at row 2"),
         ({"cust": [1.5, 2.0, 3.0, 1.0]}, InputTypeError, r"'cust' holds floats such as 1\.5"),
-        ({"cust": ["a", None, "b", "a"]}, InputError,
-         r"'cust' has a missing value \((None|null)\) at row 1"),
+        ({"cust": ["a", None, "b", "a"]}, InputError, r"'cust' has a missing value \((None|null)\) at row 1"),
         ({"cust": pd.array([1, None, 2, 3], dtype="Int64")}, InputError, r"'cust'.*missing.*row 1"),
         ({"cust": pd.Series(["a", "b", None, "c"], dtype="str")}, InputError, r"'cust'.*row 2"),
         ({"cust": pd.Series(["a", "b", None, "c"], dtype="category")}, InputError, r"'cust'.*row 2"),
-        ({"cust": np.array(["a", 5, "b", "c"], dtype=object)}, InputTypeError,
-         r"'cust'.*mixed types: 5 \(int\) at row 1"),
+        (
+            {"cust": np.array(["a", 5, "b", "c"], dtype=object)},
+            InputTypeError,
+            r"'cust'.*mixed types: 5 \(int\) at row 1",
+        ),
         ({"cust": np.array([1, "x", 2, 3], dtype=object)}, InputTypeError, r"'cust'.*mixed.*'x'"),
         ({"cust": [True, False, True, True]}, InputTypeError, r"'cust' has dtype bool"),
-        ({"cust": np.array([1, -(2**63) - 1, 2, 3], dtype=object)}, InputError,
-         r"'cust' has an id out of the 64-bit range: -9223372036854775809 at row 1"),
-        ({"cust": np.array([-1, 2**63, 2, 3], dtype=object)}, InputError,
-         r"'cust'.*64-bit range: 9223372036854775808 at row 1"),
-        ({"when": pd.to_datetime(["2024-01-01", None, "2024-01-03", "2024-01-04"])}, InputError,
-         r"'when' has a missing value \(NaT\) at row 1"),
-        ({"when": ["2024-01-01", "2024-01-02", "2024-01-03", "2024-01-04"]}, InputTypeError,
-         r"'when' holds text such as '2024-01-01'"),
+        (
+            {"cust": np.array([1, -(2**63) - 1, 2, 3], dtype=object)},
+            InputError,
+            r"'cust' has an id out of the 64-bit range: -9223372036854775809 at row 1",
+        ),
+        (
+            {"cust": np.array([-1, 2**63, 2, 3], dtype=object)},
+            InputError,
+            r"'cust'.*64-bit range: 9223372036854775808 at row 1",
+        ),
+        (
+            {"when": pd.to_datetime(["2024-01-01", None, "2024-01-03", "2024-01-04"])},
+            InputError,
+            r"'when' has a missing value \(NaT\) at row 1",
+        ),
+        (
+            {"when": ["2024-01-01", "2024-01-02", "2024-01-03", "2024-01-04"]},
+            InputTypeError,
+            r"'when' holds text such as '2024-01-01'",
+        ),
         ({"when": [1, 2, 3, 4]}, InputTypeError, r"'when' has dtype int64"),
-        ({"when": np.array([dt.datetime(2024, 1, 1), dt.datetime(2024, 1, 2, tzinfo=dt.timezone.utc),
-                            dt.datetime(2024, 1, 3), dt.datetime(2024, 1, 4)], dtype=object)},
-         InputError, r"'when' mixes tz-aware and naive.*row 1"),
+        (
+            {
+                "when": np.array(
+                    [
+                        dt.datetime(2024, 1, 1),
+                        dt.datetime(2024, 1, 2, tzinfo=dt.timezone.utc),
+                        dt.datetime(2024, 1, 3),
+                        dt.datetime(2024, 1, 4),
+                    ],
+                    dtype=object,
+                )
+            },
+            InputError,
+            r"'when' mixes tz-aware and naive.*row 1",
+        ),
         ({"paid": [1.0, np.nan, 2.0, 3.0]}, InputError, r"'paid' has an invalid value NaN at row 1"),
         ({"paid": [1.0, 2.0, np.inf, 3.0]}, InputError, r"'paid'.*inf at row 2.*finite"),
         ({"paid": [1.0, 2.0, 3.0, -1e300]}, InputError, r"'paid'.*row 3.*2\*\*63"),
         ({"paid": ["1.0", "2", "3", "4"]}, InputTypeError, r"'paid' must hold numbers.*'1\.0' at row 0"),
-        ({"paid": pd.array([1.0, None, 2.0, 3.0], dtype="Float64")}, InputError,
-         r"'paid' has a missing value \(<NA>\) at row 1"),
+        (
+            {"paid": pd.array([1.0, None, 2.0, 3.0], dtype="Float64")},
+            InputError,
+            r"'paid' has a missing value \(<NA>\) at row 1",
+        ),
         ({"paid": np.array([2**64 - 1, 1, 1, 1], dtype=np.uint64)}, InputError, r"'paid'.*row 0"),
         ({"paid": [True, False, True, True]}, InputTypeError, r"'paid' must hold numbers"),
     ],
@@ -92,8 +123,7 @@ def test_duplicate_column():
 
 def test_arrays_of_different_lengths():
     with pytest.raises(InputError, match=r"'customer_id' has 3 rows, 'amount' has 2"):
-        rfmkit.rfm_arrays(np.array([1, 2, 3]), np.array(["2024-01-01"] * 3, "M8[D]"),
-                          np.array([1.0, 2.0]))
+        rfmkit.rfm_arrays(np.array([1, 2, 3]), np.array(["2024-01-01"] * 3, "M8[D]"), np.array([1.0, 2.0]))
 
 
 @pytest.mark.parametrize(
@@ -144,6 +174,7 @@ def test_customers_with_only_returns_are_reported():
     assert got["customer_id"].tolist() == [1, 3]
     # With returns dropped, customer 2 simply has no rows: nothing to report.
     import warnings
+
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert run(df, returns="exclude")["customer_id"].tolist() == [1, 3]
@@ -169,12 +200,18 @@ def arbitrary_array(draw, n):
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(data=st.data(), n=st.integers(0, 12), opts=st.fixed_dictionaries({
-    "frequency": st.sampled_from(["rows", "orders", "days", "x"]),
-    "returns": st.sampled_from(["net", "exclude", "error"]),
-    "window": st.one_of(st.none(), st.integers(-3, 10**12), st.sampled_from(["3M", "99999Y"])),
-    "as_of": st.one_of(st.none(), st.sampled_from(["1970-01-01", "2262-01-01", "1677-09-22"])),
-}))
+@given(
+    data=st.data(),
+    n=st.integers(0, 12),
+    opts=st.fixed_dictionaries(
+        {
+            "frequency": st.sampled_from(["rows", "orders", "days", "x"]),
+            "returns": st.sampled_from(["net", "exclude", "error"]),
+            "window": st.one_of(st.none(), st.integers(-3, 10**12), st.sampled_from(["3M", "99999Y"])),
+            "as_of": st.one_of(st.none(), st.sampled_from(["1970-01-01", "2262-01-01", "1677-09-22"])),
+        }
+    ),
+)
 def test_generated_input_never_panics(data, n, opts):
     cols = [data.draw(arbitrary_array(n + data.draw(st.integers(0, 1)))) for _ in range(4)]
     order = cols[3] if opts["frequency"] == "orders" else None
@@ -185,24 +222,48 @@ def test_generated_input_never_panics(data, n, opts):
 
 
 @settings(max_examples=200, deadline=None)
-@given(offsets=hnp.arrays(np.int64, st.integers(0, 6), elements=st.integers(-5, 20)),
-       data=hnp.arrays(np.uint8, st.integers(0, 10)), n=st.integers(0, 6))
+@given(
+    offsets=hnp.arrays(np.int64, st.integers(0, 6), elements=st.integers(-5, 20)),
+    data=hnp.arrays(np.uint8, st.integers(0, 10)),
+    n=st.integers(0, 6),
+)
 def test_core_rejects_malformed_string_buffers(offsets, data, n):
     ts = np.zeros(max(len(offsets) - 1, 0), dtype=np.int64)
     with contextlib.suppress(ValueError, TypeError):
-        rfm_columns(("str", offsets, data), ts, 1, None, np.zeros(len(ts)), None, None, None,
-                    "rows", "net", ("c", "d", "a", "o"))
+        rfm_columns(
+            ("str", offsets, data),
+            ts,
+            1,
+            None,
+            np.zeros(len(ts)),
+            None,
+            None,
+            None,
+            "rows",
+            "net",
+            ("c", "d", "a", "o"),
+        )
 
 
 def test_core_rejects_mismatched_zone_days_and_bad_unit():
     ids = ("i64", np.array([1, 2]))
     ts = np.array([0, 1])
     with pytest.raises(InputError, match="different lengths"):
-        rfm_columns(ids, ts, 1, np.array([0], dtype=np.int32), np.zeros(2), None, None, None,
-                    "rows", "net", ("c", "d", "a", "o"))
+        rfm_columns(
+            ids,
+            ts,
+            1,
+            np.array([0], dtype=np.int32),
+            np.zeros(2),
+            None,
+            None,
+            None,
+            "rows",
+            "net",
+            ("c", "d", "a", "o"),
+        )
     with pytest.raises(InputError, match="ticks per day must be positive"):
-        rfm_columns(ids, ts, 0, None, np.zeros(2), None, None, None, "rows", "net",
-                    ("c", "d", "a", "o"))
+        rfm_columns(ids, ts, 0, None, np.zeros(2), None, None, None, "rows", "net", ("c", "d", "a", "o"))
 
 
 def test_extreme_dates_and_ids_do_not_overflow():
@@ -214,14 +275,20 @@ def test_extreme_dates_and_ids_do_not_overflow():
     with pytest.raises(InputError, match=r"'date'.*at row 0: dates must be in years 1 to 9999"):
         rfmkit.rfm_arrays(np.array([1, 2]), old, np.ones(2))
     with pytest.raises(InputError, match=r"as_of: day .* is not a date of years 1 to 9999"):
-        rfmkit.rfm_arrays(np.array([1]), np.array(["2024-01-01"], "M8[D]"), np.ones(1),
-                          as_of=np.datetime64("10000-01-01"))
+        rfmkit.rfm_arrays(
+            np.array([1]), np.array(["2024-01-01"], "M8[D]"), np.ones(1), as_of=np.datetime64("10000-01-01")
+        )
     r = rfmkit.rfm_arrays(ids, np.array(["2024-01-01"] * 3, "M8[ns]"), np.ones(3))
     assert r.customer_id.tolist() == sorted(ids.tolist())
 
 
 def test_arrow_nulls_in_ids():
-    t = pa.table({"customer_id": pa.array(["a", None]), "date": pa.array([0, 1], pa.timestamp("s")),
-                  "amount": pa.array([1.0, 2.0])})
+    t = pa.table(
+        {
+            "customer_id": pa.array(["a", None]),
+            "date": pa.array([0, 1], pa.timestamp("s")),
+            "amount": pa.array([1.0, 2.0]),
+        }
+    )
     with pytest.raises(InputError, match=r"'customer_id' has a missing value \(null\) at row 1"):
         rfmkit.rfm_table(t)

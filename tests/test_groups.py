@@ -17,26 +17,36 @@ from rfmkit import InputError, RFMWarning
 
 def tiny() -> pd.DataFrame:
     """Customer 1 buys on the web and in the store, customer 2 only in the store."""
-    return pd.DataFrame({
-        "customer_id": [1, 1, 1, 2, 2],
-        "date": pd.to_datetime(["2024-03-01", "2024-03-10", "2024-02-20", "2024-03-05", "2024-03-31"]),
-        "amount": [10.0, 5.0, 100.0, 7.5, 2.5],
-        "channel": ["web", "web", "store", "store", "store"],
-    })
+    return pd.DataFrame(
+        {
+            "customer_id": [1, 1, 1, 2, 2],
+            "date": pd.to_datetime(["2024-03-01", "2024-03-10", "2024-02-20", "2024-03-05", "2024-03-31"]),
+            "amount": [10.0, 5.0, 100.0, 7.5, 2.5],
+            "channel": ["web", "web", "store", "store", "store"],
+        }
+    )
 
 
 def test_tiny_by_channel_by_hand():
     t = rfmkit.rfm_table(tiny(), by="channel")
-    assert list(t.columns) == ["channel", "customer_id", "recency", "frequency", "monetary",
-                               "first_purchase", "last_purchase"]
+    assert list(t.columns) == [
+        "channel",
+        "customer_id",
+        "recency",
+        "frequency",
+        "monetary",
+        "first_purchase",
+        "last_purchase",
+    ]
     # Sorted by channel ("store" < "web"), then id; as_of = 2024-03-31 for every group.
     assert t["channel"].tolist() == ["store", "store", "web"]
     assert t["customer_id"].tolist() == [1, 2, 1]
     assert t["recency"].tolist() == [40, 0, 21]
     assert t["frequency"].tolist() == [1, 2, 2]
     assert t["monetary"].tolist() == [100.0, 10.0, 15.0]
-    assert t["last_purchase"].tolist() == [pd.Timestamp(d) for d in ("2024-02-20", "2024-03-31",
-                                                                        "2024-03-10")]
+    assert t["last_purchase"].tolist() == [
+        pd.Timestamp(d) for d in ("2024-02-20", "2024-03-31", "2024-03-10")
+    ]
     assert t.attrs["by"] == ["channel"]
     assert t.attrs["as_of"] == "2024-03-31"
 
@@ -52,15 +62,20 @@ def test_two_group_columns_and_explicit_as_of():
     tx = tiny().assign(region=["n", "s", "s", "n", "n"])
     t = rfmkit.rfm_table(tx, by=["channel", "region"], as_of="2024-03-15")
     assert t[["channel", "region", "customer_id"]].values.tolist() == [
-        ["store", "n", 2], ["store", "s", 1], ["web", "n", 1], ["web", "s", 1]]
+        ["store", "n", 2],
+        ["store", "s", 1],
+        ["web", "n", 1],
+        ["web", "s", 1],
+    ]
     assert t["recency"].tolist() == [10, 24, 14, 5]
     assert t["monetary"].tolist() == [7.5, 100.0, 10.0, 5.0]
     assert t.attrs["by"] == ["channel", "region"]
 
 
 def random_tx(seed: int, string_ids: bool = False, tz: str | None = None) -> pd.DataFrame:
-    tx = rfmkit.datasets.make_transactions(3_000, 400, seed=seed, string_ids=string_ids, tz=tz,
-                                           order_ids=True)
+    tx = rfmkit.datasets.make_transactions(
+        3_000, 400, seed=seed, string_ids=string_ids, tz=tz, order_ids=True
+    )
     rng = np.random.default_rng(seed)
     # A channel per row, so most customers appear in several groups.
     tx["channel"] = pd.Categorical(rng.choice(["web", "store", "app"], len(tx), p=[0.5, 0.3, 0.2]))
@@ -107,9 +122,13 @@ def test_equals_each_group_alone(seed, by):
     assert got["customer_id"].duplicated().any()  # customers in several groups
 
 
-@pytest.mark.parametrize("kw", [
-    {"string_ids": True}, {"tz": "Europe/Paris"},
-])
+@pytest.mark.parametrize(
+    "kw",
+    [
+        {"string_ids": True},
+        {"tz": "Europe/Paris"},
+    ],
+)
 def test_equals_each_group_alone_strings_and_zones(kw):
     tx = random_tx(5, **kw)
     with warnings.catch_warnings():
@@ -123,7 +142,8 @@ def test_equals_each_group_alone_strings_and_zones(kw):
 @given(
     rows=st.lists(
         st.tuples(st.integers(-3, 3), st.integers(0, 40), st.integers(-50, 200), st.sampled_from("abc")),
-        min_size=1, max_size=40,
+        min_size=1,
+        max_size=40,
     ),
     as_of=st.one_of(st.none(), st.integers(20, 45)),
     big=st.booleans(),
@@ -131,12 +151,14 @@ def test_equals_each_group_alone_strings_and_zones(kw):
 def test_property_equals_each_group_alone(rows, as_of, big):
     ids, days, cents, groups = zip(*rows, strict=True)
     scale = 2**61 if big else 1  # a span too wide for offsets: ids are ranked instead
-    tx = pd.DataFrame({
-        "customer_id": np.array(ids, dtype=np.int64) * scale,
-        "date": pd.Timestamp("2024-01-01") + pd.to_timedelta(days, unit="D"),
-        "amount": np.array(cents) / 100,
-        "group": groups,
-    })
+    tx = pd.DataFrame(
+        {
+            "customer_id": np.array(ids, dtype=np.int64) * scale,
+            "date": pd.Timestamp("2024-01-01") + pd.to_timedelta(days, unit="D"),
+            "amount": np.array(cents) / 100,
+            "group": groups,
+        }
+    )
     when = None if as_of is None else pd.Timestamp("2024-01-01") + pd.Timedelta(days=as_of)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RFMWarning)
@@ -189,8 +211,9 @@ def test_bad_by():
     with pytest.raises(InputError, match="by must be"):
         rfmkit.rfm_table(tiny(), by=[])
     with pytest.raises(InputError, match="different lengths: group column 'channel'"):
-        rfmkit.rfm_table({**{c: tiny()[c].to_numpy() for c in tiny().columns}, "channel": ["a"]},
-                         by="channel")
+        rfmkit.rfm_table(
+            {**{c: tiny()[c].to_numpy() for c in tiny().columns}, "channel": ["a"]}, by="channel"
+        )
 
 
 def test_errors_keep_input_rows():
@@ -216,10 +239,15 @@ def grouped(seed: int = 0) -> pd.DataFrame:
         return rfmkit.rfm_table(random_tx(seed), by="channel")
 
 
-@pytest.mark.parametrize("kw", [
-    {}, {"method": "ntile"}, {"bins": 3, "method": {"recency": "median"}},
-    {"thresholds": {"recency": [30, 90], "frequency": [2, 5], "monetary": [100, 500]}},
-])
+@pytest.mark.parametrize(
+    "kw",
+    [
+        {},
+        {"method": "ntile"},
+        {"bins": 3, "method": {"recency": "median"}},
+        {"thresholds": {"recency": [30, 90], "frequency": [2, 5], "monetary": [100, 500]}},
+    ],
+)
 def test_scores_equal_each_group_alone(kw):
     table = grouped()
     with warnings.catch_warnings():
@@ -253,8 +281,9 @@ def test_unused_scores_warning_names_the_group():
         warnings.simplefilter("always")
         rfmkit.score(rfmkit.rfm_table(tiny(), by="channel"))
     messages = [str(w.message) for w in caught if w.category is RFMWarning]
-    assert any(m.startswith("recency in group channel='web': scores [2, 3, 4] are unused")
-               for m in messages), messages
+    assert any(
+        m.startswith("recency in group channel='web': scores [2, 3, 4] are unused") for m in messages
+    ), messages
 
 
 def test_score_needs_the_group_columns():
@@ -277,4 +306,5 @@ def test_segment_works_per_row_on_grouped_scores():
     assert seg.attrs["by"] == ["channel"]
     summary = rfmkit.segment_summary(seg, by="channel")
     assert summary.groupby("channel", observed=True)["customers"].sum().to_dict() == (
-        seg.groupby("channel", observed=True).size().to_dict())
+        seg.groupby("channel", observed=True).size().to_dict()
+    )

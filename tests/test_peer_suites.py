@@ -49,10 +49,28 @@ def pymc_results(tmp_path_factory) -> dict[str, list[str]]:
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(HERE), env.get("PYTHONPATH")]))
     run = subprocess.run(
-        [sys.executable, "-m", "pytest", "tests/clv/test_utils.py", "-c", str(ini),
-         "--rootdir", str(suite), "-p", "peer_suite_plugin", "-p", "no:cacheprovider",
-         "-q", "-rfE", f"--junitxml={report}"],
-        cwd=suite, env=env, capture_output=True, text=True, timeout=600,
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "tests/clv/test_utils.py",
+            "-c",
+            str(ini),
+            "--rootdir",
+            str(suite),
+            "-p",
+            "peer_suite_plugin",
+            "-p",
+            "no:cacheprovider",
+            "-q",
+            "-rfE",
+            f"--junitxml={report}",
+        ],
+        cwd=suite,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     if not report.exists():
         pytest.fail(f"the peer suite did not run:\n{run.stdout}\n{run.stderr}")

@@ -122,8 +122,11 @@ def test_segment_bars_are_customer_and_revenue_shares(segmented):
 
 
 def test_segment_bars_with_chinese_labels(scored):
-    zh = rfmkit.segment(rfmkit.score(scored[["customer_id", "recency", "frequency", "monetary"]],
-                                     bins=2, method="median"), "cn8", lang="zh")
+    zh = rfmkit.segment(
+        rfmkit.score(scored[["customer_id", "recency", "frequency", "monetary"]], bins=2, method="median"),
+        "cn8",
+        lang="zh",
+    )
     ax = rplot.segment_bars(zh)
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=NO_GLYPH, category=UserWarning)
@@ -183,9 +186,13 @@ def test_squarified_layout_of_the_paper():
     # then columns of 2, 2 and 1.
     got = rlayout.squarify([6, 6, 4, 3, 2, 2, 1], 0, 0, 6, 4)
     expected = [
-        (0, 0, 3, 2), (0, 2, 3, 2),
-        (3, 0, 12 / 7, 7 / 3), (3 + 12 / 7, 0, 9 / 7, 7 / 3),
-        (3, 7 / 3, 1.2, 5 / 3), (4.2, 7 / 3, 1.2, 5 / 3), (5.4, 7 / 3, 0.6, 5 / 3),
+        (0, 0, 3, 2),
+        (0, 2, 3, 2),
+        (3, 0, 12 / 7, 7 / 3),
+        (3 + 12 / 7, 0, 9 / 7, 7 / 3),
+        (3, 7 / 3, 1.2, 5 / 3),
+        (4.2, 7 / 3, 1.2, 5 / 3),
+        (5.4, 7 / 3, 0.6, 5 / 3),
     ]
     np.testing.assert_allclose(got, expected, atol=1e-12)
 
@@ -247,8 +254,9 @@ def test_migration_heatmap_shares_of_each_row(counts):
     grid = np.asarray(ax.images[0].get_array())
     assert grid.shape == counts.shape
     n = counts.to_numpy()
-    expected = np.divide(n, n.sum(axis=1, keepdims=True), out=np.zeros(n.shape),
-                         where=n.sum(axis=1, keepdims=True) > 0)
+    expected = np.divide(
+        n, n.sum(axis=1, keepdims=True), out=np.zeros(n.shape), where=n.sum(axis=1, keepdims=True) > 0
+    )
     np.testing.assert_allclose(grid, expected)
     assert [t.get_text() for t in ax.get_yticklabels()] == list(counts.index)
     assert [t.get_text() for t in ax.get_xticklabels()] == list(counts.columns)
@@ -268,8 +276,10 @@ def test_migration_heatmap_of_rfmkit_migration():
     tx = rfmkit.datasets.make_transactions(6_000, 900, seed=4)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", rfmkit.RFMWarning)
-        before, after = (rfmkit.segment(rfmkit.score(rfmkit.rfm_table(tx, as_of=d)), "rfm11")
-                         for d in ("2024-11-30", "2024-12-31"))
+        before, after = (
+            rfmkit.segment(rfmkit.score(rfmkit.rfm_table(tx, as_of=d)), "rfm11")
+            for d in ("2024-11-30", "2024-12-31")
+        )
     moved = rfmkit.migration(before, after)
     ax = rplot.migration_heatmap(moved)
     assert ax.images[0].get_array().shape == moved.counts.shape

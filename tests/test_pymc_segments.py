@@ -28,37 +28,42 @@ def _run(func, *args, **kwargs):
             out = func(*args, **kwargs)
         except ValueError:
             out = ValueError
-    return out, sorted(str(w.message) for w in caught if issubclass(w.category, UserWarning)
-                       and "RFM score" in str(w.message))
+    return out, sorted(
+        str(w.message)
+        for w in caught
+        if issubclass(w.category, UserWarning) and "RFM score" in str(w.message)
+    )
 
 
 @st.composite
 def transactions(draw):
     n_customers = draw(st.integers(1, 25))
     # Skewed: many customers with one purchase make frequency ties (the fewer-labels path).
-    counts = draw(st.lists(st.sampled_from([1, 1, 1, 2, 3, 8]), min_size=n_customers,
-                           max_size=n_customers))
+    counts = draw(st.lists(st.sampled_from([1, 1, 1, 2, 3, 8]), min_size=n_customers, max_size=n_customers))
     days = st.integers(0, draw(st.sampled_from([3, 40, 400])))
     amounts = st.sampled_from([1.0, 2.5, 10.0, 10.0, 99.99])
     rows = []
     for cid, n in enumerate(counts):
         for _ in range(n):
-            rows.append((cid * 7 + 1, pd.Timestamp("2024-01-01") + pd.Timedelta(hours=draw(days) * 13),
-                         draw(amounts)))
+            rows.append(
+                (cid * 7 + 1, pd.Timestamp("2024-01-01") + pd.Timedelta(hours=draw(days) * 13), draw(amounts))
+            )
     order = draw(st.permutations(range(len(rows))))
     return pd.DataFrame([rows[i] for i in order], columns=["cid", "when", "spend"])
 
 
 configs = st.one_of(
     st.none(),
-    st.dictionaries(st.sampled_from(["A", "Best", "Lapsed", "Z z"]),
-                    st.lists(st.sampled_from(ALL_CODES), max_size=12), max_size=4),
+    st.dictionaries(
+        st.sampled_from(["A", "Best", "Lapsed", "Z z"]),
+        st.lists(st.sampled_from(ALL_CODES), max_size=12),
+        max_size=4,
+    ),
 )
 
 
 @SETTINGS
-@given(transactions(), configs, st.sampled_from(["D", "W", "M", "h"]),
-       st.sampled_from([1, 7, 0.5]))
+@given(transactions(), configs, st.sampled_from(["D", "W", "M", "h"]), st.sampled_from([1, 7, 0.5]))
 def test_rfm_segments_equals_pymc_marketing(tx, config, unit, scaler):
     args = (tx, "cid", "when", "spend")
     kwargs = dict(segment_config=config, time_unit=unit, time_scaler=scaler)
@@ -105,8 +110,9 @@ def _cells(scheme: Scheme) -> dict[str, str]:
 @st.composite
 def partitions(draw):
     levels = draw(st.integers(2, 5))
-    codes = [f"{r}{f}{m}" for r in range(1, levels + 1) for f in range(1, levels + 1)
-             for m in range(1, levels + 1)]
+    codes = [
+        f"{r}{f}{m}" for r in range(1, levels + 1) for f in range(1, levels + 1) for m in range(1, levels + 1)
+    ]
     owner = draw(st.lists(st.integers(-1, 3), min_size=len(codes), max_size=len(codes)))
     config = {}
     for code, k in zip(codes, owner, strict=True):
@@ -132,19 +138,22 @@ def test_from_codes_gives_exactly_the_code_lists(case):
     assert scheme.labels("zh")[scheme.codes[0]] == items[0][0]
 
 
-@pytest.mark.parametrize(("config", "kwargs", "match"), [
-    ({"A": ["115"]}, {}, r"'A'.*'115'.*out of range 1\.\.4"),
-    ({"A": ["333"]}, {"levels": 2}, r"'A'.*'333'"),
-    ({"A": ["11"]}, {}, r"'A'.*'11'.*three digits"),
-    ({"A": ["1a1"]}, {}, r"'A'.*'1a1'"),
-    ({"A": [111]}, {}, r"'A'.*111"),
-    ({"A": ["111", "222"], "B": ["222"]}, {}, r"'222'.*'A'.*'B'"),
-    ({"A": []}, {}, r"'A' has no score codes"),
-    ({"Other": ["111"]}, {}, r"fallback 'Other'"),
-    ({}, {}, "no segments"),
-    ({"A": ["111"]}, {"levels": 10}, "levels"),
-    ({"A": ["111"]}, {"labels": {"B": {"en": "b"}}}, "unknown segment 'B'"),
-])
+@pytest.mark.parametrize(
+    ("config", "kwargs", "match"),
+    [
+        ({"A": ["115"]}, {}, r"'A'.*'115'.*out of range 1\.\.4"),
+        ({"A": ["333"]}, {"levels": 2}, r"'A'.*'333'"),
+        ({"A": ["11"]}, {}, r"'A'.*'11'.*three digits"),
+        ({"A": ["1a1"]}, {}, r"'A'.*'1a1'"),
+        ({"A": [111]}, {}, r"'A'.*111"),
+        ({"A": ["111", "222"], "B": ["222"]}, {}, r"'222'.*'A'.*'B'"),
+        ({"A": []}, {}, r"'A' has no score codes"),
+        ({"Other": ["111"]}, {}, r"fallback 'Other'"),
+        ({}, {}, "no segments"),
+        ({"A": ["111"]}, {"levels": 10}, "levels"),
+        ({"A": ["111"]}, {"labels": {"B": {"en": "b"}}}, "unknown segment 'B'"),
+    ],
+)
 def test_from_codes_refuses(config, kwargs, match):
     with pytest.raises(InputError, match=match):
         Scheme.from_codes(config, **kwargs)
@@ -158,8 +167,12 @@ def test_from_codes_type_errors():
 
 
 def test_from_codes_labels_and_name():
-    s = Scheme.from_codes({"Top Spender": ["444"], "高价值": ["111"]}, fallback="Rest", name="mine",
-                          labels={"Top Spender": {"zh": "高消费"}})
+    s = Scheme.from_codes(
+        {"Top Spender": ["444"], "高价值": ["111"]},
+        fallback="Rest",
+        name="mine",
+        labels={"Top Spender": {"zh": "高消费"}},
+    )
     assert s.name == "mine" and s.codes == ["top_spender", "segment", "rest"]
     assert s.labels("zh") == {"top_spender": "高消费", "segment": "高价值", "rest": "Rest"}
 
@@ -191,8 +204,12 @@ def test_pymc5_segments_pymc_scores_as_rfm_segments_does():
     tx = tx[tx["amount"] > 0]
     want, _ = _run(PYMC.rfm_segments, tx, "customer_id", "date", "amount")
     digits = want["rfm_score"].str
-    scored = pd.DataFrame({"customer_id": want["customer_id"],
-                           **{f"{d}_score": digits[i].astype(int) for i, d in enumerate("rfm")}})
+    scored = pd.DataFrame(
+        {
+            "customer_id": want["customer_id"],
+            **{f"{d}_score": digits[i].astype(int) for i, d in enumerate("rfm")},
+        }
+    )
     with pytest.warns(rfmkit.RFMWarning, match="fall to 'other'"):  # pymc's 18 unlisted codes
         got = rfmkit.segment(scored, "pymc5", levels=4)
     assert got["segment"].astype(str).tolist() == want["segment"].tolist()
@@ -215,8 +232,9 @@ def test_pymc5_segments_pymc_scores_as_rfm_segments_does():
     by=st.sampled_from([None, "store"]),
     new_customer_days=st.sampled_from([None, 30]),
 )
-def test_rfm_equals_the_three_calls(seed, scheme, bins, method, weights, lang, window, frequency,
-                                    returns, by, new_customer_days):
+def test_rfm_equals_the_three_calls(
+    seed, scheme, bins, method, weights, lang, window, frequency, returns, by, new_customer_days
+):
     tx = rfmkit.datasets.make_transactions(600, 80, seed=seed)
     tx["store"] = np.where(tx["customer_id"] % 3 == 0, "north", "south")
     table_kw = dict(as_of="2024-12-31", window=window, frequency=frequency, returns=returns, by=by)
@@ -224,15 +242,21 @@ def test_rfm_equals_the_three_calls(seed, scheme, bins, method, weights, lang, w
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", rfmkit.RFMWarning)
         try:
-            want = rfmkit.segment(rfmkit.score(rfmkit.rfm_table(tx, **table_kw), **score_kw), scheme,
-                                  lang=lang, new_customer_days=new_customer_days)
+            want = rfmkit.segment(
+                rfmkit.score(rfmkit.rfm_table(tx, **table_kw), **score_kw),
+                scheme,
+                lang=lang,
+                new_customer_days=new_customer_days,
+            )
         except (InputError, InputTypeError) as exc:
             with pytest.raises(type(exc)):
-                rfmkit.rfm(tx, scheme=scheme, lang=lang, new_customer_days=new_customer_days,
-                           **table_kw, **score_kw)
+                rfmkit.rfm(
+                    tx, scheme=scheme, lang=lang, new_customer_days=new_customer_days, **table_kw, **score_kw
+                )
             return
-        got = rfmkit.rfm(tx, scheme=scheme, lang=lang, new_customer_days=new_customer_days,
-                         **table_kw, **score_kw)
+        got = rfmkit.rfm(
+            tx, scheme=scheme, lang=lang, new_customer_days=new_customer_days, **table_kw, **score_kw
+        )
     pd.testing.assert_frame_equal(got, want)
     assert got.attrs == want.attrs
 

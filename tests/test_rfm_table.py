@@ -29,22 +29,25 @@ def transactions(draw, ids: str = "int", zone: str | None = None, orders: bool =
     day = st.integers(0, 75)
     second = st.integers(0, 86_399)
     cents = st.integers(-20_000, 200_000)
-    rows = draw(st.lists(st.tuples(st.sampled_from(pool), day, second, cents, st.integers(0, 4)),
-                         min_size=n, max_size=n))
+    rows = draw(
+        st.lists(
+            st.tuples(st.sampled_from(pool), day, second, cents, st.integers(0, 4)), min_size=n, max_size=n
+        )
+    )
     cid, d, s, c, o = map(list, zip(*rows, strict=True))
     wall = BASE + pd.to_timedelta(np.array(d) * 86_400 + np.array(s), unit="s")
     if zone is None:
         dates = pd.Series(wall).astype("datetime64[us]")
     else:
         # Instants spread over the day in UTC, so local days differ from UTC days.
-        dates = pd.Series(wall).dt.tz_localize("UTC").dt.tz_convert(zone).astype(
-            f"datetime64[us, {zone}]"
-        )
-    df = pd.DataFrame({
-        "customer_id": pd.Series(cid, dtype="int64" if ids == "int" else object),
-        "date": dates,
-        "amount": np.array(c, dtype=np.float64) / 100,
-    })
+        dates = pd.Series(wall).dt.tz_localize("UTC").dt.tz_convert(zone).astype(f"datetime64[us, {zone}]")
+    df = pd.DataFrame(
+        {
+            "customer_id": pd.Series(cid, dtype="int64" if ids == "int" else object),
+            "date": dates,
+            "amount": np.array(c, dtype=np.float64) / 100,
+        }
+    )
     if orders:
         df["order_id"] = np.array(o, dtype=np.int64)
     return df
@@ -53,11 +56,13 @@ def transactions(draw, ids: str = "int", zone: str | None = None, orders: bool =
 @st.composite
 def options(draw, frequency=("rows", "days")):
     as_of = draw(st.one_of(st.none(), st.integers(20, 80).map(lambda k: BASE + pd.Timedelta(days=k))))
-    window = draw(st.one_of(
-        st.none(),
-        st.integers(1, 60).map(lambda k: ("days", k)),
-        st.integers(1, 3).map(lambda k: ("months", k)),
-    ))
+    window = draw(
+        st.one_of(
+            st.none(),
+            st.integers(1, 60).map(lambda k: ("days", k)),
+            st.integers(1, 3).map(lambda k: ("months", k)),
+        )
+    )
     return {
         "as_of": as_of,
         "window": window,
@@ -95,8 +100,9 @@ def check(df, opts, data=None, **extra):
     return got
 
 
-SETTINGS = settings(max_examples=60, deadline=None,
-                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+SETTINGS = settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
+)
 
 
 @SETTINGS
@@ -148,9 +154,11 @@ def test_row_order_does_not_matter(df, opts, seed):
 
 def _variants():
     """(name, make) pairs: make turns the canonical frame into another input kind."""
+
     def cast(column, dtype):
         def make(df):
             return df.assign(**{column: df[column].astype(dtype)})
+
         return make
 
     def ids_as(dtype):
@@ -170,8 +178,7 @@ def _variants():
         ("str dtype ids", lambda df: ids_as("str")(ids_as(str)(df))),
         ("string[pyarrow] ids", lambda df: ids_as("string[pyarrow]")(df)),
         ("string[python] ids", lambda df: ids_as("string[python]")(df)),
-        ("arrow large_string ids",
-         lambda df: ids_as(pd.ArrowDtype(pa.large_string()))(ids_as(str)(df))),
+        ("arrow large_string ids", lambda df: ids_as(pd.ArrowDtype(pa.large_string()))(ids_as(str)(df))),
         ("categorical int ids", ids_as("category")),
         ("categorical str ids", lambda df: ids_as("category")(ids_as(str)(df))),
         ("dates s", dates_as("s")),
@@ -183,17 +190,31 @@ def _variants():
         ("arrow double amounts", amounts_as(pd.ArrowDtype(pa.float64()))),
         ("object amounts", amounts_as(object)),
         ("pyarrow table", lambda df: pa.Table.from_pandas(df, preserve_index=False)),
-        ("chunked pyarrow table", lambda df: pa.concat_tables(
-            [pa.Table.from_pandas(df.iloc[:3], preserve_index=False),
-             pa.Table.from_pandas(df.iloc[3:], preserve_index=False)])),
+        (
+            "chunked pyarrow table",
+            lambda df: pa.concat_tables(
+                [
+                    pa.Table.from_pandas(df.iloc[:3], preserve_index=False),
+                    pa.Table.from_pandas(df.iloc[3:], preserve_index=False),
+                ]
+            ),
+        ),
         ("polars", lambda df: pl.from_pandas(df)),
-        ("polars categorical str ids",
-         lambda df: pl.from_pandas(df.astype({"customer_id": str})).with_columns(
-             pl.col("customer_id").cast(pl.Categorical))),
+        (
+            "polars categorical str ids",
+            lambda df: pl.from_pandas(df.astype({"customer_id": str})).with_columns(
+                pl.col("customer_id").cast(pl.Categorical)
+            ),
+        ),
         ("mapping of numpy arrays", lambda df: {c: df[c].to_numpy() for c in df.columns}),
-        ("mapping of numpy unicode ids",
-         lambda df: {"customer_id": df["customer_id"].astype(str).to_numpy().astype("U"),
-                     "date": df["date"].to_numpy(), "amount": df["amount"].to_numpy()}),
+        (
+            "mapping of numpy unicode ids",
+            lambda df: {
+                "customer_id": df["customer_id"].astype(str).to_numpy().astype("U"),
+                "date": df["date"].to_numpy(),
+                "amount": df["amount"].to_numpy(),
+            },
+        ),
     ]
 
 
@@ -212,11 +233,13 @@ def test_input_kinds_match_reference(name, make, df, opts):
 
 
 def test_integer_amounts_are_exact():
-    df = pd.DataFrame({
-        "customer_id": [1, 1, 2],
-        "date": pd.to_datetime(["2024-01-01", "2024-01-02", "2024-01-02"]),
-        "amount": np.array([2**62, 2**62, -5], dtype=np.int64),
-    })
+    df = pd.DataFrame(
+        {
+            "customer_id": [1, 1, 2],
+            "date": pd.to_datetime(["2024-01-01", "2024-01-02", "2024-01-02"]),
+            "amount": np.array([2**62, 2**62, -5], dtype=np.int64),
+        }
+    )
     with pytest.warns(RFMWarning, match="1 customer"):
         got = rfmkit.rfm_table(df)
     assert got["monetary"].tolist() == [float(2**63)]
@@ -233,15 +256,22 @@ def test_output_dtypes_follow_the_input():
 
 
 def test_empty_input_gives_typed_empty_table():
-    df = pd.DataFrame({
-        "customer_id": np.array([], dtype=np.int64),
-        "date": np.array([], dtype="datetime64[ms]"),
-        "amount": np.array([], dtype=np.float64),
-    })
+    df = pd.DataFrame(
+        {
+            "customer_id": np.array([], dtype=np.int64),
+            "date": np.array([], dtype="datetime64[ms]"),
+            "amount": np.array([], dtype=np.float64),
+        }
+    )
     got = rfmkit.rfm_table(df)
     assert len(got) == 0
     assert got.dtypes.astype(str).tolist() == [
-        "int64", "int64", "int64", "float64", "datetime64[ms]", "datetime64[ms]",
+        "int64",
+        "int64",
+        "int64",
+        "float64",
+        "datetime64[ms]",
+        "datetime64[ms]",
     ]
     assert got.attrs["as_of"] is None
     as_text = df.astype({"customer_id": "str"})  # the str dtype (pandas 3) or object (2.2)
@@ -250,11 +280,13 @@ def test_empty_input_gives_typed_empty_table():
 
 
 def test_window_keeps_customers_without_recent_purchases():
-    df = pd.DataFrame({
-        "customer_id": [1, 2, 2],
-        "date": pd.to_datetime(["2024-01-01 00:00", "2024-03-01 23:59", "2024-03-31 00:01"]),
-        "amount": [10.0, 5.0, 7.0],
-    })
+    df = pd.DataFrame(
+        {
+            "customer_id": [1, 2, 2],
+            "date": pd.to_datetime(["2024-01-01 00:00", "2024-03-01 23:59", "2024-03-31 00:01"]),
+            "amount": [10.0, 5.0, 7.0],
+        }
+    )
     got = rfmkit.rfm_table(df, window="30D")
     assert got["customer_id"].tolist() == [1, 2]
     assert got["recency"].tolist() == [90, 0]
@@ -264,11 +296,13 @@ def test_window_keeps_customers_without_recent_purchases():
 
 
 def test_purchase_on_as_of_day_after_midnight_has_recency_zero():
-    df = pd.DataFrame({
-        "customer_id": [1, 1],
-        "date": pd.to_datetime(["2024-05-01 23:59:59", "2024-05-02 00:00:00"]),
-        "amount": [1.0, 1.0],
-    })
+    df = pd.DataFrame(
+        {
+            "customer_id": [1, 1],
+            "date": pd.to_datetime(["2024-05-01 23:59:59", "2024-05-02 00:00:00"]),
+            "amount": [1.0, 1.0],
+        }
+    )
     got = rfmkit.rfm_table(df, as_of="2024-05-01")
     assert got["recency"].tolist() == [0]
     assert got["frequency"].tolist() == [1]  # the row of May 2 is after the as-of date
@@ -278,7 +312,8 @@ def test_daylight_saving_day_is_one_day():
     # 2024-03-10 has 23 hours in New York; the purchase at 23:30 that day is
     # one calendar day before 2024-03-11 23:00 even though 23.5 hours passed.
     dates = pd.Series(pd.to_datetime(["2024-03-10 00:30", "2024-03-11 23:00"])).dt.tz_localize(
-        "America/New_York")
+        "America/New_York"
+    )
     df = pd.DataFrame({"customer_id": [1, 2], "date": dates, "amount": [1.0, 1.0]})
     got = rfmkit.rfm_table(df)
     assert got["recency"].tolist() == [1, 0]
@@ -286,11 +321,13 @@ def test_daylight_saving_day_is_one_day():
 
 def test_cents_sum_exactly():
     n = 1_000_003
-    df = pd.DataFrame({
-        "customer_id": np.zeros(n, dtype=np.int64),
-        "date": np.full(n, np.datetime64("2024-01-01", "s")),
-        "amount": np.full(n, 0.1),
-    })
+    df = pd.DataFrame(
+        {
+            "customer_id": np.zeros(n, dtype=np.int64),
+            "date": np.full(n, np.datetime64("2024-01-01", "s")),
+            "amount": np.full(n, 0.1),
+        }
+    )
     got = rfmkit.rfm_table(df)
     assert got["monetary"].iloc[0] == 100000.3
     assert np.sum(df["amount"].to_numpy()) != 100000.3  # what naive summation gives
@@ -317,6 +354,4 @@ def test_user_buffers_are_never_written():
     for a in arrays.values():
         a.flags.writeable = False
     rfmkit.rfm_table(arrays, window=30)
-    pd.testing.assert_frame_equal(
-        pd.DataFrame(arrays), rfmkit.datasets.make_transactions(5_000, 500, seed=2)
-    )
+    pd.testing.assert_frame_equal(pd.DataFrame(arrays), rfmkit.datasets.make_transactions(5_000, 500, seed=2))

@@ -31,10 +31,10 @@ def _results(tx: pd.DataFrame) -> dict[str, pd.DataFrame]:
     grouped = rfmkit.segment(rfmkit.score(rfmkit.rfm_table(tx, by="channel")), "cn8", lang="zh")
     before = rfmkit.segment(rfmkit.score(rfmkit.rfm_table(tx, as_of="2024-06-30")), "rfm11")
     move = rfmkit.migration(before, segmented)
-    responses = pd.DataFrame({"customer_id": segmented["customer_id"],
-                              "responded": np.arange(len(segmented)) % 3 == 0})
-    split = rfmkit.rfm_train_test_split(tx, "customer_id", "date", "2024-09-30",
-                                        monetary_value_col="amount")
+    responses = pd.DataFrame(
+        {"customer_id": segmented["customer_id"], "responded": np.arange(len(segmented)) % 3 == 0}
+    )
+    split = rfmkit.rfm_train_test_split(tx, "customer_id", "date", "2024-09-30", monetary_value_col="amount")
     return {
         "rfm_table": table,
         "score": scored,
@@ -50,7 +50,8 @@ def _results(tx: pd.DataFrame) -> dict[str, pd.DataFrame]:
         "rfm_summary": rfmkit.rfm_summary(tx, "customer_id", "date", "amount"),
         "rfm_train_test_split": split,
         "lifetimes_summary": rfmkit.lifetimes.summary_data_from_transaction_data(
-            tx, "customer_id", "date", "amount").reset_index(),
+            tx, "customer_id", "date", "amount"
+        ).reset_index(),
     }
 
 
@@ -73,9 +74,16 @@ def test_every_result_round_trips(tx, tmp_path, fmt):
         assert back.attrs == json.loads(json.dumps(frame.attrs)), name
         assert len(back) == len(frame), name
         want = frame.rename(columns=str).reset_index(drop=True)
-        pd.testing.assert_frame_equal(back.reset_index(drop=True), want, check_dtype=False,
-                                      check_categorical=False, check_index_type=False,
-                                      check_column_type=False, check_names=False, obj=name)
+        pd.testing.assert_frame_equal(
+            back.reset_index(drop=True),
+            want,
+            check_dtype=False,
+            check_categorical=False,
+            check_index_type=False,
+            check_column_type=False,
+            check_names=False,
+            obj=name,
+        )
 
 
 @pytest.mark.parametrize("fmt", ["parquet", "feather"])

@@ -23,12 +23,14 @@ SETTINGS = settings(max_examples=80, deadline=None, suppress_health_check=[Healt
 
 def table_from(r, f, m, ids=None):
     n = len(r)
-    return pd.DataFrame({
-        "customer_id": np.arange(n) if ids is None else ids,
-        "recency": np.asarray(r, dtype=np.int64),
-        "frequency": np.asarray(f, dtype=np.int64),
-        "monetary": np.asarray(m, dtype=np.float64),
-    })
+    return pd.DataFrame(
+        {
+            "customer_id": np.arange(n) if ids is None else ids,
+            "recency": np.asarray(r, dtype=np.int64),
+            "frequency": np.asarray(f, dtype=np.int64),
+            "monetary": np.asarray(m, dtype=np.float64),
+        }
+    )
 
 
 def quiet_score(table, **kw):
@@ -46,9 +48,11 @@ def numpy_quantile_scores(x, k, descending):
     return 1 + (cuts[None, :] < x[:, None]).sum(axis=1)
 
 
-columns = st.lists(st.tuples(st.integers(0, 400), st.integers(1, 12),
-                             st.integers(-500, 100_000).map(lambda c: c / 100)),
-                   min_size=1, max_size=80)
+columns = st.lists(
+    st.tuples(st.integers(0, 400), st.integers(1, 12), st.integers(-500, 100_000).map(lambda c: c / 100)),
+    min_size=1,
+    max_size=80,
+)
 
 
 @SETTINGS
@@ -86,12 +90,17 @@ def test_ntile_matches_duckdb(rows, k, seed):
     got = rfmkit.score(t, bins=k, method="ntile").set_index("customer_id")
     con = duckdb.connect()
     con.register("t", t)
-    want = con.sql(f"""
+    want = (
+        con.sql(f"""
         SELECT customer_id,
                ntile({k}) OVER (ORDER BY recency DESC, customer_id) AS r_score,
                ntile({k}) OVER (ORDER BY frequency, customer_id) AS f_score,
                ntile({k}) OVER (ORDER BY monetary, customer_id) AS m_score
-        FROM t""").df().set_index("customer_id").loc[got.index]
+        FROM t""")
+        .df()
+        .set_index("customer_id")
+        .loc[got.index]
+    )
     for col in ("r_score", "f_score", "m_score"):
         np.testing.assert_array_equal(got[col].to_numpy(), want[col].to_numpy())
 
@@ -121,8 +130,9 @@ def test_threshold_cut_points_of_the_source_document(recency, frequency, monetar
 
 def test_threshold_with_several_cut_points_per_dimension():
     t = table_from([5, 20, 45, 100], [1, 2, 4, 10], [50, 500, 5000, 50_000])
-    got = rfmkit.score(t, thresholds={"recency": [7, 30, 90], "frequency": [2, 4],
-                                      "monetary": [100, 1000, 10_000]})
+    got = rfmkit.score(
+        t, thresholds={"recency": [7, 30, 90], "frequency": [2, 4], "monetary": [100, 1000, 10_000]}
+    )
     assert got["r_score"].tolist() == [4, 3, 2, 1]
     assert got["f_score"].tolist() == [1, 2, 3, 3]
     assert got["m_score"].tolist() == [1, 2, 3, 4]
@@ -181,9 +191,13 @@ def test_constant_columns_and_a_single_customer():
 
 def test_weights_and_per_dimension_options():
     t = table_from([1, 50], [5, 1], [100.0, 10.0])
-    got = rfmkit.score(t, method={"recency": "threshold", "frequency": "median", "monetary": "mean"},
-                       thresholds={"recency": [30]}, bins={"recency": 2},
-                       weights={"recency": 2, "frequency": 1, "monetary": 0.5})
+    got = rfmkit.score(
+        t,
+        method={"recency": "threshold", "frequency": "median", "monetary": "mean"},
+        thresholds={"recency": [30]},
+        bins={"recency": 2},
+        weights={"recency": 2, "frequency": 1, "monetary": 0.5},
+    )
     assert got["r_score"].tolist() == [2, 1]
     assert got["rfm_total"].tolist() == [2 * 2 + 2 + 0.5 * 2, 2 * 1 + 1 + 0.5 * 1]
 
@@ -196,8 +210,10 @@ def test_weights_and_per_dimension_options():
         ({"bins": 2.5}, r"invalid bins for recency: 2\.5"),
         ({"method": "kmeans"}, r"invalid method for recency: 'kmeans'"),
         ({"method": {"freq": "mean"}}, r"unknown dimension\(s\) \['freq'\]"),
-        ({"thresholds": {"frequency": [3, 2]}},
-         r"frequency thresholds: cut points must be sorted and distinct: 3 then 2"),
+        (
+            {"thresholds": {"frequency": [3, 2]}},
+            r"frequency thresholds: cut points must be sorted and distinct: 3 then 2",
+        ),
         ({"thresholds": {"frequency": [3, 3]}}, r"sorted and distinct"),
         ({"thresholds": {"monetary": [np.inf]}}, r"monetary thresholds: cut point inf is not finite"),
         ({"method": "threshold"}, r"method 'threshold' for recency needs thresholds"),
@@ -238,8 +254,9 @@ def test_scorer_reuses_cut_points_on_new_data():
         x = now[dim].to_numpy(dtype=float)
         want = 1 + ((cuts[None, :] > x[:, None]) if dim == "recency" else (cuts[None, :] < x[:, None])).sum(1)
         np.testing.assert_array_equal(got[:, j], want)
-    np.testing.assert_array_equal(scorer.transform(before),
-                                  direct[["r_score", "f_score", "m_score"]].to_numpy())
+    np.testing.assert_array_equal(
+        scorer.transform(before), direct[["r_score", "f_score", "m_score"]].to_numpy()
+    )
 
 
 def test_scorer_json_round_trip_and_pandas_output():
@@ -248,8 +265,13 @@ def test_scorer_json_round_trip_and_pandas_output():
     text = scorer.to_json()
     loaded = RFMScorer.from_json(text)
     np.testing.assert_array_equal(loaded.transform(t), scorer.transform(t))
-    assert json.loads(text)["edges"]["frequency"] == {"method": "threshold", "cuts": [3.0], "levels": 2,
-                                                     "direction": "ascending", "inclusive": True}
+    assert json.loads(text)["edges"]["frequency"] == {
+        "method": "threshold",
+        "cuts": [3.0],
+        "levels": 2,
+        "direction": "ascending",
+        "inclusive": True,
+    }
     out = RFMScorer(bins=4).set_output(transform="pandas").fit_transform(t)
     assert list(out.columns) == ["r_score", "f_score", "m_score"]
     bad = json.loads(text)
@@ -314,8 +336,13 @@ def test_scoring_core_never_panics(values, levels, cuts, direction, method, extr
     from rfmkit._core import score_apply, score_fit, score_ntile, score_unused
 
     x = np.array(values, dtype=np.float64)
-    edges = {"method": "q", "cuts": cuts, "levels": max(levels, 0), "direction": direction,
-             "inclusive": extra}
+    edges = {
+        "method": "q",
+        "cuts": cuts,
+        "levels": max(levels, 0),
+        "direction": direction,
+        "inclusive": extra,
+    }
     if extra:
         edges["surprise"] = 1
     text = json.dumps(edges)
@@ -372,9 +399,11 @@ def test_mean_cut_is_the_exact_mean_for_every_finite_value(m):
 def test_mean_cut_matches_statistics_mean_on_any_floats(m):
     import statistics
 
-    got = rfmkit.score(table_from(np.zeros(len(m)), np.ones(len(m)), m),
-                       method={"recency": "threshold", "frequency": "threshold", "monetary": "mean"},
-                       thresholds={"recency": [1], "frequency": [2]})
+    got = rfmkit.score(
+        table_from(np.zeros(len(m)), np.ones(len(m)), m),
+        method={"recency": "threshold", "frequency": "threshold", "monetary": "mean"},
+        thresholds={"recency": [1], "frequency": [2]},
+    )
     assert got.attrs["score_edges"]["monetary"]["cuts"] == [statistics.mean(m)]
     np.testing.assert_array_equal(got["m_score"], statistics_mean_scores(m, False))
 
@@ -423,9 +452,17 @@ def test_bad_options_are_rfmkit_errors(kw, error, pattern):
     ],
 )
 def test_bad_value_columns_name_the_value_and_row(column, error, pattern):
-    t = pd.DataFrame({"customer_id": [1, 2], "recency": [1, 2], "frequency": [1, 2],
-                      "monetary": pd.Series(column, dtype=None if not isinstance(column[0], int)
-                                            or isinstance(column[0], bool) else object)})
+    t = pd.DataFrame(
+        {
+            "customer_id": [1, 2],
+            "recency": [1, 2],
+            "frequency": [1, 2],
+            "monetary": pd.Series(
+                column,
+                dtype=None if not isinstance(column[0], int) or isinstance(column[0], bool) else object,
+            ),
+        }
+    )
     with pytest.raises(error, match=pattern):
         rfmkit.score(t)
 
@@ -439,8 +476,7 @@ def _containers(t):
 
 @pytest.mark.parametrize("kind", ["pandas", "polars", "arrow"])
 def test_score_and_scorer_take_polars_and_arrow(kind):
-    t = table_from(np.arange(40) % 13, np.arange(40) % 5 + 1, np.arange(40.0) * 3.5,
-                   ids=np.arange(100, 140))
+    t = table_from(np.arange(40) % 13, np.arange(40) % 5 + 1, np.arange(40.0) * 3.5, ids=np.arange(100, 140))
     t["last_purchase"] = pd.Timestamp("2024-01-01")
     t["first_purchase"] = pd.Timestamp("2023-01-01")
     data = _containers(t)[kind]
@@ -467,7 +503,12 @@ def test_score_and_scorer_take_polars_and_arrow(kind):
 @pytest.mark.parametrize(
     "text",
     [
-        "{}", "nope", "", "[1, 2]", "null", "3",
+        "{}",
+        "nope",
+        "",
+        "[1, 2]",
+        "null",
+        "3",
         '{"params": {}, "n_features_in": 3, "feature_names_in": [], "edges": {}}',
         '{"params": [], "n_features_in": 3, "feature_names_in": [], "edges": {}}',
         '{"params": {"color": 1}, "n_features_in": 1, "feature_names_in": [], "edges": {"x0": {}}}',

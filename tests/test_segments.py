@@ -18,17 +18,30 @@ BUILTIN = ["cn8", "tiers4", "crm4", "rfm11", "rf10"]
 
 # REFERENCE.md section 4, cell = R digit, FM digit.
 RFM11 = {
-    "champions": {55, 54, 45}, "loyal": {53, 44, 35, 34},
-    "potential_loyalist": {52, 43, 42, 33}, "recent": {51}, "promising": {41, 31},
-    "need_attention": {32, 23, 22}, "about_to_sleep": {21}, "at_risk": {25, 24, 13},
-    "cant_lose": {15, 14}, "hibernating": {12}, "lost": {11},
+    "champions": {55, 54, 45},
+    "loyal": {53, 44, 35, 34},
+    "potential_loyalist": {52, 43, 42, 33},
+    "recent": {51},
+    "promising": {41, 31},
+    "need_attention": {32, 23, 22},
+    "about_to_sleep": {21},
+    "at_risk": {25, 24, 13},
+    "cant_lose": {15, 14},
+    "hibernating": {12},
+    "lost": {11},
 }
 # REFERENCE.md section 4: R x F.
 RF10 = {
-    "hibernating": [(1, 2), (1, 2)], "at_risk": [(1, 2), (3, 4)], "cant_lose": [(1, 2), (5, 5)],
-    "about_to_sleep": [(3, 3), (1, 2)], "need_attention": [(3, 3), (3, 3)],
-    "loyal": [(3, 4), (4, 5)], "promising": [(4, 4), (1, 1)], "new": [(5, 5), (1, 1)],
-    "potential_loyalist": [(4, 5), (2, 3)], "champions": [(5, 5), (4, 5)],
+    "hibernating": [(1, 2), (1, 2)],
+    "at_risk": [(1, 2), (3, 4)],
+    "cant_lose": [(1, 2), (5, 5)],
+    "about_to_sleep": [(3, 3), (1, 2)],
+    "need_attention": [(3, 3), (3, 3)],
+    "loyal": [(3, 4), (4, 5)],
+    "promising": [(4, 4), (1, 1)],
+    "new": [(5, 5), (1, 1)],
+    "potential_loyalist": [(4, 5), (2, 3)],
+    "champions": [(5, 5), (4, 5)],
 }
 
 
@@ -69,8 +82,9 @@ def scored(rows, **kw):
     """rows: (recency, frequency, monetary) per customer, scored with the source document's
     cut points: R within 30 days, F of 3 or more, M of 1000 or more."""
     r, f, m = map(np.array, zip(*rows, strict=True))
-    t = pd.DataFrame({"customer_id": np.arange(len(r)), "recency": r, "frequency": f,
-                      "monetary": m.astype(float)})
+    t = pd.DataFrame(
+        {"customer_id": np.arange(len(r)), "recency": r, "frequency": f, "monetary": m.astype(float)}
+    )
     return rfmkit.score(t, thresholds={"recency": [30], "frequency": [3], "monetary": [1000]}, **kw)
 
 
@@ -97,13 +111,18 @@ def test_cn8_on_the_source_documents_cut_points():
 def test_k_level_scores_are_rescaled_high_above_the_middle():
     t = pd.DataFrame({"r_score": [5, 4, 3, 1], "f_score": [5, 4, 3, 1], "m_score": [5, 4, 3, 1]})
     got = rfmkit.segment(t, "cn8", levels=5)
-    assert got["segment_code"].tolist() == ["important_value", "important_value",
-                                            "general_retain", "general_retain"]
+    assert got["segment_code"].tolist() == [
+        "important_value",
+        "important_value",
+        "general_retain",
+        "general_retain",
+    ]
 
 
 def test_custom_schemes_from_dict_json_and_toml(tmp_path):
     spec = {
-        "name": "two", "scale": 2,
+        "name": "two",
+        "scale": 2,
         "rules": [{"code": "best", "labels": {"en": "Best", "zh": "最佳"}, "r": [2, 2], "m": [2, 2]}],
         "fallback": {"code": "rest", "labels": {"en": "Rest", "zh": "其余"}},
     }
@@ -121,9 +140,13 @@ labels = { en = "Rest", zh = "其余" }
 """
     (tmp_path / "s.json").write_text(json.dumps(spec, ensure_ascii=False), encoding="utf-8")
     (tmp_path / "s.toml").write_text(toml, encoding="utf-8")
-    schemes = [Scheme.from_dict(spec), Scheme.from_json(tmp_path / "s.json"),
-               Scheme.from_json(json.dumps(spec)), Scheme.from_toml(tmp_path / "s.toml"),
-               Scheme.from_toml(toml)]
+    schemes = [
+        Scheme.from_dict(spec),
+        Scheme.from_json(tmp_path / "s.json"),
+        Scheme.from_json(json.dumps(spec)),
+        Scheme.from_toml(tmp_path / "s.toml"),
+        Scheme.from_toml(toml),
+    ]
     assert all(s.spec == schemes[0].spec for s in schemes)
     t = scored([(10, 5, 1500), (60, 1, 50)])
     with pytest.warns(RFMWarning, match=r"1 customer\(s\) match no rule of scheme 'two' and fall to 'rest'"):
@@ -138,15 +161,18 @@ labels = { en = "Rest", zh = "其余" }
 
 def test_coverage_reports_shadowed_rules_and_fallback_cells():
     lab = {"en": "x", "zh": "x"}
-    bad = Scheme.from_dict({
-        "name": "bad", "scale": 3,
-        "rules": [
-            {"code": "recent", "labels": lab, "r": [2, 3]},
-            {"code": "best", "labels": lab, "r": [3, 3], "f": [3, 3]},  # inside the first: shadowed
-            {"code": "spenders", "labels": lab, "m": [3, 3]},
-        ],
-        "fallback": {"code": "other", "labels": lab},
-    })
+    bad = Scheme.from_dict(
+        {
+            "name": "bad",
+            "scale": 3,
+            "rules": [
+                {"code": "recent", "labels": lab, "r": [2, 3]},
+                {"code": "best", "labels": lab, "r": [3, 3], "f": [3, 3]},  # inside the first: shadowed
+                {"code": "spenders", "labels": lab, "m": [3, 3]},
+            ],
+            "fallback": {"code": "other", "labels": lab},
+        }
+    )
     cov = bad.coverage()
     assert cov.shadowed == [1]
     assert not cov.total
@@ -160,20 +186,30 @@ def test_coverage_reports_shadowed_rules_and_fallback_cells():
     [
         ({"scale": 1}, r"scale must be between 2 and 10, got 1"),
         ({"rules": []}, r"it has no rules"),
-        ({"rules": [{"code": "a", "labels": {"en": "A"}, "r": [1, 2]}]},
-         r"segment \"a\" has no \"zh\" label"),
-        ({"rules": [{"code": "a", "labels": {"en": "A", "zh": "A"}, "r": [2, 1]}]},
-         r"r range \[2, 1\] is empty"),
-        ({"rules": [{"code": "a", "labels": {"en": "A", "zh": "A"}, "f": [1, 3]}]},
-         r"f range \[1, 3\] is outside the scale 1..2"),
+        (
+            {"rules": [{"code": "a", "labels": {"en": "A"}, "r": [1, 2]}]},
+            r"segment \"a\" has no \"zh\" label",
+        ),
+        (
+            {"rules": [{"code": "a", "labels": {"en": "A", "zh": "A"}, "r": [2, 1]}]},
+            r"r range \[2, 1\] is empty",
+        ),
+        (
+            {"rules": [{"code": "a", "labels": {"en": "A", "zh": "A"}, "f": [1, 3]}]},
+            r"f range \[1, 3\] is outside the scale 1..2",
+        ),
         ({"rules": [{"code": "a", "labels": {"en": "A", "zh": "A"}, "x": [1, 2]}]}, r"unknown field `x`"),
         ({"rules": [{"code": "a b", "labels": {"en": "A", "zh": "A"}}]}, r"ASCII letters"),
         ({"colour": "red"}, r"unknown field `colour`"),
     ],
 )
 def test_bad_schemes(change, pattern):
-    spec = {"name": "s", "scale": 2, "rules": [{"code": "a", "labels": {"en": "A", "zh": "A"}}],
-            "fallback": {"code": "o", "labels": {"en": "O", "zh": "O"}}}
+    spec = {
+        "name": "s",
+        "scale": 2,
+        "rules": [{"code": "a", "labels": {"en": "A", "zh": "A"}}],
+        "fallback": {"code": "o", "labels": {"en": "O", "zh": "O"}},
+    }
     spec.update(change)
     with pytest.raises(InputError, match=pattern):
         Scheme.from_dict(spec)
@@ -313,10 +349,19 @@ def test_strategies_follow_the_source_documents():
 
 
 def test_custom_scheme_with_its_own_strategies():
-    entry = {"description": "d", "goal": "g", "actions": ["a1", "a2"], "channels": ["sms"],
-             "cadence": "c", "offer": "o", "message": "m", "kpi": "k"}
+    entry = {
+        "description": "d",
+        "goal": "g",
+        "actions": ["a1", "a2"],
+        "channels": ["sms"],
+        "cadence": "c",
+        "offer": "o",
+        "message": "m",
+        "kpi": "k",
+    }
     spec = {
-        "name": "own", "scale": 2,
+        "name": "own",
+        "scale": 2,
         "rules": [{"code": "top", "labels": {"en": "Top", "zh": "顶级"}, "r": [2, 2]}],
         "fallback": {"code": "rest", "labels": {"en": "Rest", "zh": "其余"}},
         "strategies": {"top": {"en": entry, "zh": entry}, "rest": {"en": entry, "zh": entry}},
@@ -327,8 +372,7 @@ def test_custom_scheme_with_its_own_strategies():
     with pytest.raises(InputError, match="strategy of segment 'top' has no 'zh' entry"):
         Scheme.from_dict(bad)
     with pytest.raises(InputError, match=r"unknown channel\(s\) \['fax'\]"):
-        Scheme.from_dict(dict(spec, strategies={"top": {"en": {**entry, "channels": ["fax"]},
-                                                        "zh": entry}}))
+        Scheme.from_dict(dict(spec, strategies={"top": {"en": {**entry, "channels": ["fax"]}, "zh": entry}}))
     with pytest.raises(InputError, match=r"misses \['kpi'\]"):
         Scheme.from_dict(dict(spec, strategies={"top": {"en": {**entry, "kpi": ""}, "zh": entry}}))
     with pytest.raises(InputError, match=r"unknown segment code\(s\) \['nope'\]"):
@@ -345,8 +389,15 @@ def test_action_list_one_row_per_customer(tmp_path):
         warnings.simplefilter("ignore", RFMWarning)
         seg = rfmkit.segment(rfmkit.score(rfmkit.rfm_table(tx)), "rf10", new_customer_days=10)
     actions = rfmkit.action_list(seg, "rf10", lang="zh")
-    assert list(actions.columns) == ["customer_id", "segment_code", "segment", "next_action", "channel",
-                                     "offer", "message"]
+    assert list(actions.columns) == [
+        "customer_id",
+        "segment_code",
+        "segment",
+        "next_action",
+        "channel",
+        "offer",
+        "message",
+    ]
     assert actions["customer_id"].tolist() == seg["customer_id"].tolist()
     strat = rfmkit.strategies("rf10", "zh").set_index("segment_code")
     for _, row in actions.sample(50, random_state=1).iterrows():
@@ -375,8 +426,10 @@ def test_segment_leaves_the_callers_table_alone():
 @settings(max_examples=300, deadline=None)
 @given(
     scale=st.integers(-1, 12),
-    ranges=st.lists(st.tuples(st.sampled_from(["r", "f", "m", "fm", "q"]),
-                              st.integers(-2, 12), st.integers(-2, 12)), max_size=4),
+    ranges=st.lists(
+        st.tuples(st.sampled_from(["r", "f", "m", "fm", "q"]), st.integers(-2, 12), st.integers(-2, 12)),
+        max_size=4,
+    ),
     scores=st.lists(st.integers(0, 300), min_size=3, max_size=3),
     levels=st.lists(st.integers(-1, 120), min_size=3, max_size=3),
 )
@@ -384,8 +437,14 @@ def test_segment_core_never_panics(scale, ranges, scores, levels):
     from rfmkit._core import scheme_cube, segment_assign
 
     rule = {"code": "a", "labels": {"en": "A", "zh": "A"}, **{d: [lo, hi] for d, lo, hi in ranges}}
-    text = json.dumps({"name": "x", "scale": scale, "rules": [rule],
-                       "fallback": {"code": "o", "labels": {"en": "O", "zh": "O"}}})
+    text = json.dumps(
+        {
+            "name": "x",
+            "scale": scale,
+            "rules": [rule],
+            "fallback": {"code": "o", "labels": {"en": "O", "zh": "O"}},
+        }
+    )
     arr = [np.array([min(s, 255)], dtype=np.uint8) for s in scores]
     # InputError, or PyO3's conversion errors; a PanicException fails the test.
     with contextlib.suppress(ValueError, TypeError, OverflowError):
@@ -407,8 +466,14 @@ def rf10_reference(r, f):
 
 def score_frame(r, f=None, m=None):
     n = len(r)
-    return pd.DataFrame({"customer_id": np.arange(n), "r_score": r,
-                         "f_score": [1] * n if f is None else f, "m_score": [1] * n if m is None else m})
+    return pd.DataFrame(
+        {
+            "customer_id": np.arange(n),
+            "r_score": r,
+            "f_score": [1] * n if f is None else f,
+            "m_score": [1] * n if m is None else m,
+        }
+    )
 
 
 @pytest.mark.parametrize(
@@ -430,8 +495,12 @@ def score_frame(r, f=None, m=None):
     ],
 )
 def test_segment_refuses_scores_that_are_not_whole_numbers_in_range(values, error, pattern):
-    col = pd.Series(values, dtype=object if any(isinstance(v, str) for v in values)
-                    or any(isinstance(v, int) and v > 2**63 for v in values) else None)
+    col = pd.Series(
+        values,
+        dtype=object
+        if any(isinstance(v, str) for v in values) or any(isinstance(v, int) and v > 2**63 for v in values)
+        else None,
+    )
     t = score_frame(col)
     with pytest.raises(error, match=pattern):
         rfmkit.segment(t, "rf10", levels=5)
@@ -507,9 +576,12 @@ def test_action_list_follows_the_scheme_and_language_of_its_input(name, lang):
 
 def test_action_list_on_a_custom_scheme_needs_that_scheme():
     t = score_frame([1, 2])
-    spec = {"name": "own", "scale": 2,
-            "rules": [{"code": "champions", "labels": {"en": "Top", "zh": "顶级"}, "r": [2, 2]}],
-            "fallback": {"code": "other", "labels": {"en": "Rest", "zh": "其余"}}}
+    spec = {
+        "name": "own",
+        "scale": 2,
+        "rules": [{"code": "champions", "labels": {"en": "Top", "zh": "顶级"}, "r": [2, 2]}],
+        "fallback": {"code": "other", "labels": {"en": "Rest", "zh": "其余"}},
+    }
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RFMWarning)  # one customer in the fallback
         seg = rfmkit.segment(t, spec, levels=2)
@@ -518,8 +590,16 @@ def test_action_list_on_a_custom_scheme_needs_that_scheme():
     assert rfmkit.action_list(seg, Scheme.from_dict(spec))["segment"].tolist() == ["Rest", "Top"]
 
 
-ENTRY = {"description": "d", "goal": "g", "actions": ["Call them", "Write"], "channels": ["sms"],
-         "cadence": "c", "offer": "o", "message": "m", "kpi": "k"}
+ENTRY = {
+    "description": "d",
+    "goal": "g",
+    "actions": ["Call them", "Write"],
+    "channels": ["sms"],
+    "cadence": "c",
+    "offer": "o",
+    "message": "m",
+    "kpi": "k",
+}
 
 
 @pytest.mark.parametrize(
@@ -540,7 +620,8 @@ ENTRY = {"description": "d", "goal": "g", "actions": ["Call them", "Write"], "ch
 )
 def test_strategy_tables_are_type_checked(change, error, pattern):
     spec = {
-        "name": "own", "scale": 2,
+        "name": "own",
+        "scale": 2,
         "rules": [{"code": "top", "labels": {"en": "Top", "zh": "顶级"}, "r": [2, 2]}],
         "fallback": {"code": "rest", "labels": {"en": "Rest", "zh": "其余"}},
         "strategies": {"top": {"en": {**ENTRY, **change}, "zh": ENTRY}},
@@ -550,18 +631,25 @@ def test_strategy_tables_are_type_checked(change, error, pattern):
 
 
 def test_strategy_tables_must_be_mappings():
-    base = {"name": "own", "scale": 2,
-            "rules": [{"code": "top", "labels": {"en": "Top", "zh": "顶级"}, "r": [2, 2]}],
-            "fallback": {"code": "rest", "labels": {"en": "Rest", "zh": "其余"}}}
-    for table, pattern in [([1], "strategies must map"), ({"top": "x"}, "must map 'en' and 'zh'"),
-                           ({"top": {"en": "x", "zh": ENTRY}}, r"\(en\) must be a mapping")]:
+    base = {
+        "name": "own",
+        "scale": 2,
+        "rules": [{"code": "top", "labels": {"en": "Top", "zh": "顶级"}, "r": [2, 2]}],
+        "fallback": {"code": "rest", "labels": {"en": "Rest", "zh": "其余"}},
+    }
+    for table, pattern in [
+        ([1], "strategies must map"),
+        ({"top": "x"}, "must map 'en' and 'zh'"),
+        ({"top": {"en": "x", "zh": ENTRY}}, r"\(en\) must be a mapping"),
+    ]:
         with pytest.raises(rfmkit.InputTypeError, match=pattern):
             Scheme.from_dict({**base, "strategies": table})
     with pytest.raises(InputError, match="unknown language 'fr'"):
         Scheme.from_dict({**base, "strategies": {"top": {"en": ENTRY, "zh": ENTRY, "fr": ENTRY}}})
     # A valid table: action_list gives the first action, not its first letter.
-    s = Scheme.from_dict({**base, "strategies": {"top": {"en": ENTRY, "zh": ENTRY},
-                                                 "rest": {"en": ENTRY, "zh": ENTRY}}})
+    s = Scheme.from_dict(
+        {**base, "strategies": {"top": {"en": ENTRY, "zh": ENTRY}, "rest": {"en": ENTRY, "zh": ENTRY}}}
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RFMWarning)  # one customer in the fallback
         got = rfmkit.action_list(rfmkit.segment(score_frame([1, 2]), s, levels=2), s)
@@ -569,17 +657,20 @@ def test_strategy_tables_must_be_mappings():
 
 
 def test_fallback_code_may_not_be_a_rule_code():
-    spec = {"name": "own", "scale": 2,
-            "rules": [{"code": "top", "labels": {"en": "Top", "zh": "顶级"}, "r": [2, 2]}],
-            "fallback": {"code": "top", "labels": {"en": "Top", "zh": "顶级"}}}
-    with pytest.raises(InputError, match="fallback's code \"top\" is also the code of a rule"):
+    spec = {
+        "name": "own",
+        "scale": 2,
+        "rules": [{"code": "top", "labels": {"en": "Top", "zh": "顶级"}, "r": [2, 2]}],
+        "fallback": {"code": "top", "labels": {"en": "Top", "zh": "顶级"}},
+    }
+    with pytest.raises(InputError, match='fallback\'s code "top" is also the code of a rule'):
         Scheme.from_dict(spec)
 
 
 @pytest.mark.parametrize("kind", ["json", "toml"])
 def test_scheme_files_that_are_not_utf8(tmp_path, kind):
     path = tmp_path / f"scheme.{kind}"
-    text = ('{"name": "caf\u00e9"}' if kind == "json" else 'name = "caf\u00e9"')
+    text = '{"name": "caf\u00e9"}' if kind == "json" else 'name = "caf\u00e9"'
     path.write_bytes(text.encode("latin-1"))
     load = Scheme.from_json if kind == "json" else Scheme.from_toml
     for source in (path, str(path)):
@@ -595,11 +686,22 @@ def test_schemes_with_20000_rules_validate_and_segment_in_linear_time():
     import time
 
     n = 20_000
-    rules = [{"code": f"c{i}", "labels": {"en": f"C{i}", "zh": f"C{i}"},
-              "r": [1 + i % 5] * 2, "f": [1 + (i // 5) % 5] * 2, "m": [1 + (i // 25) % 5] * 2}
-             for i in range(n)]
-    spec = {"name": "big", "scale": 5, "rules": rules,
-            "fallback": {"code": "other", "labels": {"en": "Other", "zh": "其他"}}}
+    rules = [
+        {
+            "code": f"c{i}",
+            "labels": {"en": f"C{i}", "zh": f"C{i}"},
+            "r": [1 + i % 5] * 2,
+            "f": [1 + (i // 5) % 5] * 2,
+            "m": [1 + (i // 25) % 5] * 2,
+        }
+        for i in range(n)
+    ]
+    spec = {
+        "name": "big",
+        "scale": 5,
+        "rules": rules,
+        "fallback": {"code": "other", "labels": {"en": "Other", "zh": "其他"}},
+    }
     rng = np.random.default_rng(0)
     t = score_frame(*(rng.integers(1, 6, 50_000) for _ in range(3)))
     start = time.perf_counter()

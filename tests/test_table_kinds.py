@@ -69,15 +69,18 @@ def test_transactions_of_every_kind(tx, kind):
     got = rfmkit.rfm_table(kinds(tx)[kind])
     pd.testing.assert_frame_equal(got, want, check_dtype=False)
     summary = rfmkit.rfm_summary(kinds(tx)[kind], "customer_id", "date", "amount")
-    pd.testing.assert_frame_equal(summary, rfmkit.rfm_summary(tx, "customer_id", "date", "amount"),
-                                  check_dtype=False)
+    pd.testing.assert_frame_equal(
+        summary, rfmkit.rfm_summary(tx, "customer_id", "date", "amount"), check_dtype=False
+    )
 
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_tables_of_every_kind_score_and_segment(tx, kind):
     table = rfmkit.rfm_table(tx)
-    plain = table.assign(first_purchase=table["first_purchase"].astype("datetime64[us]"),
-                         last_purchase=table["last_purchase"].astype("datetime64[us]"))
+    plain = table.assign(
+        first_purchase=table["first_purchase"].astype("datetime64[us]"),
+        last_purchase=table["last_purchase"].astype("datetime64[us]"),
+    )
     plain.attrs = {}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", rfmkit.RFMWarning)

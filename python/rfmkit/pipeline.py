@@ -24,12 +24,15 @@ _OUTPUTS = (None, "pandas")
 
 def _check_output(output: object) -> None:
     if isinstance(output, str) and output in ("polars", "arrow"):
-        raise InputError(f"output={output!r} is not supported yet: rfm returns a pandas DataFrame "
-                         "(output=None or 'pandas'); convert it with polars.from_pandas or "
-                         "pyarrow.Table.from_pandas")
+        raise InputError(
+            f"output={output!r} is not supported yet: rfm returns a pandas DataFrame "
+            "(output=None or 'pandas'); convert it with polars.from_pandas or "
+            "pyarrow.Table.from_pandas"
+        )
     if not (output is None or (isinstance(output, str) and output in _OUTPUTS)):
-        raise InputError(f"output must be None or 'pandas', not {output!r} (polars and arrow "
-                         "output are not supported yet)")
+        raise InputError(
+            f"output must be None or 'pandas', not {output!r} (polars and arrow output are not supported yet)"
+        )
 
 
 def rfm(
@@ -106,7 +109,18 @@ def rfm(
     True
     """
     _check_output(output)
-    table = rfm_table(data, customer_id, date, amount, as_of=as_of, window=window,
-                      frequency=frequency, order_id=order_id, returns=returns, tz=tz, by=by)
+    table = rfm_table(
+        data,
+        customer_id,
+        date,
+        amount,
+        as_of=as_of,
+        window=window,
+        frequency=frequency,
+        order_id=order_id,
+        returns=returns,
+        tz=tz,
+        by=by,
+    )
     scored = score(table, bins=bins, method=method, thresholds=thresholds, weights=weights)
     return segment(scored, scheme, lang=lang, new_customer_days=new_customer_days)

@@ -105,8 +105,9 @@ def rfm_arrays(
     ([3, 7], [3, 0], [3.0, 15.5])
     """
     names = ("customer_id", "date", "amount", "order_id")
-    raw, keys, time = _compute(customer_id, date, amount, order_id, names, as_of, window,
-                               frequency, returns, tz)
+    raw, keys, time = _compute(
+        customer_id, date, amount, order_id, names, as_of, window, frequency, returns, tz
+    )
     ids = keys.finish(raw["customer_id"])
     if isinstance(ids, pa.Array):
         ids = ids.to_numpy(zero_copy_only=False)
@@ -227,12 +228,24 @@ def rfm_table(
     name_args = (customer_id, date, amount, order_id or "order_id")
     groups = None
     if group_names:
-        groups = GroupKeys.build([columns[g] for g in group_names], group_names,
-                                         key_column(columns[customer_id], customer_id),
-                                         customer_id)
+        groups = GroupKeys.build(
+            [columns[g] for g in group_names],
+            group_names,
+            key_column(columns[customer_id], customer_id),
+            customer_id,
+        )
     raw, keys, time = _compute(
-        columns[customer_id], columns[date], columns[amount], order_col, name_args, as_of, window,
-        frequency, returns, tz, groups,
+        columns[customer_id],
+        columns[date],
+        columns[amount],
+        order_col,
+        name_args,
+        as_of,
+        window,
+        frequency,
+        returns,
+        tz,
+        groups,
     )
     like = getattr(columns[customer_id], "dtype", None)
     group_cols: dict[str, Any] = {}
@@ -283,8 +296,10 @@ def _group_names(by: Any, inputs: list[str | None]) -> list[str]:
         raise InputError(f"by must be a column name or a non-empty list of names, got {by!r}")
     for name in names:
         if name in inputs or name in _OUTPUT:
-            raise InputError(f"by column {name!r} clashes with the id, date, amount or order column "
-                             "or with an output column; rename it")
+            raise InputError(
+                f"by column {name!r} clashes with the id, date, amount or order column "
+                "or with an output column; rename it"
+            )
     if len(set(names)) != len(names):
         raise InputError(f"by names a column twice: {names}")
     return names
@@ -300,9 +315,17 @@ def _compute(ids, date, amount, order_id, names, as_of, window, frequency, retur
     as_of_day, window_spec = _time.as_of_day(as_of, time), window_arg(window)
     try:
         raw = rfm_columns(
-            keys.arg, time.ts, time.ticks_per_day, time.days, amounts,
-            orders.arg if orders is not None else None, as_of_day,
-            window_spec, frequency, returns, tuple(names),
+            keys.arg,
+            time.ts,
+            time.ticks_per_day,
+            time.days,
+            amounts,
+            orders.arg if orders is not None else None,
+            as_of_day,
+            window_spec,
+            frequency,
+            returns,
+            tuple(names),
         )
     except UnicodeEncodeError:
         raise unencodable({names[0]: ids, names[3]: order_id}) from None

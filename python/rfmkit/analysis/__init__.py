@@ -12,5 +12,12 @@ from .common import CHURN_SEGMENTS
 from .migration import Migration, churn_alerts, migration
 from .summary import segment_summary
 
-__all__ = ["CHURN_SEGMENTS", "Migration", "campaign_report", "churn_alerts", "migration", "segment_summary",
-           "two_proportion_p_value"]
+__all__ = [
+    "CHURN_SEGMENTS",
+    "Migration",
+    "campaign_report",
+    "churn_alerts",
+    "migration",
+    "segment_summary",
+    "two_proportion_p_value",
+]

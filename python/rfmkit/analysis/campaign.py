@@ -27,12 +27,20 @@ def _flags(responses: pd.DataFrame, name: str) -> np.ndarray:
         row = int(np.flatnonzero(missing)[0])
         raise InputError(f"column {name!r} has a missing value at row {row}; flags must be True/False")
     values = col.to_numpy(dtype=object)
-    ok = np.array([isinstance(v, (bool, np.bool_)) or (isinstance(v, (int, float, np.integer, np.floating))
-                                                       and v in (0, 1)) for v in values], dtype=bool)
+    ok = np.array(
+        [
+            isinstance(v, (bool, np.bool_))
+            or (isinstance(v, (int, float, np.integer, np.floating)) and v in (0, 1))
+            for v in values
+        ],
+        dtype=bool,
+    )
     if not ok.all():
         row = int(np.flatnonzero(~ok)[0])
-        raise InputError(f"column {name!r} has an invalid value {values[row]!r} at row {row}; "
-                         "flags must be booleans or 0/1")
+        raise InputError(
+            f"column {name!r} has an invalid value {values[row]!r} at row {row}; "
+            "flags must be booleans or 0/1"
+        )
     return values.astype(bool)
 
 
@@ -134,7 +142,8 @@ def campaign_report(
     n = per_segment(was_contacted)
     out: dict[str, Any] = {
         "segment": pd.Categorical.from_codes(
-            np.arange(k + 1), categories=[*map(str, seg.categories), ALL], ordered=True),
+            np.arange(k + 1), categories=[*map(str, seg.categories), ALL], ordered=True
+        ),
         "contacted": n,
         "responders": per_segment(was_contacted & did_respond),
     }

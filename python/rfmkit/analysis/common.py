@@ -13,8 +13,19 @@ from ..errors import InputError, InputTypeError
 from ..io.frames import as_pandas
 from ..io.groups import python_value
 
-__all__ = ["ALL", "CHURN_SEGMENTS", "GONE", "NEW", "STATS", "names_of", "ratio", "require", "segment_input",
-           "segments_of", "unique_keys"]
+__all__ = [
+    "ALL",
+    "CHURN_SEGMENTS",
+    "GONE",
+    "NEW",
+    "STATS",
+    "names_of",
+    "ratio",
+    "require",
+    "segment_input",
+    "segments_of",
+    "unique_keys",
+]
 
 NEW, GONE, ALL = "(new)", "(gone)", "All"
 
@@ -31,16 +42,24 @@ NEW, GONE, ALL = "(new)", "(gone)", "All"
 #           hibernating
 #   pymc5   premium, repeat customers and top spenders -> at risk or inactive customers
 CHURN_SEGMENTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    "cn8": (("important_value", "important_develop", "general_value"),
-            ("important_keep", "important_retain", "general_keep", "general_retain")),
+    "cn8": (
+        ("important_value", "important_develop", "general_value"),
+        ("important_keep", "important_retain", "general_keep", "general_retain"),
+    ),
     "tiers4": (("vip",), ("dormant",)),
     "crm4": (("high_value",), ("churn_risk", "needs_wake_up")),
-    "rfm11": (("champions", "loyal", "potential_loyalist"),
-              ("about_to_sleep", "at_risk", "cant_lose", "hibernating", "lost")),
-    "rf10": (("champions", "loyal", "potential_loyalist"),
-             ("about_to_sleep", "at_risk", "cant_lose", "hibernating")),
-    "pymc5": (("premium_customer", "repeat_customer", "top_spender"),
-              ("at_risk_customer", "inactive_customer")),
+    "rfm11": (
+        ("champions", "loyal", "potential_loyalist"),
+        ("about_to_sleep", "at_risk", "cant_lose", "hibernating", "lost"),
+    ),
+    "rf10": (
+        ("champions", "loyal", "potential_loyalist"),
+        ("about_to_sleep", "at_risk", "cant_lose", "hibernating"),
+    ),
+    "pymc5": (
+        ("premium_customer", "repeat_customer", "top_spender"),
+        ("at_risk_customer", "inactive_customer"),
+    ),
 }
 
 STATS = ("recency", "frequency", "monetary")
@@ -79,11 +98,13 @@ def segment_input(table: Any, what: str) -> pd.DataFrame:
     out = table.copy()
     out.attrs = {**table.attrs, "scheme": table.attrs.get("scheme", name)}
     if not ordered:
-        out["segment"] = pd.Categorical(col.astype(object), ordered=True,
-                                        categories=list(dict.fromkeys(by_code[c] for c in order)))
+        out["segment"] = pd.Categorical(
+            col.astype(object), ordered=True, categories=list(dict.fromkeys(by_code[c] for c in order))
+        )
         if "segment_code" in table.columns:
-            out["segment_code"] = pd.Categorical(table["segment_code"].astype(object),
-                                                 categories=order, ordered=True)
+            out["segment_code"] = pd.Categorical(
+                table["segment_code"].astype(object), categories=order, ordered=True
+            )
     return out
 
 
@@ -91,8 +112,9 @@ def segments_of(table: pd.DataFrame, what: str) -> pd.Categorical:
     """The ``segment`` column as a categorical without missing values."""
     col = table["segment"]
     if not isinstance(col.dtype, pd.CategoricalDtype):
-        raise InputTypeError(f"column 'segment' of {what} must be the categorical of rfmkit.segment, "
-                             f"not {col.dtype}")
+        raise InputTypeError(
+            f"column 'segment' of {what} must be the categorical of rfmkit.segment, not {col.dtype}"
+        )
     codes = np.asarray(col.cat.codes)
     if (codes < 0).any():
         row = int(np.flatnonzero(codes < 0)[0])
@@ -115,8 +137,9 @@ def unique_keys(table: pd.DataFrame, keys: list[str], what: str) -> None:
         row = int(np.flatnonzero(dup)[0])
         value = [python_value(v) for v in table[keys].iloc[row].tolist()]
         shown = repr(value[-1]) if len(keys) == 1 else f"{dict(zip(keys, value, strict=True))}"
-        raise InputError(f"{what} has customer {shown} more than once (row {row}); "
-                         "each customer must appear once")
+        raise InputError(
+            f"{what} has customer {shown} more than once (row {row}); each customer must appear once"
+        )
     for key in keys:
         missing = table[key].isna().to_numpy()
         if missing.any():
@@ -131,5 +154,3 @@ def ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
     out = np.full(np.broadcast(num, den).shape, np.nan)
     np.divide(num, den, out=out, where=den != 0)
     return out
-
-

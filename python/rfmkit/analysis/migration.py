@@ -72,22 +72,28 @@ class Migration:
 
     def __repr__(self) -> str:
         n = len(self.customers)
-        return (f"Migration of {n} customer(s), {self.stayed} in the same segment "
-                f"(rows: before, columns: after)\n{self.counts.to_string()}")
+        return (
+            f"Migration of {n} customer(s), {self.stayed} in the same segment "
+            f"(rows: before, columns: after)\n{self.counts.to_string()}"
+        )
 
     __str__ = __repr__
 
     def _repr_html_(self) -> str:
         n = len(self.customers)
-        return (f"<p>Migration of {n} customer(s), {self.stayed} in the same segment "
-                "(rows: before, columns: after)</p>" + self.counts.to_html())
+        return (
+            f"<p>Migration of {n} customer(s), {self.stayed} in the same segment "
+            "(rows: before, columns: after)</p>" + self.counts.to_html()
+        )
 
 
 def _keys(before: pd.DataFrame, after: pd.DataFrame) -> list[str]:
     by_before, by_after = before.attrs.get("by") or [], after.attrs.get("by") or []
     if list(by_before) != list(by_after):
-        raise InputError(f"before is grouped by {list(by_before)} but after by {list(by_after)}; "
-                         "compare tables grouped the same way")
+        raise InputError(
+            f"before is grouped by {list(by_before)} but after by {list(by_after)}; "
+            "compare tables grouped the same way"
+        )
     return [*by_before, "customer_id"]
 
 
@@ -95,8 +101,10 @@ def _same_scheme(before: pd.DataFrame, after: pd.DataFrame) -> pd.Index:
     b, a = before["segment"].cat.categories, after["segment"].cat.categories
     if not b.equals(a):
         diff = sorted(set(map(str, b)) ^ set(map(str, a))) or list(map(str, a))
-        raise InputError(f"before and after have different segments (another scheme, language or "
-                         f"new_customer_days?), e.g. {diff[0]!r}; segment both with the same scheme")
+        raise InputError(
+            f"before and after have different segments (another scheme, language or "
+            f"new_customer_days?), e.g. {diff[0]!r}; segment both with the same scheme"
+        )
     sb, sa = before.attrs.get("scheme"), after.attrs.get("scheme")
     if sb is not None and sa is not None and sb != sa:
         raise InputError(f"before was segmented with scheme {sb!r} but after with {sa!r}")
@@ -181,8 +189,9 @@ def _segment_set(value: Any, known: dict[str, str], what: str) -> set[str]:
     codes = set()
     for name in names:
         if name not in known:
-            raise InputError(f"{what} names unknown segment {name!r}; the segments are "
-                             f"{sorted(set(known.values()))}")
+            raise InputError(
+                f"{what} names unknown segment {name!r}; the segments are {sorted(set(known.values()))}"
+            )
         codes.add(known[name])
     return codes
 
@@ -222,8 +231,10 @@ def _builtin_codes(scheme: Any, labels: list[str]) -> dict[str, str] | None:
         return None
     s = Scheme.builtin(scheme)
     for lang in ("en", "zh"):
-        by_label = {label: code for code, label in
-                    {NEW_SEGMENT["code"]: NEW_SEGMENT["labels"][lang], **s.labels(lang)}.items()}
+        by_label = {
+            label: code
+            for code, label in {NEW_SEGMENT["code"]: NEW_SEGMENT["labels"][lang], **s.labels(lang)}.items()
+        }
         if all(label in by_label for label in labels):
             return {label: by_label[label] for label in labels}
     return None
@@ -295,14 +306,19 @@ def churn_alerts(
                 raise InputError(
                     f"cannot apply the default churn segments of scheme {scheme!r}: {which} has no "
                     "column 'segment_code' and its labels are not the scheme's; keep segment_code "
-                    "(as rfmkit.segment adds it) or pass both valuable=[...] and at_risk=[...]")
-            raise InputError(f"scheme {scheme!r} is not the built-in one of that name (its segment "
-                             "codes differ): pass both valuable=[...] and at_risk=[...]")
+                    "(as rfmkit.segment adds it) or pass both valuable=[...] and at_risk=[...]"
+                )
+            raise InputError(
+                f"scheme {scheme!r} is not the built-in one of that name (its segment "
+                "codes differ): pass both valuable=[...] and at_risk=[...]"
+            )
         default = None  # a custom scheme with a built-in name
     if valuable is None or at_risk is None:
         if default is None:
-            raise InputError(f"scheme {scheme!r} has no default churn segments: pass both "
-                             "valuable=[...] and at_risk=[...] (segment codes or labels)")
+            raise InputError(
+                f"scheme {scheme!r} has no default churn segments: pass both "
+                "valuable=[...] and at_risk=[...] (segment codes or labels)"
+            )
         valuable = default[0] if valuable is None else valuable
         at_risk = default[1] if at_risk is None else at_risk
     good = _segment_set(valuable, known, "valuable")
@@ -325,8 +341,5 @@ def churn_alerts(
         for when in ("before", "after"):
             out[f"{d}_{when}"] = out[f"{d}_{when}"].astype(np.int64)
     out["monetary_change"] = out["monetary_after"] - out["monetary_before"]
-    out = out.sort_values(["monetary_before", *keys], ascending=[False] + [True] * len(keys),
-                          kind="stable")
+    out = out.sort_values(["monetary_before", *keys], ascending=[False] + [True] * len(keys), kind="stable")
     return out.reset_index(drop=True)
-
-

@@ -93,6 +93,7 @@ def segment_summary(segmented: TableLike, by: str | Sequence[str] | None = None)
     stats = {f"{d}_{s}": np.full(n_cells, np.nan) for d in STATS for s in ("mean", "median")}
     revenue = np.zeros(n_cells)
     orders = np.zeros(n_cells)
+
     def where(c: int) -> str:
         segment = f"segment {str(seg.categories[c % k])!r}"
         return segment if not names else f"{segment} of group {groups.label(c // k)}"
@@ -106,9 +107,11 @@ def segment_summary(segmented: TableLike, by: str | Sequence[str] | None = None)
             stats[f"{d}_median"][c] = _median(v)
             if d in ("monetary", "frequency") and not math.isfinite(total):
                 what = "revenue (the sum of monetary)" if d == "monetary" else "total frequency"
-                raise InputError(f"the {what} of {where(int(c))} is beyond the range of float64 "
-                                 f"(about {_magnitude(_exact_sum(v))}); values that large cannot be "
-                                 "summed")
+                raise InputError(
+                    f"the {what} of {where(int(c))} is beyond the range of float64 "
+                    f"(about {_magnitude(_exact_sum(v))}); values that large cannot be "
+                    "summed"
+                )
             if d == "monetary":
                 revenue[c] = total
             elif d == "frequency":
@@ -120,8 +123,9 @@ def segment_summary(segmented: TableLike, by: str | Sequence[str] | None = None)
         group_revenue[g], _ = _sum_and_mean(revenue[g * k : (g + 1) * k])
         if not math.isfinite(group_revenue[g]):
             of = "" if not names else f" of group {groups.label(g)}"
-            raise InputError(f"the total revenue{of} is beyond the range of float64; values that "
-                             "large cannot be summed")
+            raise InputError(
+                f"the total revenue{of} is beyond the range of float64; values that large cannot be summed"
+            )
     out: dict[str, Any] = {}
     if names:
         out.update(groups.values(per_group))
@@ -167,5 +171,3 @@ def _median(v: np.ndarray) -> float:
     lo, hi = float(part[(n - 1) // 2]), float(part[n // 2])
     middle = lo + hi
     return middle / 2 if math.isfinite(middle) else lo / 2 + hi / 2
-
-

@@ -54,19 +54,25 @@ def _segment(args: argparse.Namespace) -> int:
     write(table, args)
     if not args.quiet:
         shown = "standard output" if args.output == "-" else args.output
-        print(f"rfmkit: {len(table):,} customers as of {table.attrs.get('as_of')} -> {shown}",
-              file=sys.stderr)
+        print(
+            f"rfmkit: {len(table):,} customers as of {table.attrs.get('as_of')} -> {shown}", file=sys.stderr
+        )
     return 0
 
 
 # How the summary prints: short headers and a format per column.
 _SHOWN = {
-    "customers": ("customers", "{:,.0f}"), "customer_share": ("cust %", "{:.1%}"),
-    "revenue": ("revenue", "{:,.2f}"), "revenue_share": ("rev %", "{:.1%}"),
+    "customers": ("customers", "{:,.0f}"),
+    "customer_share": ("cust %", "{:.1%}"),
+    "revenue": ("revenue", "{:,.2f}"),
+    "revenue_share": ("rev %", "{:.1%}"),
     "avg_order_value": ("avg order", "{:,.2f}"),
-    "recency_mean": ("R mean", "{:,.1f}"), "recency_median": ("R median", "{:,.1f}"),
-    "frequency_mean": ("F mean", "{:,.1f}"), "frequency_median": ("F median", "{:,.1f}"),
-    "monetary_mean": ("M mean", "{:,.2f}"), "monetary_median": ("M median", "{:,.2f}"),
+    "recency_mean": ("R mean", "{:,.1f}"),
+    "recency_median": ("R median", "{:,.1f}"),
+    "frequency_mean": ("F mean", "{:,.1f}"),
+    "frequency_median": ("F median", "{:,.1f}"),
+    "monetary_mean": ("M mean", "{:,.2f}"),
+    "monetary_median": ("M median", "{:,.2f}"),
 }
 
 
@@ -84,10 +90,10 @@ def _summary(args: argparse.Namespace) -> int:
         header, fmt = _SHOWN.get(col, (col, "{}"))
         values = shown.pop(col)
         shown[header] = [("-" if pd.isna(v) else fmt.format(v)) for v in values]
-    print(f"{len(table):,} customers as of {table.attrs.get('as_of')}, "
-          f"scheme {table.attrs.get('scheme')}\n")
-    with pd.option_context("display.unicode.east_asian_width", True, "display.width", 250,
-                           "display.max_columns", None):
+    print(f"{len(table):,} customers as of {table.attrs.get('as_of')}, scheme {table.attrs.get('scheme')}\n")
+    with pd.option_context(
+        "display.unicode.east_asian_width", True, "display.width", 250, "display.max_columns", None
+    ):
         print(shown.to_string())
     return 0
 
@@ -104,12 +110,16 @@ def _schemes(args: argparse.Namespace) -> int:
         for dim in dims:  # "2-2" reads better as "2", and a blank as "any"
             rules[dim] = [_range(v) for v in rules[dim]]
         fallback = s.labels(args.lang)[s.spec["fallback"]["code"]]
-        print(("\n" if i else "") + f"{name}: scale {s.scale}, {len(s.codes) - 1} segments and a "
-              f"fallback; {builtin_source(name)}")
+        print(
+            ("\n" if i else "") + f"{name}: scale {s.scale}, {len(s.codes) - 1} segments and a "
+            f"fallback; {builtin_source(name)}"
+        )
         with pd.option_context("display.unicode.east_asian_width", True, "display.width", 200):
             print(rules.to_string(index=False))
-        print(f"first matching rule wins; ranges are inclusive, on 1..{s.scale}; "
-              f"no match: {s.spec['fallback']['code']} ({fallback})")
+        print(
+            f"first matching rule wins; ranges are inclusive, on 1..{s.scale}; "
+            f"no match: {s.spec['fallback']['code']} ({fallback})"
+        )
     return 0
 
 
@@ -137,8 +147,10 @@ def _demo(args: argparse.Namespace) -> int:
         )
         print(summary.round(2).to_string())
     once = (table["frequency"] == 1).mean()
-    print(f"\ncustomers: {len(table):,}   bought once: {once:.0%}   "
-          f"revenue (net of returns): {table['monetary'].sum():,.2f}")
+    print(
+        f"\ncustomers: {len(table):,}   bought once: {once:.0%}   "
+        f"revenue (net of returns): {table['monetary'].sum():,.2f}"
+    )
     return 0
 
 
@@ -157,15 +169,30 @@ def _errors() -> tuple[type[BaseException], ...]:
     # UnicodeDecodeError is a ValueError; OverflowError comes from values too large for the
     # core (it is a bug that the option's check let it through, but not one worth a traceback);
     # EOFError from a truncated gzip file.
-    return (InputError, InputTypeError, ValueError, OSError, ImportError, pd.errors.ParserError,
-            pa.ArrowException, OverflowError, EOFError)
+    return (
+        InputError,
+        InputTypeError,
+        ValueError,
+        OSError,
+        ImportError,
+        pd.errors.ParserError,
+        pa.ArrowException,
+        OverflowError,
+        EOFError,
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
     """Runs the command line; returns the exit status (0, 2 on errors, 130 on Ctrl-C)."""
-    run = {"segment": _segment, "summary": _summary, "actions": actions_command,
-           "strategies": strategies_command, "migration": migration_command, "schemes": _schemes,
-           "demo": _demo}
+    run = {
+        "segment": _segment,
+        "summary": _summary,
+        "actions": actions_command,
+        "strategies": strategies_command,
+        "migration": migration_command,
+        "schemes": _schemes,
+        "demo": _demo,
+    }
     args = parser(run).parse_args(argv)
     try:
         with warnings.catch_warnings(record=True) as caught:

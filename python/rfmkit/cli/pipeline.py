@@ -63,19 +63,37 @@ def read_input(args: argparse.Namespace) -> pd.DataFrame:
     for col in extra:
         if col in named:
             raise InputError(f"column {col!r} is already the customer id, date or amount column")
-    return read_transactions(args.input, [*named, *extra], date=args.date,
-                             date_format=args.date_format, customer_id=args.customer_id,
-                             amount=args.amount, progress=False if args.quiet else None,
-                             text=extra, sep=args.sep, encoding=args.encoding)
+    return read_transactions(
+        args.input,
+        [*named, *extra],
+        date=args.date,
+        date_format=args.date_format,
+        customer_id=args.customer_id,
+        amount=args.amount,
+        progress=False if args.quiet else None,
+        text=extra,
+        sep=args.sep,
+        encoding=args.encoding,
+    )
 
 
 def segmented_at(tx: pd.DataFrame, args: argparse.Namespace, as_of: Any) -> pd.DataFrame:
     """The segmented table of ``tx`` as of ``as_of``, with the options of ``args``."""
     scheme = scheme_of(args.scheme)
     thresholds = _thresholds(args.thresholds)
-    table = rfm_table(tx, args.customer_id, args.date, args.amount, as_of=as_of, window=args.window,
-                      frequency=args.frequency, order_id=args.order_id, returns=args.returns,
-                      tz=args.tz, by=args.by)
+    table = rfm_table(
+        tx,
+        args.customer_id,
+        args.date,
+        args.amount,
+        as_of=as_of,
+        window=args.window,
+        frequency=args.frequency,
+        order_id=args.order_id,
+        returns=args.returns,
+        tz=args.tz,
+        by=args.by,
+    )
     how: dict[str, Any] = {"method": args.method, "weights": args.weights}
     how.update({"thresholds": thresholds} if thresholds else {"bins": args.bins})
     scored = score(table, **how)
@@ -91,5 +109,4 @@ def segmented(args: argparse.Namespace) -> pd.DataFrame:
 
 def write(data: pd.DataFrame, args: argparse.Namespace) -> None:
     """Writes ``data`` to ``-o`` in ``--format``; CSV files in ``--encoding`` when given."""
-    write_table(data, args.output, getattr(args, "format", None),
-                encoding=getattr(args, "encoding", None))
+    write_table(data, args.output, getattr(args, "format", None), encoding=getattr(args, "encoding", None))

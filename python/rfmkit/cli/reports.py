@@ -17,8 +17,16 @@ from .pipeline import read_input, scheme_of, segmented, segmented_at, when, writ
 
 __all__ = ["actions_command", "migration_command", "strategies_command"]
 
-_WIDE = ("display.unicode.east_asian_width", True, "display.width", 250, "display.max_columns", None,
-         "display.max_colwidth", 60)
+_WIDE = (
+    "display.unicode.east_asian_width",
+    True,
+    "display.width",
+    250,
+    "display.max_columns",
+    None,
+    "display.max_colwidth",
+    60,
+)
 
 
 def _note(args: argparse.Namespace, text: str) -> None:
@@ -34,8 +42,11 @@ def actions_command(args: argparse.Namespace) -> int:
     if args.output is None:
         args.output = "-"
     write(actions, args)
-    _note(args, f"{len(actions):,} customers as of {table.attrs.get('as_of')} -> "
-                f"{'standard output' if args.output == '-' else args.output}")
+    _note(
+        args,
+        f"{len(actions):,} customers as of {table.attrs.get('as_of')} -> "
+        f"{'standard output' if args.output == '-' else args.output}",
+    )
     return 0
 
 
@@ -80,9 +91,12 @@ def migration_command(args: argparse.Namespace) -> int:
     to_stdout = args.output in (None, "-")
     shown = sys.stderr if args.output == "-" else sys.stdout  # stdout carries the alerts
     with pd.option_context(*_WIDE):
-        print(f"segments as of {before.attrs.get('as_of')} (rows) -> {after.attrs.get('as_of')} "
-              f"(columns), scheme {after.attrs.get('scheme')}: {moves.stayed:,} of "
-              f"{len(moves.customers):,} customers stayed\n", file=shown)
+        print(
+            f"segments as of {before.attrs.get('as_of')} (rows) -> {after.attrs.get('as_of')} "
+            f"(columns), scheme {after.attrs.get('scheme')}: {moves.stayed:,} of "
+            f"{len(moves.customers):,} customers stayed\n",
+            file=shown,
+        )
         print(moves.counts.to_string(), file=shown)
         if to_stdout and args.output is None:
             print(f"\n{len(alerts):,} churn alert(s): valuable before, at risk after", file=shown)
@@ -90,6 +104,7 @@ def migration_command(args: argparse.Namespace) -> int:
                 print(alerts.to_string(index=False), file=shown)
             return 0
     write(alerts, args)
-    _note(args, f"{len(alerts):,} churn alert(s) -> "
-                f"{'standard output' if args.output == '-' else args.output}")
+    _note(
+        args, f"{len(alerts):,} churn alert(s) -> {'standard output' if args.output == '-' else args.output}"
+    )
     return 0

@@ -60,8 +60,9 @@ def columns(value: str) -> list[str]:
     """An argparse type: ``COL[,COL...]``, column names that are not empty nor repeated."""
     names = [name.strip() for name in value.split(",")]
     if not all(names):
-        raise argparse.ArgumentTypeError(f"invalid column list {value!r}: give names such as "
-                                         "channel or channel,region")
+        raise argparse.ArgumentTypeError(
+            f"invalid column list {value!r}: give names such as channel or channel,region"
+        )
     if len(set(names)) < len(names):
         raise argparse.ArgumentTypeError(f"invalid column list {value!r}: a column is named twice")
     return names
@@ -74,8 +75,9 @@ def weights(value: str) -> list[float]:
     except ValueError:
         numbers = []
     if len(numbers) != 3 or not all(math.isfinite(w) and w >= 0 for w in numbers):
-        raise argparse.ArgumentTypeError(f"invalid weights {value!r}: give three numbers R,F,M, "
-                                         "not negative, such as 1,1,2")
+        raise argparse.ArgumentTypeError(
+            f"invalid weights {value!r}: give three numbers R,F,M, not negative, such as 1,1,2"
+        )
     if not any(numbers):
         raise argparse.ArgumentTypeError(f"invalid weights {value!r}: they must not all be zero")
     return numbers
@@ -88,8 +90,9 @@ def zone(value: str) -> str:
     try:
         pd.Timestamp("2000-01-01", tz=value.strip())
     except (ValueError, TypeError, KeyError, LookupError, OSError):
-        raise argparse.ArgumentTypeError(f"unknown time zone {value!r}: give a name such as "
-                                         "Asia/Shanghai, Europe/Paris or UTC") from None
+        raise argparse.ArgumentTypeError(
+            f"unknown time zone {value!r}: give a name such as Asia/Shanghai, Europe/Paris or UTC"
+        ) from None
     return value.strip()
 
 
@@ -99,9 +102,10 @@ _SEPARATORS = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";", "pipe":
 def separator(value: str) -> str:
     """An argparse type: one character between fields; ``tab`` or ``\\t`` for a tab."""
     sep = _SEPARATORS.get(value.lower(), value)
-    if len(sep) != 1 or sep in "\r\n\"" or sep.isalnum():
-        raise argparse.ArgumentTypeError(f"invalid separator {value!r}: give one character such as "
-                                         "';' or '|', or tab")
+    if len(sep) != 1 or sep in '\r\n"' or sep.isalnum():
+        raise argparse.ArgumentTypeError(
+            f"invalid separator {value!r}: give one character such as ';' or '|', or tab"
+        )
     return sep
 
 
@@ -110,8 +114,9 @@ def encoding(value: str) -> str:
     try:
         info = codecs.lookup(value.strip())
     except LookupError:
-        raise argparse.ArgumentTypeError(f"unknown encoding {value!r}: give one such as utf-8, "
-                                         "utf-8-sig, gb18030 or cp1252") from None
+        raise argparse.ArgumentTypeError(
+            f"unknown encoding {value!r}: give one such as utf-8, utf-8-sig, gb18030 or cp1252"
+        ) from None
     try:
         "a,b\n".encode(info.name).decode(info.name)
     except (UnicodeError, LookupError, TypeError):

@@ -83,8 +83,12 @@ def summary_data_from_transaction_data(
     2         0.0      0.0  7.0
     """
     table, _ = summary_table(
-        transactions, (customer_id_col, datetime_col, monetary_value_col), datetime_format,
-        observation_period_end, check_unit(freq, "freq"), check_scaler(freq_multiplier, "freq_multiplier"),
+        transactions,
+        (customer_id_col, datetime_col, monetary_value_col),
+        datetime_format,
+        observation_period_end,
+        check_unit(freq, "freq"),
+        check_scaler(freq_multiplier, "freq_multiplier"),
         first="lifetimes" if include_first_transaction else "",
     )
     return _indexed(table, customer_id_col)
@@ -114,11 +118,24 @@ def calibration_and_holdout_data(
         seen in the holdout window are left out. The dtypes are lifetimes'
         (see :mod:`rfmkit.lifetimes`).
     """
-    split = split_rows(transactions, customer_id_col, datetime_col, monetary_value_col,
-                   datetime_format, calibration_period_end, observation_period_end, freq,
-                   freq_multiplier, ("calibration_period_end", "observation_period_end"))
+    split = split_rows(
+        transactions,
+        customer_id_col,
+        datetime_col,
+        monetary_value_col,
+        datetime_format,
+        calibration_period_end,
+        observation_period_end,
+        freq,
+        freq_multiplier,
+        ("calibration_period_end", "observation_period_end"),
+    )
     table = summary_frame(
-        split.train, split.keys, split.like, split.scaler, monetary_value_col is not None,
+        split.train,
+        split.keys,
+        split.like,
+        split.scaler,
+        monetary_value_col is not None,
         first="lifetimes" if include_first_transaction else "",
     )
     table.columns = ["customer_id"] + [f"{c}_cal" for c in table.columns[1:]]

@@ -161,8 +161,10 @@ def _discounted(values: np.ndarray, r: float) -> np.ndarray:
     beyond = ~np.isfinite(ltv) | (values[:, huge] != 0).any(axis=1)
     if beyond.any():
         row = int(np.flatnonzero(beyond)[0])
-        raise InputError(f"the discounted LTV of row {row} is beyond the range of float64: "
-                         f"discount_rate {r!r} is too close to -1 for {values.shape[1]} periods")
+        raise InputError(
+            f"the discounted LTV of row {row} is beyond the range of float64: "
+            f"discount_rate {r!r} is too close to -1 for {values.shape[1]} periods"
+        )
     return ltv
 
 
@@ -170,8 +172,9 @@ def _forecast_values(forecasts: Any) -> np.ndarray:
     if isinstance(forecasts, pd.DataFrame):
         bad = [c for c in forecasts.columns if not pd.api.types.is_numeric_dtype(forecasts[c])]
         if bad:
-            raise InputTypeError(f"forecast column {bad[0]!r} must hold numbers, not "
-                                 f"{forecasts[bad[0]].dtype}")
+            raise InputTypeError(
+                f"forecast column {bad[0]!r} must hold numbers, not {forecasts[bad[0]].dtype}"
+            )
         values = forecasts.to_numpy(dtype=np.float64, na_value=np.nan)
         labels = list(forecasts.columns)
     else:
@@ -221,4 +224,3 @@ def _finite(col: pd.Series, name: str) -> np.ndarray:
         row = first_true(bad)
         raise InputError(f"column {name!r} has an invalid value {values[row]} at row {row}")
     return values
-

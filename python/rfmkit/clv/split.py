@@ -102,11 +102,24 @@ def rfm_train_test_split(
     1            2        1.0  7.0             0.0                  0.0    10.0
     """
     del sort_transactions
-    split = split_rows(transactions, customer_id_col, datetime_col, monetary_value_col, datetime_format,
-                   train_period_end, test_period_end, time_unit, time_scaler,
-                   ("train_period_end", "test_period_end"))
+    split = split_rows(
+        transactions,
+        customer_id_col,
+        datetime_col,
+        monetary_value_col,
+        datetime_format,
+        train_period_end,
+        test_period_end,
+        time_unit,
+        time_scaler,
+        ("train_period_end", "test_period_end"),
+    )
     table = summary_frame(
-        split.train, split.keys, split.like, split.scaler, monetary_value_col is not None,
+        split.train,
+        split.keys,
+        split.like,
+        split.scaler,
+        monetary_value_col is not None,
         first="pymc" if include_first_transaction else "",
     )
     test, at = split.test, split.at
@@ -125,9 +138,12 @@ def rfm_train_test_split(
     table["test_T"] = split.steps / split.scaler
     table = like_peers(table, split.like)
     # JSON values only (pandas writes attrs into Parquet and Feather files).
-    table.attrs.update(time_unit=split.unit, time_scaler=split.scaler,
-                       train_period_end=split.train_end.isoformat(),
-                       test_period_end=split.test_end.isoformat())
+    table.attrs.update(
+        time_unit=split.unit,
+        time_scaler=split.scaler,
+        train_period_end=split.train_end.isoformat(),
+        test_period_end=split.test_end.isoformat(),
+    )
     return table
 
 
@@ -148,8 +164,18 @@ class Split:
     steps: int  # periods from the train end to the test end
 
 
-def split_rows(transactions, customer_id_col, datetime_col, monetary_value_col, datetime_format,
-           train_period_end, test_period_end, time_unit, time_scaler, args) -> Split:
+def split_rows(
+    transactions,
+    customer_id_col,
+    datetime_col,
+    monetary_value_col,
+    datetime_format,
+    train_period_end,
+    test_period_end,
+    time_unit,
+    time_scaler,
+    args,
+) -> Split:
     train_arg, test_arg = args
     unit = check_unit(time_unit, "time_unit" if train_arg.startswith("train") else "freq")
     scaler = check_scaler(time_scaler, "time_scaler" if train_arg.startswith("train") else "freq_multiplier")
@@ -169,8 +195,7 @@ def split_rows(transactions, customer_id_col, datetime_col, monetary_value_col, 
     train = summarize(keys, dates, amounts, unit, names, until=train_end, end=train_end)
     if len(train["first"]) == 0:
         raise InputError(
-            f"no transactions at or before {train_arg} {train_end}; the first is on "
-            f"{first_date(dates)}"
+            f"no transactions at or before {train_arg} {train_end}; the first is on {first_date(dates)}"
         )
     test = summarize(keys, dates, amounts, unit, names, after=train_end, until=test_end)
     if len(test["first"]) == 0:
@@ -187,9 +212,12 @@ def _positions(train_ids: Any, test_ids: Any) -> np.ndarray:
     """Where each test customer is among the (sorted, distinct) training
     customers, or -1."""
     if isinstance(train_ids, pa.Array):
-        return pc.index_in(test_ids, value_set=train_ids).fill_null(-1).to_numpy(
-            zero_copy_only=False
-        ).astype(np.int64)
+        return (
+            pc.index_in(test_ids, value_set=train_ids)
+            .fill_null(-1)
+            .to_numpy(zero_copy_only=False)
+            .astype(np.int64)
+        )
     pos = np.searchsorted(train_ids, test_ids)
     pos = np.minimum(pos, max(len(train_ids) - 1, 0))
     found = len(train_ids) > 0

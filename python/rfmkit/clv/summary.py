@@ -53,8 +53,21 @@ from ..io.frames import get_columns
 from ..io.ids import id_series, key_column
 from ..io.walltime import WallDates, wall_dates, wall_when
 
-__all__ = ["DAYS_PER_MONTH", "DAYS_PER_UNIT", "check_scaler", "check_unit", "count_column", "first_date",
-    "like_peers", "mean_column", "prepare", "rfm_summary", "summarize", "summary_frame", "summary_table"]
+__all__ = [
+    "DAYS_PER_MONTH",
+    "DAYS_PER_UNIT",
+    "check_scaler",
+    "check_unit",
+    "count_column",
+    "first_date",
+    "like_peers",
+    "mean_column",
+    "prepare",
+    "rfm_summary",
+    "summarize",
+    "summary_frame",
+    "summary_table",
+]
 
 DAYS_PER_MONTH = 30.4375
 """Days in an average month (365.25 / 12), as pymc-marketing converts."""
@@ -104,12 +117,15 @@ def prepare(transactions, customer_id_col, datetime_col, monetary_value_col, dat
     return keys, dates, amounts, like, money_like
 
 
-def summarize(keys, dates, amounts, unit, names, *, after=None, until=None,
-              end=None) -> Mapping[str, Any]:
+def summarize(keys, dates, amounts, unit, names, *, after=None, until=None, end=None) -> Mapping[str, Any]:
     # The core's record of arrays (a TypedDict of _core.pyi, which exists only in the stub).
     try:
         return period_summary(
-            keys.arg, dates.time.ts, dates.time.ticks_per_day, amounts, unit,
+            keys.arg,
+            dates.time.ts,
+            dates.time.ticks_per_day,
+            amounts,
+            unit,
             None if after is None else dates.ticks(after),
             None if until is None else dates.ticks(until),
             None if end is None else _period_ordinal(end, unit),
@@ -211,23 +227,26 @@ def rfm_summary(
     del sort_transactions  # the first period is the earliest in any order
     unit, scaler = check_unit(time_unit), check_scaler(time_scaler)
     table, raw = summary_table(
-        transactions, (customer_id_col, datetime_col, monetary_value_col), datetime_format,
-        observation_period_end, unit, scaler,
+        transactions,
+        (customer_id_col, datetime_col, monetary_value_col),
+        datetime_format,
+        observation_period_end,
+        unit,
+        scaler,
         first="pymc" if include_first_transaction else "",
     )
     end_period = raw["end_period"]
     table.attrs.update(
         time_unit=unit,
         time_scaler=scaler,
-        observation_period_end=None
-        if end_period is None
-        else _period_start(end_period, unit).isoformat(),
+        observation_period_end=None if end_period is None else _period_start(end_period, unit).isoformat(),
     )
     return table
 
 
-def summary_table(transactions, columns, datetime_format, observation_period_end, unit, scaler, *,
-             first: str) -> tuple[pd.DataFrame, Mapping[str, Any]]:
+def summary_table(
+    transactions, columns, datetime_format, observation_period_end, unit, scaler, *, first: str
+) -> tuple[pd.DataFrame, Mapping[str, Any]]:
     """The summary table of :func:`rfm_summary` and its lifetimes twin, and
     the core's raw result. ``columns``: the id, date and amount (or None)
     column names."""
@@ -346,11 +365,3 @@ def mean_column(means: np.ndarray, money_like: Any) -> Any:
 
 
 # --------------------------------------------------------------------------- train / test
-
-
-
-
-
-
-
-

@@ -121,8 +121,11 @@ def _floats(value: Any) -> bool:
 def _not_numbers(col: pd.Series, name: str) -> InputTypeError:
     values = col.to_numpy(dtype=object)
     row = next(
-        (i for i, v in enumerate(values)
-         if not isinstance(v, (int, float, np.number, decimal.Decimal)) or isinstance(v, (bool, np.bool_))),
+        (
+            i
+            for i, v in enumerate(values)
+            if not isinstance(v, (int, float, np.number, decimal.Decimal)) or isinstance(v, (bool, np.bool_))
+        ),
         0,
     )
     shown = f": {values[row]!r} at row {row}" if len(values) else ""

@@ -36,14 +36,15 @@ def csv_header(path: str, sep: str = ",", encoding: str | None = None) -> list[s
     seen: dict[str, int] = {}
     for i, name in enumerate(header):
         if name in seen:
-            raise InputError(f"column {name!r} appears twice in the header of {path!r} (columns "
-                             f"{seen[name] + 1} and {i + 1}); give every column its own name")
+            raise InputError(
+                f"column {name!r} appears twice in the header of {path!r} (columns "
+                f"{seen[name] + 1} and {i + 1}); give every column its own name"
+            )
         seen[name] = i
     return header
 
 
-def check_csv_rows(path: str, width: int, column: str, sep: str = ",",
-                   encoding: str | None = None) -> None:
+def check_csv_rows(path: str, width: int, column: str, sep: str = ",", encoding: str | None = None) -> None:
     """Refuses a row with more or fewer fields than the header (pandas pads a short row with
     missing values and, reading some columns only, drops the extra fields of a long one), and a
     quote that is never closed. Arrow's parser runs over the file in C++, fast; the line is found
@@ -60,11 +61,15 @@ def check_csv_rows(path: str, width: int, column: str, sep: str = ",",
 
     try:
         reader = pacsv.open_csv(
-            path, read_options=pacsv.ReadOptions(use_threads=True, encoding=encoding or "utf8"),
-            parse_options=pacsv.ParseOptions(delimiter=sep, newlines_in_values=True,
-                                             invalid_row_handler=invalid),
-            convert_options=pacsv.ConvertOptions(include_columns=[column], check_utf8=False,
-                                                 column_types={column: pa.string()}))
+            path,
+            read_options=pacsv.ReadOptions(use_threads=True, encoding=encoding or "utf8"),
+            parse_options=pacsv.ParseOptions(
+                delimiter=sep, newlines_in_values=True, invalid_row_handler=invalid
+            ),
+            convert_options=pacsv.ConvertOptions(
+                include_columns=[column], check_utf8=False, column_types={column: pa.string()}
+            ),
+        )
         for _ in reader:
             if bad:
                 break
@@ -75,23 +80,27 @@ def check_csv_rows(path: str, width: int, column: str, sep: str = ",",
             line, fields = csv_ragged_line(path, width, sep, encoding)
         except QuoteError as exc:
             if "end of data" in exc.args[1]:
-                raise InputError(f"{path!r} has a quote that is never closed, opened on line "
-                                 f"{exc.args[0]}") from None
-            raise InputError(f"line {exc.args[0]} of {path!r} is not valid CSV: {exc.args[1]} (a "
-                             'quote inside a quoted field is written twice: "")') from None
+                raise InputError(
+                    f"{path!r} has a quote that is never closed, opened on line {exc.args[0]}"
+                ) from None
+            raise InputError(
+                f"line {exc.args[0]} of {path!r} is not valid CSV: {exc.args[1]} (a "
+                'quote inside a quoted field is written twice: "")'
+            ) from None
         if line is None:
             raise InputError(f"{path!r} has a row of {bad[0]} fields but the header has {width}")
-        raise InputError(f"line {line} of {path!r} has {fields} fields but the header has {width}: "
-                         "every row must have one field per column (quote a field that holds a "
-                         "comma)")
+        raise InputError(
+            f"line {line} of {path!r} has {fields} fields but the header has {width}: "
+            "every row must have one field per column (quote a field that holds a "
+            "comma)"
+        )
 
 
 class QuoteError(Exception):
     """(line, message) of a record Python's csv module cannot read."""
 
 
-def csv_records(path: str, sep: str = ",",
-                encoding: str | None = None) -> Iterator[tuple[int, list[str]]]:
+def csv_records(path: str, sep: str = ",", encoding: str | None = None) -> Iterator[tuple[int, list[str]]]:
     """(first line, fields) of every record of the file after the header, the blank lines
     pandas skips left out; QuoteError for a record with broken quotes."""
     with open_text(path, encoding) as stream:
@@ -113,8 +122,9 @@ def csv_records(path: str, sep: str = ",",
             header_seen = True
 
 
-def csv_ragged_line(path: str, width: int, sep: str = ",",
-                    encoding: str | None = None) -> tuple[int | None, int | None]:
+def csv_ragged_line(
+    path: str, width: int, sep: str = ",", encoding: str | None = None
+) -> tuple[int | None, int | None]:
     for line, fields in csv_records(path, sep, encoding):
         if len(fields) != width:
             return line, len(fields)
@@ -144,8 +154,10 @@ def not_utf8(path: str, encoding: str | None = None) -> InputError:
                     line.decode("utf-8")
                 except UnicodeDecodeError as exc:
                     byte = line[exc.start : exc.start + 1].hex()
-                    return InputError(f"line {number} of {path!r} is not {name} text (byte "
-                                      f"0x{byte}): save the file as UTF-8, or give its --encoding")
+                    return InputError(
+                        f"line {number} of {path!r} is not {name} text (byte "
+                        f"0x{byte}): save the file as UTF-8, or give its --encoding"
+                    )
     except (OSError, EOFError):
         pass
     return InputError(f"{path!r} is not {name} text: save the file as UTF-8, or give its --encoding")

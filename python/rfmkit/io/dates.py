@@ -26,6 +26,7 @@ TICKS_PER_DAY = {
     "ns": 86_400_000_000_000,
 }
 
+
 @dataclass
 class TimeColumn:
     """Timestamps as int64 ticks, with the local day of each row when the
@@ -138,8 +139,10 @@ def _zoned(col: pd.Series, name: str, tz: Any) -> TimeColumn:
     bad = (local != np.iinfo(np.int64).min) & ((days64 < _FIRST_DAY) | (days64 > _LAST_DAY))
     if bad.any():
         row = first_true(bad)
-        raise InputError(f"column {name!r} has an invalid value {col.iloc[row]} at row {row}: "
-                         "dates must be in years 1 to 9999")
+        raise InputError(
+            f"column {name!r} has an invalid value {col.iloc[row]} at row {row}: "
+            "dates must be in years 1 to 9999"
+        )
     days = days64.astype(np.int32)
     return TimeColumn(ts=ts, unit=unit, days=days, zone=zone)
 
@@ -167,9 +170,7 @@ def _object_dates(values: np.ndarray, name: str, tz: Any) -> TimeColumn:
     aware = [getattr(v, "tzinfo", None) is not None for _, v in present]
     if aware and any(aware) and not all(aware):
         row = next(i for (i, v), a in zip(present, aware, strict=True) if a != aware[0])
-        raise InputError(
-            f"column {name!r} mixes tz-aware and naive timestamps: {values[row]!r} at row {row}"
-        )
+        raise InputError(f"column {name!r} mixes tz-aware and naive timestamps: {values[row]!r} at row {row}")
     try:
         with warnings.catch_warnings():
             # pandas 2.2 warns (and pandas 3 raises) when the values carry
@@ -197,8 +198,11 @@ def _object_dates(values: np.ndarray, name: str, tz: Any) -> TimeColumn:
 
 
 # An ISO 8601 date, with a time and an offset or without: never ambiguous.
-ISO_DATE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}(?:[T ]\d{1,2}(?::\d{1,2}(?::\d{1,2}(?:[.,]\d+)?)?)?)?"
-                      r"\s*(?:Z|[+-]\d{2}(?::?\d{2})?)?", re.IGNORECASE)
+ISO_DATE = re.compile(
+    r"\d{4}-\d{1,2}-\d{1,2}(?:[T ]\d{1,2}(?::\d{1,2}(?::\d{1,2}(?:[.,]\d+)?)?)?)?"
+    r"\s*(?:Z|[+-]\d{2}(?::?\d{2})?)?",
+    re.IGNORECASE,
+)
 
 
 def parse_when(value: Any, arg: str, fmt: str | None = None) -> pd.Timestamp:
@@ -237,14 +241,18 @@ def _parse_text(text: str, arg: str, fmt: str | None) -> pd.Timestamp:
             return _timestamp(_with_format(value, fmt), text, arg)
         except (ValueError, TypeError, OverflowError):
             if not ISO_DATE.fullmatch(value):
-                raise InputError(f"invalid {arg} {text!r}: it does not match the format {fmt!r} and "
-                                 "is not an ISO 8601 date such as 2024-12-31") from None
+                raise InputError(
+                    f"invalid {arg} {text!r}: it does not match the format {fmt!r} and "
+                    "is not an ISO 8601 date such as 2024-12-31"
+                ) from None
     if ISO_DATE.fullmatch(value) or re.fullmatch(r"\d{8}", value):  # 2024-12-31 or 20241231
         try:
             return _timestamp(pd.Timestamp(value), text, arg)
         except (ValueError, TypeError, OverflowError):
-            raise InputError(f"invalid {arg} {text!r}: written as an ISO 8601 date but not a "
-                             "date of years 1 to 9999 (year-month-day, such as 2024-12-31)") from None
+            raise InputError(
+                f"invalid {arg} {text!r}: written as an ISO 8601 date but not a "
+                "date of years 1 to 9999 (year-month-day, such as 2024-12-31)"
+            ) from None
     return _timestamp(_one_reading(value, text, arg), text, arg)
 
 
@@ -276,22 +284,30 @@ def _one_reading(value: str, text: str, arg: str) -> pd.Timestamp:
     for dayfirst in (False,) if year_first else (False, True):
         for yearfirst in (True,) if year_first else (False, True):
             try:
-                got = [dateutil.parse(value, dayfirst=dayfirst, yearfirst=yearfirst, default=default)
-                       for default in (dt.datetime(2000, 1, 1), dt.datetime(2001, 2, 2))]
+                got = [
+                    dateutil.parse(value, dayfirst=dayfirst, yearfirst=yearfirst, default=default)
+                    for default in (dt.datetime(2000, 1, 1), dt.datetime(2001, 2, 2))
+                ]
             except (ValueError, OverflowError):
                 continue
             if got[0].date() != got[1].date():
-                raise InputError(f"invalid {arg} {text!r}: not a whole date (give the year, "
-                                 "month and day, such as 2024-12-31)")
+                raise InputError(
+                    f"invalid {arg} {text!r}: not a whole date (give the year, "
+                    "month and day, such as 2024-12-31)"
+                )
             readings.add(got[0])
     if not readings:
-        raise InputError(f"invalid {arg} {text!r}: not a date; write it as ISO 8601, such as "
-                         "2024-12-31, or give its format")
+        raise InputError(
+            f"invalid {arg} {text!r}: not a date; write it as ISO 8601, such as "
+            "2024-12-31, or give its format"
+        )
     if len(readings) > 1:
         shown = " or ".join(sorted({r.strftime("%Y-%m-%d") for r in readings}))
-        raise InputError(f"ambiguous {arg} {text!r}: it could be {shown}; write it as ISO 8601, "
-                         "such as 2024-12-31, or give its format (datetime_format= in Python, "
-                         "--date-format such as %d/%m/%Y on the command line)")
+        raise InputError(
+            f"ambiguous {arg} {text!r}: it could be {shown}; write it as ISO 8601, "
+            "such as 2024-12-31, or give its format (datetime_format= in Python, "
+            "--date-format such as %d/%m/%Y on the command line)"
+        )
     return pd.Timestamp(readings.pop())
 
 
@@ -307,9 +323,7 @@ def as_of_day(as_of: Any, time: TimeColumn, fmt: str | None = None) -> int | Non
     ts = parse_when(as_of, "as_of", fmt)
     if ts.tzinfo is not None:
         if time.zone is None:
-            raise InputError(
-                f"as_of {as_of!r} is tz-aware but the dates are tz-naive; pass a naive date"
-            )
+            raise InputError(f"as_of {as_of!r} is tz-aware but the dates are tz-naive; pass a naive date")
         ts = ts.tz_convert(time.zone).tz_localize(None)
     # Through NumPy, not Timestamp.date(), which fails past year 9999; the
     # core checks that the day is a date of years 1 to 9999.

@@ -18,12 +18,14 @@ def check_dates(col: pd.Series, name: str, where: Callable[[int], str]) -> None:
     missing = col.isna().to_numpy()
     if missing.any():
         row = int(missing.argmax())
-        raise InputError(f"column {name!r} has a missing date at {where(row)}: every transaction "
-                         "needs its date")
+        raise InputError(
+            f"column {name!r} has a missing date at {where(row)}: every transaction needs its date"
+        )
 
 
-def parse_dates(col: pd.Series, name: str, date_format: str | None,
-                 where: Callable[[int], str] | None = None) -> pd.Series:
+def parse_dates(
+    col: pd.Series, name: str, date_format: str | None, where: Callable[[int], str] | None = None
+) -> pd.Series:
     if col.dtype.kind == "M" or isinstance(col.dtype, pd.DatetimeTZDtype):
         return col
     if pd.api.types.is_numeric_dtype(col.dtype):
@@ -52,14 +54,21 @@ def parse_dates(col: pd.Series, name: str, date_format: str | None,
             continue
         raise mixed_offsets(col, name, fmt, where)
     how = f" with format {date_format!r}" if date_format else ""
-    advice = "" if date_format else (
-        "; dates are read in the format of the first one or as ISO 8601 (such as 2024-01-31 or "
-        "2024-01-31 10:30:00): pass --date-format (such as %d/%m/%Y) if they are written another way")
+    advice = (
+        ""
+        if date_format
+        else (
+            "; dates are read in the format of the first one or as ISO 8601 (such as 2024-01-31 or "
+            "2024-01-31 10:30:00): pass --date-format (such as %d/%m/%Y) if they are written another way"
+        )
+    )
     row = first_bad_date(col, formats)
     if row is None:
         raise InputError(f"column {name!r} cannot be read as dates{how}: {error}")
-    raise InputError(f"column {name!r} has a value that is not a date{how}: "
-                     f"{col.iloc[row]!r} at {where(row) if where else f'row {row}'}{advice}")
+    raise InputError(
+        f"column {name!r} has a value that is not a date{how}: "
+        f"{col.iloc[row]!r} at {where(row) if where else f'row {row}'}{advice}"
+    )
 
 
 def day_or_month_first(col: pd.Series, name: str, where: Callable[[int], str] | None) -> str | None:
@@ -73,8 +82,9 @@ def day_or_month_first(col: pd.Series, name: str, where: Callable[[int], str] | 
         return None
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        guesses = list(dict.fromkeys(guess_datetime_format(text.iloc[0], dayfirst=first)
-                                     for first in (False, True)))
+        guesses = list(
+            dict.fromkeys(guess_datetime_format(text.iloc[0], dayfirst=first) for first in (False, True))
+        )
     if len(guesses) < 2 or None in guesses:
         return None
     reads = []
@@ -90,26 +100,32 @@ def day_or_month_first(col: pd.Series, name: str, where: Callable[[int], str] | 
         return None  # the error names the first date neither reads
     row = int(col.notna().to_numpy().argmax())
     at = where(row) if where else f"row {row}"
-    raise InputError(f"column {name!r} has dates that can be read day first or month first, such as "
-                     f"{col.iloc[row]!r} at {at}: pass --date-format ({' or '.join(guesses)})")
+    raise InputError(
+        f"column {name!r} has dates that can be read day first or month first, such as "
+        f"{col.iloc[row]!r} at {at}: pass --date-format ({' or '.join(guesses)})"
+    )
 
 
-def number_dates(col: pd.Series, name: str, date_format: str | None,
-                  where: Callable[[int], str] | None = None) -> pd.Series:
+def number_dates(
+    col: pd.Series, name: str, date_format: str | None, where: Callable[[int], str] | None = None
+) -> pd.Series:
     """Numbers such as 20240131 as text, for the format given."""
     if not date_format:  # pandas would read them as nanoseconds since 1970
         example = col.dropna().iloc[0] if col.notna().any() else None
-        raise InputError(f"column {name!r} holds numbers such as {example}, not dates; "
-                         "pass --date-format (such as %Y%m%d)")
+        raise InputError(
+            f"column {name!r} holds numbers such as {example}, not dates; pass --date-format (such as %Y%m%d)"
+        )
     values = col.to_numpy(dtype=np.float64, na_value=np.nan)
     with np.errstate(invalid="ignore"):
         bad = ~np.isnan(values) & ~((values % 1 == 0) & (np.abs(values) < 2.0**63))
     if bad.any():
         row = int(bad.argmax())
-        raise InputError(f"column {name!r} has a number that is not a date with format "
-                         f"{date_format!r}: {float(values[row])!r} at "
-                         f"{where(row) if where else f'row {row}'}; number dates must "
-                         "be whole numbers such as 20240131")
+        raise InputError(
+            f"column {name!r} has a number that is not a date with format "
+            f"{date_format!r}: {float(values[row])!r} at "
+            f"{where(row) if where else f'row {row}'}; number dates must "
+            "be whole numbers such as 20240131"
+        )
     return col.astype("Int64").astype(str).where(col.notna())
 
 
@@ -128,18 +144,24 @@ def all_offsets(col: pd.Series) -> bool:
     return bool(col.dropna().astype(str).str.contains(OFFSET, regex=True).all())
 
 
-def mixed_offsets(col: pd.Series, name: str, fmt: str | None,
-                   where: Callable[[int], str] | None = None) -> InputError:
+def mixed_offsets(
+    col: pd.Series, name: str, fmt: str | None, where: Callable[[int], str] | None = None
+) -> InputError:
     """The error for dates with different UTC offsets (or with and without one), naming the
     first two that differ."""
     rows = [i for i, v in enumerate(col.tolist()) if isinstance(v, str)]
     first = offset(col.iloc[rows[0]], fmt) if rows else None
     other = next((i for i in rows[1:] if offset(col.iloc[i], fmt) != first), None)
     at = where or (lambda row: f"row {row}")
-    shown = "" if other is None else (f": {col.iloc[rows[0]]!r} at {at(rows[0])} and "
-                                      f"{col.iloc[other]!r} at {at(other)}")
-    return InputError(f"column {name!r} mixes UTC offsets{shown}; rfmkit does not guess one for all: "
-                      "normalise the dates to one offset (such as UTC) or drop the offsets")
+    shown = (
+        ""
+        if other is None
+        else (f": {col.iloc[rows[0]]!r} at {at(rows[0])} and {col.iloc[other]!r} at {at(other)}")
+    )
+    return InputError(
+        f"column {name!r} mixes UTC offsets{shown}; rfmkit does not guess one for all: "
+        "normalise the dates to one offset (such as UTC) or drop the offsets"
+    )
 
 
 def offset(value: str, fmt: str | None) -> Any:

@@ -40,10 +40,19 @@ def _kind(path: str, kinds: dict[str, str], what: str) -> str:
     raise InputError(f"cannot {what} {path!r}: the file name must end in {', '.join(kinds)}")
 
 
-def read_transactions(path: str, columns: list[str], *, date: str, date_format: str | None = None,
-                      customer_id: str | None = None, amount: str | None = None,
-                      progress: bool | None = None, text: Sequence[str] = (), sep: str = ",",
-                      encoding: str | None = None) -> pd.DataFrame:
+def read_transactions(
+    path: str,
+    columns: list[str],
+    *,
+    date: str,
+    date_format: str | None = None,
+    customer_id: str | None = None,
+    amount: str | None = None,
+    progress: bool | None = None,
+    text: Sequence[str] = (),
+    sep: str = ",",
+    encoding: str | None = None,
+) -> pd.DataFrame:
     """The named columns of a CSV, gzipped CSV or Parquet file, dates parsed.
 
     ``customer_id``: in CSV files the ids are read as text and become int64
@@ -61,18 +70,28 @@ def read_transactions(path: str, columns: list[str], *, date: str, date_format: 
     (told apart by their first bytes); errors name it ``'<stdin>'``.
     """
     if path == "-":
-        return _read_stdin(columns, date=date, date_format=date_format, customer_id=customer_id,
-                           amount=amount, text=text, sep=sep, encoding=encoding)
+        return _read_stdin(
+            columns,
+            date=date,
+            date_format=date_format,
+            customer_id=customer_id,
+            amount=amount,
+            text=text,
+            sep=sep,
+            encoding=encoding,
+        )
     kind = _kind(path, _INPUTS, "read")
     if not Path(path).is_file():
-        raise InputError(f"input file {path!r} does not exist" if not Path(path).exists()
-                         else f"input {path!r} is not a file")
+        raise InputError(
+            f"input file {path!r} does not exist"
+            if not Path(path).exists()
+            else f"input {path!r} is not a file"
+        )
     roles = {"customer id": customer_id, "date": date, "amount": amount}
     used = [c for c in roles.values() if c is not None]
     if len(set(used)) < len(used):
         shown = ", ".join(f"{role} {col!r}" for role, col in roles.items() if col is not None)
-        raise InputError(f"the customer id, date and amount must be three different columns, not "
-                         f"{shown}")
+        raise InputError(f"the customer id, date and amount must be three different columns, not {shown}")
     columns = list(dict.fromkeys(columns))
     where = _Where(path, kind, sep, encoding)
     if kind == "csv":
@@ -81,8 +100,7 @@ def read_transactions(path: str, columns: list[str], *, date: str, date_format: 
     else:
         data = _read_parquet(path, columns, progress)
     if data.empty:
-        raise InputError(f"input file {path!r} has no rows"
-                         + (", only a header" if kind == "csv" else ""))
+        raise InputError(f"input file {path!r} has no rows" + (", only a header" if kind == "csv" else ""))
     if customer_id is not None:
         _check_ids(data[customer_id], customer_id, where)
         if kind == "csv":
@@ -110,8 +128,13 @@ class _Where:
 def _bar_options(path: str, progress: bool | None) -> dict[str, Any]:
     # disable=None lets tqdm turn the bar off when stderr is not a terminal;
     # delay keeps quick reads quiet.
-    return {"desc": f"reading {Path(path).name}", "disable": None if progress is None else not progress,
-            "delay": 0 if progress else 1.0, "file": sys.stderr, "leave": False}
+    return {
+        "desc": f"reading {Path(path).name}",
+        "disable": None if progress is None else not progress,
+        "delay": 0 if progress else 1.0,
+        "file": sys.stderr,
+        "leave": False,
+    }
 
 
 def _check_columns(columns: list[str], available: list[str], path: str) -> None:
@@ -121,8 +144,14 @@ def _check_columns(columns: list[str], available: list[str], path: str) -> None:
             raise InputError(f"missing column {col!r} in {path!r}; the file has columns {shown}")
 
 
-def _read_csv(path: str, columns: list[str], text: list[str], progress: bool | None,
-              sep: str = ",", encoding: str | None = None) -> pd.DataFrame:
+def _read_csv(
+    path: str,
+    columns: list[str],
+    text: list[str],
+    progress: bool | None,
+    sep: str = ",",
+    encoding: str | None = None,
+) -> pd.DataFrame:
     from tqdm import tqdm
 
     compression = "gzip" if path.lower().endswith(".gz") else None
@@ -130,14 +159,28 @@ def _read_csv(path: str, columns: list[str], text: list[str], progress: bool | N
     _check_columns(columns, header, path)
     check_csv_rows(path, len(header), columns[0], sep, encoding)
     try:
-        with open(path, "rb") as raw, tqdm.wrapattr(
-            raw, "read", total=os.path.getsize(path), unit="B", unit_scale=True, unit_divisor=1024,
-            **_bar_options(path, progress),
-        ) as stream:
+        with (
+            open(path, "rb") as raw,
+            tqdm.wrapattr(
+                raw,
+                "read",
+                total=os.path.getsize(path),
+                unit="B",
+                unit_scale=True,
+                unit_divisor=1024,
+                **_bar_options(path, progress),
+            ) as stream,
+        ):
             # Dates stay text here: pandas.to_datetime parses them with the format given. So do
             # ids: pandas would read "0123" and "123" as the same number.
-            return pd.read_csv(stream, usecols=columns, dtype=dict.fromkeys(text, str),
-                               compression=compression, sep=sep, encoding=encoding or "utf-8")
+            return pd.read_csv(
+                stream,
+                usecols=columns,
+                dtype=dict.fromkeys(text, str),
+                compression=compression,
+                sep=sep,
+                encoding=encoding or "utf-8",
+            )
     except UnicodeDecodeError:
         raise not_utf8(path, encoding) from None
     except pd.errors.ParserError as exc:  # check_csv_rows found none of these: say what pandas says
@@ -178,8 +221,10 @@ def _read_parquet(path: str, columns: list[str], progress: bool | None) -> pd.Da
         names = file.schema_arrow.names
         for col in columns:
             if names.count(col) > 1:
-                raise InputError(f"column {col!r} appears {names.count(col)} times in {path!r}; "
-                                 "give every column its own name")
+                raise InputError(
+                    f"column {col!r} appears {names.count(col)} times in {path!r}; "
+                    "give every column its own name"
+                )
         _check_columns(columns, names, path)
         groups = tqdm(range(file.num_row_groups), unit="row group", **_bar_options(path, progress))
         parts = [file.read_row_group(i, columns=columns) for i in groups]
@@ -213,15 +258,18 @@ def _check_ids(col: pd.Series, name: str, where: Callable[[int], str]) -> None:
     missing = col.isna().to_numpy()
     if missing.any():
         row = int(missing.argmax())
-        raise InputError(f"column {name!r} has a missing id at {where(row)}: every transaction "
-                         "needs its customer")
+        raise InputError(
+            f"column {name!r} has a missing id at {where(row)}: every transaction needs its customer"
+        )
     if col.dtype == object or pd.api.types.is_string_dtype(col.dtype):
         # .str gives NaN for a value that is not text (Parquet object columns may mix them)
         blank = col.str.strip().eq("").fillna(False).to_numpy(dtype=bool)
         if blank.any():
             row = int(blank.argmax())
-            raise InputError(f"column {name!r} has an empty id {col.iloc[row]!r} at {where(row)}: "
-                             "every transaction needs its customer")
+            raise InputError(
+                f"column {name!r} has an empty id {col.iloc[row]!r} at {where(row)}: "
+                "every transaction needs its customer"
+            )
 
 
 def _amounts(col: pd.Series, name: str, where: Callable[[int], str] | None = None) -> pd.Series:
@@ -233,20 +281,22 @@ def _amounts(col: pd.Series, name: str, where: Callable[[int], str] | None = Non
         bad = (numbers.isna() & col.notna()).to_numpy()
         if bad.any():
             row = int(bad.argmax())
-            raise InputError(f"column {name!r} has a value that is not a number: {col.iloc[row]!r} "
-                             f"at {at(row)}; amounts must be plain numbers such as 1234.5 (no "
-                             "thousands separators or currency signs)")
+            raise InputError(
+                f"column {name!r} has a value that is not a number: {col.iloc[row]!r} "
+                f"at {at(row)}; amounts must be plain numbers such as 1234.5 (no "
+                "thousands separators or currency signs)"
+            )
         col = numbers
     missing = col.isna().to_numpy()
     if missing.any():
         row = int(missing.argmax())
-        raise InputError(f"column {name!r} has a missing amount at {at(row)}: every transaction "
-                         "needs its amount")
+        raise InputError(
+            f"column {name!r} has a missing amount at {at(row)}: every transaction needs its amount"
+        )
     return col
 
 
-def write_table(data: pd.DataFrame, path: str, fmt: str | None = None,
-                encoding: str | None = None) -> None:
+def write_table(data: pd.DataFrame, path: str, fmt: str | None = None, encoding: str | None = None) -> None:
     """Writes CSV (``.csv``, ``.csv.gz``), Parquet (``.parquet``, ``.pq``) or
     JSON records (``.json``), by the file name; ``path`` ``"-"`` (or a name without
     one of these suffixes) in ``fmt``, ``"csv"`` or ``"json"`` (default: CSV for ``"-"``),
@@ -264,8 +314,9 @@ def write_table(data: pd.DataFrame, path: str, fmt: str | None = None,
     elif kind == "parquet":
         data.to_parquet(path, index=False)
     else:
-        text = data.to_json(None, orient="records", date_format="iso", date_unit="us",
-                            force_ascii=False, indent=1)
+        text = data.to_json(
+            None, orient="records", date_format="iso", date_unit="us", force_ascii=False, indent=1
+        )
         if path == "-":
             sys.stdout.write(text + "\n")
         else:

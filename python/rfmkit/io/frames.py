@@ -63,9 +63,11 @@ def as_pandas(table: Any, what: str = "table") -> pd.DataFrame:
         if not out.attrs:
             out.attrs = _arrow_attrs(table.schema)
         return out
-    raise InputTypeError(f"{what} must be a pandas DataFrame, a polars DataFrame or a pyarrow Table "
-                         "(or another table: DuckDB, narwhals, an Arrow PyCapsule stream), not "
-                         f"{type(table).__module__}.{type(table).__name__}")
+    raise InputTypeError(
+        f"{what} must be a pandas DataFrame, a polars DataFrame or a pyarrow Table "
+        "(or another table: DuckDB, narwhals, an Arrow PyCapsule stream), not "
+        f"{type(table).__module__}.{type(table).__name__}"
+    )
 
 
 def native_table(data: Any, names: list[str] | None = None) -> Any:
@@ -164,8 +166,7 @@ def numeric_column(col: pd.Series, name: str, user: str) -> np.ndarray:
         row = int(np.flatnonzero(missing)[0])
         v = col.iloc[row]
         shown = "NaN" if isinstance(v, float) and v != v else repr(v)
-        raise InputError(f"column {name!r} has a missing value ({shown}) at row {row}; "
-                         f"{user} need values")
+        raise InputError(f"column {name!r} has a missing value ({shown}) at row {row}; {user} need values")
     if pd.api.types.is_bool_dtype(dtype) or not (
         is_object or (pd.api.types.is_numeric_dtype(dtype) and dtype.kind in "iuf")
     ):
@@ -176,8 +177,9 @@ def numeric_column(col: pd.Series, name: str, user: str) -> np.ndarray:
         values = np.empty(len(col))
         for row, v in enumerate(col.to_numpy()):
             if isinstance(v, (bool, np.bool_)) or not isinstance(v, (numbers.Real, Decimal)):
-                raise InputTypeError(f"column {name!r} has {v!r} (a {type(v).__name__}) at row {row}; "
-                                     f"it must hold numbers")
+                raise InputTypeError(
+                    f"column {name!r} has {v!r} (a {type(v).__name__}) at row {row}; it must hold numbers"
+                )
             try:
                 values[row] = float(v)
             except OverflowError:
@@ -188,8 +190,9 @@ def numeric_column(col: pd.Series, name: str, user: str) -> np.ndarray:
     if bad.any():
         row = int(np.flatnonzero(bad)[0])
         shown = repr(col.iloc[row]) if is_object else repr(float(values[row]))
-        raise InputError(f"column {name!r} has an invalid value {shown} at row {row}: "
-                         f"{user} need finite numbers")
+        raise InputError(
+            f"column {name!r} has an invalid value {shown} at row {row}: {user} need finite numbers"
+        )
     return np.ascontiguousarray(values)
 
 

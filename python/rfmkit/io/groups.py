@@ -62,17 +62,22 @@ class Groups:
         for col, name in zip(columns, names, strict=True):
             s = _as_series(col)
             if n_rows is not None and len(s) != n_rows:
-                raise InputError(f"columns have different lengths: group column {name!r} has {len(s)} "
-                                 f"rows, the ids have {n_rows}")
+                raise InputError(
+                    f"columns have different lengths: group column {name!r} has {len(s)} "
+                    f"rows, the ids have {n_rows}"
+                )
             try:
                 codes, uniques = pd.factorize(s, sort=True, use_na_sentinel=True)
             except TypeError as exc:
-                raise InputTypeError(f"group column {name!r} holds values that cannot be sorted "
-                                     f"(mixed types?): {exc}") from None
+                raise InputTypeError(
+                    f"group column {name!r} holds values that cannot be sorted (mixed types?): {exc}"
+                ) from None
             if (codes < 0).any():
                 row = first_true(codes < 0)
-                raise InputError(f"column {name!r} has a missing value ({s.iloc[row]}) at row {row}; "
-                                 "group values must not be missing")
+                raise InputError(
+                    f"column {name!r} has a missing value ({s.iloc[row]}) at row {row}; "
+                    "group values must not be missing"
+                )
             per_column.append((codes.astype(np.int64), uniques))
         uniques = [u for _, u in per_column]
         if len(per_column) == 1:
@@ -164,8 +169,11 @@ def _integer_positions(ids: Keys, n_groups: int) -> tuple[np.ndarray, int, Calla
         positions = (values - base).astype(np.int64)
         return positions, span, lambda p: ids.finish((kind, p.astype(dtype) + base))
     distinct, positions = np.unique(values, return_inverse=True)
-    return (np.asarray(positions, np.int64).reshape(-1), max(len(distinct), 1),
-            lambda p: ids.finish((kind, distinct[p])))
+    return (
+        np.asarray(positions, np.int64).reshape(-1),
+        max(len(distinct), 1),
+        lambda p: ids.finish((kind, distinct[p])),
+    )
 
 
 def _string_positions(ids: Keys, id_name: str) -> tuple[np.ndarray, int, Callable]:

@@ -45,9 +45,7 @@ def _plain(out: tuple) -> np.ndarray:
 
 def _strings_out(out: tuple) -> pa.Array:
     offsets, data = out[1], out[2]
-    return pa.LargeStringArray.from_buffers(
-        len(offsets) - 1, pa.py_buffer(offsets), pa.py_buffer(data)
-    )
+    return pa.LargeStringArray.from_buffers(len(offsets) - 1, pa.py_buffer(offsets), pa.py_buffer(data))
 
 
 def key_column(col: Column, name: str) -> Keys:
@@ -92,9 +90,7 @@ def _numpy_keys(values: np.ndarray, name: str) -> Keys:
         return _arrow_keys(strings, name)
     if kind == "O":
         return _object_keys(values, name)
-    raise InputTypeError(
-        f"column {name!r} has dtype {values.dtype}; ids must be integers or strings"
-    )
+    raise InputTypeError(f"column {name!r} has dtype {values.dtype}; ids must be integers or strings")
 
 
 def _float_ids(values: Any, name: str) -> InputTypeError:
@@ -196,7 +192,9 @@ def _categorical_keys(cat: pd.Categorical, name: str) -> Keys:
     # then ranking them by value sorts by id.
     values = np.asarray(categories, dtype=object if categories.dtype.kind == "O" else None)
     if values.dtype.kind == "O" and pd.api.types.infer_dtype(values, skipna=True) not in (
-        "string", "integer", "empty"
+        "string",
+        "integer",
+        "empty",
     ):
         # Only on the way to an error: the rows' values, to name the first odd one.
         raise _mixed(values[codes], name, "ids")

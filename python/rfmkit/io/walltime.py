@@ -62,7 +62,9 @@ def wall_dates(col: Any, name: str, datetime_format: str | None) -> WallDates:
     series = _numeric_dates(series, name, datetime_format)
     is_dates = isinstance(series.dtype, pd.DatetimeTZDtype) or series.dtype.kind == "M"
     if not is_dates and pd.api.types.infer_dtype(series, skipna=True) not in (
-        "datetime", "datetime64", "date"
+        "datetime",
+        "datetime64",
+        "date",
     ):
         series = _parse(series, name, datetime_format)
     zone = None
@@ -99,9 +101,7 @@ def _numeric_dates(series: pd.Series, name: str, fmt: str | None) -> pd.Series:
             "example '%Y%m%d') to read them as text dates, or convert them first"
         )
     if series.dtype.kind == "f" or series.dtype.kind == "b":
-        raise InputTypeError(
-            f"column {name!r} holds {series.dtype} numbers, not dates; convert them first"
-        )
+        raise InputTypeError(f"column {name!r} holds {series.dtype} numbers, not dates; convert them first")
     missing = np.asarray(isna(series.to_numpy(dtype=object)), dtype=bool)
     return series.astype(object).where(missing, series.astype(str))
 
@@ -136,8 +136,6 @@ def wall_when(value: Any, arg: str, dates: WallDates, fmt: str | None) -> pd.Tim
     ts = _time.parse_when(value, arg, fmt)
     if ts.tzinfo is not None:
         if dates.zone is None:
-            raise InputError(
-                f"{arg} {value!r} is tz-aware but the dates are tz-naive; pass a naive date"
-            )
+            raise InputError(f"{arg} {value!r} is tz-aware but the dates are tz-naive; pass a naive date")
         ts = ts.tz_convert(dates.zone).tz_localize(None)
     return ts

@@ -42,7 +42,6 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["migration_heatmap", "rf_heatmap", "rfm_histograms", "segment_bars", "segment_treemap"]
 
 
-
 def _pyplot() -> Any:
     try:
         import matplotlib.pyplot as plt
@@ -64,14 +63,6 @@ def _need(data: pd.DataFrame, columns: Sequence[str], func: str, source: str) ->
     for col in columns:
         if col not in data.columns:
             raise InputError(f"missing column {col!r}; {func} takes the output of {source}")
-
-
-
-
-
-
-
-
 
 
 def _segments(segmented: pd.DataFrame) -> tuple[list[str], np.ndarray, np.ndarray]:
@@ -138,13 +129,20 @@ def rf_heatmap(scored: pd.DataFrame, ax: Axes | None = None, *, colorbar: bool =
     ax = _axes(ax, figsize=(6.4, 5.2))
     cell = (f - 1) * n_r + (r - 1)
     count = np.bincount(cell, minlength=n_f * n_r).reshape(n_f, n_r)
-    total = np.bincount(cell, weights=scored["monetary"].to_numpy(dtype=np.float64),
-                        minlength=n_f * n_r).reshape(n_f, n_r)
+    total = np.bincount(
+        cell, weights=scored["monetary"].to_numpy(dtype=np.float64), minlength=n_f * n_r
+    ).reshape(n_f, n_r)
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = np.where(count > 0, total / np.maximum(count, 1), np.nan)
     image = ax.imshow(np.ma.masked_invalid(mean), origin="lower", cmap="YlGnBu", aspect="auto")
-    texts = np.where(count > 0, [[f"{m:,.0f}\n({c:,})" for m, c in zip(mrow, crow, strict=True)]
-                                 for mrow, crow in zip(mean, count, strict=True)], "")
+    texts = np.where(
+        count > 0,
+        [
+            [f"{m:,.0f}\n({c:,})" for m, c in zip(mrow, crow, strict=True)]
+            for mrow, crow in zip(mean, count, strict=True)
+        ],
+        "",
+    )
     _annotate_cells(ax, image, np.nan_to_num(mean), texts, 8 if max(n_r, n_f) <= 5 else 6)
     ax.set_xticks(range(n_r), [str(i) for i in range(1, n_r + 1)])
     ax.set_yticks(range(n_f), [str(i) for i in range(1, n_f + 1)])
@@ -156,8 +154,9 @@ def rf_heatmap(scored: pd.DataFrame, ax: Axes | None = None, *, colorbar: bool =
     return ax
 
 
-def rfm_histograms(table: pd.DataFrame, axes: AxesLike | None = None, *, bins: int = 30,
-                   upper: float | None = 0.99) -> np.ndarray:
+def rfm_histograms(
+    table: pd.DataFrame, axes: AxesLike | None = None, *, bins: int = 30, upper: float | None = 0.99
+) -> np.ndarray:
     """Histograms of recency, frequency and monetary, one Axes each.
 
     Parameters
@@ -196,9 +195,11 @@ def rfm_histograms(table: pd.DataFrame, axes: AxesLike | None = None, *, bins: i
     axes = np.asarray(axes, dtype=object).ravel()
     if len(axes) != 3:
         raise InputError(f"axes must hold three Axes (recency, frequency, monetary), got {len(axes)}")
-    described = (("recency", "Recency", "days since the last purchase"),
-                 ("frequency", "Frequency", "purchases"),
-                 ("monetary", "Monetary", "amount spent"))
+    described = (
+        ("recency", "Recency", "days since the last purchase"),
+        ("frequency", "Frequency", "purchases"),
+        ("monetary", "Monetary", "amount spent"),
+    )
     for ax, (col, title, xlabel) in zip(axes, described, strict=True):
         values = table[col].to_numpy(dtype=np.float64)
         if col != "recency" and len(values) and upper is not None and upper < 1:
@@ -250,8 +251,9 @@ def segment_bars(segmented: pd.DataFrame, ax: Axes | None = None) -> Axes:
     shares = {"customers": _share(customers), "revenue": _share(revenue)}
     y = np.arange(len(labels))
     height = 0.4
-    for offset, (name, share), color in zip((-height / 2, height / 2), shares.items(),
-                                            ("#3b75af", "#ef8636"), strict=True):
+    for offset, (name, share), color in zip(
+        (-height / 2, height / 2), shares.items(), ("#3b75af", "#ef8636"), strict=True
+    ):
         bars = ax.barh(y + offset, share, height=height, label=name, color=color)
         ax.bar_label(bars, fmt="{:.1f}%", padding=2, fontsize=7)
     ax.set_yticks(y, labels, **label_font(labels))
@@ -315,9 +317,17 @@ def segment_treemap(segmented: pd.DataFrame, ax: Axes | None = None, *, by: str 
         color = cmap((2 * k) % 20 + (2 * k // 20) % 2)  # the ten strong colours first
         ax.add_patch(Rectangle((x, y), w, h, facecolor=color, edgecolor="white", linewidth=1.5))
         if w * h >= 0.012:
-            ax.text(x + w / 2, y + h / 2, f"{labels[k]}\n{values[k] / total:.1%}", ha="center",
-                    va="center", fontsize=8 if min(w, h) > 0.12 else 6, color=text_color(color),
-                    clip_on=True, **fonts)
+            ax.text(
+                x + w / 2,
+                y + h / 2,
+                f"{labels[k]}\n{values[k] / total:.1%}",
+                ha="center",
+                va="center",
+                fontsize=8 if min(w, h) > 0.12 else 6,
+                color=text_color(color),
+                clip_on=True,
+                **fonts,
+            )
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1)
     ax.set_xticks([])
@@ -327,10 +337,6 @@ def segment_treemap(segmented: pd.DataFrame, ax: Axes | None = None, *, by: str 
     ax.set_ylabel("segments")
     ax.set_title(f"Segments by {what}")
     return ax
-
-
-
-
 
 
 # --------------------------------------------------------------------------- migration
@@ -372,8 +378,10 @@ def migration_heatmap(migration: MigrationLike, ax: Axes | None = None, *, norma
     """
     counts = migration if isinstance(migration, pd.DataFrame) else getattr(migration, "counts", None)
     if not isinstance(counts, pd.DataFrame):
-        raise InputError("migration_heatmap takes the result of rfmkit.migration or a DataFrame of "
-                         f"counts, not {type(migration).__name__}")
+        raise InputError(
+            "migration_heatmap takes the result of rfmkit.migration or a DataFrame of "
+            f"counts, not {type(migration).__name__}"
+        )
     n = counts.to_numpy(dtype=np.float64)
     if normalize:
         rows = n.sum(axis=1, keepdims=True)
@@ -385,11 +393,17 @@ def migration_heatmap(migration: MigrationLike, ax: Axes | None = None, *, norma
     before = [str(c) for c in counts.index]
     after = [str(c) for c in counts.columns]
     ax = _axes(ax, figsize=(0.6 * len(after) + 3.5, 0.45 * len(before) + 2.5))
-    image = ax.imshow(values, cmap="Blues", aspect="auto", vmin=0,
-                      vmax=1 if normalize else max(float(n.max(initial=0)), 1.0))
+    image = ax.imshow(
+        values,
+        cmap="Blues",
+        aspect="auto",
+        vmin=0,
+        vmax=1 if normalize else max(float(n.max(initial=0)), 1.0),
+    )
     _annotate_cells(ax, image, values, texts, 7 if max(n.shape, default=0) <= 8 else 6)
-    ax.set_xticks(range(len(after)), after, rotation=40, ha="right", rotation_mode="anchor",
-                  **label_font(after))
+    ax.set_xticks(
+        range(len(after)), after, rotation=40, ha="right", rotation_mode="anchor", **label_font(after)
+    )
     ax.set_yticks(range(len(before)), before, **label_font(before))
     ax.set_xlabel("segment after")
     ax.set_ylabel("segment before")

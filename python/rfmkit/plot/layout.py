@@ -7,8 +7,9 @@ from collections.abc import Sequence
 import numpy as np
 
 
-def squarify(values: Sequence[float], x: float = 0.0, y: float = 0.0, width: float = 1.0,
-              height: float = 1.0) -> list[tuple[float, float, float, float]]:
+def squarify(
+    values: Sequence[float], x: float = 0.0, y: float = 0.0, width: float = 1.0, height: float = 1.0
+) -> list[tuple[float, float, float, float]]:
     """Rectangles ``(x, y, w, h)`` tiling the box, one per value in order,
     with areas proportional to the values (positive, largest first).
 

@@ -10,9 +10,20 @@ from typing import Any
 
 # Fonts with CJK glyphs, in order of preference (Linux, Windows, macOS).
 CJK_FAMILIES = (
-    "Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "Source Han Sans CN",
-    "WenQuanYi Zen Hei", "WenQuanYi Micro Hei", "Microsoft YaHei", "SimHei", "PingFang SC",
-    "Hiragino Sans GB", "Heiti SC", "Noto Sans CJK JP", "Noto Sans CJK TC", "Arial Unicode MS",
+    "Noto Sans CJK SC",
+    "Noto Sans SC",
+    "Source Han Sans SC",
+    "Source Han Sans CN",
+    "WenQuanYi Zen Hei",
+    "WenQuanYi Micro Hei",
+    "Microsoft YaHei",
+    "SimHei",
+    "PingFang SC",
+    "Hiragino Sans GB",
+    "Heiti SC",
+    "Noto Sans CJK JP",
+    "Noto Sans CJK TC",
+    "Arial Unicode MS",
 )
 
 
@@ -28,8 +39,9 @@ def cjk_family() -> str | None:
 def font(labels: Any) -> dict[str, Any]:
     """Text properties for labels: a CJK font first when they need one and
     the configured font (``rcParams``) lacks their glyphs."""
-    wide = next((ch for label in labels for ch in str(label)
-                 if unicodedata.east_asian_width(ch) in "WF"), None)
+    wide = next(
+        (ch for label in labels for ch in str(label) if unicodedata.east_asian_width(ch) in "WF"), None
+    )
     if wide is None:
         return {}
     from matplotlib import font_manager, rcParams

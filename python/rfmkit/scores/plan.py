@@ -27,8 +27,9 @@ def per_dimension(value: Any, name: str, dims: Sequence[str]) -> dict[str, Any]:
     if isinstance(value, Mapping):
         unknown = set(value) - set(dims)
         if unknown:
-            raise InputError(f"{name} has unknown dimension(s) {sorted(map(str, unknown))}; "
-                             f"expected {list(dims)}")
+            raise InputError(
+                f"{name} has unknown dimension(s) {sorted(map(str, unknown))}; expected {list(dims)}"
+            )
         return {d: value.get(d) for d in dims}
     return dict.fromkeys(dims, value)
 
@@ -58,8 +59,7 @@ def cuts_of(cuts: Any, dim: str) -> list[float]:
     out = []
     for c in items:
         if isinstance(c, (bool, np.bool_)) or not isinstance(c, (numbers.Real, Decimal)):
-            raise InputTypeError(f"thresholds for {dim} must be numbers, got {c!r} "
-                                 f"(a {type(c).__name__})")
+            raise InputTypeError(f"thresholds for {dim} must be numbers, got {c!r} (a {type(c).__name__})")
         try:
             out.append(float(c))
         except (OverflowError, ValueError):
@@ -72,13 +72,16 @@ def make_plan(dims, bins, method, thresholds) -> dict[str, tuple[Method, int, li
     if thresholds is None:
         thresholds = {}
     elif not isinstance(thresholds, Mapping):
-        raise InputTypeError(f"thresholds must map dimensions to cut points, e.g. "
-                             f"{{'frequency': [3]}}, not a {type(thresholds).__name__}: {thresholds!r}")
+        raise InputTypeError(
+            f"thresholds must map dimensions to cut points, e.g. "
+            f"{{'frequency': [3]}}, not a {type(thresholds).__name__}: {thresholds!r}"
+        )
     thresholds = dict(thresholds)
     unknown = set(thresholds) - set(dims)
     if unknown:
-        raise InputError(f"thresholds has unknown dimension(s) {sorted(map(str, unknown))}; "
-                         f"expected {list(dims)}")
+        raise InputError(
+            f"thresholds has unknown dimension(s) {sorted(map(str, unknown))}; expected {list(dims)}"
+        )
     methods = per_dimension(method, "method", dims)
     levels = per_dimension(bins, "bins", dims)
     plan = {}
@@ -144,8 +147,6 @@ def value_column(table: pd.DataFrame, dim: str) -> np.ndarray:
     return numeric_column(table[dim], dim, "scores need")
 
 
-
-
 def scored_table(table: pd.DataFrame, scores: list[np.ndarray], edges: dict, w: np.ndarray) -> pd.DataFrame:
     """``table`` with the score columns, the code and the weighted total."""
     # Under copy-on-write (pandas 3) a shallow copy already protects the
@@ -158,7 +159,6 @@ def scored_table(table: pd.DataFrame, scores: list[np.ndarray], edges: dict, w: 
     out["rfm_total"] = np.column_stack(scores).astype(np.float64) @ w if len(out) else np.zeros(0)
     out.attrs["score_edges"] = edges
     return out
-
 
 
 _DIGIT_CODES = np.array([f"{i:03d}" for i in range(1000)], dtype=object)

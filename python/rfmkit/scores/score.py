@@ -27,7 +27,6 @@ pandas. Values must be real, finite numbers: text, booleans, NaN and inf are
 errors naming the column, the value and its row.
 """
 
-
 from __future__ import annotations
 
 import json
@@ -126,7 +125,9 @@ def score(
     per_group: dict[Any, dict] = {}
     for code, rows in enumerate(groups.rows()):
         part, per_group[groups.key(code)] = _score_rows(
-            {d: v[rows] for d, v in values.items()}, None if ids is None else ids[rows], plan,
+            {d: v[rows] for d, v in values.items()},
+            None if ids is None else ids[rows],
+            plan,
             f" in group {groups.label(code)}",
         )
         for s, p in zip(scores, part, strict=True):
@@ -145,8 +146,9 @@ def _group_rows(table: pd.DataFrame, by: Any) -> Groups:
     return Groups.build([table[n] for n in names], names)
 
 
-def _score_rows(values: dict[str, np.ndarray], ids: np.ndarray | None, plan: dict,
-                where: str) -> tuple[list[np.ndarray], dict[str, Any]]:
+def _score_rows(
+    values: dict[str, np.ndarray], ids: np.ndarray | None, plan: dict, where: str
+) -> tuple[list[np.ndarray], dict[str, Any]]:
     """The scores and cut points of one set of customers."""
     edges: dict[str, Any] = {}
     order = None

@@ -71,8 +71,13 @@ class RFMScorer(TransformerMixin, BaseEstimator):
     (3, ['r_score', 'f_score', 'm_score'])
     """
 
-    def __init__(self, bins: BinsLike = 5, method: MethodLike | None = None,
-                 thresholds: ThresholdsLike | None = None, weights: WeightsLike | None = None) -> None:
+    def __init__(
+        self,
+        bins: BinsLike = 5,
+        method: MethodLike | None = None,
+        thresholds: ThresholdsLike | None = None,
+        weights: WeightsLike | None = None,
+    ) -> None:
         self.bins = bins
         self.method = method
         self.thresholds = thresholds
@@ -116,8 +121,9 @@ class RFMScorer(TransformerMixin, BaseEstimator):
         for j, dim in enumerate(dims):
             m, k, cuts = plan[dim]
             if m == "ntile":
-                raise InputError("RFMScorer cannot reuse 'ntile' scores (they have no cut points); "
-                                 "use 'quantile'")
+                raise InputError(
+                    "RFMScorer cannot reuse 'ntile' scores (they have no cut points); use 'quantile'"
+                )
             e = score_fit(np.ascontiguousarray(X[:, j]), m, k, dim == "recency", cuts, dim)
             warn_unused(e, dim)
             self.edges_[dim] = json.loads(e)
@@ -153,9 +159,14 @@ class RFMScorer(TransformerMixin, BaseEstimator):
     def to_json(self) -> str:
         """The fitted scorer (parameters and cut points) as JSON."""
         check_is_fitted(self, "edges_")
-        return json.dumps({"params": self.get_params(), "n_features_in": self.n_features_in_,
-                           "feature_names_in": getattr(self, "feature_names_in_", np.array([])).tolist(),
-                           "edges": self.edges_})
+        return json.dumps(
+            {
+                "params": self.get_params(),
+                "n_features_in": self.n_features_in_,
+                "feature_names_in": getattr(self, "feature_names_in_", np.array([])).tolist(),
+                "edges": self.edges_,
+            }
+        )
 
     @classmethod
     def from_json(cls, text: str) -> RFMScorer:
@@ -185,8 +196,9 @@ class RFMScorer(TransformerMixin, BaseEstimator):
             scorer.feature_names_in_ = np.array(names, dtype=object)
         dims = scorer._dims()
         if list(data["edges"]) != dims:
-            raise InputError(f"invalid RFMScorer JSON: edges are for {list(data['edges'])}, "
-                             f"but the features are {dims}")
+            raise InputError(
+                f"invalid RFMScorer JSON: edges are for {list(data['edges'])}, but the features are {dims}"
+            )
         make_plan(dims, scorer.bins, scorer.method, scorer.thresholds)
         weights_of(scorer.weights, dims)
         for dim, edges in data["edges"].items():
@@ -219,5 +231,6 @@ def _saved_shape_error(data: Any) -> str | None:
 
 def _is_table(X: Any) -> bool:
     """A polars DataFrame or a pyarrow Table (converted to pandas)."""
-    return isinstance(X, pa.Table) or (type(X).__module__.split(".")[0] == "polars"
-                                       and type(X).__name__ == "DataFrame")
+    return isinstance(X, pa.Table) or (
+        type(X).__module__.split(".")[0] == "polars" and type(X).__name__ == "DataFrame"
+    )

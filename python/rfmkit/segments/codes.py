@@ -55,19 +55,25 @@ def segment_code(name: str, taken: set[str] | frozenset[str] = frozenset()) -> s
 def _cells(name: str, codes: Any, levels: int) -> list[tuple[int, int, int]]:
     """The (r, f, m) cells of one segment's code list, checked."""
     if isinstance(codes, (str, bytes)) or not hasattr(codes, "__iter__"):
-        raise InputTypeError(f"codes of segment {name!r} must be a list of score codes such as "
-                             f"['333', '344'], not {type(codes).__name__} {codes!r}")
+        raise InputTypeError(
+            f"codes of segment {name!r} must be a list of score codes such as "
+            f"['333', '344'], not {type(codes).__name__} {codes!r}"
+        )
     cells = []
     for code in codes:
         if not isinstance(code, str) or len(code) != 3 or not all(c in "0123456789" for c in code):
-            raise InputError(f"segment {name!r}: code {code!r} is not a score code of three digits "
-                             "(R, F, M), such as '344'")
+            raise InputError(
+                f"segment {name!r}: code {code!r} is not a score code of three digits "
+                "(R, F, M), such as '344'"
+            )
         r, f, m = (int(c) for c in code)
         cell = (r, f, m)
         bad = [c for c in cell if not 1 <= c <= levels]
         if bad:
-            raise InputError(f"segment {name!r}: code {code!r} has score {bad[0]}, out of range "
-                             f"1..{levels} for levels={levels}")
+            raise InputError(
+                f"segment {name!r}: code {code!r} has score {bad[0]}, out of range "
+                f"1..{levels} for levels={levels}"
+            )
         cells.append(cell)
     if not cells:
         raise InputError(f"segment {name!r} has no score codes; give it at least one or leave it out")
@@ -109,14 +115,17 @@ def _labels(labels: Any, names: list[str]) -> dict[str, dict[str, str]]:
     if labels is None:
         return out
     if not isinstance(labels, Mapping):
-        raise InputTypeError(f"labels must map segment names to {{'en': ..., 'zh': ...}}, "
-                             f"not {type(labels).__name__}")
+        raise InputTypeError(
+            f"labels must map segment names to {{'en': ..., 'zh': ...}}, not {type(labels).__name__}"
+        )
     for name, given in labels.items():
         if name not in out:
             raise InputError(f"labels name an unknown segment {name!r}; the segments are {names}")
         if not isinstance(given, Mapping):
-            raise InputTypeError(f"labels of segment {name!r} must be a mapping such as "
-                                 f"{{'en': ..., 'zh': ...}}, not {type(given).__name__}")
+            raise InputTypeError(
+                f"labels of segment {name!r} must be a mapping such as "
+                f"{{'en': ..., 'zh': ...}}, not {type(given).__name__}"
+            )
         out[name] = {**out[name], **given}
     return out
 
@@ -171,8 +180,10 @@ def codes_spec(
     {'code': 'other', 'labels': {'en': 'Other', 'zh': 'Other'}}
     """
     if not isinstance(codes, Mapping):
-        raise InputTypeError("codes must map segment names to lists of score codes, such as "
-                             f"{{'Premium': ['333', '344']}}, not {type(codes).__name__}")
+        raise InputTypeError(
+            "codes must map segment names to lists of score codes, such as "
+            f"{{'Premium': ['333', '344']}}, not {type(codes).__name__}"
+        )
     if isinstance(levels, bool) or not isinstance(levels, int) or not 2 <= levels <= 9:
         raise InputError(f"levels must be an integer from 2 to 9 (one digit per score), not {levels!r}")
     if not codes:
@@ -182,8 +193,10 @@ def codes_spec(
         if not isinstance(seg, str) or not seg.strip():
             raise InputTypeError(f"segment names must be non-empty strings, not {type(seg).__name__} {seg!r}")
     if fallback in codes:
-        raise InputError(f"fallback {fallback!r} is also the name of a segment; the fallback takes "
-                         "the cells no segment lists, give it a name of its own")
+        raise InputError(
+            f"fallback {fallback!r} is also the name of a segment; the fallback takes "
+            "the cells no segment lists, give it a name of its own"
+        )
     owner: dict[tuple[int, int, int], str] = {}
     rules = []
     all_labels = _labels(labels, [*names, fallback])
@@ -193,13 +206,14 @@ def codes_spec(
         for cell in cells:
             other = owner.setdefault(cell, seg)
             if other != seg:
-                raise InputError(f"code {''.join(map(str, cell))!r} is in segment {other!r} and in "
-                                 f"segment {seg!r}; a code may be in one segment only")
+                raise InputError(
+                    f"code {''.join(map(str, cell))!r} is in segment {other!r} and in "
+                    f"segment {seg!r}; a code may be in one segment only"
+                )
         code = segment_code(seg, taken)
         taken.add(code)
         for r, f, m in _boxes(set(cells)):
-            rules.append({"code": code, "labels": all_labels[seg],
-                          "r": list(r), "f": list(f), "m": list(m)})
+            rules.append({"code": code, "labels": all_labels[seg], "r": list(r), "f": list(f), "m": list(m)})
     return {
         "name": "codes" if name is None else name,
         "scale": levels,

@@ -68,15 +68,21 @@ class Coverage:
 
     def _headline(self) -> str:
         shadowed = f"shadowed rules {self.shadowed}" if self.shadowed else "no shadowed rule"
-        fallback = ("every cell matched by a rule" if self.total
-                    else f"{len(self.fallback)} cell(s) fall to the fallback")
+        fallback = (
+            "every cell matched by a rule"
+            if self.total
+            else f"{len(self.fallback)} cell(s) fall to the fallback"
+        )
         return f"Coverage of {len(self.cells)} cells: {fallback}, {shadowed}"
 
     def _per_segment(self) -> pd.DataFrame:
         """Cells per segment, in rule order (the fallback last)."""
         rule = self.cells["rule"].where(self.cells["rule"] >= 0, len(self.cells))
-        per = (self.cells.assign(rule=rule).groupby("segment_code", sort=False, observed=True)
-               .agg(cells=("rule", "size"), first_rule=("rule", "min")))
+        per = (
+            self.cells.assign(rule=rule)
+            .groupby("segment_code", sort=False, observed=True)
+            .agg(cells=("rule", "size"), first_rule=("rule", "min"))
+        )
         return per.sort_values("first_rule", kind="stable")[["cells"]].reset_index()
 
     def __repr__(self) -> str:
@@ -133,8 +139,15 @@ class Scheme:
         return cls(spec)
 
     @classmethod
-    def from_codes(cls, codes: Mapping[str, Sequence[str]], fallback: str = "Other", levels: int = 4, *,
-                   name: str | None = None, labels: Mapping[str, Mapping[str, str]] | None = None) -> Scheme:
+    def from_codes(
+        cls,
+        codes: Mapping[str, Sequence[str]],
+        fallback: str = "Other",
+        levels: int = 4,
+        *,
+        name: str | None = None,
+        labels: Mapping[str, Mapping[str, str]] | None = None,
+    ) -> Scheme:
         """From lists of score codes per segment (pymc-marketing's ``segment_config``).
 
         Parameters
@@ -222,8 +235,12 @@ class Scheme:
         """The rule table: one row per rule, ranges as "lo-hi" (blank: any)."""
         rows = []
         for i, rule in enumerate(self.spec["rules"]):
-            row = {"rule": i, "segment_code": rule["code"], "en": rule["labels"]["en"],
-                   "zh": rule["labels"]["zh"]}
+            row = {
+                "rule": i,
+                "segment_code": rule["code"],
+                "en": rule["labels"]["en"],
+                "zh": rule["labels"]["zh"],
+            }
             for dim in ("r", "f", "m", "fm"):
                 lo_hi = rule.get(dim)
                 row[dim] = "" if lo_hi is None else f"{lo_hi[0]}-{lo_hi[1]}"
@@ -238,22 +255,29 @@ class Scheme:
         grid = np.indices((s, s, s)).reshape(3, -1) + 1
         n_rules = len(self.spec["rules"])
         codes = np.array([r["code"] for r in self.spec["rules"]] + [self.spec["fallback"]["code"]])
-        cells = pd.DataFrame({
-            "r": grid[0], "f": grid[1], "m": grid[2],
-            "rule": np.where(winners == n_rules, -1, winners),
-            "segment_code": codes[winners],
-        })
+        cells = pd.DataFrame(
+            {
+                "r": grid[0],
+                "f": grid[1],
+                "m": grid[2],
+                "rule": np.where(winners == n_rules, -1, winners),
+                "segment_code": codes[winners],
+            }
+        )
         shadowed = sorted(set(range(n_rules)) - set(winners.tolist()))
-        return Coverage(cells=cells, shadowed=shadowed,
-                        fallback=cells[cells["rule"] == -1].reset_index(drop=True))
+        return Coverage(
+            cells=cells, shadowed=shadowed, fallback=cells[cells["rule"] == -1].reset_index(drop=True)
+        )
 
     def _repr_html_(self) -> str:
         return f"<p>{html.escape(repr(self))}</p>" + self.rules.to_html(index=False)
 
     def __repr__(self) -> str:
         source = builtin_source(self.name) if self.name in builtin_names() else None
-        return (f"Scheme({self.name!r}, scale={self.scale}, {len(self.spec['rules'])} rules, "
-                f"{len(self.codes)} segments" + (f"; {source})" if source else ")"))
+        return (
+            f"Scheme({self.name!r}, scale={self.scale}, {len(self.spec['rules'])} rules, "
+            f"{len(self.codes)} segments" + (f"; {source})" if source else ")")
+        )
 
 
 def _source_text(source: str | bytes | Path, suffix: str) -> str:
@@ -287,16 +311,18 @@ def _decoded(raw: bytes, what: str) -> str:
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise InputError(f"{what} is not UTF-8 text: byte {raw[exc.start]:#04x} at offset "
-                         f"{exc.start} cannot be decoded") from None
+        raise InputError(
+            f"{what} is not UTF-8 text: byte {raw[exc.start]:#04x} at offset {exc.start} cannot be decoded"
+        ) from None
 
 
 def builtin_match(table: pd.DataFrame) -> tuple[str, str, list[str], dict[str, str]] | None:
     """(scheme, lang, codes in order, label per code) of the one built-in scheme
     whose labels (and codes) hold every value of the table, or None."""
     labels = set(table["segment"].dropna().astype(str).unique())
-    codes = (set(table["segment_code"].dropna().astype(str).unique())
-             if "segment_code" in table.columns else set())
+    codes = (
+        set(table["segment_code"].dropna().astype(str).unique()) if "segment_code" in table.columns else set()
+    )
     found = []
     for name in builtin_names():
         scheme = Scheme.builtin(name)

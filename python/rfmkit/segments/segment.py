@@ -53,13 +53,17 @@ def _levels(scored: pd.DataFrame, levels: Any) -> list[int]:
         return [_one_level(k) for k in given]
     edges = scored.attrs.get("score_edges")
     if not edges:
-        raise InputError("the number of score levels is unknown: pass levels=..., or segment "
-                         "the output of rfmkit.score (its attrs record them)")
+        raise InputError(
+            "the number of score levels is unknown: pass levels=..., or segment "
+            "the output of rfmkit.score (its attrs record them)"
+        )
     try:
         return [_one_level(edges[d]["levels"]) for d in ("recency", "frequency", "monetary")]
     except (KeyError, TypeError):
-        raise InputError("attrs['score_edges'] does not record the score levels of recency, "
-                         "frequency and monetary; pass levels=...") from None
+        raise InputError(
+            "attrs['score_edges'] does not record the score levels of recency, "
+            "frequency and monetary; pass levels=..."
+        ) from None
 
 
 def _one_level(k: Any) -> int:
@@ -80,8 +84,11 @@ def _scores(scored: pd.DataFrame, name: str, k: int) -> np.ndarray:
     if bad.any():
         row = int(np.flatnonzero(bad)[0])
         v = col.iloc[row]
-        why = ("scores are whole numbers" if values[row] != np.floor(values[row])
-               else f"scores must be between 1 and {k}")
+        why = (
+            "scores are whole numbers"
+            if values[row] != np.floor(values[row])
+            else f"scores must be between 1 and {k}"
+        )
         raise InputError(f"column {name!r} has an invalid value {_plain(v)} at row {row}: {why}")
     return np.ascontiguousarray(values.astype(np.uint8))
 
@@ -158,8 +165,9 @@ def segment(
     # Positions in `order`: of each rule's segment, then of each customer
     # (a dict, not order.index: schemes may have thousands of rules).
     where = {code: i for i, code in enumerate(order)}
-    rule_pos = np.array([where[r["code"]] for r in s.spec["rules"]]
-                        + [where[s.spec["fallback"]["code"]]], dtype=np.int64)
+    rule_pos = np.array(
+        [where[r["code"]] for r in s.spec["rules"]] + [where[s.spec["fallback"]["code"]]], dtype=np.int64
+    )
     pos = rule_pos[winners]
     if new_customer_days is not None:
         pos[_new_customers(scored, new_customer_days)] = 0
@@ -167,8 +175,12 @@ def segment(
     fallback = s.spec["fallback"]["code"]
     n_fallback = int((winners == len(s.spec["rules"])).sum())
     if n_fallback:
-        warnings.warn(f"{n_fallback} customer(s) match no rule of scheme {s.name!r} and fall to "
-                      f"{fallback!r}; see Scheme.coverage()", RFMWarning, stacklevel=2)
+        warnings.warn(
+            f"{n_fallback} customer(s) match no rule of scheme {s.name!r} and fall to "
+            f"{fallback!r}; see Scheme.coverage()",
+            RFMWarning,
+            stacklevel=2,
+        )
     out = scored.copy(deep=not copy_on_write())
     out["segment_code"] = pd.Categorical.from_codes(pos, categories=order, ordered=True)
     first: dict[str, int] = {}
@@ -203,8 +215,9 @@ def _new_customers(scored: pd.DataFrame, days: int) -> np.ndarray:
         raise InputError(f"new_customer_days must be a non-negative integer, got {days!r}")
     as_of = scored.attrs.get("as_of")
     if as_of is None or "first_purchase" not in scored.columns:
-        raise InputError("new_customer_days needs first_purchase and attrs['as_of'] "
-                         "(the output of rfm_table, scored)")
+        raise InputError(
+            "new_customer_days needs first_purchase and attrs['as_of'] (the output of rfm_table, scored)"
+        )
     first = pd.Series(scored["first_purchase"])
     if isinstance(first.dtype, pd.DatetimeTZDtype):
         first = first.dt.tz_localize(None)

@@ -13,6 +13,7 @@ from .validate import FIELDS
 
 __all__ = ["action_list", "strategies"]
 
+
 def _entry(scheme: Scheme, code: str, lang: str) -> dict:
     custom = scheme.strategy_table.get(code)
     if custom is not None:
@@ -23,8 +24,9 @@ def _entry(scheme: Scheme, code: str, lang: str) -> dict:
         known = Scheme.builtin(name).strategy_table.get(code)
         if known is not None:
             return known[lang]
-    raise InputError(f"segment {code!r} of scheme {scheme.name!r} has no strategy; give the "
-                     "scheme a 'strategies' table")
+    raise InputError(
+        f"segment {code!r} of scheme {scheme.name!r} has no strategy; give the scheme a 'strategies' table"
+    )
 
 
 def strategies(scheme: SchemeLike = "rfm11", lang: str = "en") -> pd.DataFrame:
@@ -66,14 +68,19 @@ def strategies(scheme: SchemeLike = "rfm11", lang: str = "en") -> pd.DataFrame:
     rows = []
     for code in s.codes:
         entry = _entry(s, code, lang)
-        rows.append({"segment_code": code, "segment": labels[code],
-                     **{f: list(entry[f]) if f in ("actions", "channels") else entry[f]
-                        for f in FIELDS}})
+        rows.append(
+            {
+                "segment_code": code,
+                "segment": labels[code],
+                **{f: list(entry[f]) if f in ("actions", "channels") else entry[f] for f in FIELDS},
+            }
+        )
     return pd.DataFrame(rows, columns=["segment_code", "segment", *FIELDS])
 
 
-def action_list(segmented: TableLike, scheme: SchemeLike | None = None,
-                lang: str | None = None) -> pd.DataFrame:
+def action_list(
+    segmented: TableLike, scheme: SchemeLike | None = None, lang: str | None = None
+) -> pd.DataFrame:
     """One row per customer, ready for a CRM or a campaign tool.
 
     Parameters
@@ -122,18 +129,23 @@ def action_list(segmented: TableLike, scheme: SchemeLike | None = None,
     table = strategies(s, lang).set_index("segment_code")
     codes = segmented["segment_code"].astype(str)
     if "new" in set(codes) and "new" not in table.index:
-        table.loc["new"] = {"segment": s.labels(lang).get("new", "New" if lang == "en" else "新客户"),
-                            **{f: v for f, v in _entry(s, "new", lang).items()}}
+        table.loc["new"] = {
+            "segment": s.labels(lang).get("new", "New" if lang == "en" else "新客户"),
+            **{f: v for f, v in _entry(s, "new", lang).items()},
+        }
     unknown = sorted(set(codes) - set(table.index))
     if unknown:
         raise InputError(f"segment code(s) {unknown} are not in scheme {s.name!r}")
-    per_code = pd.DataFrame({
-        "segment": table["segment"],
-        "next_action": [list(a)[0] for a in table["actions"]],
-        "channel": [list(c)[0] for c in table["channels"]],
-        "offer": table["offer"],
-        "message": table["message"],
-    }, index=table.index)
+    per_code = pd.DataFrame(
+        {
+            "segment": table["segment"],
+            "next_action": [list(a)[0] for a in table["actions"]],
+            "channel": [list(c)[0] for c in table["channels"]],
+            "offer": table["offer"],
+            "message": table["message"],
+        },
+        index=table.index,
+    )
     out = per_code.reindex(codes.to_numpy()).reset_index(drop=True)
     out.insert(0, "segment_code", codes.to_numpy())
     out.insert(0, "customer_id", segmented["customer_id"].to_numpy())
@@ -149,8 +161,10 @@ def _recorded_scheme(segmented: pd.DataFrame) -> str:
         return "rfm11"
     if isinstance(name, str) and name in builtin_names():
         return name
-    raise InputError(f"the table was segmented with scheme {name!r} (attrs['scheme']), which is not "
-                     "built in: pass that scheme to action_list(segmented, scheme)")
+    raise InputError(
+        f"the table was segmented with scheme {name!r} (attrs['scheme']), which is not "
+        "built in: pass that scheme to action_list(segmented, scheme)"
+    )
 
 
 def _recorded_lang(segmented: pd.DataFrame, s: Scheme) -> str:

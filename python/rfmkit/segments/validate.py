@@ -29,8 +29,10 @@ def validate_strategies(table: Any, codes: list[str]) -> dict:
     Returns a copy with the lists as lists.
     """
     if not isinstance(table, Mapping):
-        raise InputTypeError("strategies must map segment codes to {'en': {...}, 'zh': {...}}, "
-                             f"not {type(table).__name__}")
+        raise InputTypeError(
+            "strategies must map segment codes to {'en': {...}, 'zh': {...}}, "
+            f"not {type(table).__name__}"
+        )
     known = set(codes) | {"new"}
     unknown = sorted(str(c) for c in table if c not in known)
     if unknown:
@@ -38,13 +40,16 @@ def validate_strategies(table: Any, codes: list[str]) -> dict:
     out: dict = {}
     for code, langs in table.items():
         if not isinstance(langs, Mapping):
-            raise InputTypeError(f"strategy of segment {code!r} must map 'en' and 'zh' to their entries, "
-                                 f"not {type(langs).__name__}")
+            raise InputTypeError(
+                f"strategy of segment {code!r} must map 'en' and 'zh' to their entries, "
+                f"not {type(langs).__name__}"
+            )
         out[code] = {}
         for lang, entry in langs.items():
             if lang not in ("en", "zh"):
-                raise InputError(f"strategy of segment {code!r} has an unknown language {lang!r}; "
-                                 "write 'en' and 'zh'")
+                raise InputError(
+                    f"strategy of segment {code!r} has an unknown language {lang!r}; write 'en' and 'zh'"
+                )
             out[code][lang] = _checked_entry(entry, f"strategy of segment {code!r} ({lang})")
         for lang in ("en", "zh"):
             if lang not in langs:
@@ -58,8 +63,9 @@ def _checked_entry(entry: Any, where: str) -> dict:
     extra = sorted(str(f) for f in entry if f not in FIELDS)
     if extra:
         raise InputError(f"{where} has unknown field(s) {extra}; the fields are {', '.join(FIELDS)}")
-    missing = [f for f in FIELDS if f not in entry
-               or (isinstance(entry[f], (str, list, tuple)) and not entry[f])]
+    missing = [
+        f for f in FIELDS if f not in entry or (isinstance(entry[f], (str, list, tuple)) and not entry[f])
+    ]
     if missing:
         raise InputError(f"{where} misses {missing}")
     out = {}
@@ -67,8 +73,9 @@ def _checked_entry(entry: Any, where: str) -> dict:
         value = entry[field]
         if field in _LISTS:
             if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, (list, tuple)):
-                raise InputTypeError(f"{where}: {field!r} must be a list of strings, not "
-                                     f"{type(value).__name__} {value!r}")
+                raise InputTypeError(
+                    f"{where}: {field!r} must be a list of strings, not {type(value).__name__} {value!r}"
+                )
             items = list(value)
             if not items:
                 raise InputError(f"{where}: {field!r} is empty; give at least one")
@@ -85,5 +92,3 @@ def _checked_entry(entry: Any, where: str) -> dict:
     if unknown:
         raise InputError(f"{where} has unknown channel(s) {unknown}; channels are {', '.join(CHANNELS)}")
     return out
-
-
