@@ -230,6 +230,24 @@ def test_demo_still_runs():
     assert "2,000 generated transactions" in result.stdout
 
 
+def test_demo_shows_segments_and_what_to_do():
+    result = run("demo", "--transactions", "5000", "--customers", "500", "--head", "2")
+    assert result.returncode == 0, result.stderr
+    tx = rfmkit.datasets.make_transactions(5000, 500, seed=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", rfmkit.RFMWarning)
+        seg = rfmkit.segment(rfmkit.score(rfmkit.rfm_table(tx)), "rfm11")
+    plays = rfmkit.strategies("rfm11").set_index("segment")
+    for name, count in seg["segment"].value_counts().items():
+        if count:
+            line = next(x for x in result.stdout.splitlines() if x.strip().startswith(str(name) + " "))
+            assert f"{count:,}" in line and plays.loc[name, "actions"][0] in line
+    zh = run("demo", "--transactions", "5000", "--customers", "500", "--lang", "zh")
+    assert zh.returncode == 0, zh.stderr
+    zh_labels = rfmkit.strategies("rfm11", "zh")["segment"].tolist()
+    assert "客户分群" in zh.stdout and sum(label in zh.stdout for label in zh_labels) >= 3
+
+
 # --------------------------------------------------------------------------- errors
 
 

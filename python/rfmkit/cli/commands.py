@@ -36,9 +36,10 @@ import pandas as pd
 
 from ..analysis import segment_summary
 from ..datasets import make_transactions
-from ..errors import InputError, InputTypeError
+from ..errors import InputError, InputTypeError, RFMWarning
 from ..io.files import check_output
-from ..segments import Scheme
+from ..scores import score
+from ..segments import Scheme, segment, strategies
 from ..segments.builtin import builtin_names, builtin_source
 from ..table import rfm_table
 from .options import parser
@@ -151,7 +152,32 @@ def _demo(args: argparse.Namespace) -> int:
         f"\ncustomers: {len(table):,}   bought once: {once:.0%}   "
         f"revenue (net of returns): {table['monetary'].sum():,.2f}"
     )
+    _demo_segments(table, args.lang)
     return 0
+
+
+def _demo_segments(table: pd.DataFrame, lang: str) -> None:
+    """What the table is for: the rfm11 segments, their share of customers and
+    revenue, and the next action and channel of each."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RFMWarning)  # empty segments are fine in a demo
+        segmented = segment(score(table), "rfm11", lang=lang)
+    summary = segment_summary(segmented)
+    plays = strategies("rfm11", lang).set_index("segment_code")
+    counts = summary[summary["customers"] > 0]
+    title = "segments (rfm11) and what to do" if lang == "en" else "客户分群 (rfm11) 与行动建议"
+    revenue = "revenue" if lang == "en" else "收入"
+    print(f"\n{title}")
+    width = max(len(str(name)) for name in counts["segment"])
+    for _, row in counts.iterrows():
+        name = row["segment"]
+        code = segmented.loc[segmented["segment"] == name, "segment_code"].iloc[0]
+        play = plays.loc[code]
+        print(
+            f"  {str(name):<{width}}  {row['customers']:>6,} ({row['customer_share']:>4.0%})  "
+            f"{revenue} {row['revenue_share']:>4.0%}  -> {play['actions'][0]} [{', '.join(play['channels'])}]"
+        )
+    print("\nnext: rfmkit segment FILE -o out.csv, rfmkit actions FILE, rfmkit strategies rfm11")
 
 
 def _one_line(exc: BaseException) -> str:

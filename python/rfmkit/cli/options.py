@@ -316,11 +316,12 @@ def parser(run: Mapping[str, Callable[[argparse.Namespace], int]]) -> argparse.A
 
     demo = sub.add_parser(
         "demo",
-        help="compute the RFM table of generated transactions",
-        description="The RFM table and a summary of generated transactions.",
+        help="the RFM table, segments and next actions of generated transactions",
+        description="The RFM table of generated transactions, its rfm11 segments and what to do about each.",
         epilog="example:\n  rfmkit demo --transactions 1000000 --customers 50000",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    demo.add_argument("--lang", default="en", choices=["en", "zh"], help="segment and action language")
     demo.add_argument(
         "--transactions",
         type=values.whole(0, 100_000_000),
