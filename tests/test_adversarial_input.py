@@ -555,3 +555,16 @@ def test_junk_columns_give_rfmkit_errors(n, data, options):
                 fn()
         except (InputError, InputTypeError):
             pass
+
+
+def test_clv_text_date_columns_are_never_read_by_a_guess():
+    tx = pd.DataFrame(
+        {"id": [1, 1, 2], "when": ["01/12/2024", "02/12/2024", "03/12/2024"], "paid": [1.0, 2.0, 3.0]}
+    )
+    with pytest.raises(InputError, match="day first or month first.*'01/12/2024' at row 0"):
+        rfmkit.rfm_summary(tx, "id", "when", "paid")
+    # One reading only (13 is no month): day first, as the dates say.
+    one = rfmkit.rfm_summary(tx.assign(when=["01/12/2024", "13/12/2024", "03/12/2024"]), "id", "when", "paid")
+    assert one["recency"].tolist() == [12.0, 0.0]
+    given = rfmkit.rfm_summary(tx, "id", "when", "paid", datetime_format="%m/%d/%Y")
+    assert given["T"].tolist() == [60.0, 0.0]  # 12 January to 12 March 2024

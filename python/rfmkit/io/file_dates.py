@@ -102,7 +102,8 @@ def day_or_month_first(col: pd.Series, name: str, where: Callable[[int], str] | 
     at = where(row) if where else f"row {row}"
     raise InputError(
         f"column {name!r} has dates that can be read day first or month first, such as "
-        f"{col.iloc[row]!r} at {at}: pass --date-format ({' or '.join(guesses)})"
+        f"{col.iloc[row]!r} at {at}: give the date format ({' or '.join(guesses)}; "
+        "datetime_format= in Python, --date-format on the command line)"
     )
 
 

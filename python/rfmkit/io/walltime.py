@@ -19,6 +19,7 @@ import pyarrow as pa
 from ..errors import InputError, InputTypeError
 from . import dates as _time
 from .columns import as_column, first_true, isna, single
+from .file_dates import day_or_month_first
 
 __all__ = ["WallDates", "wall_dates", "wall_when"]
 
@@ -107,6 +108,11 @@ def _numeric_dates(series: pd.Series, name: str, fmt: str | None) -> pd.Series:
 
 
 def _parse(series: pd.Series, name: str, fmt: str | None) -> pd.Series:
+    if fmt is None:
+        # Text such as 01/12/2024 is never read month first by a guess: the
+        # format is the one of day first and month first that reads every
+        # date, and an error when both do (the same rule as the CLI's files).
+        fmt = day_or_month_first(series, name, None)
     how = f" in the format {fmt!r}" if fmt else ""
     text = series
     if fmt and series.dtype.kind in "iu":
