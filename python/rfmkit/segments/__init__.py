@@ -8,6 +8,20 @@ middle). A customer falls into the first rule whose ranges all hold, or into
 the scheme's fallback. The built-in schemes, with their full rule tables:
 ``rfmkit.Scheme.builtin(name).rules``.
 
+- ``"cn8"`` (from a Chinese customer-service guide to RFM tiers): the eight
+  segments of a high / low split; made for two-level scores ("threshold",
+  "mean" or "median").
+- ``"tiers4"`` (from a Chinese article on RFM in customer relationship
+  management): VIP, new, dormant and ordinary, a total mapping over three
+  levels (the rules and why: ``rfmkit/segments/data/tiers4.toml``).
+- ``"crm4"`` (from a Chinese CRM vendor's article on the RFM model):
+  high-value, potential, needs wake-up and churn risk, a total mapping over
+  five levels.
+- ``"rfm11"``: Champions ... Lost on the 25-cell grid of R and FM, where FM is
+  the mean of F and M rounded half up.
+- ``"rf10"``: the ten-segment R x F grid.
+- ``"pymc5"``: pymc-marketing's default segments on quartile scores.
+
 - :mod:`rfmkit.segments.scheme`: :class:`Scheme` and :class:`Coverage`.
 - :mod:`rfmkit.segments.segment`: :func:`segment`.
 - :mod:`rfmkit.segments.strategy`: :func:`strategies` and :func:`action_list`.
