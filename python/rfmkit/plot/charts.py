@@ -24,7 +24,6 @@ draws boxes.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -32,6 +31,7 @@ import pandas as pd
 
 from .._typing import AxesLike, MigrationLike
 from ..errors import InputError
+from .axes import annotate_cells, need, new_axes, pyplot, segments_of
 from .layout import squarify
 from .style import font as label_font
 from .style import text_color
@@ -40,53 +40,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
 
 __all__ = ["migration_heatmap", "rf_heatmap", "rfm_histograms", "segment_bars", "segment_treemap"]
-
-
-def _pyplot() -> Any:
-    try:
-        import matplotlib.pyplot as plt
-    except ImportError as exc:
-        raise ImportError("rfmkit.plot needs matplotlib: pip install 'rfmkit[plot]'") from exc
-    return plt
-
-
-def _axes(ax: Axes | None, **subplots: Any) -> Axes:
-    if ax is not None:
-        return ax
-    _, ax = _pyplot().subplots(layout="constrained", **subplots)
-    return ax
-
-
-def _need(data: pd.DataFrame, columns: Sequence[str], func: str, source: str) -> None:
-    if not isinstance(data, pd.DataFrame):
-        raise InputError(f"{func} takes a pandas DataFrame ({source}), not {type(data).__name__}")
-    for col in columns:
-        if col not in data.columns:
-            raise InputError(f"missing column {col!r}; {func} takes the output of {source}")
-
-
-def _segments(segmented: pd.DataFrame) -> tuple[list[str], np.ndarray, np.ndarray]:
-    """Segment labels in the scheme's order (empty ones too), customers and revenue of each."""
-    seg = segmented["segment"]
-    if isinstance(seg.dtype, pd.CategoricalDtype):
-        labels = [str(c) for c in seg.cat.categories]
-        codes = seg.cat.codes.to_numpy()
-        if (codes < 0).any():
-            raise InputError("column 'segment' has a missing value; it takes rfmkit.segment's output")
-    else:
-        labels = [str(c) for c in pd.unique(seg)]
-        codes = pd.Categorical(seg, categories=pd.unique(seg)).codes
-    money = segmented["monetary"].to_numpy(dtype=np.float64)
-    customers = np.bincount(codes, minlength=len(labels))
-    revenue = np.bincount(codes, weights=money, minlength=len(labels))
-    return labels, customers, revenue
-
-
-def _annotate_cells(ax: Axes, image: Any, values: np.ndarray, texts: np.ndarray, size: float) -> None:
-    for (i, j), text in np.ndenumerate(texts):
-        if text:
-            color = text_color(image.to_rgba(values[i, j]))
-            ax.text(j, i, text, ha="center", va="center", fontsize=size, color=color)
 
 
 # --------------------------------------------------------------------------- scores
@@ -118,7 +71,7 @@ def rf_heatmap(scored: pd.DataFrame, ax: Axes | None = None, *, colorbar: bool =
     >>> ax = rfmkit.plot.rf_heatmap(scored)
     >>> ax.figure.savefig("rf.png")  # doctest: +SKIP
     """
-    _need(scored, ("r_score", "f_score", "monetary"), "rf_heatmap", "rfmkit.score")
+    need(scored, ("r_score", "f_score", "monetary"), "rf_heatmap", "rfmkit.score")
     r = scored["r_score"].to_numpy(dtype=np.int64)
     f = scored["f_score"].to_numpy(dtype=np.int64)
     edges = scored.attrs.get("score_edges") or {}
@@ -126,7 +79,7 @@ def rf_heatmap(scored: pd.DataFrame, ax: Axes | None = None, *, colorbar: bool =
     n_f = max(int(edges.get("frequency", {}).get("levels", 0)), int(f.max(initial=1)))
     if len(r) and (r.min() < 1 or f.min() < 1):
         raise InputError("scores must be 1 or more; rf_heatmap takes the output of rfmkit.score")
-    ax = _axes(ax, figsize=(6.4, 5.2))
+    ax = new_axes(ax, figsize=(6.4, 5.2))
     cell = (f - 1) * n_r + (r - 1)
     count = np.bincount(cell, minlength=n_f * n_r).reshape(n_f, n_r)
     total = np.bincount(
@@ -143,7 +96,7 @@ def rf_heatmap(scored: pd.DataFrame, ax: Axes | None = None, *, colorbar: bool =
         ],
         "",
     )
-    _annotate_cells(ax, image, np.nan_to_num(mean), texts, 8 if max(n_r, n_f) <= 5 else 6)
+    annotate_cells(ax, image, np.nan_to_num(mean), texts, 8 if max(n_r, n_f) <= 5 else 6)
     ax.set_xticks(range(n_r), [str(i) for i in range(1, n_r + 1)])
     ax.set_yticks(range(n_f), [str(i) for i in range(1, n_f + 1)])
     ax.set_xlabel("R score (higher = more recent)")
@@ -187,11 +140,11 @@ def rfm_histograms(
     >>> fig, axes = plt.subplots(3, 1, figsize=(5, 9), layout="constrained")
     >>> axes = rfmkit.plot.rfm_histograms(table, axes=axes, upper=None)
     """
-    _need(table, ("recency", "frequency", "monetary"), "rfm_histograms", "rfmkit.rfm_table")
+    need(table, ("recency", "frequency", "monetary"), "rfm_histograms", "rfmkit.rfm_table")
     if upper is not None and not 0 < upper <= 1:
         raise InputError(f"invalid upper {upper!r}: a quantile in (0, 1], or None")
     if axes is None:
-        _, axes = _pyplot().subplots(1, 3, figsize=(12, 3.6), layout="constrained")
+        _, axes = pyplot().subplots(1, 3, figsize=(12, 3.6), layout="constrained")
     axes = np.asarray(axes, dtype=object).ravel()
     if len(axes) != 3:
         raise InputError(f"axes must hold three Axes (recency, frequency, monetary), got {len(axes)}")
@@ -245,9 +198,9 @@ def segment_bars(segmented: pd.DataFrame, ax: Axes | None = None) -> Axes:
     >>> scored = rfmkit.score(rfmkit.rfm_table(rfmkit.datasets.make_transactions(5_000, 800)))
     >>> ax = rfmkit.plot.segment_bars(rfmkit.segment(scored, "rf10"))
     """
-    _need(segmented, ("segment", "monetary"), "segment_bars", "rfmkit.segment")
-    labels, customers, revenue = _segments(segmented)
-    ax = _axes(ax, figsize=(7.5, 0.45 * len(labels) + 1.6))
+    need(segmented, ("segment", "monetary"), "segment_bars", "rfmkit.segment")
+    labels, customers, revenue = segments_of(segmented)
+    ax = new_axes(ax, figsize=(7.5, 0.45 * len(labels) + 1.6))
     shares = {"customers": _share(customers), "revenue": _share(revenue)}
     y = np.arange(len(labels))
     height = 0.4
@@ -301,10 +254,10 @@ def segment_treemap(segmented: pd.DataFrame, ax: Axes | None = None, *, by: str 
     """
     if by not in ("customers", "revenue"):
         raise InputError(f"invalid by {by!r}: 'customers' or 'revenue'")
-    _need(segmented, ("segment", "monetary"), "segment_treemap", "rfmkit.segment")
-    labels, customers, revenue = _segments(segmented)
+    need(segmented, ("segment", "monetary"), "segment_treemap", "rfmkit.segment")
+    labels, customers, revenue = segments_of(segmented)
     values = (customers if by == "customers" else revenue).astype(np.float64)
-    ax = _axes(ax, figsize=(8, 5))
+    ax = new_axes(ax, figsize=(8, 5))
     from matplotlib import colormaps
     from matplotlib.patches import Rectangle
 
@@ -392,7 +345,7 @@ def migration_heatmap(migration: MigrationLike, ax: Axes | None = None, *, norma
         texts = np.where(n > 0, np.vectorize(lambda v: f"{v:,.0f}", otypes=[object])(n), "")
     before = [str(c) for c in counts.index]
     after = [str(c) for c in counts.columns]
-    ax = _axes(ax, figsize=(0.6 * len(after) + 3.5, 0.45 * len(before) + 2.5))
+    ax = new_axes(ax, figsize=(0.6 * len(after) + 3.5, 0.45 * len(before) + 2.5))
     image = ax.imshow(
         values,
         cmap="Blues",
@@ -400,7 +353,7 @@ def migration_heatmap(migration: MigrationLike, ax: Axes | None = None, *, norma
         vmin=0,
         vmax=1 if normalize else max(float(n.max(initial=0)), 1.0),
     )
-    _annotate_cells(ax, image, values, texts, 7 if max(n.shape, default=0) <= 8 else 6)
+    annotate_cells(ax, image, values, texts, 7 if max(n.shape, default=0) <= 8 else 6)
     ax.set_xticks(
         range(len(after)), after, rotation=40, ha="right", rotation_mode="anchor", **label_font(after)
     )
