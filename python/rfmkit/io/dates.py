@@ -235,7 +235,7 @@ def parse_when(value: Any, arg: str, fmt: str | None = None) -> pd.Timestamp:
 
 
 def _parse_text(text: str, arg: str, fmt: str | None) -> pd.Timestamp:
-    value = text.strip()
+    value = str(text).strip()  # numpy.str_ too (pandas 2 refuses it)
     if fmt and fmt not in ("ISO8601", "mixed"):
         try:
             return _timestamp(_with_format(value, fmt), text, arg)
