@@ -98,15 +98,15 @@ def _numpy_amounts(values: np.ndarray, name: str) -> np.ndarray:
             for v in values
         )
         if numbers_only:
-            # Decimals (alone or among floats): each to its nearest double.
+            # Decimals (alone or among floats): each to its nearest double, as
+            # float() does; NumPy's cast runs it in C, not a Python loop.
             try:
-                return np.array([float(v) for v in values], dtype=np.float64)
-            except (ValueError, ArithmeticError):
-                row = next(i for i, v in enumerate(values) if not _floats(v))
+                return values.astype(np.float64)
+            except (ValueError, TypeError, ArithmeticError):
+                row = next((i for i, v in enumerate(values) if not _floats(v)), 0)
                 raise InputError(
                     f"column {name!r} has an invalid value {values[row]!r} at row {row}"
                 ) from None
-        raise _not_numbers(pd.Series(values, dtype=object), name)
     raise _not_numbers(pd.Series(values, dtype=object), name)
 
 
