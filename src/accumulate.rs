@@ -21,9 +21,15 @@ pub(crate) struct Acc {
     pub(crate) count: u32,
     /// Whether the customer has any row at or before the as-of date.
     pub(crate) seen: bool,
+    /// Whether an amount did not fit the fast fixed point: `money` is then
+    /// incomplete and the customer is summed again exactly (see `refold`).
+    pub(crate) spilled: bool,
     /// Amounts inside the window.
     pub(crate) money: Money,
 }
+
+// The accumulator fills one cache line; the spill flag lives in padding.
+const _: () = assert!(std::mem::size_of::<Acc>() == 64);
 
 impl Default for Acc {
     fn default() -> Self {
@@ -33,6 +39,7 @@ impl Default for Acc {
             last_pos: i64::MIN,
             count: 0,
             seen: false,
+            spilled: false,
             money: Money::default(),
         }
     }
@@ -49,6 +56,7 @@ impl Acc {
         self.last_pos = self.last_pos.max(o.last_pos);
         self.count += o.count;
         self.seen |= o.seen;
+        self.spilled |= o.spilled;
         self.money.merge(&o.money);
     }
 
@@ -89,23 +97,34 @@ impl Rows<'_> {
         }
     }
 
+    /// Row `i`'s position and whether it is a return, if the row counts at
+    /// all: at or before the cut-off, and not an excluded return.
+    #[inline]
+    fn counted(&self, i: usize) -> Option<(i64, bool)> {
+        let pos = self.time.pos(i);
+        let negative = self.amounts.is_negative(i);
+        (pos <= self.cutoff && !(negative && self.exclude_returns)).then_some((pos, negative))
+    }
+
+    /// Whether row `i`'s amount goes into monetary.
+    #[inline]
+    pub(crate) fn adds_money(&self, i: usize) -> bool {
+        self.counted(i)
+            .is_some_and(|(pos, _)| pos >= self.window_start)
+    }
+
     /// Adds row `i` to `acc`. Returns whether the row is a purchase inside
     /// the window, the rows that distinct-order and distinct-day counting use.
     #[inline]
     pub(crate) fn visit(&self, i: usize, acc: &mut Acc, count_rows: bool) -> bool {
-        let pos = self.time.pos(i);
-        if pos > self.cutoff {
+        let Some((pos, negative)) = self.counted(i) else {
             return false;
-        }
-        let negative = self.amounts.is_negative(i);
-        if negative && self.exclude_returns {
-            return false;
-        }
+        };
         acc.seen = true;
         let in_window = pos >= self.window_start;
         if in_window {
             match self.amounts {
-                Amounts::F64(v) => acc.money.add_float(v[i]),
+                Amounts::F64(v) => acc.spilled |= !acc.money.add_float(v[i]),
                 Amounts::I64(v) => acc.money.add_int(v[i]),
             }
         }

@@ -47,6 +47,9 @@ pub enum Error {
         value: String,
         row: usize,
     },
+    /// A customer's amounts sum beyond the range of f64.
+    #[error("column '{column}': the amounts of customer {customer} sum to more than the largest float64 (about 1.8e308) in magnitude")]
+    Overflow { column: String, customer: String },
     /// The input is larger than the core can address.
     #[error("input too large: {0}")]
     TooLarge(String),

@@ -15,6 +15,7 @@ mod group;
 mod hashed;
 mod keys;
 mod money;
+mod refold;
 pub mod rfm;
 mod scan;
 pub mod score;

@@ -1,14 +1,15 @@
 //! Exact, order-independent summation of amounts.
 //!
-//! Each amount is turned into a fixed-point integer with 64 fractional bits
-//! (exact for every f64 with |x| < 2^63 whose lowest set bit is at or above
-//! 2^-64, so exact for all money amounts) and integers are added exactly. The
-//! total is therefore the same for any row order and any number of threads,
-//! and its conversion to f64 is correctly rounded: the result equals Python's
-//! `math.fsum` of the same values.
-
-/// Largest magnitude an amount may have (exclusive): 2^63.
-pub(crate) const MAX_ABS_AMOUNT: f64 = 9_223_372_036_854_775_808.0;
+//! The fast path, [`Money`], turns each amount into a fixed-point integer
+//! with 64 fractional bits (exact for every f64 with |x| < 2^63 whose lowest
+//! set bit is at or above 2^-64: every amount of money in cents, and far
+//! more) and adds integers exactly. An amount outside that range (1e-30,
+//! 1e300) is not added: `add_float` says so, the caller marks the customer,
+//! and the customer's amounts are summed again with [`Exact`], a fixed-point
+//! integer wide enough for every finite f64 (2^-1074 to 2^1024, with 78 bits
+//! of headroom). Either way the total is the same for any row order and any
+//! number of threads, and its conversion to f64 is correctly rounded: the
+//! result equals Python's `math.fsum` of the same values.
 
 /// An exact running sum of amounts.
 ///
@@ -28,14 +29,18 @@ impl Money {
         self.int_part += i128::from(x);
     }
 
-    /// Adds a float amount. The caller has checked `x.is_finite()` and
-    /// `x.abs() < MAX_ABS_AMOUNT`; anything else adds an unspecified amount
-    /// (it never panics).
+    /// Adds a finite float amount if the fixed point holds it exactly, and
+    /// says whether it did: `false` leaves the sum unchanged, and the
+    /// caller sums this customer with [`Exact`] instead. Never panics.
     #[inline]
-    pub(crate) fn add_float(&mut self, x: f64) {
-        let v = to_fixed(x);
-        self.int_part += v >> 64;
-        self.frac_part += u128::from(v as u64);
+    #[must_use]
+    pub(crate) fn add_float(&mut self, x: f64) -> bool {
+        let (v, fits) = to_fixed(x);
+        if fits {
+            self.int_part += v >> 64;
+            self.frac_part += u128::from(v as u64);
+        }
+        fits
     }
 
     /// Adds another partial sum.
@@ -45,7 +50,7 @@ impl Money {
         self.frac_part += other.frac_part;
     }
 
-    /// The sum, correctly rounded to f64 whenever it is below 2^63 in magnitude.
+    /// The sum, correctly rounded to f64.
     pub(crate) fn to_f64(self) -> f64 {
         let int = self.int_part + (self.frac_part >> 64) as i128;
         let frac = self.frac_part as u64;
@@ -53,19 +58,170 @@ impl Money {
             // |sum| < 2^63: the whole fixed-point value fits an i128, whose
             // conversion to f64 rounds once; scaling by 2^-64 is exact.
             Ok(int) => ((i128::from(int) << 64) | i128::from(frac)) as f64 * TWO_POW_NEG_64,
-            // Beyond 2^63 the fraction is below half an ulp of the integer part.
-            Err(_) => int as f64,
+            // Beyond 2^63 the fraction can still break a tie: round the
+            // whole value (rare, so through the wide sum).
+            Err(_) => {
+                let mut wide = Exact::default();
+                wide.add_scaled(int, EXP_BIAS);
+                wide.add_scaled(i128::from(frac), EXP_BIAS - 64);
+                wide.to_f64().unwrap_or(f64::NAN) // |sum| < 2^127: always finite
+            }
         }
     }
 }
 
 const TWO_POW_NEG_64: f64 = 1.0 / 18_446_744_073_709_551_616.0;
 
-/// `x * 2^64` as an integer, truncated toward zero below 2^-64. The caller
-/// has checked `|x| < 2^63` (anything else gives an unspecified value). No
-/// branches: amounts of mixed signs and magnitudes are unpredictable.
+/// The exponent of the lowest bit of [`Exact`]: 2^-1074, the smallest subnormal.
+const EXP_BIAS: u32 = 1074;
+/// 64-bit limbs of [`Exact`]: 2098 bits of f64 range, 78 of headroom and sign.
+const LIMBS: usize = 34;
+
+/// An exact sum of any finite f64s: a two's-complement integer of
+/// [`LIMBS`] limbs counting units of 2^-1074. Adding is exact for up to
+/// 2^77 terms, in any order; [`Exact::to_f64`] rounds once, half to even.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Exact {
+    limbs: [u64; LIMBS],
+}
+
+impl Default for Exact {
+    fn default() -> Self {
+        Exact { limbs: [0; LIMBS] }
+    }
+}
+
+impl Exact {
+    /// Adds a finite f64 (infinities and NaN add an unspecified amount).
+    pub(crate) fn add(&mut self, x: f64) {
+        let bits = x.to_bits();
+        let exp_bits = ((bits >> 52) & 0x7ff) as u32;
+        let frac = bits & ((1u64 << 52) - 1);
+        let (mantissa, shift) = if exp_bits == 0 {
+            (frac, 0) // subnormal: frac * 2^-1074
+        } else {
+            (frac | (1 << 52), exp_bits.min(2046) - 1)
+        };
+        let m = i128::from(mantissa);
+        self.add_scaled(if bits >> 63 == 1 { -m } else { m }, shift);
+    }
+
+    /// Adds an exact integer amount.
+    #[cfg(test)]
+    pub(crate) fn add_int(&mut self, x: i64) {
+        self.add_scaled(i128::from(x), EXP_BIAS);
+    }
+
+    /// Adds `v * 2^(shift - 1074)`; `shift + 128 <= 64 * (LIMBS - 1)`.
+    fn add_scaled(&mut self, v: i128, shift: u32) {
+        let (limb, sh) = ((shift / 64) as usize, shift % 64);
+        let mag = v.unsigned_abs();
+        // |v| << sh spans at most three limbs.
+        let parts = if sh == 0 {
+            [mag as u64, (mag >> 64) as u64, 0]
+        } else {
+            [
+                (mag as u64) << sh,
+                (mag >> (64 - sh)) as u64,
+                (mag >> (128 - sh)) as u64,
+            ]
+        };
+        if v < 0 {
+            self.sub_at(limb, parts);
+        } else {
+            self.add_at(limb, parts);
+        }
+    }
+
+    fn add_at(&mut self, limb: usize, parts: [u64; 3]) {
+        let mut carry = false;
+        for (k, slot) in self.limbs.iter_mut().enumerate().skip(limb) {
+            let p = parts.get(k - limb).copied().unwrap_or(0);
+            let (s1, c1) = slot.overflowing_add(p);
+            let (s2, c2) = s1.overflowing_add(u64::from(carry));
+            *slot = s2;
+            carry = c1 || c2;
+            if !carry && k >= limb + 2 {
+                break;
+            }
+        }
+    }
+
+    fn sub_at(&mut self, limb: usize, parts: [u64; 3]) {
+        let mut borrow = false;
+        for (k, slot) in self.limbs.iter_mut().enumerate().skip(limb) {
+            let p = parts.get(k - limb).copied().unwrap_or(0);
+            let (s1, b1) = slot.overflowing_sub(p);
+            let (s2, b2) = s1.overflowing_sub(u64::from(borrow));
+            *slot = s2;
+            borrow = b1 || b2;
+            if !borrow && k >= limb + 2 {
+                break;
+            }
+        }
+    }
+
+    /// Adds another exact sum.
+    pub(crate) fn merge(&mut self, o: &Exact) {
+        let mut carry = false;
+        for (a, &b) in self.limbs.iter_mut().zip(o.limbs.iter()) {
+            let (s1, c1) = a.overflowing_add(b);
+            let (s2, c2) = s1.overflowing_add(u64::from(carry));
+            *a = s2;
+            carry = c1 || c2;
+        }
+    }
+
+    /// The sum correctly rounded (half to even) to f64; `None` when it
+    /// lies beyond f64's range.
+    pub(crate) fn to_f64(&self) -> Option<f64> {
+        let negative = self.limbs[LIMBS - 1] >> 63 == 1;
+        let mut mag = self.limbs;
+        if negative {
+            // Two's complement: invert and add one.
+            let mut carry = true;
+            for limb in mag.iter_mut() {
+                let (s, c) = (!*limb).overflowing_add(u64::from(carry));
+                *limb = s;
+                carry = c;
+            }
+        }
+        let sign = if negative { -1.0 } else { 1.0 };
+        let Some(top) = mag.iter().rposition(|&l| l != 0) else {
+            return Some(0.0);
+        };
+        let p = top as u32 * 64 + 63 - mag[top].leading_zeros(); // highest set bit
+        if p <= 52 {
+            // Below 2^-1021: a multiple of 2^-1074 under 2^53 units, exact.
+            return Some(sign * (mag[0] as f64 * f64::from_bits(1)));
+        }
+        let bit = |i: u32| (mag[(i / 64) as usize] >> (i % 64)) & 1;
+        let mut q: u64 = (0..53).fold(0, |acc, k| acc | (bit(p - 52 + k) << k));
+        let round = bit(p - 53) == 1;
+        let sticky = (0..p - 53).any(|i| bit(i) == 1);
+        let mut p = p;
+        if round && (sticky || q & 1 == 1) {
+            q += 1;
+            if q == 1 << 53 {
+                q >>= 1;
+                p += 1;
+            }
+        }
+        // The top bit is worth 2^(p - 1074); f64's largest exponent is 1023.
+        let biased = u64::from(p) + 1023 - u64::from(EXP_BIAS);
+        if biased >= 2047 {
+            return None;
+        }
+        let bits = (biased << 52) | (q & ((1 << 52) - 1));
+        Some(sign * f64::from_bits(bits))
+    }
+}
+
+/// `x * 2^64` as an integer, and whether that is exact (`|x| < 2^63` and
+/// no bit below 2^-64). No branches: amounts of mixed signs and magnitudes
+/// are unpredictable.
 #[inline]
-fn to_fixed(x: f64) -> i128 {
+fn to_fixed(x: f64) -> (i128, bool) {
     let bits = x.to_bits();
     let exp_bits = ((bits >> 52) & 0x7ff) as i32;
     let frac_bits = bits & ((1u64 << 52) - 1);
@@ -81,17 +237,27 @@ fn to_fixed(x: f64) -> i128 {
     let right = (-shift).clamp(0, 127) as u32;
     let magnitude = (i128::from(mantissa) << left) >> right;
     let sign = -((bits >> 63) as i128); // 0 or -1
-    (magnitude ^ sign) - sign
+    let lost = u128::from(mantissa) & ((1u128 << right) - 1);
+    ((magnitude ^ sign) - sign, lost == 0 && shift <= 74)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    /// The fast sum, or the exact one when an amount does not fit.
     fn sum(xs: &[f64]) -> f64 {
         let mut m = Money::default();
-        xs.iter().for_each(|&x| m.add_float(x));
-        m.to_f64()
+        if xs.iter().all(|&x| m.add_float(x)) {
+            return m.to_f64();
+        }
+        exact(xs).unwrap_or(f64::INFINITY)
+    }
+
+    fn exact(xs: &[f64]) -> Option<f64> {
+        let mut e = Exact::default();
+        xs.iter().for_each(|&x| e.add(x));
+        e.to_f64()
     }
 
     #[test]
@@ -143,7 +309,7 @@ mod tests {
                 // Exact: |x| * 2^64 is below 2^127 and keeps x's 53 bits.
                 (x * two64).trunc() as i128
             };
-            assert_eq!(to_fixed(x), want, "{x}");
+            assert_eq!(to_fixed(x).0, want, "{x}");
         }
     }
 
@@ -151,9 +317,70 @@ mod tests {
     fn merge_equals_sequential() {
         let mut a = Money::default();
         let mut b = Money::default();
-        a.add_float(0.7);
-        b.add_float(-1.9);
+        assert!(a.add_float(0.7) && b.add_float(-1.9));
         a.merge(&b);
         assert_eq!(a.to_f64(), sum(&[0.7, -1.9]));
+    }
+
+    #[test]
+    fn what_the_fixed_point_holds() {
+        for x in [0.0, 0.01, -123.45, 2f64.powi(-64), 9.2e18, -9.2e18] {
+            assert!(to_fixed(x).1, "{x}");
+        }
+        for x in [1e-8, 3e-5, 2f64.powi(-65), 2f64.powi(63), -1e300, 5e-324] {
+            assert!(!to_fixed(x).1, "{x}");
+        }
+    }
+
+    #[test]
+    fn exact_sums_match_fsum() {
+        // Values from Python's math.fsum.
+        assert_eq!(sum(&[1e-8]), 1e-8);
+        assert_eq!(sum(&[1e-5, 2e-5, 3e-5]), 6e-05);
+        assert_eq!(sum(&[1e300, 1e-300, -1e300]), 1e-300);
+        assert_eq!(sum(&[5e-324, 5e-324]), 1e-323);
+        assert_eq!(sum(&[1e308, 1e308, -1e308]), 1e308);
+        assert_eq!(sum(&[-1e-8, 1e-8]), 0.0);
+        assert_eq!(sum(&[0.1, 1e-30, -0.1]), 1e-30);
+        // 2^53 + 1 + 2^-60: the tiny part breaks the tie upward.
+        let big = 2f64.powi(53);
+        assert_eq!(sum(&[big, 1.0, 2f64.powi(-60)]), big + 2.0);
+        assert_eq!(sum(&[big, 1.0]), big);
+        assert_eq!(sum(&[-big, -1.0, -(2f64.powi(-60))]), -big - 2.0);
+        assert_eq!(exact(&[f64::MAX, f64::MAX]), None);
+        assert_eq!(exact(&[f64::MAX, f64::MAX, -f64::MAX]), Some(f64::MAX));
+        assert_eq!(exact(&[-f64::MAX, -f64::MAX]), None);
+    }
+
+    #[test]
+    fn wide_integer_parts_round_with_their_fraction() {
+        // (2^63 + 1024) + 0.5: exactly between two f64s before the 0.5.
+        let mut m = Money::default();
+        m.add_int(i64::MAX);
+        m.add_int(1025);
+        assert!(m.add_float(0.5));
+        assert_eq!(m.to_f64(), 9_223_372_036_854_777_856.0);
+        let mut m = Money::default();
+        m.add_int(i64::MAX);
+        m.add_int(1025);
+        assert_eq!(m.to_f64(), 9_223_372_036_854_775_808.0);
+        let mut m = Money::default();
+        m.add_int(i64::MIN);
+        m.add_int(i64::MIN);
+        assert!(m.add_float(-0.25));
+        assert_eq!(m.to_f64(), -18_446_744_073_709_551_616.0);
+    }
+
+    #[test]
+    fn exact_merge_and_integers() {
+        let mut a = Exact::default();
+        let mut b = Exact::default();
+        a.add(1e-20);
+        a.add_int(-3);
+        b.add(3.0);
+        b.add(-1e-20);
+        b.add(1e-300);
+        a.merge(&b);
+        assert_eq!(a.to_f64(), Some(1e-300));
     }
 }

@@ -6,7 +6,6 @@ use rayon::prelude::*;
 
 use crate::calendar::{Time, NAT};
 use crate::error::{Error, Result};
-use crate::money::MAX_ABS_AMOUNT;
 
 /// The amount column: floats or integers, borrowed.
 #[derive(Debug, Clone, Copy)]
@@ -124,18 +123,16 @@ pub(crate) fn scan(
         .try_fold(Span::empty(), |acc, part| Ok(acc.merge(part?)))
 }
 
-/// Checks a float amount: finite and below 2^63 in magnitude.
+/// Checks a float amount: finite (every finite amount sums exactly).
 #[inline]
 pub(crate) fn check_amount(x: f64, row: usize, column: &str) -> Result<()> {
-    if x.is_finite() && x.abs() < MAX_ABS_AMOUNT {
+    if x.is_finite() {
         return Ok(());
     }
     let reason = if x.is_nan() {
         "amounts must not be NaN"
-    } else if x.is_infinite() {
-        "amounts must be finite"
     } else {
-        "amounts must be below 2**63 in magnitude"
+        "amounts must be finite"
     };
     Err(Error::InvalidValue {
         column: column.into(),
@@ -223,12 +220,14 @@ mod tests {
     }
 
     #[test]
-    fn huge_amounts_are_rejected() {
+    fn every_finite_amount_passes() {
         let ts = [0, 0];
         let t = Time::Naive {
             ts: &ts,
             ticks_per_day: 1,
         };
-        assert!(scan(&t, Some(&Amounts::F64(&[1.0, -1e19])), 0, NAMES).is_err());
+        assert!(scan(&t, Some(&Amounts::F64(&[1e-300, -1e300])), 0, NAMES).is_ok());
+        assert!(scan(&t, Some(&Amounts::F64(&[1.0, f64::INFINITY])), 0, NAMES).is_err());
+        assert!(scan(&t, Some(&Amounts::F64(&[f64::NAN, 1.0])), 0, NAMES).is_err());
     }
 }

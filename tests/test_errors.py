@@ -89,7 +89,7 @@ def run(df, **kw):
         ),
         ({"paid": [1.0, np.nan, 2.0, 3.0]}, InputError, r"'paid' has an invalid value NaN at row 1"),
         ({"paid": [1.0, 2.0, np.inf, 3.0]}, InputError, r"'paid'.*inf at row 2.*finite"),
-        ({"paid": [1.0, 2.0, 3.0, -1e300]}, InputError, r"'paid'.*row 3.*2\*\*63"),
+        ({"paid": [1.0, 2.0, 3.0, -np.inf]}, InputError, r"'paid'.*row 3.*finite"),
         ({"paid": ["1.0", "2", "3", "4"]}, InputTypeError, r"'paid' must hold numbers.*'1\.0' at row 0"),
         (
             {"paid": pd.array([1.0, None, 2.0, 3.0], dtype="Float64")},

@@ -29,6 +29,7 @@ impl From<CoreError> for PyErr {
             | Error::Length { .. }
             | Error::Option { .. }
             | Error::Returns { .. }
+            | Error::Overflow { .. }
             | Error::TooLarge(_) => InputError::new_err(msg),
         }
     }

@@ -8,6 +8,7 @@ use crate::accumulate::Rows;
 use crate::calendar::{date_of_day, format_day, Time, Window};
 use crate::error::{Error, Result};
 use crate::keys::{KeyColumn, SortedKeys, StrBuffer};
+use crate::refold::{refold, rounded, show_key};
 use crate::scan::{scan, Amounts, Span};
 
 use grouping::group;
@@ -151,7 +152,7 @@ pub fn rfm(input: &Input, opts: &Options, names: &Names) -> Result<RfmTable> {
     }
     if n == 0 {
         let keys = KeyList::Sorted(empty_keys(&input.ids));
-        return Ok(assemble(keys, Vec::new(), opts.as_of_day, &input.time));
+        return Ok(assemble(keys, Vec::new(), opts.as_of_day, &input.time).0);
     }
 
     let time = input.time;
@@ -194,7 +195,21 @@ pub fn rfm(input: &Input, opts: &Options, names: &Names) -> Result<RfmTable> {
         exclude_returns: opts.returns == Returns::Exclude,
     };
     let (keys, accs) = group(input, &rows, opts.frequency)?;
-    Ok(assemble(keys, accs, Some(as_of_day), &time))
+    let (mut table, spilled) = assemble(keys, accs, Some(as_of_day), &time);
+    if let (false, Amounts::F64(v)) = (spilled.is_empty(), input.amounts) {
+        // The rare amounts the fast fixed point cannot hold: sum these
+        // customers again, exactly.
+        let sums = refold(&input.ids, &table.customer_id, &spilled, 1, |i, _| {
+            rows.adds_money(i).then(|| (0, v[i]))
+        });
+        for (sum, &pos) in sums.iter().zip(&spilled) {
+            let m = rounded(sum, &names.amount, || show_key(&table.customer_id, pos))?;
+            if let Some(slot) = table.monetary.get_mut(pos) {
+                *slot = m;
+            }
+        }
+    }
+    Ok(table)
 }
 
 /// Dates must be dates of years 1 to 9999, the range of Python's

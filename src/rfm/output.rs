@@ -61,13 +61,14 @@ impl KeyList {
 /// The columns of the result, in one pass over the accumulators. Customers
 /// with rows after the as-of date only were never "seen"; those with returns
 /// only were seen but made no purchase: both are left out, the second kind
-/// reported to the caller.
+/// reported to the caller. Also returns the result's rows whose monetary is
+/// still to be summed exactly (see `refold`).
 pub(super) fn assemble(
     keys: KeyList,
     accs: Vec<Acc>,
     as_of_day: Option<i64>,
     time: &Time,
-) -> RfmTable {
+) -> (RfmTable, Vec<usize>) {
     let as_of = as_of_day.unwrap_or(0);
     type Columns = (
         Vec<usize>,
@@ -91,11 +92,15 @@ pub(super) fn assemble(
             )
         })
         .unzip();
+    let spilled: Vec<usize> = idx
+        .par_iter()
+        .positions(|&i| accs.get(i).is_some_and(|a| a.spilled))
+        .collect();
     let dropped: Vec<usize> = accs
         .par_iter()
         .positions(|a| a.seen && !a.has_purchase())
         .collect();
-    RfmTable {
+    let table = RfmTable {
         first_without_purchase: dropped.first().map(|&i| keys.show(i)),
         without_purchase: dropped.len() as u64,
         customer_id: keys.take(&idx),
@@ -105,5 +110,6 @@ pub(super) fn assemble(
         first_purchase,
         last_purchase,
         as_of_day,
-    }
+    };
+    (table, spilled)
 }

@@ -14,6 +14,8 @@ pub(super) struct Columns {
     pub(super) first_sum: Vec<f64>,
     pub(super) rest_sum: Vec<f64>,
     pub(super) total_sum: Vec<f64>,
+    /// Whose sums are still to be taken exactly (see `refold`).
+    pub(super) spilled: Vec<bool>,
 }
 
 impl Columns {
@@ -27,6 +29,7 @@ impl Columns {
         self.first_sum.push(a.first_sum.to_f64());
         self.rest_sum.push(a.rest_sum.to_f64());
         self.total_sum.push(total.to_f64());
+        self.spilled.push(a.spilled);
     }
 
     /// The columns of accumulators, converted in parallel.
@@ -52,6 +55,7 @@ impl Columns {
             out
         }
         let p = &parts;
+        let spilled = cat(p, |c| &c.spilled);
         let ((first, (last, periods)), ((rows, first_sum), (rest_sum, total_sum))) = rayon::join(
             || {
                 (
@@ -74,6 +78,7 @@ impl Columns {
             first_sum,
             rest_sum,
             total_sum,
+            spilled,
         }
     }
 }

@@ -28,6 +28,8 @@ pub(super) struct Acc {
     pub(super) rows: u32,
     pub(super) first_sum: Money,
     pub(super) rest_sum: Money,
+    /// An amount did not fit the fast fixed point (see `refold`).
+    pub(super) spilled: bool,
 }
 
 impl Default for Acc {
@@ -40,6 +42,7 @@ impl Default for Acc {
             rows: 0,
             first_sum: Money::default(),
             rest_sum: Money::default(),
+            spilled: false,
         }
     }
 }
@@ -269,15 +272,19 @@ impl Fold<'_> {
         } else {
             &mut acc.rest_sum
         };
-        self.add(sum, amount);
+        acc.spilled |= !self.add(sum, amount);
     }
 
+    /// Adds an amount; `false` when the fast fixed point cannot hold it.
     #[inline]
-    fn add(&self, sum: &mut Money, bits: u64) {
+    fn add(&self, sum: &mut Money, bits: u64) -> bool {
         match self.amounts {
             Some(Amounts::F64(_)) => sum.add_float(f64::from_bits(bits)),
-            Some(Amounts::I64(_)) => sum.add_int(bits as i64),
-            None => {}
+            Some(Amounts::I64(_)) => {
+                sum.add_int(bits as i64);
+                true
+            }
+            None => true,
         }
     }
 }

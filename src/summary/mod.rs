@@ -23,6 +23,7 @@ use rayon::prelude::*;
 
 use crate::error::{Error, Result};
 use crate::keys::{KeyColumn, SortedKeys};
+use crate::refold::{refold, rounded, show_key};
 use crate::rfm::{min_max, Names};
 use crate::scan::Amounts;
 
@@ -225,7 +226,52 @@ pub fn summarize(input: &SummaryInput, opts: &SummaryOptions, names: &Names) -> 
         }
         KeyColumn::Str(ids) => fold.run(&ids, n)?,
     };
+    let mut cols = cols;
+    exact_sums(input, &select, &keys, &mut cols, names)?;
     Ok(assemble(keys, cols, end_period))
+}
+
+/// Sums the customers whose amounts the fast fixed point could not hold
+/// again, exactly: the first period's amounts and the others'.
+fn exact_sums(
+    input: &SummaryInput,
+    select: &Select,
+    keys: &SortedKeys,
+    cols: &mut Columns,
+    names: &Names,
+) -> Result<()> {
+    let at: Vec<usize> = cols.spilled.par_iter().positions(|&s| s).collect();
+    let Some(Amounts::F64(v)) = input.amounts.filter(|_| !at.is_empty()) else {
+        return Ok(());
+    };
+    let first = &cols.first;
+    let sums = refold(&input.ids, keys, &at, 2, |i, j| {
+        let period = i64::from(select.get(i).ok()?? as i32);
+        let first = *first.get(*at.get(j)?)?;
+        Some((usize::from(period != first), v[i]))
+    });
+    for (j, &pos) in at.iter().enumerate() {
+        let (Some(f), Some(r)) = (sums.get(2 * j), sums.get(2 * j + 1)) else {
+            continue;
+        };
+        let mut total = f.clone();
+        total.merge(r);
+        let customer = || show_key(keys, pos);
+        let values = [
+            rounded(f, &names.amount, customer)?,
+            rounded(r, &names.amount, customer)?,
+            rounded(&total, &names.amount, customer)?,
+        ];
+        for (col, value) in [&mut cols.first_sum, &mut cols.rest_sum, &mut cols.total_sum]
+            .into_iter()
+            .zip(values)
+        {
+            if let Some(slot) = col.get_mut(pos) {
+                *slot = value;
+            }
+        }
+    }
+    Ok(())
 }
 
 fn assemble(customer_id: SortedKeys, c: Columns, end_period: Option<i64>) -> Summary {

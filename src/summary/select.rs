@@ -2,7 +2,6 @@
 
 use crate::calendar::{date_of_day, NAT};
 use crate::error::{Error, Result};
-use crate::money::MAX_ABS_AMOUNT;
 use crate::rfm::Names;
 use crate::scan::{check_amount, Amounts};
 
@@ -31,7 +30,7 @@ impl Select<'_> {
     pub(super) fn get(&self, i: usize) -> Result<Option<u32>> {
         let ts = self.input.ts[i];
         let amount_ok = match self.input.amounts {
-            Some(Amounts::F64(v)) => v[i].is_finite() && v[i].abs() < MAX_ABS_AMOUNT,
+            Some(Amounts::F64(v)) => v[i].is_finite(),
             _ => true,
         };
         if ts == NAT || ts < self.first_ok || ts > self.last_ok || !amount_ok {
