@@ -78,7 +78,8 @@ def _numpy_amounts(values: np.ndarray, name: str) -> np.ndarray:
             row = int(np.argmax(values > np.iinfo(np.int64).max))
             raise InputError(
                 f"column {name!r} has an invalid value {values[row]} at row {row}: "
-                "amounts must be below 2**63 in magnitude"
+                "amounts must be below 2**63 in magnitude",
+                value=values[row],
             )
         return np.ascontiguousarray(values, dtype=np.int64)
     if kind == "O":
@@ -105,7 +106,8 @@ def _numpy_amounts(values: np.ndarray, name: str) -> np.ndarray:
             except (ValueError, TypeError, ArithmeticError):
                 row = next((i for i, v in enumerate(values) if not _floats(v)), 0)
                 raise InputError(
-                    f"column {name!r} has an invalid value {values[row]!r} at row {row}"
+                    f"column {name!r} has an invalid value {values[row]!r} at row {row}",
+                    value=values[row],
                 ) from None
     raise _not_numbers(pd.Series(values, dtype=object), name)
 

@@ -82,7 +82,7 @@ def single(arr: pa.Array | pa.ChunkedArray) -> pa.Array:
 
 
 def missing_error(name: str, row: int, value: Any) -> InputError:
-    return InputError(f"column {name!r} has a missing value ({value}) at row {row}")
+    return InputError(f"column {name!r} has a missing value ({value}) at row {row}", value=value)
 
 
 def first_true(mask: Any) -> int:
@@ -118,6 +118,7 @@ def _unencodable(values: np.ndarray, name: str) -> InputError | None:
             except UnicodeEncodeError:
                 return InputError(
                     f"column {name!r} has an invalid value {value!r} at row {row}: text must be "
-                    "valid Unicode (it holds a lone surrogate)"
+                    "valid Unicode (it holds a lone surrogate)",
+                    value=value,
                 )
     return None

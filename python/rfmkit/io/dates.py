@@ -141,7 +141,8 @@ def _zoned(col: pd.Series, name: str, tz: Any) -> TimeColumn:
         row = first_true(bad)
         raise InputError(
             f"column {name!r} has an invalid value {col.iloc[row]} at row {row}: "
-            "dates must be in years 1 to 9999"
+            "dates must be in years 1 to 9999",
+            value=col.iloc[row],
         )
     days = days64.astype(np.int32)
     return TimeColumn(ts=ts, unit=unit, days=days, zone=zone)
@@ -170,7 +171,10 @@ def _object_dates(values: np.ndarray, name: str, tz: Any) -> TimeColumn:
     aware = [getattr(v, "tzinfo", None) is not None for _, v in present]
     if aware and any(aware) and not all(aware):
         row = next(i for (i, v), a in zip(present, aware, strict=True) if a != aware[0])
-        raise InputError(f"column {name!r} mixes tz-aware and naive timestamps: {values[row]!r} at row {row}")
+        raise InputError(
+            f"column {name!r} mixes tz-aware and naive timestamps: {values[row]!r} at row {row}",
+            value=values[row],
+        )
     try:
         with warnings.catch_warnings():
             # pandas 2.2 warns (and pandas 3 raises) when the values carry
@@ -189,7 +193,8 @@ def _object_dates(values: np.ndarray, name: str, tz: Any) -> TimeColumn:
             row = next(i for i, v in present if str(v.tzinfo) != zones[0])
             raise InputError(
                 f"column {name!r} mixes time zones ({zones[0]} and {values[row]!r} at row {row}); "
-                "pass tz= to choose the zone whose calendar days count"
+                "pass tz= to choose the zone whose calendar days count",
+                value=values[row],
             )
         parsed = pd.Series(pd.to_datetime(values, utc=True))
     if isinstance(parsed.dtype, pd.DatetimeTZDtype):

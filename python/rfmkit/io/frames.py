@@ -166,7 +166,9 @@ def numeric_column(col: pd.Series, name: str, user: str) -> np.ndarray:
         row = int(np.flatnonzero(missing)[0])
         v = col.iloc[row]
         shown = "NaN" if isinstance(v, float) and v != v else repr(v)
-        raise InputError(f"column {name!r} has a missing value ({shown}) at row {row}; {user} need values")
+        raise InputError(
+            f"column {name!r} has a missing value ({shown}) at row {row}; {user} need values", value=v
+        )
     if pd.api.types.is_bool_dtype(dtype) or not (
         is_object or (pd.api.types.is_numeric_dtype(dtype) and dtype.kind in "iuf")
     ):
@@ -178,7 +180,8 @@ def numeric_column(col: pd.Series, name: str, user: str) -> np.ndarray:
         for row, v in enumerate(col.to_numpy()):
             if isinstance(v, (bool, np.bool_)) or not isinstance(v, (numbers.Real, Decimal)):
                 raise InputTypeError(
-                    f"column {name!r} has {v!r} (a {type(v).__name__}) at row {row}; it must hold numbers"
+                    f"column {name!r} has {v!r} (a {type(v).__name__}) at row {row}; it must hold numbers",
+                    value=v,
                 )
             try:
                 values[row] = float(v)
@@ -191,7 +194,8 @@ def numeric_column(col: pd.Series, name: str, user: str) -> np.ndarray:
         row = int(np.flatnonzero(bad)[0])
         shown = repr(col.iloc[row]) if is_object else repr(float(values[row]))
         raise InputError(
-            f"column {name!r} has an invalid value {shown} at row {row}: {user} need finite numbers"
+            f"column {name!r} has an invalid value {shown} at row {row}: {user} need finite numbers",
+            value=col.iloc[row],
         )
     return np.ascontiguousarray(values)
 

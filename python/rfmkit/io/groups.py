@@ -76,7 +76,8 @@ class Groups:
                 row = first_true(codes < 0)
                 raise InputError(
                     f"column {name!r} has a missing value ({s.iloc[row]}) at row {row}; "
-                    "group values must not be missing"
+                    "group values must not be missing",
+                    value=s.iloc[row],
                 )
             per_column.append((codes.astype(np.int64), uniques))
         uniques = [u for _, u in per_column]
@@ -186,7 +187,9 @@ def _string_positions(ids: Keys, id_name: str) -> tuple[np.ndarray, int, Callabl
         missing = pd.isna(values)
         if missing.any():
             row = first_true(missing)
-            raise InputError(f"column {id_name!r} has a missing value ({values[row]}) at row {row}")
+            raise InputError(
+                f"column {id_name!r} has a missing value ({values[row]}) at row {row}", value=values[row]
+            )
         arr = pa.array(values, type=pa.large_string())
     encoded = pc.dictionary_encode(arr)
     dictionary = encoded.dictionary

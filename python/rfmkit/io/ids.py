@@ -134,7 +134,8 @@ def _object_keys(values: np.ndarray, name: str) -> Keys:
         row = next((i for i, v in enumerate(values) if not -(2**63) <= v < 2**63), 0)
         raise InputError(
             f"column {name!r} has an id out of the 64-bit range: {values[row]} at row {row}; "
-            "ids must fit in int64 (or all be non-negative and fit in uint64)"
+            "ids must fit in int64 (or all be non-negative and fit in uint64)",
+            value=values[row],
         )
     if inferred in ("floating", "mixed-integer-float"):
         raise _float_ids(pd.to_numeric(values, errors="coerce"), name)
@@ -153,7 +154,8 @@ def _mixed(values: np.ndarray, name: str, what: str) -> InputTypeError:
     row = next((i for i, v in present if type(v) is not first), 0)
     return InputTypeError(
         f"column {name!r} holds {what} of mixed types: {values[row]!r} "
-        f"({type(values[row]).__name__}) at row {row} among {first.__name__} values"
+        f"({type(values[row]).__name__}) at row {row} among {first.__name__} values",
+        value=values[row],
     )
 
 

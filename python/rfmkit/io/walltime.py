@@ -132,7 +132,8 @@ def _parse(series: pd.Series, name: str, fmt: str | None) -> pd.Series:
     if bad.any():
         row = first_true(bad)
         raise InputError(
-            f"column {name!r} has a value that is not a date{how}: {series.iloc[row]!r} at row {row}"
+            f"column {name!r} has a value that is not a date{how}: {series.iloc[row]!r} at row {row}",
+            value=series.iloc[row],
         )
     return parsed
 

@@ -74,7 +74,7 @@ def _scores(scored: pd.DataFrame, name: str, k: int) -> np.ndarray:
             if values[row] != np.floor(values[row])
             else f"scores must be between 1 and {k}"
         )
-        raise InputError(f"column {name!r} has an invalid value {_plain(v)} at row {row}: {why}")
+        raise InputError(f"column {name!r} has an invalid value {_plain(v)} at row {row}: {why}", value=v)
     return np.ascontiguousarray(values.astype(np.uint8))
 
 
