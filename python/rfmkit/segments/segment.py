@@ -20,6 +20,7 @@ from .._core import segment_assign
 from .._typing import LangLike, SchemeLike, TableLike
 from ..errors import InputError, InputTypeError, RFMWarning
 from ..io.frames import as_pandas, copy_on_write, numeric_column
+from .levels import code_levels
 from .scheme import NEW_SEGMENT, Scheme, as_scheme
 
 __all__ = ["segment"]
@@ -38,10 +39,15 @@ def _levels(scored: pd.DataFrame, levels: Any) -> list[int]:
         return [_one_level(k) for k in given]
     edges = scored.attrs.get("score_edges")
     if not edges:
-        raise InputError(
-            "the number of score levels is unknown: pass levels=..., or segment "
-            "the output of rfmkit.score (its attrs record them)"
-        )
+        # attrs are gone (a merge, polars, a file without them): rfm_score records the levels.
+        found = code_levels(scored)
+        if found is None:
+            raise InputError(
+                "the number of score levels is unknown: pass levels=... (an integer, or three "
+                "for R, F, M), or segment the output of rfmkit.score (its attrs['score_edges'] "
+                "and its rfm_score categorical record them)"
+            )
+        return [_one_level(k) for k in found]
     try:
         return [_one_level(edges[d]["levels"]) for d in ("recency", "frequency", "monetary")]
     except (KeyError, TypeError):
@@ -110,7 +116,12 @@ def segment(
         no history yet). Needs ``first_purchase`` and the as-of date in
         ``attrs`` (as :func:`rfmkit.rfm_table` leaves them).
     levels : int or triple, optional
-        Score levels of R, F, M; by default read from ``attrs``.
+        Score levels of R, F, M. By default read from
+        ``attrs["score_edges"]``, or, when ``attrs`` are gone (a merge with
+        another frame, polars, a file), from ``rfm_score``: the ordered
+        categorical of :func:`rfmkit.score`, whose last category is the top
+        code (``"535"``: levels 5, 3, 5; ``"10-3-12"``). Plain text codes
+        record nothing: pass ``levels`` then.
 
     Returns
     -------
