@@ -13,17 +13,42 @@ comes back to pandas as an ordered categorical or an Arrow dictionary).
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from ..errors import InputError
+from ..errors import InputError, InputTypeError
 
-__all__ = ["code_levels"]
+__all__ = ["code_levels", "given_levels", "one_level"]
 
 _DIGITS = re.compile(r"[1-9]{3}")
 _DASHED = re.compile(r"([1-9][0-9]{0,2})-([1-9][0-9]{0,2})-([1-9][0-9]{0,2})")
+
+
+def given_levels(levels: Any) -> list[int]:
+    """The ``levels=`` of :func:`rfmkit.segment` and :meth:`rfmkit.Scheme.explain`:
+    an integer, or three (R, F, M), each from 2 to 100."""
+    if isinstance(levels, (str, bytes, Mapping)) or not (
+        np.isscalar(levels) or isinstance(levels, (Sequence, np.ndarray))
+    ):
+        raise InputTypeError(f"levels must be an integer or three integers (R, F, M), not {levels!r}")
+    arr = np.asarray([levels] * 3 if np.isscalar(levels) else levels, dtype=object)
+    given = arr.tolist() if arr.ndim == 1 else []
+    if len(given) != 3:
+        raise InputError(f"levels must be an integer or three integers (R, F, M), got {levels!r}")
+    return [one_level(k) for k in given]
+
+
+def one_level(k: Any) -> int:
+    """A number of score levels: an integer from 2 to 100."""
+    if isinstance(k, (bool, np.bool_)) or not isinstance(k, (int, np.integer)):
+        raise InputError(f"invalid levels: {k!r}; give integers between 2 and 100")
+    if not 2 <= int(k) <= 100:
+        raise InputError(f"invalid levels: must be between 2 and 100, got {int(k)}")
+    return int(k)
 
 
 def code_levels(scored: pd.DataFrame) -> list[int] | None:
