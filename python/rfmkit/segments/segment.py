@@ -112,9 +112,10 @@ def segment(
         Also add why each customer is in its segment: ``segment_rule``, the
         winning rule (``"rule 3: loyal"``, its position in
         :attr:`rfmkit.Scheme.rules`; ``"fallback: others"``; ``"new"``), and
-        ``segment_ranges``, its ranges on the scheme's scale (``"r 4-5, f
-        3-5"``; ``"no rule matched"`` for the fallback), both categoricals.
-        See :meth:`rfmkit.Scheme.explain` and :mod:`rfmkit.segments.explain`.
+        ``segment_ranges``, its ranges on the scheme's scale
+        (``"r 4-5, f 3-5"``; ``"no rule matched"`` for the fallback), both
+        categoricals. See :meth:`rfmkit.Scheme.explain` and
+        :mod:`rfmkit.segments.explain`.
 
     Returns
     -------
