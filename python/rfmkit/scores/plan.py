@@ -155,7 +155,7 @@ def scored_table(table: pd.DataFrame, scores: list[np.ndarray], edges: dict, w: 
     scores = [s.astype(np.int64) for s in scores]
     for dim, s in zip(DIMENSIONS, scores, strict=True):
         out[SCORE_COLUMNS[dim]] = s
-    out["rfm_score"] = score_codes(scores, max(e["levels"] for e in edges.values()))
+    out["rfm_score"] = score_codes(scores, [int(edges[d]["levels"]) for d in DIMENSIONS])
     out["rfm_total"] = np.column_stack(scores).astype(np.float64) @ w if len(out) else np.zeros(0)
     out.attrs["score_edges"] = edges
     return out
@@ -164,14 +164,32 @@ def scored_table(table: pd.DataFrame, scores: list[np.ndarray], edges: dict, w: 
 _DIGIT_CODES = np.array([f"{i:03d}" for i in range(1000)], dtype=object)
 
 
-def score_codes(scores: list[np.ndarray], max_levels: int) -> Any:
-    """The score codes, positionally (never aligned on the table's index): a
-    categorical of strings such as "545", built from integer codes."""
-    if max_levels <= 9:
+def score_codes(scores: list[np.ndarray], levels: Sequence[int]) -> pd.Categorical:
+    """The score codes, positionally (never aligned on the table's index).
+
+    An ordered categorical of strings such as "545" (with 10 or more levels
+    in some dimension, "10-3-12"), built from integer codes. Its categories
+    are the codes in use plus, always, the lowest code first and the top
+    code (every dimension at its number of levels) last, sorted by the
+    (R, F, M) scores: the last category records the levels, so
+    :func:`rfmkit.segment` finds them after a merge drops ``attrs``.
+    """
+    kr, kf, km = (int(k) for k in levels)
+    if max(kr, kf, km) <= 9:
         number = scores[0] * 100 + scores[1] * 10 + scores[2]
-        used = np.flatnonzero(np.bincount(number, minlength=1000))
+        used = np.bincount(number, minlength=1000) > 0
+        used[[111, kr * 100 + kf * 10 + km]] = True
+        keep = np.flatnonzero(used)
         position = np.zeros(1000, dtype=np.int64)
-        position[used] = np.arange(len(used))
-        return pd.Categorical.from_codes(position[number], categories=_DIGIT_CODES[used].tolist())
-    parts = [pd.Series(s).astype(str) for s in scores]
-    return pd.Categorical((parts[0] + "-" + parts[1] + "-" + parts[2]).to_numpy())
+        position[keep] = np.arange(len(keep))
+        return pd.Categorical.from_codes(
+            position[number], categories=_DIGIT_CODES[keep].tolist(), ordered=True
+        )
+    # Scores are at most 100: base 101 keeps the (R, F, M) order of the keys.
+    key = (scores[0] * 101 + scores[1]) * 101 + scores[2]
+    ends = np.array([(1 * 101 + 1) * 101 + 1, (kr * 101 + kf) * 101 + km], dtype=np.int64)
+    keep = np.union1d(np.unique(key), ends)
+    r, rest = np.divmod(keep, 101 * 101)
+    f, m = np.divmod(rest, 101)
+    names = [f"{a}-{b}-{c}" for a, b, c in zip(r.tolist(), f.tolist(), m.tolist(), strict=True)]
+    return pd.Categorical.from_codes(np.searchsorted(keep, key), categories=names, ordered=True)

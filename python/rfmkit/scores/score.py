@@ -84,10 +84,18 @@ def score(
     pandas.DataFrame
         A copy of ``table`` with ``r_score``, ``f_score``, ``m_score`` (int64,
         1..k, higher is better), ``rfm_score`` (the scores as a code such as
-        ``"545"``, a categorical of strings; with k >= 10 the parts are joined
-        by ``"-"``) and
+        ``"545"``; with k >= 10 in some dimension the parts are joined by
+        ``"-"``, ``"10-3-12"``) and
         ``rfm_total`` (float64, the weighted sum). ``attrs["score_edges"]``
         holds the cut points of each dimension.
+
+        ``rfm_score`` is an ordered categorical whose categories are the codes
+        in use plus, always, the lowest code (``"111"``) first and the top
+        code (``"555"``, ``"535"`` for bins 5, 3, 5) last, sorted by the
+        (R, F, M) scores, even when no customer has them. The last category
+        thus records the levels, where merges and polars (which drop
+        ``attrs``) keep it: :func:`rfmkit.segment` reads it when ``attrs`` are
+        gone. The integer scores stay plain int64 for arithmetic.
 
     Notes
     -----

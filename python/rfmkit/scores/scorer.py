@@ -142,8 +142,9 @@ class RFMScorer(TransformerMixin, BaseEstimator):
     def score_table(self, table: pd.DataFrame) -> pd.DataFrame:
         """Like :func:`rfmkit.score`, with the fitted cut points: ``table``
         with ``r_score``, ``f_score``, ``m_score``, ``rfm_score`` and
-        ``rfm_total`` (weighted by ``weights``). Needs a scorer fitted on
-        recency, frequency and monetary."""
+        ``rfm_total`` (weighted by ``weights``); ``rfm_score`` records the
+        levels in its categories as :func:`rfmkit.score`'s does. Needs a
+        scorer fitted on recency, frequency and monetary."""
         check_is_fitted(self, "edges_")
         table = as_pandas(table, "table")
         if list(self.edges_) != list(DIMENSIONS):

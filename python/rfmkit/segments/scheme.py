@@ -19,6 +19,8 @@ from .._core import scheme_cube, scheme_validate
 from ..errors import InputError, InputTypeError
 from .builtin import builtin_names, builtin_source, load_builtin
 from .codes import codes_spec
+from .explain import Explanation, explain_cell, fallback_row
+from .levels import given_levels
 from .validate import validate_strategies
 
 __all__ = ["NEW_SEGMENT", "Coverage", "Scheme", "SegmentSpec", "as_scheme", "builtin_match"]
@@ -116,6 +118,8 @@ class Scheme:
     6
     """
 
+    _from_codes = False  # built by from_codes: explain() names the cell's code list
+
     def __init__(self, spec: Mapping[str, Any]):
         if not isinstance(spec, Mapping):
             raise InputTypeError(f"scheme must be a mapping, not {type(spec).__name__}")
@@ -185,7 +189,9 @@ class Scheme:
         >>> s.coverage().cells.query("r == 4 and f == 4")["segment_code"].tolist()
         ['other', 'other', 'premium', 'premium']
         """
-        return cls(codes_spec(codes, fallback, levels, name=name, labels=labels))
+        scheme = cls(codes_spec(codes, fallback, levels, name=name, labels=labels))
+        scheme._from_codes = True
+        return scheme
 
     @classmethod
     def from_json(cls, source: str | Path) -> Scheme:
@@ -269,8 +275,40 @@ class Scheme:
             cells=cells, shadowed=shadowed, fallback=cells[cells["rule"] == -1].reset_index(drop=True)
         )
 
+    def explain(self, r: int, f: int, m: int, levels: int | Sequence[int] | None = None) -> Explanation:
+        """Which rule wins the cell (r, f, m), and its ranges.
+
+        Parameters
+        ----------
+        r, f, m : int
+            Scores, whole numbers from 1 to their levels (else an InputError).
+        levels : int or triple, optional
+            The levels of the scores (default: the scheme's scale); the scores
+            are then rescaled as :func:`rfmkit.segment` rescales them.
+
+        Returns
+        -------
+        Explanation
+            The cell on the scheme's scale, the winning rule (position; -1:
+            the fallback), its segment code, labels and ranges, and the texts
+            of ``segment(..., explain=True)`` (:mod:`rfmkit.segments.explain`).
+
+        Examples
+        --------
+        >>> import rfmkit
+        >>> e = rfmkit.Scheme.builtin("rfm11").explain(5, 4, 5)
+        >>> e.segment_code, e.segment_rule, e.segment_ranges
+        ('champions', 'rule 0: champions', 'r 5, fm 4-5')
+        >>> rfmkit.Scheme.builtin("rfm11").explain(9, 7, 10, levels=10).cell
+        (5, 4, 5)
+        """
+        k = [self.scale] * 3 if levels is None else given_levels(levels)
+        return explain_cell(self.spec, scheme_cube(self._json), (r, f, m), k, self._from_codes)
+
     def _repr_html_(self) -> str:
-        return f"<p>{html.escape(repr(self))}</p>" + self.rules.to_html(index=False)
+        rows = [self.rules, pd.DataFrame([fallback_row(self.spec)])]  # the fallback last
+        table = pd.concat(rows, ignore_index=True).fillna("")
+        return f"<p>{html.escape(repr(self))}</p>" + table.to_html(index=False)
 
     def __repr__(self) -> str:
         source = builtin_source(self.name) if self.name in builtin_names() else None

@@ -10,7 +10,7 @@ built-in ones included, are in :mod:`rfmkit.segments.scheme` and
 from __future__ import annotations
 
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -20,6 +20,8 @@ from .._core import segment_assign
 from .._typing import LangLike, SchemeLike, TableLike
 from ..errors import InputError, InputTypeError, RFMWarning
 from ..io.frames import as_pandas, copy_on_write, numeric_column
+from .explain import explain_columns
+from .levels import code_levels, given_levels, one_level
 from .scheme import NEW_SEGMENT, Scheme, as_scheme
 
 __all__ = ["segment"]
@@ -27,36 +29,25 @@ __all__ = ["segment"]
 
 def _levels(scored: pd.DataFrame, levels: Any) -> list[int]:
     if levels is not None:
-        if isinstance(levels, (str, bytes, Mapping)) or not (
-            np.isscalar(levels) or isinstance(levels, (Sequence, np.ndarray))
-        ):
-            raise InputTypeError(f"levels must be an integer or three integers (R, F, M), not {levels!r}")
-        arr = np.asarray([levels] * 3 if np.isscalar(levels) else levels, dtype=object)
-        given = arr.tolist() if arr.ndim == 1 else []
-        if len(given) != 3:
-            raise InputError(f"levels must be an integer or three integers (R, F, M), got {levels!r}")
-        return [_one_level(k) for k in given]
+        return given_levels(levels)
     edges = scored.attrs.get("score_edges")
     if not edges:
-        raise InputError(
-            "the number of score levels is unknown: pass levels=..., or segment "
-            "the output of rfmkit.score (its attrs record them)"
-        )
+        # attrs are gone (a merge, polars, a file without them): rfm_score records the levels.
+        found = code_levels(scored)
+        if found is None:
+            raise InputError(
+                "the number of score levels is unknown: pass levels=... (an integer, or three "
+                "for R, F, M), or segment the output of rfmkit.score (its attrs['score_edges'] "
+                "and its rfm_score categorical record them)"
+            )
+        return [one_level(k) for k in found]
     try:
-        return [_one_level(edges[d]["levels"]) for d in ("recency", "frequency", "monetary")]
+        return [one_level(edges[d]["levels"]) for d in ("recency", "frequency", "monetary")]
     except (KeyError, TypeError):
         raise InputError(
             "attrs['score_edges'] does not record the score levels of recency, "
             "frequency and monetary; pass levels=..."
         ) from None
-
-
-def _one_level(k: Any) -> int:
-    if isinstance(k, (bool, np.bool_)) or not isinstance(k, (int, np.integer)):
-        raise InputError(f"invalid levels: {k!r}; give integers between 2 and 100")
-    if not 2 <= int(k) <= 100:
-        raise InputError(f"invalid levels: must be between 2 and 100, got {int(k)}")
-    return int(k)
 
 
 def _scores(scored: pd.DataFrame, name: str, k: int) -> np.ndarray:
@@ -90,6 +81,7 @@ def segment(
     lang: LangLike = "en",
     new_customer_days: int | None = None,
     levels: int | tuple[int, int, int] | None = None,
+    explain: bool = False,
 ) -> pd.DataFrame:
     """Adds ``segment_code`` and ``segment`` to a table from :func:`rfmkit.score`.
 
@@ -110,7 +102,20 @@ def segment(
         no history yet). Needs ``first_purchase`` and the as-of date in
         ``attrs`` (as :func:`rfmkit.rfm_table` leaves them).
     levels : int or triple, optional
-        Score levels of R, F, M; by default read from ``attrs``.
+        Score levels of R, F, M. By default read from
+        ``attrs["score_edges"]``, or, when ``attrs`` are gone (a merge with
+        another frame, polars, a file), from ``rfm_score``: the ordered
+        categorical of :func:`rfmkit.score`, whose last category is the top
+        code (``"535"``: levels 5, 3, 5; ``"10-3-12"``). Plain text codes
+        record nothing: pass ``levels`` then.
+    explain : bool
+        Also add why each customer is in its segment: ``segment_rule``, the
+        winning rule (``"rule 3: loyal"``, its position in
+        :attr:`rfmkit.Scheme.rules`; ``"fallback: others"``; ``"new"``), and
+        ``segment_ranges``, its ranges on the scheme's scale
+        (``"r 4-5, f 3-5"``; ``"no rule matched"`` for the fallback), both
+        categoricals. See :meth:`rfmkit.Scheme.explain` and
+        :mod:`rfmkit.segments.explain`.
 
     Returns
     -------
@@ -141,6 +146,8 @@ def segment(
     """
     scored = as_pandas(scored, "scored")
     s = as_scheme(scheme)
+    if not isinstance(explain, (bool, np.bool_)):
+        raise InputTypeError(f"explain must be True or False, not {explain!r}")
     k = _levels(scored, levels)
     cols = [_scores(scored, name, kk) for name, kk in zip(("r_score", "f_score", "m_score"), k, strict=True)]
     winners = segment_assign(s._json, cols[0], cols[1], cols[2], k)
@@ -154,8 +161,9 @@ def segment(
         [where[r["code"]] for r in s.spec["rules"]] + [where[s.spec["fallback"]["code"]]], dtype=np.int64
     )
     pos = rule_pos[winners]
-    if new_customer_days is not None:
-        pos[_new_customers(scored, new_customer_days)] = 0
+    new = None if new_customer_days is None else _new_customers(scored, new_customer_days)
+    if new is not None:
+        pos[new] = 0
     labels = _labels(s, lang, order)
     fallback = s.spec["fallback"]["code"]
     n_fallback = int((winners == len(s.spec["rules"])).sum())
@@ -173,6 +181,8 @@ def segment(
         first.setdefault(label, len(first))
     label_pos = np.array([first[label] for label in labels], dtype=np.int64)
     out["segment"] = pd.Categorical.from_codes(label_pos[pos], categories=list(first), ordered=True)
+    if explain:
+        out["segment_rule"], out["segment_ranges"] = explain_columns(s.spec, winners, new, new_customer_days)
     out.attrs["scheme"] = s.name
     out.attrs["lang"] = lang if isinstance(lang, str) else "custom"
     return out
