@@ -229,7 +229,7 @@ def _json(attrs: Mapping[str, Any]) -> str:
 
     def safe(value: Any) -> Any:
         if isinstance(value, Mapping):
-            return {k if isinstance(k, (str, int, float, bool)) else str(k): safe(v) for k, v in value.items()}
+            return {k if isinstance(k, (str, int, float)) else str(k): safe(v) for k, v in value.items()}
         if isinstance(value, (list, tuple)):
             return [safe(v) for v in value]
         return value
