@@ -346,3 +346,14 @@ def test_the_as_of_day_comes_from_the_columns():
     broken = t.assign(recency=[0, 11, 40])  # rows that disagree: no as-of day
     with pytest.raises(rfmkit.InputError, match="as_of"):
         quiet(rfmkit.segment, pl.from_pandas(broken), "rf10", levels=2, new_customer_days=45)
+
+
+def test_a_polars_summary_projects_with_its_time_unit(data):
+    tx = data["tx"]
+    want = rfmkit.projected_revenue(rfmkit.rfm_summary(tx, "customer_id", "date", "amount", time_unit="W"), 3)
+    summary = rfmkit.rfm_summary(to_polars(tx), "customer_id", "date", "amount", time_unit="W")
+    with pytest.raises(rfmkit.InputError, match="pass time_unit="):
+        rfmkit.projected_revenue(summary, 3)  # polars has no attrs: the unit of T is unknown
+    pd.testing.assert_frame_equal(rfmkit.projected_revenue(summary, 3, time_unit="W"), want)
+    arrow = rfmkit.rfm_summary(tx, "customer_id", "date", "amount", time_unit="W", output="arrow")
+    pd.testing.assert_frame_equal(rfmkit.projected_revenue(arrow, 3), want)  # attrs in the metadata
