@@ -550,7 +550,9 @@ def test_segment_takes_polars_and_arrow(kind):
     assert actions["segment_code"].tolist() == got["segment_code"].astype(str).tolist()
     # Without attrs (a polars table of the result) the labels name the scheme and language.
     zh = rfmkit.segment(data, "rf10", levels=5, lang="zh", output="pandas")
-    back = rfmkit.action_list(pl.from_pandas(zh) if kind == "polars" else pa.Table.from_pandas(zh))
+    back = rfmkit.action_list(
+        pl.from_pandas(zh) if kind == "polars" else pa.Table.from_pandas(zh), output="pandas"
+    )
     want = rfmkit.strategies("rf10", lang="zh").set_index("segment_code")
     assert back["next_action"].tolist() == [want.loc[c, "actions"][0] for c in back["segment_code"]]
 
