@@ -576,18 +576,23 @@ def _arrow(t):
 @pytest.mark.parametrize("scheme", ["rfm11", "rf10", "cn8"])
 def test_analysis_takes_polars_and_arrow(convert, scheme):
     before, after = pipeline(as_of="2024-10-31", scheme=scheme), pipeline(scheme=scheme)
-    pd.testing.assert_frame_equal(rfmkit.segment_summary(convert(after)), rfmkit.segment_summary(after))
+    # output="pandas": polars in gives polars out (tests/test_output_kinds.py).
+    pd.testing.assert_frame_equal(
+        rfmkit.segment_summary(convert(after), output="pandas"), rfmkit.segment_summary(after)
+    )
     want = rfmkit.migration(before, after)
-    got = rfmkit.migration(convert(before), convert(after))
+    got = rfmkit.migration(convert(before), convert(after), output="pandas")
     pd.testing.assert_frame_equal(got.counts, want.counts)
     pd.testing.assert_frame_equal(
-        rfmkit.churn_alerts(convert(before), convert(after)), rfmkit.churn_alerts(before, after)
+        rfmkit.churn_alerts(convert(before), convert(after), output="pandas"),
+        rfmkit.churn_alerts(before, after),
     )
     responses = pd.DataFrame(
         {"customer_id": after["customer_id"], "contacted": True, "responded": np.arange(len(after)) % 4 == 0}
     )
     pd.testing.assert_frame_equal(
-        rfmkit.campaign_report(convert(after), convert(responses)), rfmkit.campaign_report(after, responses)
+        rfmkit.campaign_report(convert(after), convert(responses), output="pandas"),
+        rfmkit.campaign_report(after, responses),
     )
 
 

@@ -489,7 +489,7 @@ def test_input_kinds_agree(generated):
     want = rfmkit.rfm_summary(generated, "customer_id", "date", "amount", time_unit="W")
     table = pa.Table.from_pandas(generated, preserve_index=False)
     for data in (table, pl.from_arrow(table), {c: generated[c].to_numpy() for c in generated}):
-        got = rfmkit.rfm_summary(data, "customer_id", "date", "amount", time_unit="W")
+        got = rfmkit.rfm_summary(data, "customer_id", "date", "amount", time_unit="W", output="pandas")
         pd.testing.assert_frame_equal(got, want)
     text = generated.assign(
         date=generated["date"].dt.strftime("%Y-%m-%d %H:%M:%S"),

@@ -261,11 +261,13 @@ def test_rfm_equals_the_three_calls(
     assert got.attrs == want.attrs
 
 
-@pytest.mark.parametrize("output", ["polars", "arrow", "numpy", 1])
-def test_rfm_output_other_than_pandas_is_refused(output):
+@pytest.mark.parametrize("output", ["numpy", "Pandas", 1])
+def test_rfm_output_of_another_kind_is_refused(output):
     tx = rfmkit.datasets.make_transactions(100, 10, seed=1)
     with pytest.raises(InputError, match="output"):
         rfmkit.rfm(tx, output=output)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", rfmkit.RFMWarning)  # few customers: unused scores
         assert isinstance(rfmkit.rfm(tx, output="pandas"), pd.DataFrame)
+        assert type(rfmkit.rfm(tx, output="polars")).__module__.startswith("polars")
+        assert type(rfmkit.rfm(tx, output="arrow")).__name__ == "Table"

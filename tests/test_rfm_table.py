@@ -82,7 +82,7 @@ def engine(data, opts, **extra):
     kwargs = dict(opts, window=window_arg(opts["window"]), **extra)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RFMWarning)
-        return rfmkit.rfm_table(data, **kwargs)
+        return rfmkit.rfm_table(data, **kwargs, output="pandas")  # polars in would give polars
 
 
 def check(df, opts, data=None, **extra):

@@ -486,9 +486,9 @@ def test_score_and_scorer_take_polars_and_arrow(kind):
     want = np.column_stack(want_scores)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RFMWarning)
-        got = rfmkit.score(data, bins=4)
+        got = rfmkit.score(data, bins=4, output="pandas")
         np.testing.assert_array_equal(got[["r_score", "f_score", "m_score"]].to_numpy(), want)
-        ntile = rfmkit.score(data, bins=4, method="ntile")
+        ntile = rfmkit.score(data, bins=4, method="ntile", output="pandas")
         assert ntile["customer_id"].tolist() == t["customer_id"].tolist()
         scorer = RFMScorer(bins=4).fit(data)
     # Only R, F and M are scored, whatever else the table has (issue 12, item 12).

@@ -543,14 +543,16 @@ def test_segment_takes_polars_and_arrow(kind):
     r, f = [1, 2, 3, 4, 5, 5, 3], [1, 3, 5, 4, 2, 1, 3]
     t = score_frame(r, f)
     data = pl.from_pandas(t) if kind == "polars" else pa.Table.from_pandas(t)
-    got = rfmkit.segment(data, "rf10", levels=5)
+    got = rfmkit.segment(data, "rf10", levels=5, output="pandas")
     want = [rf10_reference(a, b) for a, b in zip(r, f, strict=True)]
     assert got["segment_code"].astype(str).tolist() == want
     actions = rfmkit.action_list(got)  # attrs name the scheme: rf10, not the default rfm11
     assert actions["segment_code"].tolist() == got["segment_code"].astype(str).tolist()
     # Without attrs (a polars table of the result) the labels name the scheme and language.
-    zh = rfmkit.segment(data, "rf10", levels=5, lang="zh")
-    back = rfmkit.action_list(pl.from_pandas(zh) if kind == "polars" else pa.Table.from_pandas(zh))
+    zh = rfmkit.segment(data, "rf10", levels=5, lang="zh", output="pandas")
+    back = rfmkit.action_list(
+        pl.from_pandas(zh) if kind == "polars" else pa.Table.from_pandas(zh), output="pandas"
+    )
     want = rfmkit.strategies("rf10", lang="zh").set_index("segment_code")
     assert back["next_action"].tolist() == [want.loc[c, "actions"][0] for c in back["segment_code"]]
 

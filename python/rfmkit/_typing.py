@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, TypeAlias, Union
+from typing import TYPE_CHECKING, Literal, TypeAlias, Union
 
 import numpy as np
 import pandas as pd
@@ -42,6 +42,7 @@ __all__ = [
     "LangLike",
     "MethodLike",
     "MigrationLike",
+    "OutputLike",
     "PeriodEndLike",
     "SchemeLike",
     "TableLike",
@@ -67,6 +68,11 @@ rfmkit returns, and the same converted to polars or Arrow)."""
 FrameLike: TypeAlias = TableLike | Mapping[str, ColumnLike]
 """Transactions: a :data:`TableLike`, or a mapping of column name to column (a
 ``dict`` of lists or arrays)."""
+
+OutputLike: TypeAlias = Literal["pandas", "polars", "arrow"]
+"""The kind of a result (the ``output=`` keyword): a pandas DataFrame, a polars
+DataFrame or a pyarrow Table. ``None`` (the default) follows the input: polars
+in (a DataFrame or LazyFrame), polars out; pandas otherwise."""
 
 DateLike: TypeAlias = str | dt.date | dt.datetime | np.datetime64 | pd.Timestamp
 """A single date or instant: text (ISO 8601 such as ``"2024-12-31"``, or a date

@@ -9,32 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-import pandas as pd
-
-from ._typing import DateLike, FrameLike, SchemeLike, WindowLike, ZoneLike
-from .errors import InputError
+from ._typing import DateLike, FrameLike, OutputLike, SchemeLike, TableLike, WindowLike, ZoneLike
+from .io.output import follows_input
 from .scores import score
 from .segments import segment
 from .table import rfm_table
 
 __all__ = ["rfm"]
 
-_OUTPUTS = (None, "pandas")
 
-
-def _check_output(output: object) -> None:
-    if isinstance(output, str) and output in ("polars", "arrow"):
-        raise InputError(
-            f"output={output!r} is not supported yet: rfm returns a pandas DataFrame "
-            "(output=None or 'pandas'); convert it with polars.from_pandas or "
-            "pyarrow.Table.from_pandas"
-        )
-    if not (output is None or (isinstance(output, str) and output in _OUTPUTS)):
-        raise InputError(
-            f"output must be None or 'pandas', not {output!r} (polars and arrow output are not supported yet)"
-        )
-
-
+@follows_input("data", date="date")
 def rfm(
     data: FrameLike,
     customer_id: str = "customer_id",
@@ -55,8 +39,8 @@ def rfm(
     tz: ZoneLike | None = None,
     by: str | Sequence[str] | None = None,
     new_customer_days: int | None = None,
-    output: str | None = None,
-) -> pd.DataFrame:
+    output: OutputLike | None = None,
+) -> TableLike:
     """From transactions to per-customer scores and segments, in one call.
 
     The same as ``segment(score(rfm_table(data, ...), ...), scheme, ...)``
@@ -80,13 +64,12 @@ def rfm(
     new_customer_days : int, optional
         Customers whose first purchase is at most this many days old go to
         the segment "new" (:func:`rfmkit.segment`).
-    output : {None, "pandas"}
-        The kind of the result; only pandas for now (``"polars"`` and
-        ``"arrow"`` are an InputError).
+    output : {None, "pandas", "polars", "arrow"}
+        The kind of the result; by default the input's (polars in, polars out, else pandas).
 
     Returns
     -------
-    pandas.DataFrame
+    pandas.DataFrame, polars.DataFrame or pyarrow.Table
         The columns of :func:`rfmkit.rfm_table`, ``r_score``, ``f_score``,
         ``m_score`` (and the others :func:`rfmkit.score` adds), then
         ``segment_code`` and ``segment``, one row per customer (per group and
@@ -95,7 +78,7 @@ def rfm(
     Raises
     ------
     InputError, InputTypeError
-        What the three steps refuse, and an unsupported ``output``.
+        What the three steps refuse, and an invalid ``output``.
 
     Examples
     --------
@@ -108,7 +91,6 @@ def rfm(
     >>> out.equals(step)
     True
     """
-    _check_output(output)
     table = rfm_table(
         data,
         customer_id,
@@ -121,6 +103,7 @@ def rfm(
         returns=returns,
         tz=tz,
         by=by,
+        output="pandas",
     )
-    scored = score(table, bins=bins, method=method, thresholds=thresholds, weights=weights)
-    return segment(scored, scheme, lang=lang, new_customer_days=new_customer_days)
+    scored = score(table, bins=bins, method=method, thresholds=thresholds, weights=weights, output="pandas")
+    return segment(scored, scheme, lang=lang, new_customer_days=new_customer_days, output="pandas")

@@ -12,7 +12,7 @@ import pandas as pd
 import pyarrow as pa
 
 from ._core import rfm_columns
-from ._typing import ColumnLike, DateLike, FrameLike, WindowLike, ZoneLike
+from ._typing import ColumnLike, DateLike, FrameLike, OutputLike, TableLike, WindowLike, ZoneLike
 from .errors import InputError, RFMWarning
 from .io import dates as _time
 from .io.amounts import amount_column
@@ -20,6 +20,7 @@ from .io.columns import unencodable
 from .io.frames import get_columns
 from .io.groups import GroupKeys
 from .io.ids import id_series, key_column
+from .io.output import follows_input
 from .io.windows import window_arg
 
 __all__ = ["RFMArrays", "rfm_arrays", "rfm_table"]
@@ -122,6 +123,7 @@ def rfm_arrays(
     )
 
 
+@follows_input("data", date="date")
 def rfm_table(
     data: FrameLike,
     customer_id: str = "customer_id",
@@ -135,7 +137,8 @@ def rfm_table(
     returns: str = "net",
     tz: ZoneLike | None = None,
     by: str | Sequence[str] | None = None,
-) -> pd.DataFrame:
+    output: OutputLike | None = None,
+) -> TableLike:
     """One row per customer (or per group and customer) with recency, frequency and monetary value.
 
     Parameters
@@ -178,10 +181,12 @@ def rfm_table(
         date over *all* rows, the same for every group, so recencies of
         different groups are comparable. Null group values are errors.
         :func:`rfmkit.score` then scores within each group.
+    output : {None, "pandas", "polars", "arrow"}
+        The kind of the result; by default the input's (polars in, polars out, else pandas).
 
     Returns
     -------
-    pandas.DataFrame
+    pandas.DataFrame, polars.DataFrame or pyarrow.Table
         Sorted by customer id (by group, then id, with ``by``), with columns
         ``customer_id``, ``recency`` (int64 calendar days since the last
         purchase; 0 means on the as-of day), ``frequency`` (int64),

@@ -9,9 +9,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._typing import OutputLike, TableLike
 from ..errors import InputError
 from ..io.frames import as_pandas
 from ..io.groups import python_value
+from ..io.output import follows_input
 from .common import ALL, ratio, require, segment_input, segments_of, unique_keys
 
 __all__ = ["campaign_report", "two_proportion_p_value"]
@@ -56,24 +58,26 @@ def two_proportion_p_value(x1: float, n1: float, x2: float, n2: float) -> float:
     return math.erfc(abs(z) / math.sqrt(2))
 
 
+@follows_input("segmented", "responses")
 def campaign_report(
-    segmented: pd.DataFrame,
-    responses: pd.DataFrame,
+    segmented: TableLike,
+    responses: TableLike,
     *,
     customer_id: str = "customer_id",
     contacted: str | None = "contacted",
     responded: str = "responded",
     converted: str | None = None,
     treatment: str | None = None,
-) -> pd.DataFrame:
+    output: OutputLike | None = None,
+) -> TableLike:
     """Response (and conversion, and A/B lift) of a campaign, per segment.
 
     Parameters
     ----------
-    segmented : pandas.DataFrame
+    segmented : pandas.DataFrame, polars.DataFrame or pyarrow.Table
         The output of :func:`rfmkit.segment`, one row per customer (select
         one group of a grouped table first).
-    responses : pandas.DataFrame
+    responses : pandas.DataFrame, polars.DataFrame or pyarrow.Table
         One row per customer of the campaign: the id column and boolean
         (or 0/1) flags. Customers of ``segmented`` without a row here were
         not in the campaign.
@@ -86,10 +90,12 @@ def campaign_report(
     treatment : str, optional
         A boolean column for an A/B test: True = got the campaign, False =
         control group. Rates then come from ``responded`` in each arm.
+    output : {None, "pandas", "polars", "arrow"}
+        The kind of the result; by default the input's (polars in, polars out, else pandas).
 
     Returns
     -------
-    pandas.DataFrame
+    pandas.DataFrame, polars.DataFrame or pyarrow.Table
         One row per segment in the scheme's order, then ``"All"``:
         ``segment``, ``contacted``, ``responders`` (contacted and responded),
         ``response_rate`` (responders / contacted); with ``converted``,

@@ -10,7 +10,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._typing import OutputLike, TableLike
 from ..errors import InputError, InputTypeError
+from ..io.output import follows_input, output_kind, to_output
 from .common import (
     CHURN_SEGMENTS,
     GONE,
@@ -59,10 +61,12 @@ class Migration:
     """Row shares of ``counts``: where the customers of each segment went.
     A segment that had no customers has a row of NaN (there is nobody to
     share out), so a row sums to 1 or is all NaN."""
-    customers: pd.DataFrame
+    customers: TableLike
     """One row per customer: the key columns (``customer_id``, after the group
     columns of grouped tables), ``segment_before`` and ``segment_after``
-    (categoricals with ``"(new)"`` / ``"(gone)"`` for customers in one table only)."""
+    (categoricals with ``"(new)"`` / ``"(gone)"`` for customers in one table only).
+    The kind of the inputs (a polars DataFrame for polars tables) or of ``output=``;
+    ``counts`` and ``shares`` are always pandas (matrices labelled by segment)."""
 
     @property
     def stayed(self) -> int:
@@ -131,24 +135,28 @@ def _paired(before: pd.DataFrame, after: pd.DataFrame, extra: Sequence[str] = ()
     return keys, labels, joined
 
 
-def migration(before: pd.DataFrame, after: pd.DataFrame) -> Migration:
+def migration(before: TableLike, after: TableLike, *, output: OutputLike | None = None) -> Migration:
     """Counts of customers moving between segments from one table to the next.
 
     Parameters
     ----------
-    before, after : pandas.DataFrame
+    before, after : pandas.DataFrame, polars.DataFrame or pyarrow.Table
         Two outputs of :func:`rfmkit.segment` with the same scheme, for
         example of the same transactions with ``as_of`` a month apart.
         Customers are matched on ``customer_id`` (and on the group columns
         when both tables come from ``rfm_table(by=...)``).
+    output : {None, "pandas", "polars", "arrow"}
+        The kind of ``customers``; by default the input's (polars in, polars
+        out, else pandas). ``counts`` and ``shares`` are pandas whatever it is.
 
     Returns
     -------
     Migration
         ``counts`` (int64; rows: segments before + ``"(new)"``, columns:
         segments after + ``"(gone)"``), ``shares`` (row shares; NaN rows for
-        segments that were empty before) and ``customers`` (one row per
-        customer, sorted by id). Shows as a table in notebooks.
+        segments that were empty before), both pandas DataFrames labelled by
+        segment, and ``customers`` (one row per customer, sorted by id, of
+        the kind of ``output``). Shows as a table in notebooks.
 
     Raises
     ------
@@ -164,6 +172,7 @@ def migration(before: pd.DataFrame, after: pd.DataFrame) -> Migration:
     >>> list(moves.counts.columns[-2:]), moves.counts.index[-1]
     (['Other', '(gone)'], '(new)')
     """
+    kind = output_kind((before, after), output)
     before, after = segment_input(before, "before"), segment_input(after, "after")
     keys, labels, joined = _paired(before, after)
     k = len(labels)
@@ -177,7 +186,7 @@ def migration(before: pd.DataFrame, after: pd.DataFrame) -> Migration:
     customers = joined[keys].reset_index(drop=True)
     customers["segment_before"] = pd.Categorical.from_codes(b, categories=list(rows), ordered=True)
     customers["segment_after"] = pd.Categorical.from_codes(a, categories=list(cols), ordered=True)
-    return Migration(counts=counts_df, shares=shares, customers=customers)
+    return Migration(counts=counts_df, shares=shares, customers=to_output(customers, kind))
 
 
 # --------------------------------------------------------------------------- churn
@@ -244,18 +253,20 @@ def _has_codes(table: pd.DataFrame) -> bool:
     return isinstance(getattr(table.get("segment_code"), "dtype", None), pd.CategoricalDtype)
 
 
+@follows_input("before", "after")
 def churn_alerts(
-    before: pd.DataFrame,
-    after: pd.DataFrame,
+    before: TableLike,
+    after: TableLike,
     *,
     valuable: Iterable[str] | None = None,
     at_risk: Iterable[str] | None = None,
-) -> pd.DataFrame:
+    output: OutputLike | None = None,
+) -> TableLike:
     """Customers who moved from a valuable segment to an at-risk or lapsed one.
 
     Parameters
     ----------
-    before, after : pandas.DataFrame
+    before, after : pandas.DataFrame, polars.DataFrame or pyarrow.Table
         Two outputs of :func:`rfmkit.segment` with the same scheme.
     valuable, at_risk : list of str, optional
         Segments (codes such as ``"champions"`` or labels) to watch and to
@@ -265,10 +276,12 @@ def churn_alerts(
         schemes must pass both. The sets must not overlap. Without a
         ``segment_code`` column the labels of a built-in scheme stand for its
         codes.
+    output : {None, "pandas", "polars", "arrow"}
+        The kind of the result; by default the input's (polars in, polars out, else pandas).
 
     Returns
     -------
-    pandas.DataFrame
+    pandas.DataFrame, polars.DataFrame or pyarrow.Table
         One row per alert, the biggest spenders first (``monetary_before``
         descending, ties by id): the key columns, ``segment_before``,
         ``segment_after``, recency, frequency and monetary before and after

@@ -11,10 +11,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._typing import TableLike
+from .._typing import OutputLike, TableLike
 from ..errors import InputError
 from ..io.frames import numeric_column
 from ..io.groups import Groups
+from ..io.output import follows_input
 from .common import (
     STATS,
     names_of,
@@ -30,12 +31,15 @@ __all__ = ["segment_summary"]
 # --------------------------------------------------------------------------- summary
 
 
-def segment_summary(segmented: TableLike, by: str | Sequence[str] | None = None) -> pd.DataFrame:
+@follows_input("segmented")
+def segment_summary(
+    segmented: TableLike, by: str | Sequence[str] | None = None, *, output: OutputLike | None = None
+) -> TableLike:
     """Size, revenue and typical R, F and M of every segment.
 
     Parameters
     ----------
-    segmented : pandas.DataFrame
+    segmented : pandas.DataFrame, polars.DataFrame or pyarrow.Table
         The output of :func:`rfmkit.segment` (one row per customer, or per
         group and customer).
     by : str or list of str, optional
@@ -44,10 +48,12 @@ def segment_summary(segmented: TableLike, by: str | Sequence[str] | None = None)
         group present, the group columns first, shares computed within each
         group. Grouped tables are not summarised per group unless you say
         so: ``segment_summary(seg, by=seg.attrs["by"])``.
+    output : {None, "pandas", "polars", "arrow"}
+        The kind of the result; by default the input's (polars in, polars out, else pandas).
 
     Returns
     -------
-    pandas.DataFrame
+    pandas.DataFrame, polars.DataFrame or pyarrow.Table
         One row per segment of the scheme in the scheme's order (per group
         with ``by``), every segment present: ``segment`` (categorical),
         ``customers`` (int64), ``customer_share``, ``revenue`` (the exact sum

@@ -31,6 +31,7 @@ import os
 import re
 import sys
 import warnings
+from typing import cast
 
 import pandas as pd
 
@@ -80,7 +81,7 @@ _SHOWN = {
 def _summary(args: argparse.Namespace) -> int:
     check_output(args.output, args.format)
     table = segmented(args)
-    summary = segment_summary(table, by=args.by)
+    summary = cast(pd.DataFrame, segment_summary(table, by=args.by))
     if args.output:
         write(summary, args)
         return 0
@@ -133,7 +134,7 @@ def _range(text: str) -> str:
 
 def _demo(args: argparse.Namespace) -> int:
     tx = make_transactions(args.transactions, args.customers, seed=args.seed)
-    table = rfm_table(tx)
+    table = cast(pd.DataFrame, rfm_table(tx))
     with pd.option_context("display.width", 120, "display.max_columns", 10):
         print(f"{len(tx):,} generated transactions of {tx['customer_id'].nunique():,} customers")
         print(f"as of {table.attrs['as_of']} (the date of the latest transaction)\n")
@@ -161,8 +162,8 @@ def _demo_segments(table: pd.DataFrame, lang: str) -> None:
     revenue, and the next action and channel of each."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RFMWarning)  # empty segments are fine in a demo
-        segmented = segment(score(table), "rfm11", lang=lang)
-    summary = segment_summary(segmented)
+        segmented = cast(pd.DataFrame, segment(score(table), "rfm11", lang=lang))
+    summary = cast(pd.DataFrame, segment_summary(segmented))
     plays = strategies("rfm11", lang).set_index("segment_code")
     counts = summary[summary["customers"] > 0]
     title = "segments (rfm11) and what to do" if lang == "en" else "客户分群 (rfm11) 与行动建议"

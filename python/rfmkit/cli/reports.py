@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import cast
 
 import pandas as pd
 
@@ -87,7 +88,7 @@ def migration_command(args: argparse.Namespace) -> int:
     tx = read_input(args)
     before, after = segmented_at(tx, args, before_at), segmented_at(tx, args, after_at)
     moves = migration(before, after)
-    alerts = churn_alerts(before, after)
+    alerts = cast(pd.DataFrame, churn_alerts(before, after))
     to_stdout = args.output in (None, "-")
     shown = sys.stderr if args.output == "-" else sys.stdout  # stdout carries the alerts
     with pd.option_context(*_WIDE):

@@ -36,7 +36,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._typing import FrameLike, PeriodEndLike
+from .._typing import FrameLike, OutputLike, PeriodEndLike, TableLike
+from ..io.output import follows_input
 from .split import split_rows
 from .summary import (
     check_scaler,
@@ -51,6 +52,7 @@ from .summary import (
 __all__ = ["calibration_and_holdout_data", "summary_data_from_transaction_data"]
 
 
+@follows_input("transactions", date="datetime_col")
 def summary_data_from_transaction_data(
     transactions: FrameLike,
     customer_id_col: str,
@@ -61,13 +63,23 @@ def summary_data_from_transaction_data(
     freq: str = "D",
     freq_multiplier: float = 1,
     include_first_transaction: bool = False,
-) -> pd.DataFrame:
+    *,
+    output: OutputLike | None = None,
+) -> TableLike:
     """``frequency``, ``recency``, ``T`` (and ``monetary_value``) per customer,
     as ``lifetimes.utils.summary_data_from_transaction_data`` gives them.
 
+    Parameters
+    ----------
+    output : {None, "pandas", "polars", "arrow"}
+        The kind of the result; by default the input's (polars in, polars out,
+        else pandas). polars and Arrow have no index: the customer id is then
+        the first column, named after ``customer_id_col``. The other
+        parameters are lifetimes' (see :mod:`rfmkit.lifetimes`).
+
     Returns
     -------
-    pandas.DataFrame
+    pandas.DataFrame, polars.DataFrame or pyarrow.Table
         Indexed by customer id (sorted), float64 columns ``frequency``,
         ``recency``, ``T`` and, with ``monetary_value_col``, ``monetary_value``.
 
@@ -94,6 +106,7 @@ def summary_data_from_transaction_data(
     return _indexed(table, customer_id_col)
 
 
+@follows_input("transactions", date="datetime_col")
 def calibration_and_holdout_data(
     transactions: FrameLike,
     customer_id_col: str,
@@ -105,13 +118,23 @@ def calibration_and_holdout_data(
     datetime_format: str | None = None,
     monetary_value_col: str | None = None,
     include_first_transaction: bool = False,
-) -> pd.DataFrame:
+    *,
+    output: OutputLike | None = None,
+) -> TableLike:
     """The calibration summary and the holdout behaviour, as
     ``lifetimes.utils.calibration_and_holdout_data`` gives them.
 
+    Parameters
+    ----------
+    output : {None, "pandas", "polars", "arrow"}
+        The kind of the result; by default the input's (polars in, polars out,
+        else pandas). polars and Arrow have no index: the customer id is then
+        the first column, named after ``customer_id_col``. The other
+        parameters are lifetimes' (see :mod:`rfmkit.lifetimes`).
+
     Returns
     -------
-    pandas.DataFrame
+    pandas.DataFrame, polars.DataFrame or pyarrow.Table
         Indexed by customer id, columns ``frequency_cal``, ``recency_cal``,
         ``T_cal``, [``monetary_value_cal``], ``frequency_holdout``,
         [``monetary_value_holdout``], ``duration_holdout``. Customers first

@@ -10,17 +10,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._typing import ForecastsLike
+from .._typing import ForecastsLike, TableLike
 from ..errors import InputError, InputTypeError
 from ..io.columns import first_true
-from ..io.frames import check_present
+from ..io.frames import as_pandas, check_present
 from .summary import DAYS_PER_UNIT, check_scaler, check_unit
 
 __all__ = ["discounted_ltv", "projected_revenue"]
 
 
 def projected_revenue(
-    summary: pd.DataFrame,
+    summary: TableLike,
     periods: int,
     *,
     period: str = "M",
@@ -40,7 +40,7 @@ def projected_revenue(
 
     Parameters
     ----------
-    summary : pandas.DataFrame
+    summary : pandas.DataFrame, polars.DataFrame or pyarrow.Table
         The output of :func:`rfm_summary` (``include_first_transaction=False``,
         with ``monetary_value``), or any table with ``frequency``, ``T`` and
         ``monetary_value``.
@@ -51,7 +51,8 @@ def projected_revenue(
         pymc-marketing.
     time_unit, time_scaler
         The units of ``T`` in ``summary``: default ``summary.attrs`` (set by
-        :func:`rfm_summary`), else days.
+        :func:`rfm_summary`), else days. A polars summary has no attrs: then
+        ``time_unit`` is required (an InputError otherwise).
 
     Returns
     -------
@@ -75,8 +76,14 @@ def projected_revenue(
     1            1.0  1.0  1.0
     2            0.0  0.0  0.0
     """
-    if not isinstance(summary, pd.DataFrame):
-        raise InputTypeError(f"summary must be a pandas DataFrame, not {type(summary).__name__}")
+    given = summary
+    summary = as_pandas(summary, "summary")
+    if time_unit is None and "time_unit" not in summary.attrs and not isinstance(given, pd.DataFrame):
+        raise InputError(
+            f"summary is a {type(given).__module__.split('.')[0]} {type(given).__name__} without "
+            "attrs: the time unit of its T is unknown; pass time_unit= (and time_scaler=) as "
+            "given to rfm_summary"
+        )
     check_present(["frequency", "T", "monetary_value"], list(summary.columns))
     n = _periods(periods)
     step = DAYS_PER_UNIT[check_unit(period, "period")]

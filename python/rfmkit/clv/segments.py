@@ -25,8 +25,9 @@ from typing import Any
 
 import pandas as pd
 
-from .._typing import FrameLike, PeriodEndLike
+from .._typing import FrameLike, OutputLike, PeriodEndLike, TableLike
 from ..errors import InputError, InputTypeError
+from ..io.output import follows_input
 from .summary import rfm_summary
 
 __all__ = ["DEFAULT_SEGMENT_CONFIG", "quartile_labels", "rfm_segments"]
@@ -127,6 +128,7 @@ def _check_config(segment_config: Any) -> dict[str, list]:
     return out
 
 
+@follows_input("transactions", date="datetime_col")
 def rfm_segments(
     transactions: FrameLike,
     customer_id_col: str,
@@ -138,7 +140,9 @@ def rfm_segments(
     time_unit: str = "D",
     time_scaler: float | None = 1,
     sort_transactions: bool | None = True,
-) -> pd.DataFrame:
+    *,
+    output: OutputLike | None = None,
+) -> TableLike:
     """Quartile RFM scores and segments by score codes, as pymc-marketing does.
 
     A drop-in for ``pymc_marketing.clv.utils.rfm_segments`` (pymc-marketing
@@ -156,10 +160,12 @@ def rfm_segments(
         default pymc-marketing's five segments. Unlisted scores: ``"Other"``.
     observation_period_end, datetime_format, time_unit, time_scaler, sort_transactions
         As in :func:`rfmkit.rfm_summary`.
+    output : {None, "pandas", "polars", "arrow"}
+        The kind of the result; by default the input's (polars in, polars out, else pandas).
 
     Returns
     -------
-    pandas.DataFrame
+    pandas.DataFrame, polars.DataFrame or pyarrow.Table
         ``customer_id``, ``frequency``, ``recency``, ``monetary_value`` (from
         :func:`rfmkit.rfm_summary` with ``include_first_transaction=True``),
         ``rfm_score`` (text such as "344") and ``segment``; one row per
@@ -209,7 +215,9 @@ def rfm_segments(
         time_scaler=time_scaler,
         include_first_transaction=True,
         sort_transactions=sort_transactions,
+        output="pandas",
     )
+    assert isinstance(rfm_data, pd.DataFrame)
     if rfm_data.empty:
         raise InputError("transactions: there are no transactions to segment")
     scores = [_quartiles(rfm_data[column], score) for score, column in _COLUMNS]

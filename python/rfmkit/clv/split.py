@@ -12,9 +12,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .._typing import FrameLike, PeriodEndLike
+from .._typing import FrameLike, OutputLike, PeriodEndLike, TableLike
 from ..errors import InputError
 from ..io.ids import Keys
+from ..io.output import follows_input
 from ..io.walltime import wall_when
 from .summary import (
     check_scaler,
@@ -29,6 +30,7 @@ from .summary import (
 )
 
 
+@follows_input("transactions", date="datetime_col")
 def rfm_train_test_split(
     transactions: FrameLike,
     customer_id_col: str,
@@ -41,7 +43,9 @@ def rfm_train_test_split(
     monetary_value_col: str | None = None,
     include_first_transaction: bool | None = False,
     sort_transactions: bool | None = True,
-) -> pd.DataFrame:
+    *,
+    output: OutputLike | None = None,
+) -> TableLike:
     """The summary of a training period and what each customer did next.
 
     A drop-in for ``pymc_marketing.clv.utils.rfm_train_test_split``
@@ -66,10 +70,12 @@ def rfm_train_test_split(
         As in :func:`rfm_summary`.
     sort_transactions : bool
         Accepted for compatibility; the answer never depends on row order.
+    output : {None, "pandas", "polars", "arrow"}
+        The kind of the result; by default the input's (polars in, polars out, else pandas).
 
     Returns
     -------
-    pandas.DataFrame
+    pandas.DataFrame, polars.DataFrame or pyarrow.Table
         The training summary's columns, then ``test_frequency`` (periods with
         a purchase in the test window), ``test_monetary_value`` (mean of the
         per-period sums in the test window; with ``monetary_value_col``) and

@@ -45,12 +45,13 @@ import pandas as pd
 import pyarrow as pa
 
 from .._core import period_summary
-from .._typing import FrameLike, PeriodEndLike
+from .._typing import FrameLike, OutputLike, PeriodEndLike, TableLike
 from ..errors import InputError, InputTypeError
 from ..io.amounts import amount_column
 from ..io.columns import unencodable
 from ..io.frames import get_columns
 from ..io.ids import id_series, key_column
+from ..io.output import follows_input
 from ..io.walltime import WallDates, wall_dates, wall_when
 
 __all__ = [
@@ -150,6 +151,7 @@ def first_date(dates: WallDates) -> pd.Timestamp:
 # --------------------------------------------------------------------------- summary
 
 
+@follows_input("transactions", date="datetime_col")
 def rfm_summary(
     transactions: FrameLike,
     customer_id_col: str,
@@ -161,7 +163,9 @@ def rfm_summary(
     time_scaler: float | None = 1,
     include_first_transaction: bool | None = False,
     sort_transactions: bool | None = True,
-) -> pd.DataFrame:
+    *,
+    output: OutputLike | None = None,
+) -> TableLike:
     """Per-customer frequency, recency, T and mean spend for CLV models.
 
     A drop-in for ``pymc_marketing.clv.utils.rfm_summary`` (pymc-marketing
@@ -195,10 +199,12 @@ def rfm_summary(
         The segmentation form (see :mod:`rfmkit.clv`).
     sort_transactions : bool
         Accepted for compatibility; the answer never depends on row order.
+    output : {None, "pandas", "polars", "arrow"}
+        The kind of the result; by default the input's (polars in, polars out, else pandas).
 
     Returns
     -------
-    pandas.DataFrame
+    pandas.DataFrame, polars.DataFrame or pyarrow.Table
         ``customer_id``, ``frequency``, ``recency``, ``T`` (not with
         ``include_first_transaction``) and ``monetary_value`` (with
         ``monetary_value_col``), float64, one row per customer sorted by id

@@ -20,7 +20,7 @@ import pyarrow as pa
 from ..errors import InputError, InputTypeError
 from .columns import Column, as_column
 
-__all__ = ["as_pandas", "copy_on_write", "get_columns", "native_table", "numeric_column"]
+__all__ = ["as_pandas", "column_attrs", "copy_on_write", "get_columns", "native_table", "numeric_column"]
 
 # Where pandas (>= 2.1) keeps DataFrame.attrs in Parquet / Arrow metadata.
 _ATTRS_KEY = b"PANDAS_ATTRS"
@@ -34,7 +34,8 @@ def as_pandas(table: Any, what: str = "table") -> pd.DataFrame:
     table : pandas.DataFrame, polars.DataFrame or pyarrow.Table
         The input table. A polars table has no ``attrs``; an Arrow table's
         are restored from its schema's metadata (where pyarrow and pandas'
-        Parquet writer keep them), otherwise the result's ``attrs`` are empty.
+        Parquet writer keep them). Without them, what the columns of an
+        rfmkit table tell is put back (see :func:`column_attrs`).
     what : str
         The argument's name, for the error message.
 
@@ -61,13 +62,63 @@ def as_pandas(table: Any, what: str = "table") -> pd.DataFrame:
     if isinstance(table, pa.Table):
         out = table.to_pandas()  # restores attrs kept in the "pandas" metadata
         if not out.attrs:
-            out.attrs = _arrow_attrs(table.schema)
+            out.attrs = _arrow_attrs(table.schema) or column_attrs(out)
         return out
     raise InputTypeError(
         f"{what} must be a pandas DataFrame, a polars DataFrame or a pyarrow Table "
         "(or another table: DuckDB, narwhals, an Arrow PyCapsule stream), not "
         f"{type(table).__module__}.{type(table).__name__}"
     )
+
+
+# The columns of rfmkit.rfm_table after its group columns, in order.
+_RFM_COLUMNS = ["customer_id", "recency", "frequency", "monetary", "first_purchase", "last_purchase"]
+
+
+def column_attrs(table: pd.DataFrame) -> dict:
+    """The ``attrs`` that the columns of an rfmkit table stand in for, when a
+    table came without them (polars output, a hand-made Arrow table).
+
+    - ``as_of``: the day of ``last_purchase`` (in its own zone) plus
+      ``recency``, when every row gives the same day;
+    - ``by``: the columns before ``customer_id`` when the table starts with
+      the layout of :func:`rfmkit.rfm_table` (group columns, then
+      ``customer_id``, ``recency``, ``frequency``, ``monetary``,
+      ``first_purchase``, ``last_purchase``).
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+
+    Returns
+    -------
+    dict
+        JSON values only; empty when the columns tell nothing.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"channel": ["web"], "customer_id": [1], "recency": [3],
+    ...                   "frequency": [1], "monetary": [5.0],
+    ...                   "first_purchase": pd.to_datetime(["2024-01-01"]),
+    ...                   "last_purchase": pd.to_datetime(["2024-01-01 18:00"])})
+    >>> column_attrs(t)
+    {'as_of': '2024-01-04', 'by': ['channel']}
+    """
+    attrs: dict[str, Any] = {}
+    names = [str(c) for c in table.columns]
+    if len(table) and "recency" in names and "last_purchase" in names:
+        last, recency = table["last_purchase"], table["recency"]
+        if pd.api.types.is_datetime64_any_dtype(last.dtype) and pd.api.types.is_integer_dtype(recency.dtype):
+            if isinstance(last.dtype, pd.DatetimeTZDtype):
+                last = last.dt.tz_localize(None)
+            days = last.to_numpy(dtype="datetime64[D]") + recency.to_numpy(dtype=np.int64, na_value=0)
+            if not last.isna().any() and not recency.isna().any() and (days == days[0]).all():
+                attrs["as_of"] = str(days[0])
+    if "customer_id" in names:
+        start = names.index("customer_id")
+        if start and names[start : start + len(_RFM_COLUMNS)] == _RFM_COLUMNS:
+            attrs["by"] = names[:start]
+    return attrs
 
 
 def native_table(data: Any, names: list[str] | None = None) -> Any:

@@ -36,10 +36,11 @@ import numpy as np
 import pandas as pd
 
 from .._core import score_apply, score_fit, score_ntile
-from .._typing import BinsLike, MethodLike, TableLike, ThresholdsLike, WeightsLike
+from .._typing import BinsLike, MethodLike, OutputLike, TableLike, ThresholdsLike, WeightsLike
 from ..errors import InputError
 from ..io.frames import as_pandas
 from ..io.groups import Groups
+from ..io.output import follows_input
 from .plan import (
     DIMENSIONS,
     make_plan,
@@ -52,6 +53,7 @@ from .plan import (
 __all__ = ["score"]
 
 
+@follows_input("table")
 def score(
     table: TableLike,
     *,
@@ -59,7 +61,8 @@ def score(
     method: MethodLike | None = None,
     thresholds: ThresholdsLike | None = None,
     weights: WeightsLike | None = None,
-) -> pd.DataFrame:
+    output: OutputLike | None = None,
+) -> TableLike:
     """Adds R, F and M scores to a table from :func:`rfmkit.rfm_table`.
 
     Parameters
@@ -78,10 +81,12 @@ def score(
         Cut points per dimension, sorted and distinct; k = cut points + 1.
     weights : sequence or mapping, optional
         Non-negative weights of R, F and M in ``rfm_total`` (default equal).
+    output : {None, "pandas", "polars", "arrow"}
+        The kind of the result; by default the input's (polars in, polars out, else pandas).
 
     Returns
     -------
-    pandas.DataFrame
+    pandas.DataFrame, polars.DataFrame or pyarrow.Table
         A copy of ``table`` with ``r_score``, ``f_score``, ``m_score`` (int64,
         1..k, higher is better), ``rfm_score`` (the scores as a code such as
         ``"545"``; with k >= 10 in some dimension the parts are joined by

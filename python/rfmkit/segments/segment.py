@@ -17,9 +17,10 @@ import numpy as np
 import pandas as pd
 
 from .._core import segment_assign
-from .._typing import LangLike, SchemeLike, TableLike
+from .._typing import LangLike, OutputLike, SchemeLike, TableLike
 from ..errors import InputError, InputTypeError, RFMWarning
 from ..io.frames import as_pandas, copy_on_write, numeric_column
+from ..io.output import follows_input
 from .explain import explain_columns
 from .levels import code_levels, given_levels, one_level
 from .scheme import NEW_SEGMENT, Scheme, as_scheme
@@ -74,6 +75,7 @@ def _plain(v: Any) -> str:
     return repr(v.item() if isinstance(v, np.generic) else v)
 
 
+@follows_input("scored")
 def segment(
     scored: TableLike,
     scheme: SchemeLike = "rfm11",
@@ -82,7 +84,8 @@ def segment(
     new_customer_days: int | None = None,
     levels: int | tuple[int, int, int] | None = None,
     explain: bool = False,
-) -> pd.DataFrame:
+    output: OutputLike | None = None,
+) -> TableLike:
     """Adds ``segment_code`` and ``segment`` to a table from :func:`rfmkit.score`.
 
     Parameters
@@ -100,7 +103,8 @@ def segment(
         Customers whose first purchase is at most this many days before the
         as-of date go to a ``"new"`` segment whatever their scores (they have
         no history yet). Needs ``first_purchase`` and the as-of date in
-        ``attrs`` (as :func:`rfmkit.rfm_table` leaves them).
+        ``attrs`` (as :func:`rfmkit.rfm_table` leaves them; a table without
+        attrs, such as polars output, gives it by ``last_purchase`` and ``recency``).
     levels : int or triple, optional
         Score levels of R, F, M. By default read from
         ``attrs["score_edges"]``, or, when ``attrs`` are gone (a merge with
@@ -116,10 +120,12 @@ def segment(
         (``"r 4-5, f 3-5"``; ``"no rule matched"`` for the fallback), both
         categoricals. See :meth:`rfmkit.Scheme.explain` and
         :mod:`rfmkit.segments.explain`.
+    output : {None, "pandas", "polars", "arrow"}
+        The kind of the result; by default the input's (polars in, polars out, else pandas).
 
     Returns
     -------
-    pandas.DataFrame
+    pandas.DataFrame, polars.DataFrame or pyarrow.Table
         A copy with ``segment_code`` and ``segment`` (the label), both
         ordered categoricals in the scheme's order, the fallback last. Customers in
         the fallback trigger an :class:`~rfmkit.RFMWarning`. ``attrs["scheme"]``

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .._typing import SchemeLike, TableLike
+from .._typing import OutputLike, SchemeLike, TableLike
 from ..errors import InputError
 from ..io.frames import as_pandas
+from ..io.output import follows_input
 from .builtin import builtin_names
 from .scheme import NEW_SEGMENT, Scheme, as_scheme, builtin_match
 from .validate import FIELDS
@@ -78,9 +79,14 @@ def strategies(scheme: SchemeLike = "rfm11", lang: str = "en") -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["segment_code", "segment", *FIELDS])
 
 
+@follows_input("segmented")
 def action_list(
-    segmented: TableLike, scheme: SchemeLike | None = None, lang: str | None = None
-) -> pd.DataFrame:
+    segmented: TableLike,
+    scheme: SchemeLike | None = None,
+    lang: str | None = None,
+    *,
+    output: OutputLike | None = None,
+) -> TableLike:
     """One row per customer, ready for a CRM or a campaign tool.
 
     Parameters
@@ -96,10 +102,12 @@ def action_list(
         The language of the strategies. By default the one of the input
         (``attrs["lang"]``, else the language of its ``segment`` labels),
         else English. An explicit language wins.
+    output : {None, "pandas", "polars", "arrow"}
+        The kind of the result; by default the input's (polars in, polars out, else pandas).
 
     Returns
     -------
-    pandas.DataFrame
+    pandas.DataFrame, polars.DataFrame or pyarrow.Table
         Columns: ``customer_id``, ``segment_code``, ``segment``, ``next_action``
         (the first action of the segment's strategy), ``channel`` (its first
         channel), ``offer`` and ``message``. Export with ``to_csv`` or
