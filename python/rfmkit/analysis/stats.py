@@ -189,7 +189,7 @@ def z_test_is_valid(x1: np.ndarray, n1: np.ndarray, x0: np.ndarray, n0: np.ndarr
     Examples
     --------
     >>> from rfmkit.analysis.stats import z_test_is_valid
-    >>> z_test_is_valid([5, 100], [16, 334], [1, 0], [3, 102]).tolist()
+    >>> z_test_is_valid([1, 12], [16, 334], [0, 0], [3, 102]).tolist()
     [False, False]
     >>> z_test_is_valid([30], [100], [20], [100]).tolist()
     [True]
@@ -236,7 +236,9 @@ def fisher_p_values(x1: np.ndarray, n1: np.ndarray, x0: np.ndarray, n0: np.ndarr
         raise ImportError(
             "the exact test of campaign_report needs scipy: pip install 'rfmkit[stats]'"
         ) from exc
-    rows = zip(*(np.atleast_1d(np.asarray(v, dtype=np.int64)).tolist() for v in (x1, n1, x0, n0)), strict=True)
+    rows = zip(
+        *(np.atleast_1d(np.asarray(v, dtype=np.int64)).tolist() for v in (x1, n1, x0, n0)), strict=True
+    )
     return np.array(
         [
             float(fisher_exact([[a, m - a], [b, k - b]]).pvalue) if m > 0 and k > 0 else math.nan
