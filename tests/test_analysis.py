@@ -389,24 +389,31 @@ def test_campaign_report_by_hand():
 
 def test_campaign_ab_test_by_hand():
     treat = [True, True, False, True, False]
-    r = rfmkit.campaign_report(campaign_segments(), responses(treat=treat), treatment="treat")
+    with pytest.warns(RFMWarning, match=r"'A' \(too small: 2 treated, 1 control.*'B'.*'All'"):
+        r = rfmkit.campaign_report(campaign_segments(), responses(treat=treat), treatment="treat")
     assert r["treated"].tolist() == [2, 1, 0, 3]
     assert r["control"].tolist() == [1, 1, 0, 2]
     np.testing.assert_array_equal(r["treated_rate"], [0.5, 1.0, np.nan, 2 / 3])
     np.testing.assert_array_equal(r["control_rate"], [1.0, 0.0, np.nan, 0.5])
     np.testing.assert_allclose(r["lift"], [-0.5, np.nan, np.nan, 1 / 3])
+    # Cells this small get Fisher's exact test. A: [[1, 1], [1, 0]], the tables with the same
+    # margins have probabilities 2/3 (seen) and 1/3, p = 1; B: [[1, 0], [0, 1]], 1/2 and 1/2,
+    # p = 1; All: [[2, 1], [1, 1]], 0.3, 0.6 (seen) and 0.1, p = 1. C has no one: no test.
+    assert r["test"].tolist() == ["fisher", "fisher", "", "fisher"]
+    np.testing.assert_allclose(r["p_value"], [1.0, 1.0, np.nan, 1.0])
+    # The pooled z-test of the same cells, as the report gave them before.
     # A: pooled 2/3, se = sqrt(2/9 * 3/2) = sqrt(1/3), z = -0.5 / sqrt(1/3);
     # B: pooled 1/2, se = sqrt(1/2), z = sqrt(2), p = erfc(1).
+    z_p = rfmkit.analysis.two_proportion_p_value
     np.testing.assert_allclose(
-        r["p_value"],
+        [z_p(1, 2, 1, 1), z_p(1, 1, 0, 1), z_p(2, 3, 1, 2)],
         [
             math.erfc(0.5 * math.sqrt(3) / math.sqrt(2)),
             math.erfc(1.0),
-            np.nan,
             math.erfc((1 / 6) / math.sqrt(0.6 * 0.4 * (1 / 3 + 1 / 2)) / math.sqrt(2)),
         ],
     )
-    np.testing.assert_allclose(r["p_value"][:2], [0.386476, 0.157299], atol=1e-6)
+    np.testing.assert_allclose([z_p(1, 2, 1, 1), z_p(1, 1, 0, 1)], [0.386476, 0.157299], atol=1e-6)
 
 
 def test_campaign_against_pandas_and_scipy():
@@ -422,7 +429,9 @@ def test_campaign_against_pandas_and_scipy():
             "treatment": rng.random(len(chosen)) < 0.5,
         }
     )
-    r = rfmkit.campaign_report(seg, resp, customer_id="cid", treatment="treatment")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RFMWarning)  # small segments: tests/test_campaign_stats.py
+        r = rfmkit.campaign_report(seg, resp, customer_id="cid", treatment="treatment")
     both = resp.merge(seg[["customer_id", "segment"]], left_on="cid", right_on="customer_id")
     contacted = both[both["contacted"]]
     want = contacted.groupby("segment", observed=False)["responded"].agg(["size", "sum"])
@@ -434,10 +443,15 @@ def test_campaign_against_pandas_and_scipy():
         t, c = part[part["treatment"]], part[~part["treatment"]]
         assert r["treated"].iloc[i] == len(t) and r["control"].iloc[i] == len(c)
         x1, x0 = t["responded"].sum(), c["responded"].sum()
-        if len(t) == 0 or len(c) == 0 or x1 + x0 in (0, len(t) + len(c)):
-            assert np.isnan(r["p_value"].iloc[i])
+        if len(t) == 0 or len(c) == 0:
+            assert np.isnan(r["p_value"].iloc[i]) and r["test"].iloc[i] == ""
             continue
         table = [[x1, len(t) - x1], [x0, len(c) - x0]]
+        if x1 + x0 in (0, len(t) + len(c)) or stats.contingency.expected_freq(table).min() < 5:
+            assert r["test"].iloc[i] == "fisher"
+            assert r["p_value"].iloc[i] == pytest.approx(stats.fisher_exact(table).pvalue, rel=1e-12)
+            continue
+        assert r["test"].iloc[i] == "z"
         chi2 = stats.chi2_contingency(table, correction=False).pvalue  # = the pooled z-test
         p1, p0, p = x1 / len(t), x0 / len(c), (x1 + x0) / (len(t) + len(c))
         z = (p1 - p0) / math.sqrt(p * (1 - p) * (1 / len(t) + 1 / len(c)))

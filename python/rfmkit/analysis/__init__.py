@@ -7,7 +7,7 @@ every segment present, empty ones included, so reports of different months
 line up row by row.
 """
 
-from .campaign import campaign_report, two_proportion_p_value
+from .campaign import campaign_report, format_campaign, two_proportion_p_value
 from .common import CHURN_SEGMENTS
 from .migration import Migration, churn_alerts, migration
 from .summary import segment_summary
@@ -17,6 +17,7 @@ __all__ = [
     "Migration",
     "campaign_report",
     "churn_alerts",
+    "format_campaign",
     "migration",
     "segment_summary",
     "two_proportion_p_value",
