@@ -47,8 +47,7 @@ impl Default for Acc {
 
 impl Acc {
     /// Folds another partial accumulator of the same customer into this one
-    /// (only the tests merge: every path folds a customer in one place).
-    #[cfg(test)]
+    /// (streamed states merge; the in-memory paths fold a customer in one place).
     #[inline]
     pub(crate) fn merge(&mut self, o: &Acc) {
         self.first_ts = self.first_ts.min(o.first_ts);

@@ -20,6 +20,7 @@ pub mod rfm;
 mod scan;
 pub mod score;
 pub mod segment;
+pub mod state;
 pub mod summary;
 
 pub use calendar::{Time, Window};

@@ -50,6 +50,28 @@ impl Money {
         self.frac_part += other.frac_part;
     }
 
+    /// The same sum as an [`Exact`] (for merging with one).
+    pub(crate) fn to_exact(self) -> Exact {
+        let mut wide = Exact::default();
+        wide.add_scaled(self.int_part, EXP_BIAS);
+        wide.add_scaled((self.frac_part >> 64) as i128, EXP_BIAS);
+        wide.add_scaled(i128::from(self.frac_part as u64), EXP_BIAS - 64);
+        wide
+    }
+
+    /// The raw parts: the integer part, and the fraction in units of 2^-64
+    /// (for saving a state; [`Money::from_parts`] reverses it).
+    pub(crate) fn parts(self) -> (i128, u128) {
+        (self.int_part, self.frac_part)
+    }
+
+    pub(crate) fn from_parts(int_part: i128, frac_part: u128) -> Money {
+        Money {
+            int_part,
+            frac_part,
+        }
+    }
+
     /// The sum, correctly rounded to f64.
     pub(crate) fn to_f64(self) -> f64 {
         let int = self.int_part + (self.frac_part >> 64) as i128;
@@ -75,7 +97,7 @@ const TWO_POW_NEG_64: f64 = 1.0 / 18_446_744_073_709_551_616.0;
 /// The exponent of the lowest bit of [`Exact`]: 2^-1074, the smallest subnormal.
 const EXP_BIAS: u32 = 1074;
 /// 64-bit limbs of [`Exact`]: 2098 bits of f64 range, 78 of headroom and sign.
-const LIMBS: usize = 34;
+pub(crate) const LIMBS: usize = 34;
 
 /// An exact sum of any finite f64s: a two's-complement integer of
 /// [`LIMBS`] limbs counting units of 2^-1074. Adding is exact for up to
@@ -159,6 +181,18 @@ impl Exact {
                 break;
             }
         }
+    }
+
+    /// The limbs, lowest first (for saving a state).
+    pub(crate) fn limbs(&self) -> &[u64] {
+        &self.limbs
+    }
+
+    /// An exact sum from saved limbs (`None` unless there are [`LIMBS`]).
+    pub(crate) fn from_limbs(limbs: &[u64]) -> Option<Exact> {
+        Some(Exact {
+            limbs: limbs.try_into().ok()?,
+        })
     }
 
     /// Adds another exact sum.

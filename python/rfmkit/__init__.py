@@ -15,6 +15,7 @@ from .errors import InputError, InputTypeError, RFMWarning
 from .pipeline import rfm
 from .scores import score
 from .segments import Coverage, Scheme, action_list, segment, strategies
+from .state import RFMState
 from .table import RFMArrays, rfm_arrays, rfm_table
 
 __all__ = [
@@ -24,6 +25,7 @@ __all__ = [
     "Migration",
     "RFMArrays",
     "RFMScorer",
+    "RFMState",
     "RFMWarning",
     "Scheme",
     "__version__",

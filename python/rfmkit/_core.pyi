@@ -7,6 +7,7 @@ import numpy as np
 import numpy.typing as npt
 
 __all__ = [
+    "RawRfmState",
     "__version__",
     "rfm_columns",
     "scheme_cube",
@@ -120,3 +121,34 @@ def period_summary(
     """Per customer: first and last period ordinal, distinct periods, rows, and
     the exact sums of the amounts in the first period, the others and all.
     Rows count when after < ts <= until and their period is at most end_period."""
+
+
+class RawRfmState:
+    """The per-customer state of a streamed rfm_table (see rfmkit.RFMState)."""
+
+    def __new__(
+        cls, *, as_of_day: int | None, window: tuple[str, int] | None, frequency: str, returns: str
+    ) -> RawRfmState: ...
+    def update(
+        self,
+        ids: _KeyArg,
+        ts: npt.NDArray[np.int64],
+        ticks_per_day: int,
+        days: npt.NDArray[np.int32] | None,
+        amounts: npt.NDArray[np.float64] | npt.NDArray[np.int64],
+        orders: _KeyArg | None,
+        names: tuple[str, str, str, str],
+    ) -> None: ...
+    def merge(self, other: RawRfmState) -> RawRfmState: ...
+    def finish(self, names: tuple[str, str, str, str]) -> _RawTable: ...
+    def export(self) -> dict[str, object]: ...
+    @staticmethod
+    def load(
+        parts: dict[str, object],
+        *,
+        as_of_day: int | None,
+        window: tuple[str, int] | None,
+        frequency: str,
+        returns: str,
+    ) -> RawRfmState: ...
+    def __len__(self) -> int: ...

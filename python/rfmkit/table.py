@@ -258,9 +258,27 @@ def rfm_table(
         ids = keys.finish(raw["customer_id"])
     else:
         group_cols, ids = groups.split(raw["customer_id"][1])
+    return result_frame(
+        raw, ids, like, time, window=window, frequency=frequency, returns=returns, groups=group_cols
+    )
+
+
+def result_frame(
+    raw: dict,
+    ids: Any,
+    like: Any,
+    time: _time.TimeColumn,
+    *,
+    window: Any,
+    frequency: str,
+    returns: str,
+    groups: dict[str, Any] | None = None,
+) -> pd.DataFrame:
+    """The table of ``rfm_table`` from the core's columns (``ids`` already in
+    the input's values, ``like`` the input id column's dtype), with its attrs."""
     table = pd.DataFrame(
         {
-            **group_cols,
+            **(groups or {}),
             "customer_id": id_series(ids, like),
             "recency": raw["recency"],
             "frequency": raw["frequency"],
@@ -279,8 +297,8 @@ def rfm_table(
         frequency=frequency,
         returns=returns,
     )
-    if group_names:
-        table.attrs["by"] = list(group_names)
+    if groups:
+        table.attrs["by"] = list(groups)
     return table
 
 
@@ -315,8 +333,8 @@ def _compute(ids, date, amount, order_id, names, as_of, window, frequency, retur
     time = _time.time_column(date, names[1], tz)
     amounts = amount_column(amount, names[2])
     orders = key_column(order_id, names[3]) if order_id is not None else None
-    _check_choice("frequency", frequency, ("rows", "orders", "days"))
-    _check_choice("returns", returns, ("net", "exclude", "error"))
+    check_choice("frequency", frequency, ("rows", "orders", "days"))
+    check_choice("returns", returns, ("net", "exclude", "error"))
     as_of_day, window_spec = _time.as_of_day(as_of, time), window_arg(window)
     try:
         raw = rfm_columns(
@@ -334,20 +352,25 @@ def _compute(ids, date, amount, order_id, names, as_of, window, frequency, retur
         )
     except UnicodeEncodeError:
         raise unencodable({names[0]: ids, names[3]: order_id}) from None
+    warn_without_purchase(raw, None if groups is None else groups.describe, stacklevel=4)
+    return raw, keys, time
+
+
+def warn_without_purchase(raw: dict, describe: Any = None, stacklevel: int = 3) -> None:
+    """The warning for customers left out because they only returned goods."""
     if raw["without_purchase"]:
         first = raw["first_without_purchase"]
-        if groups is not None:
-            first = groups.describe(first)
+        if describe is not None:
+            first = describe(first)
         warnings.warn(
             f"{raw['without_purchase']} customer(s) with returns but no purchase up to the "
             f"as-of date were left out (the first is {first})",
             RFMWarning,
-            stacklevel=3,
+            stacklevel=stacklevel,
         )
-    return raw, keys, time
 
 
-def _check_choice(arg: str, value: Any, choices: tuple[str, ...]) -> None:
+def check_choice(arg: str, value: Any, choices: tuple[str, ...]) -> None:
     if not isinstance(value, str) or value not in choices:
         shown = ", ".join(repr(c) for c in choices)
         raise InputError(f"invalid {arg} {value!r}: choose one of {shown}")

@@ -7,6 +7,7 @@ mod error;
 mod rfm;
 mod score;
 mod segment;
+mod state;
 mod summary;
 
 use pyo3::prelude::*;
@@ -23,5 +24,6 @@ fn core_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(segment::scheme_cube, m)?)?;
     m.add_function(wrap_pyfunction!(segment::segment_assign, m)?)?;
     m.add_function(wrap_pyfunction!(summary::period_summary, m)?)?;
+    m.add_class::<state::RawRfmState>()?;
     Ok(())
 }

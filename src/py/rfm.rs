@@ -36,12 +36,44 @@ pub fn rfm_columns<'py>(
     returns: &str,
     names: (String, String, String, String),
 ) -> PyResult<Bound<'py, PyDict>> {
-    let names = Names {
+    let names = names_of(names);
+    let amounts = amounts;
+    with_input(ids, ts, ticks_per_day, days, &amounts, orders, &names, |input| {
+        let opts = Options {
+            as_of_day,
+            window: window.map(parse_window).transpose()?,
+            frequency: frequency.parse().map_err(CoreError)?,
+            returns: returns.parse().map_err(CoreError)?,
+        };
+        let table = py
+            .detach(|| rfm(input, &opts, &names))
+            .map_err(CoreError)?;
+        table_to_dict(py, table)
+    })
+}
+
+/// The user's column names, from the tuple the Python layer passes.
+pub(super) fn names_of(names: (String, String, String, String)) -> Names {
+    Names {
         customer_id: names.0,
         date: names.1,
         amount: names.2,
         order_id: names.3,
-    };
+    }
+}
+
+/// Runs `f` on the transaction columns as the core reads them.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn with_input<'py, R>(
+    ids: &Bound<'py, PyTuple>,
+    ts: PyReadonlyArray1<'py, i64>,
+    ticks_per_day: i64,
+    days: Option<PyReadonlyArray1<'py, i32>>,
+    amounts: &AmountArg<'py>,
+    orders: Option<&Bound<'py, PyTuple>>,
+    names: &Names,
+    f: impl FnOnce(&Input) -> PyResult<R>,
+) -> PyResult<R> {
     let ids = KeyArg::extract(ids, &names.customer_id)?;
     let orders = orders
         .map(|o| KeyArg::extract(o, &names.order_id))
@@ -54,7 +86,7 @@ pub fn rfm_columns<'py>(
         },
         None => Time::Naive { ts, ticks_per_day },
     };
-    let amounts = match &amounts {
+    let amounts = match amounts {
         AmountArg::F64(a) => Amounts::F64(a.as_slice()?),
         AmountArg::I64(a) => Amounts::I64(a.as_slice()?),
     };
@@ -67,19 +99,10 @@ pub fn rfm_columns<'py>(
             .map(|o| o.column(&names.order_id))
             .transpose()?,
     };
-    let opts = Options {
-        as_of_day,
-        window: window.map(parse_window).transpose()?,
-        frequency: frequency.parse().map_err(CoreError)?,
-        returns: returns.parse().map_err(CoreError)?,
-    };
-    let table = py
-        .detach(|| rfm(&input, &opts, &names))
-        .map_err(CoreError)?;
-    table_to_dict(py, table)
+    f(&input)
 }
 
-fn parse_window((unit, n): (String, i64)) -> PyResult<Window> {
+pub(super) fn parse_window((unit, n): (String, i64)) -> PyResult<Window> {
     match unit.as_str() {
         "days" => Ok(Window::Days(n)),
         "months" => Ok(Window::Months(n)),
@@ -87,7 +110,7 @@ fn parse_window((unit, n): (String, i64)) -> PyResult<Window> {
     }
 }
 
-fn table_to_dict(py: Python<'_>, t: RfmTable) -> PyResult<Bound<'_, PyDict>> {
+pub(super) fn table_to_dict(py: Python<'_>, t: RfmTable) -> PyResult<Bound<'_, PyDict>> {
     let d = PyDict::new(py);
     d.set_item("customer_id", keys_to_py(py, t.customer_id)?)?;
     d.set_item("recency", t.recency.into_pyarray(py))?;

@@ -2,7 +2,7 @@
 //! first and last purchase.
 
 mod grouping;
-mod output;
+pub(crate) mod output;
 
 use crate::accumulate::Rows;
 use crate::calendar::{date_of_day, format_day, Time, Window};
@@ -13,7 +13,7 @@ use crate::scan::{scan, Amounts, Span};
 
 use grouping::group;
 pub(crate) use grouping::min_max;
-use output::{assemble, KeyList};
+pub(crate) use output::{assemble, KeyList};
 
 /// How purchases are counted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -97,7 +97,7 @@ pub struct Input<'a> {
 }
 
 /// The options of a computation.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Options {
     /// The as-of day (days since 1970-01-01); `None` for the day of the
     /// latest transaction.
@@ -126,74 +126,17 @@ pub struct RfmTable {
 
 /// Computes the RFM table. See the Python `rfm_table` for the semantics.
 pub fn rfm(input: &Input, opts: &Options, names: &Names) -> Result<RfmTable> {
-    check_lengths(input, names)?;
-    input.time.validate()?;
-    let n = input.time.len();
-    if u32::try_from(n).is_err() {
-        return Err(Error::TooLarge(format!(
-            "{n} rows; at most {} are supported",
-            u32::MAX
-        )));
-    }
-    match (opts.frequency, input.orders.is_some()) {
-        (Frequency::Orders, false) => {
-            return Err(Error::option(
-                "frequency",
-                "'orders' needs an order_id column",
-            ))
-        }
-        (Frequency::Rows | Frequency::Days, true) => {
-            return Err(Error::option(
-                "order_id",
-                "an order_id column is only used with frequency='orders'",
-            ))
-        }
-        _ => {}
-    }
-    if n == 0 {
+    check_input(input, opts, names)?;
+    if input.time.is_empty() {
         let keys = KeyList::Sorted(empty_keys(&input.ids));
         return Ok(assemble(keys, Vec::new(), opts.as_of_day, &input.time).0);
     }
-
     let time = input.time;
     let cutoff = opts.as_of_day.map_or(i64::MAX, |d| time.end_of(d));
-    let span = scan(
-        &time,
-        Some(&input.amounts),
-        cutoff,
-        (&names.date, &names.amount),
-    )?;
+    let span = check_rows(input, opts, names, cutoff)?;
     let as_of_day = opts.as_of_day.unwrap_or_else(|| time.day_of(span.max_pos));
-    check_calendar(opts.as_of_day, &span, &time, names)?;
-    if span.min_pos > cutoff {
-        return Err(Error::option(
-            "as_of",
-            format!(
-                "{} is before the first transaction, on {}",
-                format_day(as_of_day),
-                format_day(time.day_of(span.min_pos))
-            ),
-        ));
-    }
-    if let (Returns::Error, Some(row)) = (opts.returns, span.first_negative) {
-        return Err(Error::Returns {
-            column: names.amount.clone(),
-            count: span.negatives,
-            value: input.amounts.show(row),
-            row,
-        });
-    }
-    let window_start = match opts.window {
-        Some(w) => time.start_of(w.start_day(as_of_day)?.saturating_add(1)),
-        None => i64::MIN,
-    };
-    let rows = Rows {
-        time,
-        amounts: input.amounts,
-        cutoff,
-        window_start,
-        exclude_returns: opts.returns == Returns::Exclude,
-    };
+    check_as_of(as_of_day, span.min_pos, cutoff, &time)?;
+    let rows = rows_of(input, opts, cutoff, as_of_day)?;
     let (keys, accs) = group(input, &rows, opts.frequency)?;
     let (mut table, spilled) = assemble(keys, accs, Some(as_of_day), &time);
     if let (false, Amounts::F64(v)) = (spilled.is_empty(), input.amounts) {
@@ -210,6 +153,88 @@ pub fn rfm(input: &Input, opts: &Options, names: &Names) -> Result<RfmTable> {
         }
     }
     Ok(table)
+}
+
+/// The checks on the columns and options that need no pass over the rows.
+pub(crate) fn check_input(input: &Input, opts: &Options, names: &Names) -> Result<()> {
+    check_lengths(input, names)?;
+    input.time.validate()?;
+    let n = input.time.len();
+    if u32::try_from(n).is_err() {
+        return Err(Error::TooLarge(format!(
+            "{n} rows; at most {} are supported",
+            u32::MAX
+        )));
+    }
+    match (opts.frequency, input.orders.is_some()) {
+        (Frequency::Orders, false) => Err(Error::option(
+            "frequency",
+            "'orders' needs an order_id column",
+        )),
+        (Frequency::Rows | Frequency::Days, true) => Err(Error::option(
+            "order_id",
+            "an order_id column is only used with frequency='orders'",
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// The pass that validates every row (dates, amounts, the calendar, returns
+/// when they are an error) and measures the data.
+pub(crate) fn check_rows(input: &Input, opts: &Options, names: &Names, cutoff: i64) -> Result<Span> {
+    let time = input.time;
+    let span = scan(
+        &time,
+        Some(&input.amounts),
+        cutoff,
+        (&names.date, &names.amount),
+    )?;
+    check_calendar(opts.as_of_day, &span, &time, names)?;
+    if let (Returns::Error, Some(row)) = (opts.returns, span.first_negative) {
+        return Err(Error::Returns {
+            column: names.amount.clone(),
+            count: span.negatives,
+            value: input.amounts.show(row),
+            row,
+        });
+    }
+    Ok(span)
+}
+
+/// The as-of date must not be before the first transaction.
+pub(crate) fn check_as_of(as_of_day: i64, min_pos: i64, cutoff: i64, time: &Time) -> Result<()> {
+    if min_pos > cutoff {
+        return Err(Error::option(
+            "as_of",
+            format!(
+                "{} is before the first transaction, on {}",
+                format_day(as_of_day),
+                format_day(time.day_of(min_pos))
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// The row rules of a computation with this as-of day.
+pub(crate) fn rows_of<'a>(
+    input: &Input<'a>,
+    opts: &Options,
+    cutoff: i64,
+    as_of_day: i64,
+) -> Result<Rows<'a>> {
+    let time = input.time;
+    let window_start = match opts.window {
+        Some(w) => time.start_of(w.start_day(as_of_day)?.saturating_add(1)),
+        None => i64::MIN,
+    };
+    Ok(Rows {
+        time,
+        amounts: input.amounts,
+        cutoff,
+        window_start,
+        exclude_returns: opts.returns == Returns::Exclude,
+    })
 }
 
 /// Dates must be dates of years 1 to 9999, the range of Python's
@@ -260,7 +285,7 @@ fn check_lengths(input: &Input, names: &Names) -> Result<()> {
     }
 }
 
-fn empty_keys(ids: &KeyColumn) -> SortedKeys {
+pub(crate) fn empty_keys(ids: &KeyColumn) -> SortedKeys {
     match ids {
         KeyColumn::I64(_) => SortedKeys::I64(Vec::new()),
         KeyColumn::U64(_) => SortedKeys::U64(Vec::new()),

@@ -11,7 +11,7 @@ use super::RfmTable;
 /// The ids of a grouping's accumulators: sorted keys, one per accumulator,
 /// or the slots of the dense path (accumulator `i` is id `lo + i`; unused
 /// slots are never "seen").
-pub(super) enum KeyList {
+pub(crate) enum KeyList {
     Sorted(SortedKeys),
     DenseI64(i64),
     DenseU64(u64),
@@ -63,7 +63,7 @@ impl KeyList {
 /// only were seen but made no purchase: both are left out, the second kind
 /// reported to the caller. Also returns the result's rows whose monetary is
 /// still to be summed exactly (see `refold`).
-pub(super) fn assemble(
+pub(crate) fn assemble(
     keys: KeyList,
     accs: Vec<Acc>,
     as_of_day: Option<i64>,

@@ -1,0 +1,203 @@
+"""Saving an :class:`rfmkit.RFMState` as an Arrow table and reading it back.
+
+One row per customer: ``customer_id``; the accumulator (``first_ts``,
+``last_ts``, ``last_pos``, ``count``, ``seen``, ``spilled``); the exact
+fixed-point money sum as four unsigned 64-bit words (``money_0`` ..
+``money_3``: the integer part's high and low words, then the fraction's);
+``exact``, the 34 limbs of the wide exact sum of a customer whose amounts
+the fixed point cannot hold (empty otherwise); and ``pairs``, the
+customer's distinct days or orders (order ids as bytes when they are text).
+The options, column names, date unit and zone, and the counters are JSON
+in the schema metadata under ``b"rfmkit.state"``.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ._core import RawRfmState
+from .errors import InputError
+from .io import dates as _time
+from .io.output import OutputKind
+
+__all__ = ["state_from_table", "state_table"]
+
+_KEY = b"rfmkit.state"
+_FORMAT = 1
+_LIMBS = 34
+_ACC = {
+    "first_ts": pa.int64(),
+    "last_ts": pa.int64(),
+    "last_pos": pa.int64(),
+    "count": pa.uint32(),
+    "seen": pa.bool_(),
+    "spilled": pa.bool_(),
+    "money_0": pa.uint64(),
+    "money_1": pa.uint64(),
+    "money_2": pa.uint64(),
+    "money_3": pa.uint64(),
+}
+
+
+def state_table(state: Any) -> pa.Table:
+    """The Arrow table of a state (see the module docs)."""
+    raw = state._raw
+    meta = {
+        "format": _FORMAT,
+        "names": list(state._names),
+        "options": {k: (None if v is None else str(v)) for k, v in state._opts.items()},
+        "batches": state._batches,
+        "unit": None if state._time is None else state._time.unit,
+        "zone": None if state._time is None or state._time.zone is None else str(state._time.zone),
+        "like": None if state._like is None else str(state._like),
+    }
+    if raw is None:
+        meta["empty"] = True
+        return pa.table({"customer_id": pa.array([], pa.int64())}).replace_schema_metadata(
+            {_KEY: json.dumps(meta)}
+        )
+    parts = raw.export()
+    n = len(parts["first_ts"])
+    ids = parts["ids"]
+    if ids is None:
+        id_col = pa.array([], pa.int64())
+    elif ids[0] == "str":
+        id_col = _binary(ids[1], ids[2])
+    else:
+        id_col = pa.array(ids[1])
+    columns: dict[str, Any] = {"customer_id": id_col}
+    for name, typ in _ACC.items():
+        columns[name] = pa.array(parts[name], typ)
+    slots = parts["exact_slot"].astype(np.int64)
+    sizes = np.zeros(n, dtype=np.int64)
+    sizes[slots] = _LIMBS
+    limbs = np.zeros(n * _LIMBS, dtype=np.uint64).reshape(n, _LIMBS)
+    limbs[slots] = parts["exact_limbs"].reshape(-1, _LIMBS)
+    mask = sizes > 0
+    values = limbs[mask].ravel()
+    columns["exact"] = pa.LargeListArray.from_arrays(_offsets(sizes), pa.array(values, pa.uint64()))
+    pair_slot = parts["pair_slot"].astype(np.int64)
+    keys = parts["pair_key"]
+    if parts["orders_kind"] == "str":
+        offsets, data = parts["orders"]
+        dictionary = _binary(offsets, data)
+        pair_values: pa.Array = dictionary.take(pa.array(keys.astype(np.int64)))
+    else:
+        pair_values = pa.array(keys, pa.uint64())
+    counts = np.bincount(pair_slot, minlength=n) if len(pair_slot) else np.zeros(n, dtype=np.int64)
+    columns["pairs"] = pa.LargeListArray.from_arrays(_offsets(counts), pair_values)
+    meta.update(
+        time=parts["time"],
+        min_pos=int(parts["min_pos"]),
+        max_pos=int(parts["max_pos"]),
+        rows=int(parts["rows"]),
+        ids_kind=None if ids is None else ids[0],
+        orders_kind=parts["orders_kind"],
+    )
+    return pa.table(columns).replace_schema_metadata({_KEY: json.dumps(meta)})
+
+
+def _binary(offsets: np.ndarray, data: np.ndarray) -> pa.Array:
+    """A large_binary array of Arrow-layout offsets and bytes."""
+    buffers = [None, pa.py_buffer(offsets), pa.py_buffer(data)]
+    return pa.Array.from_buffers(pa.large_binary(), len(offsets) - 1, buffers)
+
+
+def _raw_buffers(arr: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """The offsets (int64, from 0) and bytes of a binary or text array."""
+    arr = arr.cast(pa.large_binary())
+    buffers = arr.buffers()
+    offsets = np.frombuffer(buffers[1], dtype=np.int64)[arr.offset : arr.offset + len(arr) + 1]
+    data = np.frombuffer(buffers[2], dtype=np.uint8) if buffers[2] is not None else np.zeros(0, np.uint8)
+    start, end = (int(offsets[0]), int(offsets[-1])) if len(offsets) else (0, 0)
+    return (offsets - start).astype(np.int64), data[start:end].copy()
+
+
+def _offsets(sizes: np.ndarray) -> pa.Array:
+    return pa.array(np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64))
+
+
+def state_from_table(cls: Any, table: pa.Table) -> Any:
+    """The state of a table from :func:`state_table`."""
+    if not isinstance(table, pa.Table):
+        raise InputError(
+            f"from_arrow takes the pyarrow Table of RFMState.to_arrow, not {type(table).__name__}"
+        )
+    raw_meta = (table.schema.metadata or {}).get(_KEY)
+    if raw_meta is None:
+        raise InputError("this table is not a saved RFMState (no b'rfmkit.state' metadata)")
+    meta = json.loads(raw_meta)
+    if meta.get("format") != _FORMAT:
+        raise InputError(f"unknown RFMState format {meta.get('format')!r}")
+    opts = meta["options"]
+    names = meta["names"]
+    state = cls(
+        names[0],
+        names[1],
+        names[2],
+        as_of=opts["as_of"],
+        window=opts["window"],
+        frequency=opts["frequency"],
+        order_id=opts["order_id"],
+        returns=opts["returns"],
+        tz=opts["tz"],
+    )
+    state._batches = meta["batches"]
+    state._like = None if meta["like"] is None else _dtype(meta["like"])
+    if meta.get("empty"):
+        return state
+    zone = meta["zone"]
+    state._time = _time.TimeColumn(ts=np.empty(0, np.int64), unit=meta["unit"], days=None, zone=zone)
+    state._kind = OutputKind("pandas")
+    t = table.combine_chunks()
+    n = t.num_rows
+    ids_col = t.column("customer_id").chunk(0) if t.column("customer_id").num_chunks else pa.array([])
+    if meta["ids_kind"] == "str":
+        ids: Any = ("str", *_raw_buffers(ids_col))
+    elif meta["ids_kind"] in ("i64", "u64"):
+        dtype = np.int64 if meta["ids_kind"] == "i64" else np.uint64
+        ids = (meta["ids_kind"], ids_col.to_numpy(zero_copy_only=False).astype(dtype))
+    else:
+        ids = None
+    parts: dict[str, Any] = {"ids": ids}
+    for name, typ in _ACC.items():
+        parts[name] = t.column(name).to_numpy().astype(typ.to_pandas_dtype())
+    exact = t.column("exact").chunk(0) if n else pa.array([], pa.large_list(pa.uint64()))
+    sizes = np.diff(exact.offsets.to_numpy())
+    parts["exact_slot"] = np.flatnonzero(sizes).astype(np.uint32)
+    parts["exact_limbs"] = exact.flatten().to_numpy().astype(np.uint64)
+    pairs = t.column("pairs").chunk(0) if n else pa.array([], pa.large_list(pa.uint64()))
+    counts = np.diff(pairs.offsets.to_numpy())
+    parts["pair_slot"] = np.repeat(np.arange(n, dtype=np.uint32), counts)
+    values = pairs.flatten()
+    if meta["orders_kind"] == "str":
+        encoded = pc.dictionary_encode(values)
+        parts["pair_key"] = encoded.indices.to_numpy().astype(np.uint64)
+        parts["orders"] = _raw_buffers(encoded.dictionary)
+    else:
+        parts["pair_key"] = values.to_numpy().astype(np.uint64)
+        parts["orders"] = (np.zeros(1, np.int64), np.zeros(0, np.uint8))
+    parts["orders_kind"] = meta["orders_kind"]
+    parts["time"] = None if meta["time"] is None else tuple(meta["time"])
+    parts["min_pos"], parts["max_pos"], parts["rows"] = meta["min_pos"], meta["max_pos"], meta["rows"]
+    state._raw = RawRfmState.load(
+        parts,
+        as_of_day=_time.as_of_day(opts["as_of"], state._time),
+        window=state._window,
+        frequency=opts["frequency"],
+        returns=opts["returns"],
+    )
+    return state
+
+
+def _dtype(text: str) -> Any:
+    try:
+        return pd.api.types.pandas_dtype(text)
+    except TypeError:
+        return None

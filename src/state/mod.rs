@@ -1,0 +1,364 @@
+//! A streamed RFM table: the per-customer state of `rfm_table`, updated
+//! batch by batch and merged exactly, so that any split of the rows into
+//! batches, any order of updates and any tree of merges gives the table of
+//! all the rows at once, bit for bit.
+//!
+//! The state is what the in-memory fold keeps per customer ([`Acc`]: first
+//! and last purchase, counts, the exact money sum) plus what exactness needs
+//! across batches: the exact wide sums of the customers whose amounts the
+//! fast fixed point cannot hold, and the (customer, day) or (customer,
+//! order) pairs that distinct counting needs. Each batch is validated as
+//! `rfm_table` validates its input (rows counted from the batch's start).
+
+mod merge;
+mod parts;
+
+use std::collections::{HashMap, HashSet};
+
+use crate::accumulate::Acc;
+use crate::calendar::Time;
+use crate::error::{Error, Result};
+use crate::keys::{KeyColumn, SortedKeys, StrBuffer};
+use crate::money::Exact;
+use crate::refold::rounded;
+use crate::rfm::{
+    assemble, check_as_of, check_input, check_rows, empty_keys, rows_of, Frequency, Input,
+    KeyList, Names, Options, RfmTable,
+};
+use crate::scan::Amounts;
+
+pub use parts::Parts;
+
+/// Ids seen so far, numbered by slot in order of first appearance.
+#[derive(Debug, Clone)]
+pub enum Ids {
+    I64(Vec<i64>),
+    U64(Vec<u64>),
+    Str(Vec<Box<[u8]>>),
+}
+
+/// The slot of every id (the inverse of [`Ids`]).
+#[derive(Debug, Clone, Default)]
+struct Index {
+    i64s: HashMap<i64, u32>,
+    u64s: HashMap<u64, u32>,
+    strs: HashMap<Box<[u8]>, u32>,
+}
+
+/// The kind of the dates: naive with this many ticks a day, or zoned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimeKind {
+    Naive(i64),
+    Zoned,
+}
+
+impl TimeKind {
+    fn of(t: &Time) -> TimeKind {
+        match t {
+            Time::Naive { ticks_per_day, .. } => TimeKind::Naive(*ticks_per_day),
+            Time::Zoned { .. } => TimeKind::Zoned,
+        }
+    }
+
+    /// A time of no rows with this kind: what day arithmetic needs.
+    fn empty(self) -> Time<'static> {
+        match self {
+            TimeKind::Naive(tpd) => Time::Naive {
+                ts: &[],
+                ticks_per_day: tpd,
+            },
+            TimeKind::Zoned => Time::Zoned { ts: &[], days: &[] },
+        }
+    }
+}
+
+/// Order ids, as the pairs key them: integers as their bits, strings by a
+/// dictionary of the ones seen.
+#[derive(Debug, Clone, Default)]
+pub struct Orders {
+    pub kind: Option<&'static str>,
+    pub dict: Vec<Box<[u8]>>,
+    index: HashMap<Box<[u8]>, u64>,
+}
+
+/// The state of a streamed `rfm_table`.
+#[derive(Debug, Clone)]
+pub struct RfmState {
+    pub opts: Options,
+    pub time: Option<TimeKind>,
+    pub ids: Option<Ids>,
+    index: Index,
+    pub(crate) accs: Vec<Acc>,
+    pub(crate) exact: HashMap<u32, Exact>,
+    pub pairs: HashSet<(u32, u64)>,
+    pub orders: Orders,
+    /// Smallest and largest position over every row of every batch.
+    pub min_pos: i64,
+    pub max_pos: i64,
+    pub rows: u64,
+}
+
+impl RfmState {
+    /// An empty state. A window needs an as-of date: while streaming, the
+    /// latest date (the default as-of) is not known yet.
+    pub fn new(opts: Options) -> Result<RfmState> {
+        if opts.window.is_some() && opts.as_of_day.is_none() {
+            return Err(Error::option(
+                "window",
+                "a streamed table cannot know the window before the last batch: give as_of",
+            ));
+        }
+        Ok(RfmState {
+            opts,
+            time: None,
+            ids: None,
+            index: Index::default(),
+            accs: Vec::new(),
+            exact: HashMap::new(),
+            pairs: HashSet::new(),
+            orders: Orders::default(),
+            min_pos: i64::MAX,
+            max_pos: i64::MIN,
+            rows: 0,
+        })
+    }
+
+    /// Folds one batch in. On error the state is unchanged.
+    pub fn update(&mut self, input: &Input, names: &Names) -> Result<()> {
+        check_input(input, &self.opts, names)?;
+        let kind = TimeKind::of(&input.time);
+        if self.time.is_some_and(|k| k != kind) {
+            return Err(Error::Type {
+                column: names.date.clone(),
+                message: "the dates of this batch have another unit or time zone than the earlier batches'"
+                    .into(),
+            });
+        }
+        self.check_id_kind(&input.ids, names)?;
+        if input.time.is_empty() {
+            return Ok(());
+        }
+        let time = input.time;
+        let cutoff = self.opts.as_of_day.map_or(i64::MAX, |d| time.end_of(d));
+        let span = check_rows(input, &self.opts, names, cutoff)?;
+        let rows = rows_of(input, &self.opts, cutoff, self.opts.as_of_day.unwrap_or(0))?;
+        let orders = match (self.opts.frequency, input.orders) {
+            (Frequency::Orders, Some(o)) => Some(self.order_keys(&o, names)?),
+            _ => None,
+        };
+        self.time = Some(kind);
+        let slots = self.slots(&input.ids);
+        for (i, &slot) in slots.iter().enumerate() {
+            let Some(acc) = self.accs.get_mut(slot as usize) else {
+                continue;
+            };
+            let counted = rows.visit(i, acc, self.opts.frequency == Frequency::Rows);
+            if let (true, Amounts::F64(v)) = (acc.spilled && rows.adds_money(i), input.amounts) {
+                // Amounts the fixed point cannot hold: this customer's sum is
+                // kept exactly from here on (from what it had so far).
+                let money = acc.money;
+                self.exact
+                    .entry(slot)
+                    .or_insert_with(|| money.to_exact())
+                    .add(v[i]);
+            }
+            let key = match (&orders, self.opts.frequency) {
+                (_, Frequency::Days) => Some(time.day_of(time.pos(i)) as u64),
+                (Some(o), _) => o.get(i).copied(),
+                _ => None,
+            };
+            if let (true, Some(k)) = (counted, key) {
+                if self.pairs.insert((slot, k)) {
+                    acc.count += 1;
+                }
+            }
+        }
+        self.min_pos = self.min_pos.min(span.min_pos);
+        self.max_pos = self.max_pos.max(span.max_pos);
+        self.rows += input.time.len() as u64;
+        Ok(())
+    }
+
+    pub(super) fn check_id_kind(&self, ids: &KeyColumn, names: &Names) -> Result<()> {
+        let same = match (&self.ids, ids) {
+            (None, _) => true,
+            (Some(Ids::I64(_)), KeyColumn::I64(_))
+            | (Some(Ids::U64(_)), KeyColumn::U64(_))
+            | (Some(Ids::Str(_)), KeyColumn::Str(_)) => true,
+            _ => false,
+        };
+        if same {
+            return Ok(());
+        }
+        Err(Error::Type {
+            column: names.customer_id.clone(),
+            message: "the ids of this batch are of another kind (integers, unsigned integers \
+                      or text) than the earlier batches'"
+                .into(),
+        })
+    }
+
+    /// The slot of every row's id, new ids added.
+    pub(super) fn slots(&mut self, ids: &KeyColumn) -> Vec<u32> {
+        let n = ids.len();
+        let mut out = Vec::with_capacity(n);
+        match ids {
+            KeyColumn::I64(v) => {
+                let Ids::I64(seen) = self.ids.get_or_insert(Ids::I64(Vec::new())) else {
+                    return out;
+                };
+                for &id in v.iter() {
+                    let next = seen.len() as u32;
+                    let slot = *self.index.i64s.entry(id).or_insert_with(|| {
+                        seen.push(id);
+                        next
+                    });
+                    out.push(slot);
+                }
+            }
+            KeyColumn::U64(v) => {
+                let Ids::U64(seen) = self.ids.get_or_insert(Ids::U64(Vec::new())) else {
+                    return out;
+                };
+                for &id in v.iter() {
+                    let next = seen.len() as u32;
+                    let slot = *self.index.u64s.entry(id).or_insert_with(|| {
+                        seen.push(id);
+                        next
+                    });
+                    out.push(slot);
+                }
+            }
+            KeyColumn::Str(col) => {
+                let Ids::Str(seen) = self.ids.get_or_insert(Ids::Str(Vec::new())) else {
+                    return out;
+                };
+                for i in 0..n {
+                    let id = col.get(i);
+                    let slot = match self.index.strs.get(id) {
+                        Some(&s) => s,
+                        None => {
+                            let s = seen.len() as u32;
+                            seen.push(id.into());
+                            self.index.strs.insert(id.into(), s);
+                            s
+                        }
+                    };
+                    out.push(slot);
+                }
+            }
+        }
+        self.accs.resize(self.id_count(), Acc::default());
+        out
+    }
+
+    /// Customers in the state.
+    pub fn parts_len(&self) -> usize {
+        self.id_count()
+    }
+
+    fn id_count(&self) -> usize {
+        match &self.ids {
+            None => 0,
+            Some(Ids::I64(v)) => v.len(),
+            Some(Ids::U64(v)) => v.len(),
+            Some(Ids::Str(v)) => v.len(),
+        }
+    }
+
+    /// Every row's order id as a pair key.
+    fn order_keys(&mut self, orders: &KeyColumn, names: &Names) -> Result<Vec<u64>> {
+        let kind = match orders {
+            KeyColumn::I64(_) => "i64",
+            KeyColumn::U64(_) => "u64",
+            KeyColumn::Str(_) => "str",
+        };
+        if self.orders.kind.is_some_and(|k| k != kind) {
+            return Err(Error::Type {
+                column: names.order_id.clone(),
+                message: "the order ids of this batch are of another kind than the earlier batches'"
+                    .into(),
+            });
+        }
+        self.orders.kind = Some(kind);
+        Ok(match orders {
+            KeyColumn::I64(v) => v.iter().map(|&x| x as u64).collect(),
+            KeyColumn::U64(v) => v.to_vec(),
+            KeyColumn::Str(col) => (0..col.len())
+                .map(|i| self.orders.intern(col.get(i)))
+                .collect(),
+        })
+    }
+
+    /// The table of every row folded in so far.
+    pub fn finish(&self, names: &Names) -> Result<RfmTable> {
+        let time = self.time.unwrap_or(TimeKind::Naive(1)).empty();
+        if self.rows == 0 {
+            let keys = match &self.ids {
+                Some(Ids::U64(_)) => empty_keys(&KeyColumn::U64(&[])),
+                Some(Ids::Str(_)) => SortedKeys::Str(StrBuffer::default()),
+                _ => empty_keys(&KeyColumn::I64(&[])),
+            };
+            return Ok(assemble(KeyList::Sorted(keys), Vec::new(), self.opts.as_of_day, &time).0);
+        }
+        let as_of_day = self
+            .opts
+            .as_of_day
+            .unwrap_or_else(|| time.day_of(self.max_pos));
+        let cutoff = self.opts.as_of_day.map_or(i64::MAX, |d| time.end_of(d));
+        check_as_of(as_of_day, self.min_pos, cutoff, &time)?;
+        let (order, keys) = self.sorted();
+        let accs: Vec<Acc> = order.iter().map(|&s| self.accs[s as usize]).collect();
+        let kept: Vec<u32> = order
+            .iter()
+            .zip(&accs)
+            .filter(|(_, a)| a.seen && a.has_purchase())
+            .map(|(&s, _)| s)
+            .collect();
+        let (mut table, spilled) = assemble(KeyList::Sorted(keys), accs, Some(as_of_day), &time);
+        for pos in spilled {
+            let Some(sum) = kept.get(pos).and_then(|s| self.exact.get(s)) else {
+                continue;
+            };
+            let m = rounded(sum, &names.amount, || crate::refold::show_key(&table.customer_id, pos))?;
+            if let Some(slot) = table.monetary.get_mut(pos) {
+                *slot = m;
+            }
+        }
+        Ok(table)
+    }
+
+    /// The slots in id order, and the sorted ids.
+    fn sorted(&self) -> (Vec<u32>, SortedKeys) {
+        let mut order: Vec<u32> = (0..self.id_count() as u32).collect();
+        match &self.ids {
+            Some(Ids::I64(v)) => {
+                order.sort_unstable_by_key(|&s| v[s as usize]);
+                (order.clone(), SortedKeys::I64(order.iter().map(|&s| v[s as usize]).collect()))
+            }
+            Some(Ids::U64(v)) => {
+                order.sort_unstable_by_key(|&s| v[s as usize]);
+                (order.clone(), SortedKeys::U64(order.iter().map(|&s| v[s as usize]).collect()))
+            }
+            Some(Ids::Str(v)) => {
+                order.sort_unstable_by(|&a, &b| v[a as usize].cmp(&v[b as usize]));
+                let mut buf = StrBuffer::with_capacity(order.len());
+                order.iter().for_each(|&s| buf.push(&v[s as usize]));
+                (order, SortedKeys::Str(buf))
+            }
+            None => (order, SortedKeys::I64(Vec::new())),
+        }
+    }
+}
+
+impl Orders {
+    pub(super) fn intern(&mut self, s: &[u8]) -> u64 {
+        if let Some(&k) = self.index.get(s) {
+            return k;
+        }
+        let k = self.dict.len() as u64;
+        self.dict.push(s.into());
+        self.index.insert(s.into(), k);
+        k
+    }
+}
