@@ -18,6 +18,8 @@ from .text import segment_names
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
 
+BAR_COLOR = "#3b75af"  # bars that are not of a segment
+
 
 def pyplot() -> Any:
     try:

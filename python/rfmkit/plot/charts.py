@@ -47,17 +47,25 @@ import pandas as pd
 
 from .._typing import AxesLike
 from ..errors import InputError
-from .axes import annotate_cells, need, new_axes, pyplot
+from .axes import BAR_COLOR, annotate_cells, need, new_axes, pyplot
 from .facets import FacetBy, facet_axes, facet_groups, finish, with_note
 from .migration import migration_heatmap
 from .segment_charts import segment_bars, segment_treemap
-from .style import dress, sizes
+from .style import dress, headline, sizes
+from .style import font as label_font
 from .text import chart_lang, tr
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
 
-__all__ = ["migration_heatmap", "rf_heatmap", "rfm_histograms", "segment_bars", "segment_treemap"]
+__all__ = [
+    "migration_heatmap",
+    "monetary_by_rf",
+    "rf_heatmap",
+    "rfm_histograms",
+    "segment_bars",
+    "segment_treemap",
+]
 
 
 # --------------------------------------------------------------------------- scores
@@ -139,9 +147,10 @@ def rf_heatmap(
         dress(a, title or with_note(tr(lang, "rf_title"), note), tr(lang, "r_score"), tr(lang, "f_score"))
     if colorbar and image is not None:
         bar = axes[0].figure.colorbar(image, ax=axes)
-        bar.set_label(tr(lang, "mean_monetary"), fontsize=sizes(axes[0].figure)["label"])
+        label = tr(lang, "mean_monetary")
+        bar.set_label(label, fontsize=sizes(axes[0].figure)["label"], **label_font([label]))
     if faceted:
-        axes[0].figure.suptitle(tr(lang, "rf_title"), fontsize=sizes(axes[0].figure)["title"])
+        headline(axes[0].figure, tr(lang, "rf_title"))
     return finish(axes, faceted)
 
 
@@ -252,9 +261,88 @@ def rfm_histograms(
             values = np.minimum(rows[col].to_numpy(dtype=np.float64), caps.get(col, np.inf))
             xlabel = tr(lang, f"{col}_unit")
             if col in caps:
-                xlabel += f" ({tr(lang, 'last_bar', cap=f'{caps[col]:,.0f}')})"
-            ax.hist(values, bins=edges_of[col], color="#3b75af", edgecolor="white", linewidth=0.5)
+                xlabel += f"\n({tr(lang, 'last_bar', cap=f'{caps[col]:,.0f}')})"
+            ax.hist(values, bins=edges_of[col], color=BAR_COLOR, edgecolor="white", linewidth=0.5)
             head = tr(lang, col)
             head = head if title is None else f"{head}: {title}"
             dress(ax, with_note(head, note), xlabel, tr(lang, "customers"))
     return flat.reshape(len(groups), 3) if faceted else flat
+
+
+def monetary_by_rf(
+    scored: pd.DataFrame,
+    axes: AxesLike | None = None,
+    *,
+    lang: str | None = None,
+    by: FacetBy = None,
+) -> np.ndarray:
+    """Mean monetary by R score, one panel per F score (small multiples on one scale).
+
+    Parameters
+    ----------
+    scored : pandas.DataFrame
+        The output of :func:`rfmkit.score` (``r_score``, ``f_score``, ``monetary``).
+    axes : matplotlib Axes, optional
+        Where to draw: one per F score (per group with ``by``); by default a new figure.
+    lang : {"en", "zh"}, optional
+        The language of the chart; by default the table's.
+    by : str or list of str, optional
+        Group columns: one row of panels per group.
+
+    Returns
+    -------
+    numpy.ndarray
+        One Axes per F score (shape (groups, F levels) with ``by``): bars of
+        the mean monetary of the customers of each R score, the same y scale
+        in every panel (:func:`rf_heatmap` shows the same numbers as one grid).
+
+    Examples
+    --------
+    >>> import rfmkit, rfmkit.plot
+    >>> scored = rfmkit.score(rfmkit.rfm_table(rfmkit.datasets.make_transactions(5_000, 800)))
+    >>> axes = rfmkit.plot.monetary_by_rf(scored)
+    >>> len(axes)
+    5
+    """
+    need(scored, ("r_score", "f_score", "monetary"), "monetary_by_rf", "rfmkit.score")
+    lang = chart_lang(lang, scored)
+    groups, faceted, note = facet_groups(scored, by, "monetary_by_rf", lang)
+    r = scored["r_score"].to_numpy(dtype=np.int64)
+    f = scored["f_score"].to_numpy(dtype=np.int64)
+    if len(r) and (r.min() < 1 or f.min() < 1):
+        raise InputError("scores must be 1 or more; monetary_by_rf takes the output of rfmkit.score")
+    edges = scored.attrs.get("score_edges") or {}
+    n_r = max(int(edges.get("recency", {}).get("levels", 0)), int(r.max(initial=1)))
+    n_f = max(int(edges.get("frequency", {}).get("levels", 0)), int(f.max(initial=1)))
+    if axes is None:
+        _, grid = pyplot().subplots(
+            len(groups),
+            n_f,
+            figsize=(2.6 * n_f + 1, 3.2 * len(groups) + 0.6),
+            layout="constrained",
+            squeeze=False,
+            sharey=True,
+        )
+        axes = grid
+    flat = np.asarray(axes, dtype=object).ravel()
+    if len(flat) != n_f * len(groups):
+        raise InputError(f"axes must hold one Axes per F score ({n_f}) per group, got {len(flat)}")
+    for g, (head, rows) in enumerate(groups):
+        means = rows.groupby([rows["f_score"].astype(np.int64), rows["r_score"].astype(np.int64)])[
+            "monetary"
+        ].mean()
+        for k in range(n_f):
+            ax = flat[n_f * g + k]
+            heights = [float(means.get((k + 1, j), 0.0)) for j in range(1, n_r + 1)]
+            ax.bar(np.arange(1, n_r + 1), heights, color=BAR_COLOR, width=0.8)
+            ax.set_xticks(np.arange(1, n_r + 1), [str(j) for j in range(1, n_r + 1)])
+            panel = tr(lang, "f_panel", f=k + 1)
+            dress(
+                ax,
+                panel if head is None else f"{head}\n{panel}",
+                tr(lang, "r_score_short"),
+                tr(lang, "mean_monetary") if k == 0 else None,
+            )
+    figure = flat[0].figure
+    headline(figure, with_note(tr(lang, "mrf_title"), note))
+    return flat.reshape(len(groups), n_f) if faceted else flat

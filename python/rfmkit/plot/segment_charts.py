@@ -13,7 +13,7 @@ from ..errors import InputError
 from .axes import SegmentInfo, need, new_axes, segment_info, segments_of
 from .facets import FacetBy, facet_axes, facet_groups, finish, with_note
 from .layout import squarify
-from .style import dress, sizes, text_color
+from .style import dress, headline, sizes, text_color
 from .style import font as label_font
 from .text import chart_lang, tr
 
@@ -88,7 +88,7 @@ def segment_bars(
             tr(lang, "segment"),
         )
     if faceted:
-        axes[0].figure.suptitle(tr(lang, "bars_title"), fontsize=sizes(axes[0].figure)["title"])
+        headline(axes[0].figure, tr(lang, "bars_title"))
     return finish(axes, faceted)
 
 
@@ -108,19 +108,25 @@ def draw_bars(
     bars = ax.barh(y + height / 2, revenue, height=height, color=light, edgecolor=colors, hatch="///")
     ax.bar_label(bars, fmt="{:.1f}%", padding=2, fontsize=size["small"] * 0.85)
     ax.set_yticks(y, names, **label_font(names))
-    ax.invert_yaxis()
+    if not ax.yaxis_inverted():  # facets share the y axis: invert it once
+        ax.invert_yaxis()
     handles = [
         Patch(facecolor="0.45", edgecolor="0.25", label=tr(lang, "customers")),
         Patch(facecolor=(0.45, 0.45, 0.45, 0.35), edgecolor="0.45", hatch="///", label=tr(lang, "revenue")),
     ]
-    ax.legend(handles=handles, loc="lower right", **legend_font(lang, size["small"]))
+    ax.legend(handles=handles, loc="best", **legend_font(lang, size["small"]))
     ax.margins(x=0.14)
 
 
 def legend_font(lang: str, size: float, names: Any = ()) -> dict[str, Any]:
     """Legend text properties: its size, and a CJK font for Chinese."""
     family = label_font(["客" if lang == "zh" else "", *names]).get("fontfamily")
-    return {"fontsize": size} if family is None else {"prop": {"family": family, "size": size}}
+    if family is None:
+        return {"fontsize": size, "title_fontsize": size}
+    return {
+        "prop": {"family": family, "size": size},
+        "title_fontproperties": {"family": family, "size": size},
+    }
 
 
 def segment_treemap(

@@ -111,8 +111,8 @@ def ramp(n: int) -> list[tuple[float, float, float, float]]:
     from matplotlib import colormaps
 
     u = np.linspace(1.0, 0.0, n) if n > 1 else np.array([1.0])
-    # [0, 1] onto [0, 0.4] and [0.6, 1]: the pale yellow centre is skipped
-    u = np.where(u >= 0.5, 0.6 + (u - 0.5) * 0.8, 0.4 - (0.5 - u) * 0.8)
+    # [0, 1] onto [0, 0.32] and [0.68, 1]: the pale centre is skipped
+    u = np.where(u >= 0.5, 0.68 + (u - 0.5) * 0.64, 0.32 - (0.5 - u) * 0.64)
     cmap = colormaps[SEGMENT_CMAP]
     return [tuple(float(c) for c in cmap(float(x))) for x in u]  # type: ignore[misc]
 
@@ -123,12 +123,12 @@ BASE_SIZES = {"title": 12.0, "label": 10.5, "tick": 9.5, "small": 9.0}
 
 
 def sizes(figure: Any) -> dict[str, float]:
-    """Font sizes (points) for a figure: matplotlib's defaults on a figure of
-    6.4 inches or less, growing with the width beyond (up to 1.8 times), so
-    that text stays readable when a notebook shrinks a wide figure to its
-    column."""
+    """Font sizes (points) for a figure: about matplotlib's defaults on a
+    figure of 6.4 inches or less, growing with the square root of the width
+    beyond (up to 1.5 times), so that text stays readable when a notebook
+    shrinks a wide figure to its column."""
     width = float(figure.get_figwidth()) if figure is not None else 6.4
-    scale = float(np.clip(width / 6.4, 1.0, 1.8))
+    scale = float(np.clip(np.sqrt(width / 6.4), 1.0, 1.5))
     return {k: round(v * scale, 1) for k, v in BASE_SIZES.items()}
 
 
@@ -143,3 +143,8 @@ def dress(ax: Any, title: str | None = None, xlabel: str | None = None, ylabel: 
     if ylabel is not None:
         ax.set_ylabel(ylabel, fontsize=size["label"], **fonts)
     ax.tick_params(labelsize=size["tick"])
+
+
+def headline(figure: Any, title: str) -> None:
+    """The figure's title (over facets or panels) at the figure's size."""
+    figure.suptitle(title, fontsize=sizes(figure)["title"], **font([title]))
