@@ -232,7 +232,13 @@ def rfm_histograms(
     groups, faceted, note = facet_groups(table, by, "rfm_histograms", lang)
     if axes is None:
         _, grid = pyplot().subplots(
-            len(groups), 3, figsize=(12, 3.6 * len(groups)), layout="constrained", squeeze=False, sharex="col"
+            len(groups),
+            3,
+            figsize=(12, 3.6 * len(groups)),
+            layout="constrained",
+            squeeze=False,
+            sharex="col",
+            sharey="col",
         )
         axes = grid
     flat = np.asarray(axes, dtype=object).ravel()

@@ -189,7 +189,13 @@ def rfm_scatter(
     info = segment_info(table, lang, show_empty) if segmented else None
     if axes is None:
         _, grid = pyplot().subplots(
-            len(groups), 3, figsize=(13, 4.2 * len(groups) + 0.6), layout="constrained", squeeze=False
+            len(groups),
+            3,
+            figsize=(13, 4.2 * len(groups) + 0.6),
+            layout="constrained",
+            squeeze=False,
+            sharex="col",
+            sharey="col",
         )
         axes = grid
     flat = np.asarray(axes, dtype=object).ravel()
@@ -299,6 +305,7 @@ def segment_medians(
             layout="constrained",
             squeeze=False,
             sharey=True,
+            sharex="col",
         )
         axes = grid
     flat = np.asarray(axes, dtype=object).ravel()
