@@ -247,7 +247,7 @@ def test_one_axes_per_group(chart, grouped, tmp_path):
 
 def test_pooled_title_says_so(grouped):
     ax = rplot.segment_bars(grouped, by=())
-    assert "all channel pooled" in ax.get_title()
+    assert "channel: all groups pooled" in ax.get_title()
     widths = [p.get_width() for p in ax.patches[: len(present_segments(grouped))]]
     counts = grouped["segment"].value_counts()
     assert widths == pytest.approx([100 * counts[s] / len(grouped) for s in present_segments(grouped)])
@@ -356,3 +356,22 @@ def test_monetary_by_rf_is_the_mean_per_cell(scored):
         expected = [means.get((f, r), 0.0) for r in range(1, 6)]
         assert [p.get_height() for p in ax.patches] == pytest.approx(expected)
     assert len({ax.get_ylim() for ax in axes}) == 1  # one scale
+
+
+def test_migration_of_grouped_tables_by_group(tx):
+    seg = lambda day: quiet(  # noqa: E731
+        lambda: rfmkit.segment(rfmkit.score(rfmkit.rfm_table(tx, as_of=day, by="channel")), "rfm11")
+    )
+    moves = rfmkit.migration(seg("2024-11-30"), seg("2024-12-31"))
+    with pytest.raises(InputError, match="by='channel'"):
+        rplot.migration_heatmap(moves)
+    axes = rplot.migration_heatmap(moves, by="channel", normalize=False, show_empty=True)
+    groups = list(moves.customers.groupby("channel", observed=True))
+    assert len(axes) == len(groups)
+    for ax, (_, rows) in zip(axes, groups, strict=True):
+        expected = pd.crosstab(rows["segment_before"], rows["segment_after"], dropna=False)
+        expected = expected.reindex(index=moves.counts.index, columns=moves.counts.columns, fill_value=0)
+        np.testing.assert_array_equal(np.asarray(ax.images[0].get_array()), expected.to_numpy())
+    pooled = rplot.migration_heatmap(moves, by=(), normalize=False, show_empty=True)
+    np.testing.assert_array_equal(np.asarray(pooled.images[0].get_array()), moves.counts.to_numpy())
+    assert "channel: all groups pooled" in pooled.get_title()

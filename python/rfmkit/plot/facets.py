@@ -4,7 +4,7 @@ A grouped table (``attrs["by"]`` names its group columns) is never pooled
 silently: a chart of one raises :class:`~rfmkit.InputError` unless ``by``
 says what to do. ``by="channel"`` (or a list of columns) draws one Axes per
 group, on shared scales; ``by=()`` pools every group into one chart, and the
-title says so ("all channel pooled").
+title says so ("channel: all groups pooled").
 """
 
 from __future__ import annotations

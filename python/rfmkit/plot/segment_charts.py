@@ -193,6 +193,8 @@ def segment_treemap(
         a.set_yticks([])
         head = title or with_note(tr(lang, "treemap_title", what=what), note)
         dress(a, head, tr(lang, "treemap_xlabel", what=what), tr(lang, "segments"))
+    if faceted:
+        headline(axes[0].figure, tr(lang, "treemap_title", what=what))
     fit_labels(axes, lang)
     return finish(axes, faceted)
 

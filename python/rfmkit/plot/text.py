@@ -71,7 +71,7 @@ TEXT: dict[str, dict[str, str]] = {
         "median_monetary": "median monetary",
         "mrf_title": "Mean monetary by R score, one panel per F score",
         "f_panel": "F score {f}",
-        "pooled": "all {names} pooled",
+        "pooled": "{names}: all groups pooled",
         "facet": "{name} = {value}",
     },
     "zh": {
@@ -118,7 +118,7 @@ TEXT: dict[str, dict[str, str]] = {
         "median_monetary": "消费金额中位数",
         "mrf_title": "按近度评分的平均消费金额，每个频度评分一栏",
         "f_panel": "频度评分 {f}",
-        "pooled": "所有{names}合并",
+        "pooled": "{names}：所有分组合并",
         "facet": "{name} = {value}",
     },
 }
