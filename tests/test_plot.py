@@ -107,10 +107,10 @@ def test_rf_heatmap_needs_scores(scored):
 
 
 def test_segment_bars_are_customer_and_revenue_shares(segmented):
-    ax = rplot.segment_bars(segmented)
+    ax = rplot.segment_bars(segmented, show_empty=True)
     draw(ax)
     labels = list(segmented["segment"].cat.categories)
-    assert len(ax.patches) == 2 * len(labels)  # empty segments keep their bars
+    assert len(ax.patches) == 2 * len(labels)  # show_empty keeps the empty segments' bars
     customers = segmented["segment"].value_counts(sort=False).reindex(labels)
     revenue = segmented.groupby("segment", observed=False)["monetary"].sum().reindex(labels)
     widths = np.array([p.get_width() for p in ax.patches])
@@ -119,6 +119,15 @@ def test_segment_bars_are_customer_and_revenue_shares(segmented):
     assert [t.get_text() for t in ax.get_yticklabels()] == labels
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["customers", "revenue"]
     assert ax.get_title() and ax.get_xlabel() and ax.get_ylabel()
+
+
+def test_segment_bars_hide_empty_segments_by_default(segmented):
+    ax = rplot.segment_bars(segmented)
+    counts = segmented["segment"].value_counts(sort=False)
+    present = [str(c) for c in segmented["segment"].cat.categories if counts[c] > 0]
+    assert len(present) < len(segmented["segment"].cat.categories)  # the fallback is empty here
+    assert [t.get_text() for t in ax.get_yticklabels()] == present
+    assert len(ax.patches) == 2 * len(present)
 
 
 def test_segment_bars_with_chinese_labels(scored):
@@ -281,9 +290,19 @@ def test_migration_heatmap_of_rfmkit_migration():
             for d in ("2024-11-30", "2024-12-31")
         )
     moved = rfmkit.migration(before, after)
-    ax = rplot.migration_heatmap(moved)
+    ax = rplot.migration_heatmap(moved, show_empty=True)
     assert ax.images[0].get_array().shape == moved.counts.shape
     assert [t.get_text() for t in ax.get_yticklabels()] == [str(c) for c in moved.counts.index]
+    # by default: no row or column of a segment empty before and after, nor empty (new) / (gone)
+    ax = rplot.migration_heatmap(moved)
+    n = moved.counts
+    rows_used, cols_used = n.sum(axis=1) > 0, n.sum(axis=0) > 0
+    labels = [c for c in n.index[:-1] if rows_used[c] or cols_used[c]]
+    expect_rows = labels + (["(new)"] if rows_used["(new)"] else [])
+    expect_cols = labels + (["(gone)"] if cols_used["(gone)"] else [])
+    assert [t.get_text() for t in ax.get_yticklabels()] == expect_rows
+    assert [t.get_text() for t in ax.get_xticklabels()] == expect_cols
+    assert "Other" not in expect_rows and "(gone)" not in expect_cols  # both empty in this data
 
 
 def test_migration_heatmap_rejects_other_input():

@@ -1,19 +1,24 @@
 """What the charts share: pyplot on demand, a fresh Axes when none is given,
-checks of the input columns, the segments of a table, and cell labels."""
+checks of the input columns, the segments of a table (their names in the
+chart's language, colours, which to show), and cell labels."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from ..errors import InputError
-from .style import text_color
+from .style import segment_palette, text_color
+from .text import segment_names
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
+
+BAR_COLOR = "#3b75af"  # bars that are not of a segment
 
 
 def pyplot() -> Any:
@@ -24,8 +29,14 @@ def pyplot() -> Any:
     return plt
 
 
-def new_axes(ax: Axes | None, **subplots: Any) -> Axes:
+def new_axes(ax: Any, **subplots: Any) -> Axes:
+    """The Axes given (or the one Axes of an array), or a new figure's."""
     if ax is not None:
+        if isinstance(ax, (np.ndarray, list, tuple)):
+            flat = list(np.asarray(ax, dtype=object).ravel())
+            if len(flat) != 1:
+                raise InputError(f"ax must be one Axes without by=, got {len(flat)}")
+            return flat[0]
         return ax
     _, ax = pyplot().subplots(layout="constrained", **subplots)
     return ax
@@ -61,3 +72,29 @@ def annotate_cells(ax: Axes, image: Any, values: np.ndarray, texts: np.ndarray, 
         if text:
             color = text_color(image.to_rgba(values[i, j]))
             ax.text(j, i, text, ha="center", va="center", fontsize=size, color=color)
+
+
+@dataclass(frozen=True)
+class SegmentInfo:
+    """The segments of a table in the scheme's order: the table's labels, the
+    names to draw (in the chart's language), their colours, and which to show."""
+
+    labels: list[str]
+    names: list[str]
+    colors: list[tuple[float, float, float, float]]
+    shown: np.ndarray
+
+
+def segment_info(table: pd.DataFrame, lang: str, show_empty: bool) -> SegmentInfo:
+    """The segments of a whole table (all its groups): empty ones hidden
+    unless ``show_empty``."""
+    labels, customers, _ = segments_of(table)
+    names = segment_names(table, lang)
+    palette = segment_palette(table)
+    shown = np.ones(len(labels), dtype=bool) if show_empty else customers > 0
+    return SegmentInfo(
+        labels=labels,
+        names=[names.get(label, label) for label in labels],
+        colors=[palette[label] for label in labels],
+        shown=shown,
+    )

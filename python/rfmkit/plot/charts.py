@@ -8,6 +8,22 @@ with ``matplotlib.pyplot.subplots`` when ``ax`` is None (so notebooks show it
 and ``plt.savefig`` finds it), and returns the Axes. Nothing calls
 ``plt.show()`` or changes ``rcParams``.
 
+What every chart shares (keyword-only arguments):
+
+- ``lang`` ("en" or "zh"): the language of all its text (title, axes,
+  legend, "(new)" / "(gone)", and the segment labels of the built-in
+  schemes); by default the language of a segmented table
+  (``attrs["lang"]``), else English.
+- ``by``: one Axes per group (small multiples on shared scales) of a table
+  from ``rfm_table(..., by=...)``; the chart then returns the array of
+  Axes. A grouped table without ``by`` is an InputError (nothing is pooled
+  silently); ``by=()`` pools the groups and says so in the title.
+- ``show_empty`` (False): segments with no customers are left out.
+- Segment colours come from one palette per scheme, from the most valuable
+  segment (blue) to the least (red), the fallback grey
+  (:func:`rfmkit.plot.style.segment_palette`), the same in every chart.
+- Font sizes grow with the figure's width.
+
 Chinese segment labels (``rfmkit.segment(..., lang="zh")``) need a font with
 CJK glyphs, such as Noto Sans CJK (``apt install fonts-noto-cjk``) or
 WenQuanYi (``apt install fonts-wqy-microhei``) on Linux; Windows and macOS
@@ -29,23 +45,40 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from .._typing import AxesLike, MigrationLike
+from .._typing import AxesLike
 from ..errors import InputError
-from .axes import annotate_cells, need, new_axes, pyplot, segments_of
-from .layout import squarify
+from .axes import BAR_COLOR, annotate_cells, need, new_axes, pyplot
+from .facets import FacetBy, facet_axes, facet_groups, finish, with_note
+from .migration import migration_heatmap
+from .segment_charts import segment_bars, segment_treemap
+from .style import dress, headline, sizes
 from .style import font as label_font
-from .style import text_color
+from .text import chart_lang, tr
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
 
-__all__ = ["migration_heatmap", "rf_heatmap", "rfm_histograms", "segment_bars", "segment_treemap"]
+__all__ = [
+    "migration_heatmap",
+    "monetary_by_rf",
+    "rf_heatmap",
+    "rfm_histograms",
+    "segment_bars",
+    "segment_treemap",
+]
 
 
 # --------------------------------------------------------------------------- scores
 
 
-def rf_heatmap(scored: pd.DataFrame, ax: Axes | None = None, *, colorbar: bool = True) -> Axes:
+def rf_heatmap(
+    scored: pd.DataFrame,
+    ax: Axes | AxesLike | None = None,
+    *,
+    colorbar: bool = True,
+    lang: str | None = None,
+    by: FacetBy = None,
+) -> Any:
     """Mean monetary value of the customers in every cell of the R x F score grid.
 
     Parameters
@@ -53,16 +86,22 @@ def rf_heatmap(scored: pd.DataFrame, ax: Axes | None = None, *, colorbar: bool =
     scored : pandas.DataFrame
         The output of :func:`rfmkit.score` (``r_score``, ``f_score``, ``monetary``).
     ax : matplotlib Axes, optional
-        Where to draw; by default a new figure.
+        Where to draw; by default a new figure (with ``by``: one Axes per group).
     colorbar : bool
         Add a colour bar for the mean monetary value.
+    lang : {"en", "zh"}, optional
+        The language of the chart; by default the table's.
+    by : str or list of str, optional
+        Group columns: one heatmap per group, on one colour scale (see
+        :mod:`rfmkit.plot.charts`).
 
     Returns
     -------
     matplotlib.axes.Axes
         R score on the x axis (right = more recent), F score on the y axis (up =
         more frequent); each cell is coloured by its mean monetary value and
-        shows it with the number of customers. Empty cells are blank.
+        shows it with the number of customers. Empty cells are blank. With
+        ``by``: a NumPy array of Axes, one per group.
 
     Examples
     --------
@@ -72,14 +111,53 @@ def rf_heatmap(scored: pd.DataFrame, ax: Axes | None = None, *, colorbar: bool =
     >>> ax.figure.savefig("rf.png")  # doctest: +SKIP
     """
     need(scored, ("r_score", "f_score", "monetary"), "rf_heatmap", "rfmkit.score")
+    lang = chart_lang(lang, scored)
+    groups, faceted, note = facet_groups(scored, by, "rf_heatmap", lang)
+    r_all = scored["r_score"].to_numpy(dtype=np.int64)
+    f_all = scored["f_score"].to_numpy(dtype=np.int64)
+    if len(r_all) and (r_all.min() < 1 or f_all.min() < 1):
+        raise InputError("scores must be 1 or more; rf_heatmap takes the output of rfmkit.score")
+    edges = scored.attrs.get("score_edges") or {}
+    n_r = max(int(edges.get("recency", {}).get("levels", 0)), int(r_all.max(initial=1)))
+    n_f = max(int(edges.get("frequency", {}).get("levels", 0)), int(f_all.max(initial=1)))
+    grids = [rf_cells(rows, n_r, n_f) for _, rows in groups]
+    top = max((float(np.nanmax(m, initial=0)) for m, _ in grids), default=1.0)
+    axes = (
+        facet_axes(len(groups), ax, (4.6, 4.0), "rf_heatmap")
+        if faceted
+        else [new_axes(ax, figsize=(6.4, 5.2))]
+    )
+    image = None
+    for a, (title, _), (mean, count) in zip(axes, groups, grids, strict=True):
+        image = a.imshow(
+            np.ma.masked_invalid(mean), origin="lower", cmap="YlGnBu", aspect="auto", vmin=0, vmax=top or 1
+        )
+        texts = np.where(
+            count > 0,
+            [
+                [f"{m:,.0f}\n({c:,})" for m, c in zip(mrow, crow, strict=True)]
+                for mrow, crow in zip(mean, count, strict=True)
+            ],
+            "",
+        )
+        size = sizes(a.figure)["small"] * (1.0 if max(n_r, n_f) <= 5 else 0.75)
+        annotate_cells(a, image, np.nan_to_num(mean), texts, size * (0.85 if faceted else 1.0))
+        a.set_xticks(range(n_r), [str(i) for i in range(1, n_r + 1)])
+        a.set_yticks(range(n_f), [str(i) for i in range(1, n_f + 1)])
+        dress(a, title or with_note(tr(lang, "rf_title"), note), tr(lang, "r_score"), tr(lang, "f_score"))
+    if colorbar and image is not None:
+        bar = axes[0].figure.colorbar(image, ax=axes)
+        label = tr(lang, "mean_monetary")
+        bar.set_label(label, fontsize=sizes(axes[0].figure)["label"], **label_font([label]))
+    if faceted:
+        headline(axes[0].figure, tr(lang, "rf_title"))
+    return finish(axes, faceted)
+
+
+def rf_cells(scored: pd.DataFrame, n_r: int, n_f: int) -> tuple[np.ndarray, np.ndarray]:
+    """Mean monetary (NaN where empty) and customers of every (F, R) cell."""
     r = scored["r_score"].to_numpy(dtype=np.int64)
     f = scored["f_score"].to_numpy(dtype=np.int64)
-    edges = scored.attrs.get("score_edges") or {}
-    n_r = max(int(edges.get("recency", {}).get("levels", 0)), int(r.max(initial=1)))
-    n_f = max(int(edges.get("frequency", {}).get("levels", 0)), int(f.max(initial=1)))
-    if len(r) and (r.min() < 1 or f.min() < 1):
-        raise InputError("scores must be 1 or more; rf_heatmap takes the output of rfmkit.score")
-    ax = new_axes(ax, figsize=(6.4, 5.2))
     cell = (f - 1) * n_r + (r - 1)
     count = np.bincount(cell, minlength=n_f * n_r).reshape(n_f, n_r)
     total = np.bincount(
@@ -87,28 +165,29 @@ def rf_heatmap(scored: pd.DataFrame, ax: Axes | None = None, *, colorbar: bool =
     ).reshape(n_f, n_r)
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = np.where(count > 0, total / np.maximum(count, 1), np.nan)
-    image = ax.imshow(np.ma.masked_invalid(mean), origin="lower", cmap="YlGnBu", aspect="auto")
-    texts = np.where(
-        count > 0,
-        [
-            [f"{m:,.0f}\n({c:,})" for m, c in zip(mrow, crow, strict=True)]
-            for mrow, crow in zip(mean, count, strict=True)
-        ],
-        "",
-    )
-    annotate_cells(ax, image, np.nan_to_num(mean), texts, 8 if max(n_r, n_f) <= 5 else 6)
-    ax.set_xticks(range(n_r), [str(i) for i in range(1, n_r + 1)])
-    ax.set_yticks(range(n_f), [str(i) for i in range(1, n_f + 1)])
-    ax.set_xlabel("R score (higher = more recent)")
-    ax.set_ylabel("F score (higher = more frequent)")
-    ax.set_title("Mean monetary value by R and F score (customers)")
-    if colorbar:
-        ax.figure.colorbar(image, ax=ax, label="mean monetary")
-    return ax
+    return mean, count
+
+
+def frequency_edges(values: np.ndarray, bins: int) -> np.ndarray:
+    """Bin edges on whole purchases: the smallest count (1: "bought once", the
+    spike of most tables) always has a bar of its own; at most 60 values get
+    one bar each, more are binned in equal steps of whole purchases."""
+    low, high = float(values.min()), float(values.max())
+    if high - low <= 60:
+        return np.arange(low - 0.5, high + 1.5)
+    step = max(1.0, float(np.ceil((high - low) / max(bins - 1, 1))))
+    rest = np.arange(low + 0.5, high + step + 0.5, step)
+    return np.concatenate([[low - 0.5], rest])
 
 
 def rfm_histograms(
-    table: pd.DataFrame, axes: AxesLike | None = None, *, bins: int = 30, upper: float | None = 0.99
+    table: pd.DataFrame,
+    axes: AxesLike | None = None,
+    *,
+    bins: int = 30,
+    upper: float | None = 0.99,
+    lang: str | None = None,
+    by: FacetBy = None,
 ) -> np.ndarray:
     """Histograms of recency, frequency and monetary, one Axes each.
 
@@ -118,20 +197,26 @@ def rfm_histograms(
         The output of :func:`rfmkit.rfm_table` (or anything with ``recency``,
         ``frequency`` and ``monetary``).
     axes : three matplotlib Axes, optional
-        Where to draw (any array or list of three); by default a new figure
-        with one row of three.
+        Where to draw (any array or list of three; with ``by``, three per
+        group); by default a new figure with one row of three (per group).
     bins : int
         Number of bins; frequencies spanning at most 60 values get one bin per
-        value instead.
+        value instead. The smallest frequency (customers who bought once)
+        always has a bar of its own.
     upper : float or None
         F and M are heavy-tailed: values above this quantile are counted in
         the last bin (the x label says from where), so the bulk stays
         readable. None shows the whole range.
+    lang : {"en", "zh"}, optional
+        The language of the chart; by default the table's.
+    by : str or list of str, optional
+        Group columns: one row of three histograms per group, shared scales.
 
     Returns
     -------
     numpy.ndarray
-        The three Axes: recency, frequency, monetary.
+        The three Axes: recency, frequency, monetary (with ``by``: shape
+        (groups, 3)).
 
     Examples
     --------
@@ -143,222 +228,127 @@ def rfm_histograms(
     need(table, ("recency", "frequency", "monetary"), "rfm_histograms", "rfmkit.rfm_table")
     if upper is not None and not 0 < upper <= 1:
         raise InputError(f"invalid upper {upper!r}: a quantile in (0, 1], or None")
+    lang = chart_lang(lang, table)
+    groups, faceted, note = facet_groups(table, by, "rfm_histograms", lang)
     if axes is None:
-        _, axes = pyplot().subplots(1, 3, figsize=(12, 3.6), layout="constrained")
-    axes = np.asarray(axes, dtype=object).ravel()
-    if len(axes) != 3:
-        raise InputError(f"axes must hold three Axes (recency, frequency, monetary), got {len(axes)}")
-    described = (
-        ("recency", "Recency", "days since the last purchase"),
-        ("frequency", "Frequency", "purchases"),
-        ("monetary", "Monetary", "amount spent"),
-    )
-    for ax, (col, title, xlabel) in zip(axes, described, strict=True):
+        _, grid = pyplot().subplots(
+            len(groups),
+            3,
+            figsize=(12, 3.6 * len(groups)),
+            layout="constrained",
+            squeeze=False,
+            sharex="col",
+            sharey="col",
+        )
+        axes = grid
+    flat = np.asarray(axes, dtype=object).ravel()
+    if len(flat) != 3 * len(groups):
+        raise InputError(
+            f"axes must hold three Axes (recency, frequency, monetary) per group, got {len(flat)}"
+        )
+    caps: dict[str, float] = {}
+    for col in ("frequency", "monetary"):
         values = table[col].to_numpy(dtype=np.float64)
-        if col != "recency" and len(values) and upper is not None and upper < 1:
+        if len(values) and upper is not None and upper < 1:
             cap = float(np.quantile(values, upper))
             if (values > cap).any():
-                values = np.minimum(values, cap)
-                xlabel += f" (last bar: {cap:,.0f} or more)"
-        edges: Any = bins
-        if col == "frequency" and len(values) and values.max() - values.min() <= 60:
-            edges = np.arange(values.min() - 0.5, values.max() + 1.5)
-        ax.hist(values, bins=edges, color="#3b75af", edgecolor="white", linewidth=0.5)
-        ax.set_title(title)
-        ax.set_xlabel(xlabel)
-        ax.set_ylabel("customers")
-    return axes
+                caps[col] = cap
+    edges_of: dict[str, Any] = {"recency": bins, "monetary": bins}
+    freq = np.minimum(table["frequency"].to_numpy(dtype=np.float64), caps.get("frequency", np.inf))
+    if len(freq):
+        edges_of["frequency"] = frequency_edges(freq, bins)
+    for col in ("recency", "monetary"):
+        values = np.minimum(table[col].to_numpy(dtype=np.float64), caps.get(col, np.inf))
+        if len(values):
+            edges_of[col] = np.histogram_bin_edges(values, bins=bins)
+    for g, (title, rows) in enumerate(groups):
+        for k, col in enumerate(("recency", "frequency", "monetary")):
+            ax = flat[3 * g + k]
+            values = np.minimum(rows[col].to_numpy(dtype=np.float64), caps.get(col, np.inf))
+            xlabel = tr(lang, f"{col}_unit")
+            if col in caps:
+                xlabel += f"\n({tr(lang, 'last_bar', cap=f'{caps[col]:,.0f}')})"
+            ax.hist(values, bins=edges_of[col], color=BAR_COLOR, edgecolor="white", linewidth=0.5)
+            head = tr(lang, col)
+            head = head if title is None else f"{head}: {title}"
+            dress(ax, with_note(head, note), xlabel, tr(lang, "customers"))
+    return flat.reshape(len(groups), 3) if faceted else flat
 
 
-# --------------------------------------------------------------------------- segments
-
-
-def segment_bars(segmented: pd.DataFrame, ax: Axes | None = None) -> Axes:
-    """Share of customers and share of revenue of every segment, side by side.
+def monetary_by_rf(
+    scored: pd.DataFrame,
+    axes: AxesLike | None = None,
+    *,
+    lang: str | None = None,
+    by: FacetBy = None,
+) -> np.ndarray:
+    """Mean monetary by R score, one panel per F score (small multiples on one scale).
 
     Parameters
     ----------
-    segmented : pandas.DataFrame
-        The output of :func:`rfmkit.segment` (``segment`` and ``monetary``).
-    ax : matplotlib Axes, optional
-        Where to draw; by default a new figure.
+    scored : pandas.DataFrame
+        The output of :func:`rfmkit.score` (``r_score``, ``f_score``, ``monetary``).
+    axes : matplotlib Axes, optional
+        Where to draw: one per F score (per group with ``by``); by default a new figure.
+    lang : {"en", "zh"}, optional
+        The language of the chart; by default the table's.
+    by : str or list of str, optional
+        Group columns: one row of panels per group.
 
     Returns
     -------
-    matplotlib.axes.Axes
-        Two horizontal bars per segment, in the scheme's order from the top
-        (empty segments included): the percentage of customers and the
-        percentage of revenue (the sum of ``monetary``). Segments whose
-        revenue share exceeds their customer share are worth more than their
-        headcount. The numbers are in ``rfmkit.segment_summary``.
+    numpy.ndarray
+        One Axes per F score (shape (groups, F levels) with ``by``): bars of
+        the mean monetary of the customers of each R score, the same y scale
+        in every panel (:func:`rf_heatmap` shows the same numbers as one grid).
 
     Examples
     --------
     >>> import rfmkit, rfmkit.plot
     >>> scored = rfmkit.score(rfmkit.rfm_table(rfmkit.datasets.make_transactions(5_000, 800)))
-    >>> ax = rfmkit.plot.segment_bars(rfmkit.segment(scored, "rf10"))
+    >>> axes = rfmkit.plot.monetary_by_rf(scored)
+    >>> len(axes)
+    5
     """
-    need(segmented, ("segment", "monetary"), "segment_bars", "rfmkit.segment")
-    labels, customers, revenue = segments_of(segmented)
-    ax = new_axes(ax, figsize=(7.5, 0.45 * len(labels) + 1.6))
-    shares = {"customers": _share(customers), "revenue": _share(revenue)}
-    y = np.arange(len(labels))
-    height = 0.4
-    for offset, (name, share), color in zip(
-        (-height / 2, height / 2), shares.items(), ("#3b75af", "#ef8636"), strict=True
-    ):
-        bars = ax.barh(y + offset, share, height=height, label=name, color=color)
-        ax.bar_label(bars, fmt="{:.1f}%", padding=2, fontsize=7)
-    ax.set_yticks(y, labels, **label_font(labels))
-    ax.invert_yaxis()
-    ax.set_xlabel("share of total (%)")
-    ax.set_ylabel("segment")
-    ax.set_title("Customers and revenue by segment")
-    ax.legend(loc="lower right")
-    ax.margins(x=0.12)
-    return ax
-
-
-def _share(values: np.ndarray) -> np.ndarray:
-    total = values.sum()
-    return values * (100.0 / total) if total else np.zeros(len(values))
-
-
-def segment_treemap(segmented: pd.DataFrame, ax: Axes | None = None, *, by: str = "customers") -> Axes:
-    """Segments as the tiles of a squarified treemap, sized by customers or revenue.
-
-    Parameters
-    ----------
-    segmented : pandas.DataFrame
-        The output of :func:`rfmkit.segment`.
-    ax : matplotlib Axes, optional
-        Where to draw; by default a new figure.
-    by : {"customers", "revenue"}
-        What the areas measure. Segments with nothing to show (no customers,
-        or revenue of zero or less) get no tile.
-
-    Returns
-    -------
-    matplotlib.axes.Axes
-        The unit square tiled by one rectangle per segment, its area the
-        segment's share, laid out by the squarified algorithm of Bruls,
-        Huizing and van Wijk (2000) so that tiles stay close to squares.
-        Colours follow the scheme's order; each tile is labelled with the
-        segment and its share when it is large enough.
-
-    Examples
-    --------
-    >>> import rfmkit, rfmkit.plot
-    >>> scored = rfmkit.score(rfmkit.rfm_table(rfmkit.datasets.make_transactions(5_000, 800)))
-    >>> ax = rfmkit.plot.segment_treemap(rfmkit.segment(scored, "rfm11"), by="revenue")
-    """
-    if by not in ("customers", "revenue"):
-        raise InputError(f"invalid by {by!r}: 'customers' or 'revenue'")
-    need(segmented, ("segment", "monetary"), "segment_treemap", "rfmkit.segment")
-    labels, customers, revenue = segments_of(segmented)
-    values = (customers if by == "customers" else revenue).astype(np.float64)
-    ax = new_axes(ax, figsize=(8, 5))
-    from matplotlib import colormaps
-    from matplotlib.patches import Rectangle
-
-    cmap = colormaps["tab20"]
-    shown = np.flatnonzero(values > 0)
-    order = shown[np.argsort(-values[shown], kind="stable")]
-    total = values[order].sum()
-    fonts = label_font(labels)
-    for k, (x, y, w, h) in zip(order, squarify(values[order] / total if total else []), strict=True):
-        color = cmap((2 * k) % 20 + (2 * k // 20) % 2)  # the ten strong colours first
-        ax.add_patch(Rectangle((x, y), w, h, facecolor=color, edgecolor="white", linewidth=1.5))
-        if w * h >= 0.012:
-            ax.text(
-                x + w / 2,
-                y + h / 2,
-                f"{labels[k]}\n{values[k] / total:.1%}",
-                ha="center",
-                va="center",
-                fontsize=8 if min(w, h) > 0.12 else 6,
-                color=text_color(color),
-                clip_on=True,
-                **fonts,
-            )
-    ax.set_xlim(0, 1)
-    ax.set_ylim(0, 1)
-    ax.set_xticks([])
-    ax.set_yticks([])
-    what = "customers" if by == "customers" else "revenue"
-    ax.set_xlabel(f"area = share of {what}")
-    ax.set_ylabel("segments")
-    ax.set_title(f"Segments by {what}")
-    return ax
-
-
-# --------------------------------------------------------------------------- migration
-
-
-def _percent(share: float) -> str:
-    return f"{share:.0%}" if share >= 0.005 else "<1%"
-
-
-def migration_heatmap(migration: MigrationLike, ax: Axes | None = None, *, normalize: bool = True) -> Axes:
-    """Where the customers of each segment went between two dates.
-
-    Parameters
-    ----------
-    migration : rfmkit.Migration or pandas.DataFrame
-        The result of :func:`rfmkit.migration` (its ``counts`` are used), or a
-        table of counts with the before segments as rows and the after
-        segments as columns.
-    ax : matplotlib Axes, optional
-        Where to draw; by default a new figure.
-    normalize : bool
-        Colour and label each cell by its share of the row (of the customers
-        who were in that segment before; rows sum to 100%), or by the number
-        of customers when False.
-
-    Returns
-    -------
-    matplotlib.axes.Axes
-        Before segments (and "(new)" customers) as rows, after segments (and
-        "(gone)") as columns. Cells with no customers are left blank.
-
-    Examples
-    --------
-    >>> import rfmkit, rfmkit.plot
-    >>> tx = rfmkit.datasets.make_transactions(5_000, 800)
-    >>> seg = lambda day: rfmkit.segment(rfmkit.score(rfmkit.rfm_table(tx, as_of=day)), "rf10")
-    >>> moved = rfmkit.migration(seg("2024-11-30"), seg("2024-12-31"))
-    >>> ax = rfmkit.plot.migration_heatmap(moved)
-    """
-    counts = migration if isinstance(migration, pd.DataFrame) else getattr(migration, "counts", None)
-    if not isinstance(counts, pd.DataFrame):
-        raise InputError(
-            "migration_heatmap takes the result of rfmkit.migration or a DataFrame of "
-            f"counts, not {type(migration).__name__}"
+    need(scored, ("r_score", "f_score", "monetary"), "monetary_by_rf", "rfmkit.score")
+    lang = chart_lang(lang, scored)
+    groups, faceted, note = facet_groups(scored, by, "monetary_by_rf", lang)
+    r = scored["r_score"].to_numpy(dtype=np.int64)
+    f = scored["f_score"].to_numpy(dtype=np.int64)
+    if len(r) and (r.min() < 1 or f.min() < 1):
+        raise InputError("scores must be 1 or more; monetary_by_rf takes the output of rfmkit.score")
+    edges = scored.attrs.get("score_edges") or {}
+    n_r = max(int(edges.get("recency", {}).get("levels", 0)), int(r.max(initial=1)))
+    n_f = max(int(edges.get("frequency", {}).get("levels", 0)), int(f.max(initial=1)))
+    if axes is None:
+        _, grid = pyplot().subplots(
+            len(groups),
+            n_f,
+            figsize=(2.6 * n_f + 1, 3.2 * len(groups) + 0.6),
+            layout="constrained",
+            squeeze=False,
+            sharey=True,
         )
-    n = counts.to_numpy(dtype=np.float64)
-    if normalize:
-        rows = n.sum(axis=1, keepdims=True)
-        values = np.divide(n, rows, out=np.zeros_like(n), where=rows > 0)
-        texts = np.where(n > 0, np.vectorize(_percent, otypes=[object])(values), "")
-    else:
-        values = n
-        texts = np.where(n > 0, np.vectorize(lambda v: f"{v:,.0f}", otypes=[object])(n), "")
-    before = [str(c) for c in counts.index]
-    after = [str(c) for c in counts.columns]
-    ax = new_axes(ax, figsize=(0.6 * len(after) + 3.5, 0.45 * len(before) + 2.5))
-    image = ax.imshow(
-        values,
-        cmap="Blues",
-        aspect="auto",
-        vmin=0,
-        vmax=1 if normalize else max(float(n.max(initial=0)), 1.0),
-    )
-    annotate_cells(ax, image, values, texts, 7 if max(n.shape, default=0) <= 8 else 6)
-    ax.set_xticks(
-        range(len(after)), after, rotation=40, ha="right", rotation_mode="anchor", **label_font(after)
-    )
-    ax.set_yticks(range(len(before)), before, **label_font(before))
-    ax.set_xlabel("segment after")
-    ax.set_ylabel("segment before")
-    ax.set_title("Segment migration" + (" (share of each row)" if normalize else " (customers)"))
-    return ax
+        axes = grid
+    flat = np.asarray(axes, dtype=object).ravel()
+    if len(flat) != n_f * len(groups):
+        raise InputError(f"axes must hold one Axes per F score ({n_f}) per group, got {len(flat)}")
+    for g, (head, rows) in enumerate(groups):
+        means = rows.groupby([rows["f_score"].astype(np.int64), rows["r_score"].astype(np.int64)])[
+            "monetary"
+        ].mean()
+        for k in range(n_f):
+            ax = flat[n_f * g + k]
+            heights = [float(means.get((k + 1, j), 0.0)) for j in range(1, n_r + 1)]
+            ax.bar(np.arange(1, n_r + 1), heights, color=BAR_COLOR, width=0.8)
+            ax.set_xticks(np.arange(1, n_r + 1), [str(j) for j in range(1, n_r + 1)])
+            panel = tr(lang, "f_panel", f=k + 1)
+            dress(
+                ax,
+                panel if head is None else f"{head}\n{panel}",
+                tr(lang, "r_score_short"),
+                tr(lang, "mean_monetary") if k == 0 else None,
+            )
+    figure = flat[0].figure
+    headline(figure, with_note(tr(lang, "mrf_title"), note))
+    return flat.reshape(len(groups), n_f) if faceted else flat
