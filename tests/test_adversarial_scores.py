@@ -142,7 +142,7 @@ def test_score_on_junk_monetary(items, dtype, kind, k, method):
         else as_read(m)
     )
     try:
-        got = quiet(lambda: rfmkit.score(data, bins=k, method={"monetary": method}))
+        got = quiet(lambda: rfmkit.score(data, bins=k, method={"monetary": method}, output="pandas"))
     except RFMKIT_ERRORS:
         assert not all(valid(v) for v in seen), seen  # refused valid data
         return
@@ -343,7 +343,7 @@ def test_segment_and_action_list_on_junk_scores(items, dtype, kind, lang):
     )
     ok = all(valid(v) and float(v) == int(float(v)) and 1 <= float(v) <= 5 for v in seen)
     try:
-        got = rfmkit.segment(data, "rf10", levels=5, lang=lang)
+        got = rfmkit.segment(data, "rf10", levels=5, lang=lang, output="pandas")
     except RFMKIT_ERRORS:
         assert not ok, seen
         return
@@ -351,7 +351,7 @@ def test_segment_and_action_list_on_junk_scores(items, dtype, kind, lang):
     want = [rf10(int(float(a)), b) for a, b in zip(seen, f, strict=True)]
     assert got["segment_code"].astype(str).tolist() == want
     again = contain(got, kind)  # the scheme and language come back from attrs or the labels
-    actions = rfmkit.action_list(got if again is None else again)
+    actions = rfmkit.action_list(got if again is None else again, output="pandas")
     strategies = rfmkit.strategies("rf10", lang=lang).set_index("segment_code")
     assert actions["next_action"].tolist() == [strategies.loc[c, "actions"][0] for c in want]
 
@@ -403,7 +403,7 @@ def test_segment_summary_on_junk_monetary(items, dtype, kind):
         else as_read(m)
     )
     try:
-        got = rfmkit.segment_summary(data)
+        got = rfmkit.segment_summary(data, output="pandas")
     except RFMKIT_ERRORS:
         if all(valid(v) for v in seen):  # valid data is only refused when a sum is beyond float64
             exact = [sum((Fraction(float(v)) for v in seen[i::2]), Fraction(0)) for i in (0, 1)]

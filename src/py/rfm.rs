@@ -38,18 +38,25 @@ pub fn rfm_columns<'py>(
 ) -> PyResult<Bound<'py, PyDict>> {
     let names = names_of(names);
     let amounts = amounts;
-    with_input(ids, ts, ticks_per_day, days, &amounts, orders, &names, |input| {
-        let opts = Options {
-            as_of_day,
-            window: window.map(parse_window).transpose()?,
-            frequency: frequency.parse().map_err(CoreError)?,
-            returns: returns.parse().map_err(CoreError)?,
-        };
-        let table = py
-            .detach(|| rfm(input, &opts, &names))
-            .map_err(CoreError)?;
-        table_to_dict(py, table)
-    })
+    with_input(
+        ids,
+        ts,
+        ticks_per_day,
+        days,
+        &amounts,
+        orders,
+        &names,
+        |input| {
+            let opts = Options {
+                as_of_day,
+                window: window.map(parse_window).transpose()?,
+                frequency: frequency.parse().map_err(CoreError)?,
+                returns: returns.parse().map_err(CoreError)?,
+            };
+            let table = py.detach(|| rfm(input, &opts, &names)).map_err(CoreError)?;
+            table_to_dict(py, table)
+        },
+    )
 }
 
 /// The user's column names, from the tuple the Python layer passes.

@@ -7,9 +7,9 @@ use pyo3::types::{PyDict, PyTuple};
 use super::columns::KeyArg;
 use super::error::{CoreError, InputError};
 use super::rfm::{names_of, parse_window, table_to_dict, with_input, AmountArg};
-use crate::keys::{KeyColumn, SortedKeys, StrBuffer};
+use crate::keys::{KeyColumn, SortedKeys};
 use crate::rfm::Options;
-use crate::state::{Ids, Parts, RfmState, TimeKind};
+use crate::state::{buffer, Ids, Parts, RfmState, TimeKind};
 
 /// The per-customer state of a streamed `rfm_table` (see `rfmkit.RFMState`).
 #[pyclass(module = "rfmkit._core")]
@@ -63,12 +63,21 @@ impl RawRfmState {
     ) -> PyResult<()> {
         let names = names_of(names);
         let state = &mut self.inner;
-        with_input(ids, ts, ticks_per_day, days, &amounts, orders, &names, |input| {
-            // The core checks the whole batch before it changes the state:
-            // a batch with an error leaves the state as it was.
-            py.detach(|| state.update(input, &names))
-                .map_err(|e| CoreError(e).into())
-        })
+        with_input(
+            ids,
+            ts,
+            ticks_per_day,
+            days,
+            &amounts,
+            orders,
+            &names,
+            |input| {
+                // The core checks the whole batch before it changes the state:
+                // a batch with an error leaves the state as it was.
+                py.detach(|| state.update(input, &names))
+                    .map_err(|e| CoreError(e).into())
+            },
+        )
     }
 
     /// A new state holding both (neither is changed).
@@ -85,9 +94,7 @@ impl RawRfmState {
         names: (String, String, String, String),
     ) -> PyResult<Bound<'py, PyDict>> {
         let names = names_of(names);
-        let table = py
-            .detach(|| self.inner.finish(&names))
-            .map_err(CoreError)?;
+        let table = py.detach(|| self.inner.finish(&names)).map_err(CoreError)?;
         table_to_dict(py, table)
     }
 
@@ -105,7 +112,10 @@ impl RawRfmState {
             Ids::U64(v) => SortedKeys::U64(v),
             Ids::Str(v) => SortedKeys::Str(buffer(&v)),
         });
-        d.set_item("ids", ids.map(|k| super::rfm::keys_to_py(py, k)).transpose()?)?;
+        d.set_item(
+            "ids",
+            ids.map(|k| super::rfm::keys_to_py(py, k)).transpose()?,
+        )?;
         d.set_item("first_ts", p.first_ts.into_pyarray(py))?;
         d.set_item("last_ts", p.last_ts.into_pyarray(py))?;
         d.set_item("last_pos", p.last_pos.into_pyarray(py))?;
@@ -113,7 +123,12 @@ impl RawRfmState {
         d.set_item("seen", p.seen.into_pyarray(py))?;
         d.set_item("spilled", p.spilled.into_pyarray(py))?;
         let [a, b, c, e] = p.money;
-        for (name, col) in [("money_0", a), ("money_1", b), ("money_2", c), ("money_3", e)] {
+        for (name, col) in [
+            ("money_0", a),
+            ("money_1", b),
+            ("money_2", c),
+            ("money_3", e),
+        ] {
             d.set_item(name, col.into_pyarray(py))?;
         }
         d.set_item("exact_slot", p.exact_slot.into_pyarray(py))?;
@@ -122,7 +137,13 @@ impl RawRfmState {
         d.set_item("pair_key", p.pair_key.into_pyarray(py))?;
         d.set_item("orders_kind", p.orders_kind)?;
         let orders = buffer(&p.orders);
-        d.set_item("orders", (orders.offsets.into_pyarray(py), orders.data.into_pyarray(py)))?;
+        d.set_item(
+            "orders",
+            (
+                orders.offsets.into_pyarray(py),
+                orders.data.into_pyarray(py),
+            ),
+        )?;
         let time = match p.time {
             None => None,
             Some(TimeKind::Naive(tpd)) => Some(("naive", tpd)),
@@ -152,7 +173,9 @@ impl RawRfmState {
                 .ok_or_else(|| InputError::new_err(format!("the saved state has no {k:?}")))
         };
         fn vec<'py, T: numpy::Element + Copy>(v: Bound<'py, PyAny>) -> PyResult<Vec<T>> {
-            Ok(v.extract::<PyReadonlyArray1<'py, T>>()?.as_slice()?.to_vec())
+            Ok(v.extract::<PyReadonlyArray1<'py, T>>()?
+                .as_slice()?
+                .to_vec())
         }
         let ids = match get("ids")? {
             v if v.is_none() => None,
@@ -170,12 +193,24 @@ impl RawRfmState {
             Some("i64") => Some("i64"),
             Some("u64") => Some("u64"),
             Some("str") => Some("str"),
-            Some(other) => return Err(InputError::new_err(format!("unknown order kind {other:?}"))),
+            Some(other) => {
+                return Err(InputError::new_err(format!("unknown order kind {other:?}")))
+            }
         };
         let orders = {
             let t = get("orders")?;
             let t = t.cast::<PyTuple>()?;
-            let arg = KeyArg::extract(&PyTuple::new(t.py(), ["str".into_pyobject(t.py())?.into_any(), t.get_item(0)?, t.get_item(1)?])?, "order_id")?;
+            let arg = KeyArg::extract(
+                &PyTuple::new(
+                    t.py(),
+                    [
+                        "str".into_pyobject(t.py())?.into_any(),
+                        t.get_item(0)?,
+                        t.get_item(1)?,
+                    ],
+                )?,
+                "order_id",
+            )?;
             match arg.column("order_id")? {
                 KeyColumn::Str(c) => (0..c.len()).map(|i| c.get(i).into()).collect(),
                 _ => Vec::new(),
@@ -185,7 +220,11 @@ impl RawRfmState {
             None => None,
             Some((k, tpd)) if k == "naive" && tpd > 0 => Some(TimeKind::Naive(tpd)),
             Some((k, _)) if k == "zoned" => Some(TimeKind::Zoned),
-            Some(_) => return Err(InputError::new_err("the saved state has an unknown date kind")),
+            Some(_) => {
+                return Err(InputError::new_err(
+                    "the saved state has an unknown date kind",
+                ))
+            }
         };
         let p = Parts {
             ids,
@@ -216,10 +255,4 @@ impl RawRfmState {
             inner: RfmState::from_parts(opts, p).map_err(CoreError)?,
         })
     }
-}
-
-fn buffer(v: &[Box<[u8]>]) -> StrBuffer {
-    let mut b = StrBuffer::with_capacity(v.len());
-    v.iter().for_each(|s| b.push(s));
-    b
 }

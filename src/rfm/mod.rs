@@ -181,7 +181,12 @@ pub(crate) fn check_input(input: &Input, opts: &Options, names: &Names) -> Resul
 
 /// The pass that validates every row (dates, amounts, the calendar, returns
 /// when they are an error) and measures the data.
-pub(crate) fn check_rows(input: &Input, opts: &Options, names: &Names, cutoff: i64) -> Result<Span> {
+pub(crate) fn check_rows(
+    input: &Input,
+    opts: &Options,
+    names: &Names,
+    cutoff: i64,
+) -> Result<Span> {
     let time = input.time;
     let span = scan(
         &time,

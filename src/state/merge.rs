@@ -1,9 +1,9 @@
 //! Merging states: the union of their customers, exactly.
 
-use super::{Ids, RfmState};
+use super::RfmState;
+use crate::accumulate::Acc;
 use crate::error::{Error, Result};
-use crate::keys::{KeyColumn, StrBuffer};
-use crate::rfm::{Frequency, Names};
+use crate::rfm::Frequency;
 
 impl RfmState {
     /// Folds another state in (`other` is unchanged).
@@ -22,33 +22,19 @@ impl RfmState {
                 ));
             }
         }
-        if other.orders.kind.is_some() && self.orders.kind.is_some_and(|k| Some(k) != other.orders.kind) {
+        if other.orders.kind.is_some()
+            && self
+                .orders
+                .kind
+                .is_some_and(|k| Some(k) != other.orders.kind)
+        {
             return Err(Error::option(
                 "merge",
                 "the states' order ids are of different kinds",
             ));
         }
-        let ids = match &other.ids {
-            None => return Ok(()),
-            Some(Ids::I64(v)) => KeyColumn::I64(v),
-            Some(Ids::U64(v)) => KeyColumn::U64(v),
-            Some(Ids::Str(v)) => return self.merge_str(other, v),
-        };
-        let names = Names::default();
-        self.check_id_kind(&ids, &names)
-            .map_err(|_| Error::option("merge", "the states' ids are of different kinds"))?;
-        let slots = self.slots(&ids);
-        self.merge_slots(other, &slots);
-        Ok(())
-    }
-
-    fn merge_str(&mut self, other: &RfmState, ids: &[Box<[u8]>]) -> Result<()> {
-        if matches!(self.ids, Some(Ids::I64(_) | Ids::U64(_))) {
-            return Err(Error::option("merge", "the states' ids are of different kinds"));
-        }
-        let mut buf = StrBuffer::with_capacity(ids.len());
-        ids.iter().for_each(|s| buf.push(s));
-        let slots = self.slots(&KeyColumn::Str(buf.column()));
+        let slots = self.keys.absorb(&other.keys)?;
+        self.accs.resize(self.keys.len(), Acc::default());
         self.merge_slots(other, &slots);
         Ok(())
     }
@@ -61,7 +47,10 @@ impl RfmState {
                 continue;
             };
             if a.spilled || b.spilled {
-                let mine = self.exact.remove(&slot).unwrap_or_else(|| a.money.to_exact());
+                let mine = self
+                    .exact
+                    .remove(&slot)
+                    .unwrap_or_else(|| a.money.to_exact());
                 let theirs = other
                     .exact
                     .get(&(j as u32))

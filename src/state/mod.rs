@@ -10,8 +10,11 @@
 //! order) pairs that distinct counting needs. Each batch is validated as
 //! `rfm_table` validates its input (rows counted from the batch's start).
 
+mod keys;
 mod merge;
 mod parts;
+mod summary;
+mod summary_parts;
 
 use std::collections::{HashMap, HashSet};
 
@@ -22,28 +25,18 @@ use crate::keys::{KeyColumn, SortedKeys, StrBuffer};
 use crate::money::Exact;
 use crate::refold::rounded;
 use crate::rfm::{
-    assemble, check_as_of, check_input, check_rows, empty_keys, rows_of, Frequency, Input,
-    KeyList, Names, Options, RfmTable,
+    assemble, check_as_of, check_input, check_rows, empty_keys, rows_of, Frequency, Input, KeyList,
+    Names, Options, RfmTable,
 };
 use crate::scan::Amounts;
 
+pub(crate) use keys::buffer;
+pub use keys::Ids;
 pub use parts::Parts;
+pub use summary::SummaryState;
+pub use summary_parts::SummaryParts;
 
-/// Ids seen so far, numbered by slot in order of first appearance.
-#[derive(Debug, Clone)]
-pub enum Ids {
-    I64(Vec<i64>),
-    U64(Vec<u64>),
-    Str(Vec<Box<[u8]>>),
-}
-
-/// The slot of every id (the inverse of [`Ids`]).
-#[derive(Debug, Clone, Default)]
-struct Index {
-    i64s: HashMap<i64, u32>,
-    u64s: HashMap<u64, u32>,
-    strs: HashMap<Box<[u8]>, u32>,
-}
+use keys::KeyMap;
 
 /// The kind of the dates: naive with this many ticks a day, or zoned.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -86,8 +79,7 @@ pub struct Orders {
 pub struct RfmState {
     pub opts: Options,
     pub time: Option<TimeKind>,
-    pub ids: Option<Ids>,
-    index: Index,
+    pub(crate) keys: KeyMap,
     pub(crate) accs: Vec<Acc>,
     pub(crate) exact: HashMap<u32, Exact>,
     pub pairs: HashSet<(u32, u64)>,
@@ -111,8 +103,7 @@ impl RfmState {
         Ok(RfmState {
             opts,
             time: None,
-            ids: None,
-            index: Index::default(),
+            keys: KeyMap::default(),
             accs: Vec::new(),
             exact: HashMap::new(),
             pairs: HashSet::new(),
@@ -134,7 +125,7 @@ impl RfmState {
                     .into(),
             });
         }
-        self.check_id_kind(&input.ids, names)?;
+        self.keys.check_kind(&input.ids, &names.customer_id)?;
         if input.time.is_empty() {
             return Ok(());
         }
@@ -147,7 +138,8 @@ impl RfmState {
             _ => None,
         };
         self.time = Some(kind);
-        let slots = self.slots(&input.ids);
+        let slots = self.keys.slots(&input.ids);
+        self.accs.resize(self.keys.len(), Acc::default());
         for (i, &slot) in slots.iter().enumerate() {
             let Some(acc) = self.accs.get_mut(slot as usize) else {
                 continue;
@@ -179,93 +171,6 @@ impl RfmState {
         Ok(())
     }
 
-    pub(super) fn check_id_kind(&self, ids: &KeyColumn, names: &Names) -> Result<()> {
-        let same = match (&self.ids, ids) {
-            (None, _) => true,
-            (Some(Ids::I64(_)), KeyColumn::I64(_))
-            | (Some(Ids::U64(_)), KeyColumn::U64(_))
-            | (Some(Ids::Str(_)), KeyColumn::Str(_)) => true,
-            _ => false,
-        };
-        if same {
-            return Ok(());
-        }
-        Err(Error::Type {
-            column: names.customer_id.clone(),
-            message: "the ids of this batch are of another kind (integers, unsigned integers \
-                      or text) than the earlier batches'"
-                .into(),
-        })
-    }
-
-    /// The slot of every row's id, new ids added.
-    pub(super) fn slots(&mut self, ids: &KeyColumn) -> Vec<u32> {
-        let n = ids.len();
-        let mut out = Vec::with_capacity(n);
-        match ids {
-            KeyColumn::I64(v) => {
-                let Ids::I64(seen) = self.ids.get_or_insert(Ids::I64(Vec::new())) else {
-                    return out;
-                };
-                for &id in v.iter() {
-                    let next = seen.len() as u32;
-                    let slot = *self.index.i64s.entry(id).or_insert_with(|| {
-                        seen.push(id);
-                        next
-                    });
-                    out.push(slot);
-                }
-            }
-            KeyColumn::U64(v) => {
-                let Ids::U64(seen) = self.ids.get_or_insert(Ids::U64(Vec::new())) else {
-                    return out;
-                };
-                for &id in v.iter() {
-                    let next = seen.len() as u32;
-                    let slot = *self.index.u64s.entry(id).or_insert_with(|| {
-                        seen.push(id);
-                        next
-                    });
-                    out.push(slot);
-                }
-            }
-            KeyColumn::Str(col) => {
-                let Ids::Str(seen) = self.ids.get_or_insert(Ids::Str(Vec::new())) else {
-                    return out;
-                };
-                for i in 0..n {
-                    let id = col.get(i);
-                    let slot = match self.index.strs.get(id) {
-                        Some(&s) => s,
-                        None => {
-                            let s = seen.len() as u32;
-                            seen.push(id.into());
-                            self.index.strs.insert(id.into(), s);
-                            s
-                        }
-                    };
-                    out.push(slot);
-                }
-            }
-        }
-        self.accs.resize(self.id_count(), Acc::default());
-        out
-    }
-
-    /// Customers in the state.
-    pub fn parts_len(&self) -> usize {
-        self.id_count()
-    }
-
-    fn id_count(&self) -> usize {
-        match &self.ids {
-            None => 0,
-            Some(Ids::I64(v)) => v.len(),
-            Some(Ids::U64(v)) => v.len(),
-            Some(Ids::Str(v)) => v.len(),
-        }
-    }
-
     /// Every row's order id as a pair key.
     fn order_keys(&mut self, orders: &KeyColumn, names: &Names) -> Result<Vec<u64>> {
         let kind = match orders {
@@ -276,8 +181,9 @@ impl RfmState {
         if self.orders.kind.is_some_and(|k| k != kind) {
             return Err(Error::Type {
                 column: names.order_id.clone(),
-                message: "the order ids of this batch are of another kind than the earlier batches'"
-                    .into(),
+                message:
+                    "the order ids of this batch are of another kind than the earlier batches'"
+                        .into(),
             });
         }
         self.orders.kind = Some(kind);
@@ -294,12 +200,18 @@ impl RfmState {
     pub fn finish(&self, names: &Names) -> Result<RfmTable> {
         let time = self.time.unwrap_or(TimeKind::Naive(1)).empty();
         if self.rows == 0 {
-            let keys = match &self.ids {
+            let keys = match &self.keys.ids {
                 Some(Ids::U64(_)) => empty_keys(&KeyColumn::U64(&[])),
                 Some(Ids::Str(_)) => SortedKeys::Str(StrBuffer::default()),
                 _ => empty_keys(&KeyColumn::I64(&[])),
             };
-            return Ok(assemble(KeyList::Sorted(keys), Vec::new(), self.opts.as_of_day, &time).0);
+            return Ok(assemble(
+                KeyList::Sorted(keys),
+                Vec::new(),
+                self.opts.as_of_day,
+                &time,
+            )
+            .0);
         }
         let as_of_day = self
             .opts
@@ -307,7 +219,7 @@ impl RfmState {
             .unwrap_or_else(|| time.day_of(self.max_pos));
         let cutoff = self.opts.as_of_day.map_or(i64::MAX, |d| time.end_of(d));
         check_as_of(as_of_day, self.min_pos, cutoff, &time)?;
-        let (order, keys) = self.sorted();
+        let (order, keys) = self.keys.sorted();
         let accs: Vec<Acc> = order.iter().map(|&s| self.accs[s as usize]).collect();
         let kept: Vec<u32> = order
             .iter()
@@ -320,34 +232,21 @@ impl RfmState {
             let Some(sum) = kept.get(pos).and_then(|s| self.exact.get(s)) else {
                 continue;
             };
-            let m = rounded(sum, &names.amount, || crate::refold::show_key(&table.customer_id, pos))?;
+            let m = rounded(sum, &names.amount, || {
+                crate::refold::show_key(&table.customer_id, pos)
+            })?;
             if let Some(slot) = table.monetary.get_mut(pos) {
                 *slot = m;
             }
         }
         Ok(table)
     }
+}
 
-    /// The slots in id order, and the sorted ids.
-    fn sorted(&self) -> (Vec<u32>, SortedKeys) {
-        let mut order: Vec<u32> = (0..self.id_count() as u32).collect();
-        match &self.ids {
-            Some(Ids::I64(v)) => {
-                order.sort_unstable_by_key(|&s| v[s as usize]);
-                (order.clone(), SortedKeys::I64(order.iter().map(|&s| v[s as usize]).collect()))
-            }
-            Some(Ids::U64(v)) => {
-                order.sort_unstable_by_key(|&s| v[s as usize]);
-                (order.clone(), SortedKeys::U64(order.iter().map(|&s| v[s as usize]).collect()))
-            }
-            Some(Ids::Str(v)) => {
-                order.sort_unstable_by(|&a, &b| v[a as usize].cmp(&v[b as usize]));
-                let mut buf = StrBuffer::with_capacity(order.len());
-                order.iter().for_each(|&s| buf.push(&v[s as usize]));
-                (order, SortedKeys::Str(buf))
-            }
-            None => (order, SortedKeys::I64(Vec::new())),
-        }
+impl RfmState {
+    /// Customers in the state.
+    pub fn parts_len(&self) -> usize {
+        self.keys.len()
     }
 }
 

@@ -3,7 +3,8 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::{Ids, Index, Orders, RfmState, TimeKind};
+use super::keys::{Ids, KeyMap};
+use super::{Orders, RfmState, TimeKind};
 use crate::accumulate::Acc;
 use crate::error::{Error, Result};
 use crate::money::{Exact, Money, LIMBS};
@@ -41,7 +42,7 @@ impl RfmState {
     /// always gives the same columns).
     pub fn parts(&self) -> Parts {
         let mut p = Parts {
-            ids: self.ids.clone(),
+            ids: self.keys.ids.clone(),
             orders_kind: self.orders.kind,
             orders: self.orders.dict.clone(),
             time: self.time,
@@ -58,7 +59,12 @@ impl RfmState {
             p.seen.push(a.seen);
             p.spilled.push(a.spilled);
             let (int, frac) = a.money.parts();
-            let words = [(int >> 64) as u64, int as u64, (frac >> 64) as u64, frac as u64];
+            let words = [
+                (int >> 64) as u64,
+                int as u64,
+                (frac >> 64) as u64,
+                frac as u64,
+            ];
             for (col, w) in p.money.iter_mut().zip(words) {
                 col.push(w);
             }
@@ -77,7 +83,8 @@ impl RfmState {
 
     /// A state from its columns, checked for consistency.
     pub fn from_parts(opts: Options, p: Parts) -> Result<RfmState> {
-        let bad = |what: &str| Error::option("state", format!("the saved state is damaged: {what}"));
+        let bad =
+            |what: &str| Error::option("state", format!("the saved state is damaged: {what}"));
         let mut state = RfmState::new(opts)?;
         let n = p.first_ts.len();
         let lens = [
@@ -94,24 +101,8 @@ impl RfmState {
         if lens.iter().any(|&l| l != n) {
             return Err(bad("columns of different lengths"));
         }
-        let mut index = Index::default();
-        let ids_len = match &p.ids {
-            None => 0,
-            Some(Ids::I64(v)) => {
-                index.i64s = v.iter().enumerate().map(|(i, &k)| (k, i as u32)).collect();
-                v.len()
-            }
-            Some(Ids::U64(v)) => {
-                index.u64s = v.iter().enumerate().map(|(i, &k)| (k, i as u32)).collect();
-                v.len()
-            }
-            Some(Ids::Str(v)) => {
-                index.strs = v.iter().enumerate().map(|(i, k)| (k.clone(), i as u32)).collect();
-                v.len()
-            }
-        };
-        let distinct = index.i64s.len() + index.u64s.len() + index.strs.len();
-        if ids_len != n || distinct != n {
+        let keys = KeyMap::from_ids(p.ids.clone()).ok_or_else(|| bad("an id appears twice"))?;
+        if keys.len() != n {
             return Err(bad("ids and customers differ"));
         }
         state.accs = (0..n)
@@ -143,7 +134,12 @@ impl RfmState {
         if p.pair_slot.len() != p.pair_key.len() || p.pair_slot.iter().any(|&s| s as usize >= n) {
             return Err(bad("pairs"));
         }
-        let pairs: HashSet<(u32, u64)> = p.pair_slot.iter().copied().zip(p.pair_key.iter().copied()).collect();
+        let pairs: HashSet<(u32, u64)> = p
+            .pair_slot
+            .iter()
+            .copied()
+            .zip(p.pair_key.iter().copied())
+            .collect();
         let mut orders = Orders {
             kind: p.orders_kind,
             ..Orders::default()
@@ -151,8 +147,7 @@ impl RfmState {
         for s in &p.orders {
             orders.intern(s);
         }
-        state.ids = p.ids;
-        state.index = index;
+        state.keys = keys;
         state.exact = exact;
         state.pairs = pairs;
         state.orders = orders;

@@ -29,7 +29,8 @@ use crate::scan::Amounts;
 
 use columns::Columns;
 use fold::{dense_slots, Fold};
-use select::{check_lengths, Select, FIRST_DAY, LAST_DAY};
+pub(crate) use select::Select;
+use select::{check_lengths, FIRST_DAY, LAST_DAY};
 
 /// The length of a period.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -120,7 +121,7 @@ pub struct SummaryInput<'a> {
 }
 
 /// Which rows count.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SummaryOptions {
     pub unit: Unit,
     /// Rows strictly after this timestamp (raw, not floored).
@@ -156,46 +157,8 @@ pub struct Summary {
 /// Computes the summary. See the Python `rfmkit.rfm_summary` for the rules.
 pub fn summarize(input: &SummaryInput, opts: &SummaryOptions, names: &Names) -> Result<Summary> {
     let n = input.ts.len();
-    check_lengths(input, names)?;
-    if input.ticks_per_day <= 0 {
-        return Err(Error::option(
-            "date unit",
-            format!(
-                "ticks per day must be positive, got {}",
-                input.ticks_per_day
-            ),
-        ));
-    }
-    if u32::try_from(n).is_err() {
-        return Err(Error::TooLarge(format!(
-            "{n} rows; at most {} are supported",
-            u32::MAX
-        )));
-    }
-    let tpd = input.ticks_per_day;
-    let unit = opts.unit;
+    let select = selector(input, opts, names)?;
     let end_period = opts.end_period;
-    let (after, until) = (
-        opts.after.unwrap_or(i64::MIN),
-        opts.until.unwrap_or(i64::MAX),
-    );
-    let end = end_period.unwrap_or(i64::MAX);
-    // The timestamps of years 1 to 9999 (saturating: all of them in ns).
-    let (first_ok, last_ok) = (
-        FIRST_DAY.saturating_mul(tpd),
-        (LAST_DAY + 1).saturating_mul(tpd).saturating_sub(1),
-    );
-    let select = Select {
-        input,
-        names,
-        unit,
-        tpd,
-        after,
-        until,
-        end,
-        first_ok,
-        last_ok,
-    };
     let fold = Fold {
         select: &select,
         amounts: input.amounts,
@@ -272,6 +235,61 @@ fn exact_sums(
         }
     }
     Ok(())
+}
+
+/// The row rules of a summary, after the checks on the columns and options.
+pub(crate) fn selector<'a>(
+    input: &'a SummaryInput<'a>,
+    opts: &SummaryOptions,
+    names: &'a Names,
+) -> Result<Select<'a>> {
+    let n = input.ts.len();
+    check_lengths(input, names)?;
+    if input.ticks_per_day <= 0 {
+        return Err(Error::option(
+            "date unit",
+            format!(
+                "ticks per day must be positive, got {}",
+                input.ticks_per_day
+            ),
+        ));
+    }
+    if u32::try_from(n).is_err() {
+        return Err(Error::TooLarge(format!(
+            "{n} rows; at most {} are supported",
+            u32::MAX
+        )));
+    }
+    let tpd = input.ticks_per_day;
+    // The timestamps of years 1 to 9999 (saturating: all of them in ns).
+    let (first_ok, last_ok) = (
+        FIRST_DAY.saturating_mul(tpd),
+        (LAST_DAY + 1).saturating_mul(tpd).saturating_sub(1),
+    );
+    Ok(Select {
+        input,
+        names,
+        unit: opts.unit,
+        tpd,
+        after: opts.after.unwrap_or(i64::MIN),
+        until: opts.until.unwrap_or(i64::MAX),
+        end: opts.end_period.unwrap_or(i64::MAX),
+        first_ok,
+        last_ok,
+    })
+}
+
+/// Every row's period when it counts, every row validated (the first bad
+/// row is the error): what a streamed summary folds.
+pub(crate) fn row_periods(
+    input: &SummaryInput,
+    opts: &SummaryOptions,
+    names: &Names,
+) -> Result<Vec<Option<i64>>> {
+    let select = selector(input, opts, names)?;
+    (0..input.ts.len())
+        .map(|i| Ok(select.get(i)?.map(|p| i64::from(p as i32))))
+        .collect()
 }
 
 fn assemble(customer_id: SortedKeys, c: Columns, end_period: Option<i64>) -> Summary {

@@ -8,7 +8,7 @@ use crate::scan::{check_amount, Amounts};
 use super::{SummaryInput, Unit};
 
 /// Which rows count, and the validation of every row.
-pub(super) struct Select<'a> {
+pub(crate) struct Select<'a> {
     pub(super) input: &'a SummaryInput<'a>,
     pub(super) names: &'a Names,
     pub(super) unit: Unit,
@@ -27,7 +27,7 @@ impl Select<'_> {
     /// row counts. Validation covers every row, counted or not; the checks
     /// are inlined and the error is built out of line.
     #[inline(always)]
-    pub(super) fn get(&self, i: usize) -> Result<Option<u32>> {
+    pub(crate) fn get(&self, i: usize) -> Result<Option<u32>> {
         let ts = self.input.ts[i];
         let amount_ok = match self.input.amounts {
             Some(Amounts::F64(v)) => v[i].is_finite(),

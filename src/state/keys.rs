@@ -1,0 +1,196 @@
+//! The customers of a streamed state: ids numbered by slot in order of
+//! first appearance, and the map back from id to slot.
+
+use std::collections::HashMap;
+
+use crate::error::{Error, Result};
+use crate::keys::{KeyColumn, SortedKeys, StrBuffer};
+
+/// Ids seen so far, by slot.
+#[derive(Debug, Clone)]
+pub enum Ids {
+    I64(Vec<i64>),
+    U64(Vec<u64>),
+    Str(Vec<Box<[u8]>>),
+}
+
+/// The ids of a state and the slot of each.
+#[derive(Debug, Clone, Default)]
+pub struct KeyMap {
+    pub(crate) ids: Option<Ids>,
+    i64s: HashMap<i64, u32>,
+    u64s: HashMap<u64, u32>,
+    strs: HashMap<Box<[u8]>, u32>,
+}
+
+impl KeyMap {
+    /// The map of saved ids (`None` when an id appears twice).
+    pub(crate) fn from_ids(ids: Option<Ids>) -> Option<KeyMap> {
+        let mut map = KeyMap::default();
+        let n = match &ids {
+            None => 0,
+            Some(Ids::I64(v)) => {
+                map.i64s = v.iter().enumerate().map(|(i, &k)| (k, i as u32)).collect();
+                v.len()
+            }
+            Some(Ids::U64(v)) => {
+                map.u64s = v.iter().enumerate().map(|(i, &k)| (k, i as u32)).collect();
+                v.len()
+            }
+            Some(Ids::Str(v)) => {
+                map.strs = v
+                    .iter()
+                    .enumerate()
+                    .map(|(i, k)| (k.clone(), i as u32))
+                    .collect();
+                v.len()
+            }
+        };
+        map.ids = ids;
+        (map.i64s.len() + map.u64s.len() + map.strs.len() == n).then_some(map)
+    }
+
+    /// Customers.
+    pub(crate) fn len(&self) -> usize {
+        match &self.ids {
+            None => 0,
+            Some(Ids::I64(v)) => v.len(),
+            Some(Ids::U64(v)) => v.len(),
+            Some(Ids::Str(v)) => v.len(),
+        }
+    }
+
+    /// Ids of another kind than the ones seen are an error.
+    pub(crate) fn check_kind(&self, ids: &KeyColumn, column: &str) -> Result<()> {
+        let same = matches!(
+            (&self.ids, ids),
+            (None, _)
+                | (Some(Ids::I64(_)), KeyColumn::I64(_))
+                | (Some(Ids::U64(_)), KeyColumn::U64(_))
+                | (Some(Ids::Str(_)), KeyColumn::Str(_))
+        );
+        if same {
+            return Ok(());
+        }
+        Err(Error::Type {
+            column: column.into(),
+            message: "the ids of this batch are of another kind (integers, unsigned integers \
+                      or text) than the earlier batches'"
+                .into(),
+        })
+    }
+
+    /// The slot of every id of `ids`, new ids added (the caller has
+    /// checked the kind).
+    pub(crate) fn slots(&mut self, ids: &KeyColumn) -> Vec<u32> {
+        let n = ids.len();
+        let mut out = Vec::with_capacity(n);
+        match ids {
+            KeyColumn::I64(v) => {
+                let Ids::I64(seen) = self.ids.get_or_insert(Ids::I64(Vec::new())) else {
+                    return out;
+                };
+                for &id in v.iter() {
+                    let next = seen.len() as u32;
+                    out.push(*self.i64s.entry(id).or_insert_with(|| {
+                        seen.push(id);
+                        next
+                    }));
+                }
+            }
+            KeyColumn::U64(v) => {
+                let Ids::U64(seen) = self.ids.get_or_insert(Ids::U64(Vec::new())) else {
+                    return out;
+                };
+                for &id in v.iter() {
+                    let next = seen.len() as u32;
+                    out.push(*self.u64s.entry(id).or_insert_with(|| {
+                        seen.push(id);
+                        next
+                    }));
+                }
+            }
+            KeyColumn::Str(col) => {
+                let Ids::Str(seen) = self.ids.get_or_insert(Ids::Str(Vec::new())) else {
+                    return out;
+                };
+                for i in 0..n {
+                    let id = col.get(i);
+                    let slot = match self.strs.get(id) {
+                        Some(&s) => s,
+                        None => {
+                            let s = seen.len() as u32;
+                            seen.push(id.into());
+                            self.strs.insert(id.into(), s);
+                            s
+                        }
+                    };
+                    out.push(slot);
+                }
+            }
+        }
+        out
+    }
+
+    /// The slots here of another map's slots (its ids added here), or an
+    /// error when the kinds differ.
+    pub(crate) fn absorb(&mut self, other: &KeyMap) -> Result<Vec<u32>> {
+        let kinds = |what| {
+            Error::option(
+                "merge",
+                format!("the states' ids are of different kinds{what}"),
+            )
+        };
+        match &other.ids {
+            None => Ok(Vec::new()),
+            Some(Ids::I64(v)) => {
+                let col = KeyColumn::I64(v);
+                self.check_kind(&col, "").map_err(|_| kinds(""))?;
+                Ok(self.slots(&col))
+            }
+            Some(Ids::U64(v)) => {
+                let col = KeyColumn::U64(v);
+                self.check_kind(&col, "").map_err(|_| kinds(""))?;
+                Ok(self.slots(&col))
+            }
+            Some(Ids::Str(v)) => {
+                let buf = buffer(v);
+                let col = KeyColumn::Str(buf.column());
+                self.check_kind(&col, "").map_err(|_| kinds(""))?;
+                Ok(self.slots(&col))
+            }
+        }
+    }
+
+    /// The slots in id order, and the sorted ids (of the kind seen, or
+    /// `empty`'s when none was).
+    pub(crate) fn sorted(&self) -> (Vec<u32>, SortedKeys) {
+        let mut order: Vec<u32> = (0..self.len() as u32).collect();
+        match &self.ids {
+            Some(Ids::I64(v)) => {
+                order.sort_unstable_by_key(|&s| v[s as usize]);
+                let keys = order.iter().map(|&s| v[s as usize]).collect();
+                (order, SortedKeys::I64(keys))
+            }
+            Some(Ids::U64(v)) => {
+                order.sort_unstable_by_key(|&s| v[s as usize]);
+                let keys = order.iter().map(|&s| v[s as usize]).collect();
+                (order, SortedKeys::U64(keys))
+            }
+            Some(Ids::Str(v)) => {
+                order.sort_unstable_by(|&a, &b| v[a as usize].cmp(&v[b as usize]));
+                let mut buf = StrBuffer::with_capacity(order.len());
+                order.iter().for_each(|&s| buf.push(&v[s as usize]));
+                (order, SortedKeys::Str(buf))
+            }
+            None => (order, SortedKeys::I64(Vec::new())),
+        }
+    }
+}
+
+/// Strings in one Arrow-layout buffer.
+pub(crate) fn buffer(v: &[Box<[u8]>]) -> StrBuffer {
+    let mut b = StrBuffer::with_capacity(v.len());
+    v.iter().for_each(|s| b.push(s));
+    b
+}

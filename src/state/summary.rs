@@ -1,0 +1,351 @@
+//! A streamed CLV summary: the per-customer state of `rfm_summary`, updated
+//! batch by batch and merged exactly, as [`super::RfmState`] is for
+//! `rfm_table`.
+//!
+//! Per customer: the first and last period, the rows, the exact sums of
+//! the amounts in the first period and in the others, and (in `pairs`) the
+//! distinct periods. Merging two partial states of a customer keeps the
+//! earlier first period's sum as "first" and moves the later one into the
+//! others, so the sums stay exact whatever the order.
+
+use std::collections::{HashMap, HashSet};
+
+use super::keys::{Ids, KeyMap};
+use crate::error::{Error, Result};
+use crate::keys::{SortedKeys, StrBuffer};
+use crate::money::{Exact, Money};
+use crate::refold::{rounded, show_key};
+use crate::rfm::Names;
+use crate::scan::Amounts;
+use crate::summary::{row_periods, Summary, SummaryInput, SummaryOptions};
+
+/// What is known about one customer.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct SummaryAcc {
+    pub(crate) first: i64,
+    pub(crate) last: i64,
+    pub(crate) rows: u32,
+    pub(crate) periods: u32,
+    pub(crate) first_sum: Money,
+    pub(crate) rest_sum: Money,
+    pub(crate) spilled: bool,
+}
+
+impl Default for SummaryAcc {
+    fn default() -> Self {
+        SummaryAcc {
+            first: i64::MAX,
+            last: i64::MIN,
+            rows: 0,
+            periods: 0,
+            first_sum: Money::default(),
+            rest_sum: Money::default(),
+            spilled: false,
+        }
+    }
+}
+
+/// The exact sums of a spilled customer: first period, other periods.
+type Sums = (Exact, Exact);
+
+/// The state of a streamed `rfm_summary`.
+#[derive(Debug, Clone)]
+pub struct SummaryState {
+    pub opts: SummaryOptions,
+    pub ticks_per_day: Option<i64>,
+    pub(crate) keys: KeyMap,
+    pub(crate) accs: Vec<SummaryAcc>,
+    pub(crate) exact: HashMap<u32, Sums>,
+    pub pairs: HashSet<(u32, i64)>,
+    pub rows: u64,
+    pub has_amounts: Option<bool>,
+}
+
+impl SummaryState {
+    pub fn new(opts: SummaryOptions) -> SummaryState {
+        SummaryState {
+            opts,
+            ticks_per_day: None,
+            keys: KeyMap::default(),
+            accs: Vec::new(),
+            exact: HashMap::new(),
+            pairs: HashSet::new(),
+            rows: 0,
+            has_amounts: None,
+        }
+    }
+
+    /// Folds one batch in; the batch is checked whole first, so an error
+    /// leaves the state unchanged.
+    pub fn update(&mut self, input: &SummaryInput, names: &Names) -> Result<()> {
+        if self.ticks_per_day.is_some_and(|t| t != input.ticks_per_day) {
+            return Err(Error::Type {
+                column: names.date.clone(),
+                message: "the dates of this batch have another unit than the earlier batches'"
+                    .into(),
+            });
+        }
+        if self
+            .has_amounts
+            .is_some_and(|h| h != input.amounts.is_some())
+        {
+            return Err(Error::option(
+                "amounts",
+                "some batches have amounts and some do not",
+            ));
+        }
+        self.keys.check_kind(&input.ids, &names.customer_id)?;
+        let periods = row_periods(input, &self.opts, names)?;
+        self.ticks_per_day = Some(input.ticks_per_day);
+        self.has_amounts = Some(input.amounts.is_some());
+        let slots = self.keys.slots(&input.ids);
+        self.accs.resize(self.keys.len(), SummaryAcc::default());
+        for (i, (&slot, p)) in slots.iter().zip(&periods).enumerate() {
+            let (Some(p), Some(acc)) = (*p, self.accs.get_mut(slot as usize)) else {
+                continue;
+            };
+            acc.rows += 1;
+            if self.pairs.insert((slot, p)) {
+                acc.periods += 1;
+            }
+            let earlier = p < acc.first;
+            if earlier {
+                let old = std::mem::take(&mut acc.first_sum);
+                acc.rest_sum.merge(&old);
+                acc.first = p;
+                if let Some((f, r)) = self.exact.get_mut(&slot) {
+                    r.merge(f);
+                    *f = Exact::default();
+                }
+            }
+            acc.last = acc.last.max(p);
+            let in_first = p == acc.first;
+            match input.amounts {
+                Some(Amounts::I64(v)) => {
+                    let x = v[i];
+                    let sum = if in_first {
+                        &mut acc.first_sum
+                    } else {
+                        &mut acc.rest_sum
+                    };
+                    sum.add_int(x);
+                    if let Some((f, r)) = self.exact.get_mut(&slot) {
+                        let mut e = Money::default();
+                        e.add_int(x);
+                        if in_first { f } else { r }.merge(&e.to_exact());
+                    }
+                }
+                Some(Amounts::F64(v)) => {
+                    let x = v[i];
+                    let sum = if in_first {
+                        &mut acc.first_sum
+                    } else {
+                        &mut acc.rest_sum
+                    };
+                    let fits = sum.add_float(x);
+                    if !fits && !acc.spilled {
+                        acc.spilled = true;
+                        let sums = (acc.first_sum.to_exact(), acc.rest_sum.to_exact());
+                        self.exact.insert(slot, sums);
+                        if let Some((f, r)) = self.exact.get_mut(&slot) {
+                            if in_first { f } else { r }.add(x);
+                        }
+                    } else if let Some((f, r)) = self.exact.get_mut(&slot) {
+                        if in_first { f } else { r }.add(x);
+                    }
+                }
+                None => {}
+            }
+        }
+        self.rows += input.ts.len() as u64;
+        Ok(())
+    }
+
+    /// Folds another state in (`other` is unchanged).
+    pub fn merge(&mut self, other: &SummaryState) -> Result<()> {
+        if self.opts != other.opts {
+            return Err(Error::option(
+                "merge",
+                "the states were made with different options",
+            ));
+        }
+        if let (Some(a), Some(b)) = (self.ticks_per_day, other.ticks_per_day) {
+            if a != b {
+                return Err(Error::option(
+                    "merge",
+                    "the states' dates have different units",
+                ));
+            }
+        }
+        if let (Some(a), Some(b)) = (self.has_amounts, other.has_amounts) {
+            if a != b {
+                return Err(Error::option(
+                    "merge",
+                    "one state has amounts and the other not",
+                ));
+            }
+        }
+        let slots = self.keys.absorb(&other.keys)?;
+        self.accs.resize(self.keys.len(), SummaryAcc::default());
+        for (j, (&slot, b)) in slots.iter().zip(&other.accs).enumerate() {
+            let Some(a) = self.accs.get_mut(slot as usize) else {
+                continue;
+            };
+            if a.spilled || b.spilled {
+                let mine = self
+                    .exact
+                    .remove(&slot)
+                    .unwrap_or_else(|| (a.first_sum.to_exact(), a.rest_sum.to_exact()));
+                let theirs = other
+                    .exact
+                    .get(&(j as u32))
+                    .cloned()
+                    .unwrap_or_else(|| (b.first_sum.to_exact(), b.rest_sum.to_exact()));
+                self.exact
+                    .insert(slot, combine(a.first, b.first, mine, theirs));
+            }
+            let (f, r) = combine(
+                a.first,
+                b.first,
+                (a.first_sum, a.rest_sum),
+                (b.first_sum, b.rest_sum),
+            );
+            a.first_sum = f;
+            a.rest_sum = r;
+            a.first = a.first.min(b.first);
+            a.last = a.last.max(b.last);
+            a.rows += b.rows;
+            a.spilled |= b.spilled;
+        }
+        for &(j, p) in &other.pairs {
+            let Some(&slot) = slots.get(j as usize) else {
+                continue;
+            };
+            if self.pairs.insert((slot, p)) {
+                if let Some(a) = self.accs.get_mut(slot as usize) {
+                    a.periods += 1;
+                }
+            }
+        }
+        self.ticks_per_day = self.ticks_per_day.or(other.ticks_per_day);
+        self.has_amounts = self.has_amounts.or(other.has_amounts);
+        self.rows += other.rows;
+        Ok(())
+    }
+
+    /// The summary of every row folded in so far (as `summarize` gives it).
+    pub fn finish(&self, names: &Names) -> Result<Summary> {
+        let (order, _) = self.keys.sorted();
+        let counted: Vec<u32> = order
+            .into_iter()
+            .filter(|&s| self.accs.get(s as usize).is_some_and(|a| a.rows > 0))
+            .collect();
+        let keys = keep(&self.keys, &counted);
+        let mut out = Summary {
+            customer_id: keys,
+            first: Vec::with_capacity(counted.len()),
+            last: Vec::with_capacity(counted.len()),
+            periods: Vec::with_capacity(counted.len()),
+            rows: Vec::with_capacity(counted.len()),
+            first_sum: Vec::with_capacity(counted.len()),
+            rest_sum: Vec::with_capacity(counted.len()),
+            total_sum: Vec::with_capacity(counted.len()),
+            end_period: None,
+        };
+        for (pos, &s) in counted.iter().enumerate() {
+            let Some(a) = self.accs.get(s as usize) else {
+                continue;
+            };
+            out.first.push(a.first);
+            out.last.push(a.last);
+            out.periods.push(i64::from(a.periods));
+            out.rows.push(i64::from(a.rows));
+            let (f, r, t) = match self.exact.get(&s) {
+                Some((f, r)) => {
+                    let mut t = f.clone();
+                    t.merge(r);
+                    let who = || show_key(&out.customer_id, pos);
+                    (
+                        rounded(f, &names.amount, who)?,
+                        rounded(r, &names.amount, who)?,
+                        rounded(&t, &names.amount, who)?,
+                    )
+                }
+                None => {
+                    let mut t = a.first_sum;
+                    t.merge(&a.rest_sum);
+                    (a.first_sum.to_f64(), a.rest_sum.to_f64(), t.to_f64())
+                }
+            };
+            out.first_sum.push(f);
+            out.rest_sum.push(r);
+            out.total_sum.push(t);
+        }
+        out.end_period = self
+            .opts
+            .end_period
+            .or_else(|| out.last.iter().copied().max());
+        Ok(out)
+    }
+
+    /// Customers in the state.
+    pub fn len(&self) -> usize {
+        self.keys.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.keys.len() == 0
+    }
+}
+
+/// The (first period, other periods) sums of two partial states of one
+/// customer whose first periods are `fa` and `fb`.
+fn combine<T: Summable>(fa: i64, fb: i64, a: (T, T), b: (T, T)) -> (T, T) {
+    let (mut af, mut ar) = a;
+    let (bf, br) = b;
+    if fa == fb {
+        af.add(&bf);
+        ar.add(&br);
+        (af, ar)
+    } else if fa < fb {
+        ar.add(&bf);
+        ar.add(&br);
+        (af, ar)
+    } else {
+        let mut br = br;
+        br.add(&af);
+        br.add(&ar);
+        (bf, br)
+    }
+}
+
+/// The fast and the wide exact sums, merged alike.
+trait Summable {
+    fn add(&mut self, other: &Self);
+}
+
+impl Summable for Money {
+    fn add(&mut self, other: &Self) {
+        self.merge(other);
+    }
+}
+
+impl Summable for Exact {
+    fn add(&mut self, other: &Self) {
+        self.merge(other);
+    }
+}
+
+/// The keys of the slots `counted` (in that order).
+fn keep(keys: &KeyMap, counted: &[u32]) -> SortedKeys {
+    match &keys.ids {
+        Some(Ids::I64(v)) => SortedKeys::I64(counted.iter().map(|&s| v[s as usize]).collect()),
+        Some(Ids::U64(v)) => SortedKeys::U64(counted.iter().map(|&s| v[s as usize]).collect()),
+        Some(Ids::Str(v)) => {
+            let mut buf = StrBuffer::with_capacity(counted.len());
+            counted.iter().for_each(|&s| buf.push(&v[s as usize]));
+            SortedKeys::Str(buf)
+        }
+        None => SortedKeys::I64(Vec::new()),
+    }
+}
