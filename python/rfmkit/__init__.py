@@ -12,6 +12,7 @@ from ._core import __version__
 from .analysis import Migration, campaign_report, churn_alerts, migration, segment_summary
 from .clv import discounted_ltv, projected_revenue, rfm_segments, rfm_summary, rfm_train_test_split
 from .errors import InputError, InputTypeError, RFMWarning
+from .htmlreport import report
 from .pipeline import rfm
 from .scores import score
 from .segments import Coverage, Scheme, action_list, segment, strategies
@@ -35,6 +36,7 @@ __all__ = [
     "errors",
     "migration",
     "projected_revenue",
+    "report",
     "rfm",
     "rfm_arrays",
     "rfm_segments",
