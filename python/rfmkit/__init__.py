@@ -9,7 +9,7 @@
 
 from . import datasets, errors
 from ._core import __version__
-from .analysis import Migration, campaign_report, churn_alerts, migration, segment_summary
+from .analysis import Migration, campaign_report, churn_alerts, migration, segment_summary, style_summary
 from .clv import discounted_ltv, projected_revenue, rfm_segments, rfm_summary, rfm_train_test_split
 from .errors import InputError, InputTypeError, RFMWarning
 from .htmlreport import report
@@ -47,6 +47,7 @@ __all__ = [
     "segment",
     "segment_summary",
     "strategies",
+    "style_summary",
 ]
 
 

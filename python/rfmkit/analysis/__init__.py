@@ -9,6 +9,7 @@ line up row by row.
 
 from .campaign import campaign_report, two_proportion_p_value
 from .common import CHURN_SEGMENTS
+from .display import style_summary
 from .migration import Migration, churn_alerts, migration
 from .summary import segment_summary
 
@@ -19,5 +20,6 @@ __all__ = [
     "churn_alerts",
     "migration",
     "segment_summary",
+    "style_summary",
     "two_proportion_p_value",
 ]
