@@ -72,6 +72,12 @@ def segmented_at(tx: pd.DataFrame, as_of: str, lang="en", **kw) -> pd.DataFrame:
         )
 
 
+def pairs(segmented: pd.DataFrame) -> list[tuple[str, str]]:
+    """(code, label) of every segment of the table, empty ones included."""
+    codes, labels = segmented["segment_code"].cat.categories, segmented["segment"].cat.categories
+    return list(zip(map(str, codes), map(str, labels), strict=True))
+
+
 @pytest.fixture(scope="module")
 def tx():
     return rfmkit.datasets.make_transactions(12_000, 1_500, seed=5, channels=True)
@@ -130,14 +136,15 @@ def test_every_section_and_every_segment(written, after, before, lang):
     text = page.all_text
     scheme = rfmkit.Scheme.builtin("rfm11")
     zh = {**scheme.labels("zh"), "new": "新客户"}
-    for code, label in zip(after["segment_code"].cat.categories, after["segment"].cat.categories, strict=True):
+    for code, label in pairs(after):
         assert (zh[code] if lang == "zh" else label) in text
     if lang == "zh":
         assert "Champions" not in text and "冠军客户" in text
     # the summary's numbers, from plain pandas
     counts = after["segment"].value_counts()
     champions = (after["segment_code"] == "champions").sum()
-    row = re.search(re.escape(zh["champions"] if lang == "zh" else "Champions") + r" ([\d,]+) ([\d.]+)%", text)
+    name = zh["champions"] if lang == "zh" else "Champions"
+    row = re.search(re.escape(name) + r" ([\d,]+) ([\d.]+)%", text)
     assert row is not None and row.group(1) == f"{champions:,}"
     assert row.group(2) == f"{100 * champions / len(after):.1f}"
     assert counts.sum() == len(after)
@@ -232,7 +239,7 @@ def test_in_a_browser(written, after, lang, tmp_path):
     shown = Page(dom.stdout.decode("utf-8"))
     assert shown.h2 == [*HEADINGS[lang][:4], *WITH_BEFORE[lang], HEADINGS[lang][4]]
     zh = {**rfmkit.Scheme.builtin("rfm11").labels("zh"), "new": "新客户"}
-    for code, label in zip(after["segment_code"].cat.categories, after["segment"].cat.categories, strict=True):
+    for code, label in pairs(after):
         assert (zh[code] if lang == "zh" else label) in shown.all_text
     png = tmp_path / f"{lang}.png"
     shot = browse(binary, page, f"--screenshot={png}", "--window-size=1280,4000")
