@@ -188,12 +188,19 @@ def test_a_table_segmented_in_chinese_reported_in_english(tmp_path, tx):
     assert "Champions" in text and "冠军客户" not in text
 
 
-def test_grouped_table_and_polars(tmp_path, tx):
+def test_grouped_table(tmp_path, tx):
     seg = segmented_at(tx, "2024-12-31", by="channel")
     text = Page(rfmkit.report(seg, tmp_path / "g.html").read_text(encoding="utf-8")).all_text
-    assert "Per group" in text and "All groups pooled." in text
+    assert "Per group" in text and "All groups pooled." in text and "(all groups pooled)" in text
     for channel in tx["channel"].unique():
         assert str(channel) in text
+
+
+def test_polars_table(tmp_path, after):
+    pl = pytest.importorskip("polars")
+    text = Page(rfmkit.report(pl.from_pandas(after), tmp_path / "p.html", lang="zh").read_text("utf-8"))
+    assert "冠军客户" in text.all_text and "Champions" not in text.all_text
+    assert text.h2 == HEADINGS["zh"]
 
 
 @pytest.mark.filterwarnings("ignore::rfmkit.RFMWarning")

@@ -50,6 +50,16 @@ def _in_lang(segmented: pd.DataFrame, lang: str) -> tuple[pd.DataFrame, dict[str
         pairs = segmented[["segment_code", "segment"]].astype(str).drop_duplicates("segment_code")
         of_code = {**{c: c for c in codes}, **dict(zip(pairs["segment_code"], pairs["segment"], strict=True))}
     name, table_lang = segmented.attrs.get("scheme"), segmented.attrs.get("lang")
+    if table_lang is None and isinstance(name, str) and name in builtin_names():  # polars, Arrow
+        scheme = Scheme.builtin(name)
+        table_lang = next(
+            (
+                lang
+                for lang in ("en", "zh")
+                if set(labels) <= {NEW_SEGMENT["labels"][lang], *scheme.labels(lang).values()}
+            ),
+            None,
+        )
     if not (
         isinstance(name, str)
         and name in builtin_names()
@@ -91,6 +101,11 @@ def _charts(
 ) -> list[Chart]:
     """The charts of the charts section, then (with ``moves``) the migration heatmap."""
     from .. import plot  # charts only when a report is made
+
+    if segmented.attrs.get("by"):  # one chart over all groups, and the captions say so
+        segmented = segmented.copy(deep=False)
+        segmented.attrs = {k: v for k, v in segmented.attrs.items() if k != "by"}
+        w = {k: f"{v} ({w['pooled_short']})" if k.startswith("chart_") else v for k, v in w.items()}
 
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="Glyph .* missing from font")

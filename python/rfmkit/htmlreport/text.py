@@ -54,6 +54,7 @@ _WORDS: dict[str, tuple[str, str]] = {
     "monetary_median": ("Median M", "M 中位数"),
     "total": ("Total", "合计"),
     "pooled": ("All groups pooled.", "所有分组合并计算。"),
+    "pooled_short": ("all groups pooled", "所有分组合并"),
     "per_group": ("Per group", "按分组"),
     # charts
     "chart_segment_bars": ("Share of customers and of revenue per segment", "各分群的客户占比与收入占比"),
