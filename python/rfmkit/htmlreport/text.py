@@ -128,7 +128,7 @@ _WORDS: dict[str, tuple[str, str]] = {
         "FM 为 F 与 M 评分的平均值。",
     ),
     "new_rule": (
-        "first: customers whose first purchase is at most new_customer_days before the as-of "
+        "First: customers whose first purchase is at most new_customer_days before the as-of "
         'date are "{label}", whatever their scores',
         "优先:首次购买距截止日期不超过 new_customer_days 天的客户归入「{label}」,不论评分",
     ),
