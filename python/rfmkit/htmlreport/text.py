@@ -118,7 +118,7 @@ _WORDS: dict[str, tuple[str, str]] = {
     "rule_first": ("first", "优先"),
     "rule_otherwise": ("otherwise", "其余"),
     "fallback": (
-        'otherwise: customers that no rule matches go to the fallback segment "{label}"',
+        'Otherwise: customers that no rule matches go to the fallback segment "{label}"',
         "其余:不匹配任何规则的客户归入兜底分群「{label}」",
     ),
     "rules_intro": (
