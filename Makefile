@@ -23,8 +23,9 @@ stage = @.ci/timed "$(1)" $(MAKE) --no-print-directory $(2)
 .PHONY: ci test dev wheel install test-core test-latest test-pandas22 lint rust-tools timings
 .NOTPARALLEL:
 
+# CI_KEEP_TIMINGS=1 (.ci/run): append to the stage table of the stages run before make.
 ci:
-	@rm -f $(CI_TIMINGS)
+	@[ -n "$(CI_KEEP_TIMINGS)" ] || rm -f $(CI_TIMINGS)
 	$(call stage,wheel build (release),wheel)
 	$(call stage,installs: wheel + test extra,install)
 	$(call stage,lint,lint)

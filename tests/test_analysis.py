@@ -180,7 +180,7 @@ def test_migration_by_hand():
 def test_migration_display():
     m = rfmkit.migration(*before_after())
     text = repr(m)
-    assert text.startswith("Migration of 4 customer(s), 1 in the same segment")
+    assert text.startswith("Migration of 4 customers, 1 in the same segment")
     assert "(gone)" in text and "(new)" in text and str(m) == text
     html = m._repr_html_()
     assert "<table" in html and "(gone)" in html
@@ -520,7 +520,7 @@ def test_scheme_and_coverage_display():
             "fallback": {"code": "rest", "labels": {"en": "Rest", "zh": "其他"}},
         }
     )
-    assert "6 cell(s) fall to the fallback" in repr(mine.coverage())
+    assert "6 cells fall to the fallback (75.0%)" in repr(mine.coverage())
 
 
 # --------------------------------------------------------------------------- issue 12 regressions

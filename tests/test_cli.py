@@ -224,14 +224,17 @@ def test_schemes_lists_every_builtin_scheme_and_rule():
     assert "Important to retain" in one.stdout and "tiers4" not in one.stdout
 
 
-def test_demo_still_runs():
-    result = run("demo", "--transactions", "2000", "--customers", "300", "--head", "3")
+def test_demo_still_runs(tmp_path):
+    result = run(
+        "demo", "--transactions", "2000", "--customers", "300", "--head", "3", "--report", tmp_path / "r.html"
+    )
     assert result.returncode == 0, result.stderr
     assert "2,000 generated transactions" in result.stdout
 
 
-def test_demo_shows_segments_and_what_to_do():
-    result = run("demo", "--transactions", "5000", "--customers", "500", "--head", "2")
+def test_demo_shows_segments_and_what_to_do(tmp_path):
+    report = ("--report", tmp_path / "r.html")  # not a new temporary file per run
+    result = run("demo", "--transactions", "5000", "--customers", "500", "--head", "2", *report)
     assert result.returncode == 0, result.stderr
     tx = rfmkit.datasets.make_transactions(5000, 500, seed=0)
     with warnings.catch_warnings():
@@ -242,7 +245,7 @@ def test_demo_shows_segments_and_what_to_do():
         if count:
             line = next(x for x in result.stdout.splitlines() if x.strip().startswith(str(name) + " "))
             assert f"{count:,}" in line and plays.loc[name, "actions"][0] in line
-    zh = run("demo", "--transactions", "5000", "--customers", "500", "--lang", "zh")
+    zh = run("demo", "--transactions", "5000", "--customers", "500", "--lang", "zh", *report)
     assert zh.returncode == 0, zh.stderr
     zh_labels = rfmkit.strategies("rfm11", "zh")["segment"].tolist()
     assert "客户分群" in zh.stdout and sum(label in zh.stdout for label in zh_labels) >= 3

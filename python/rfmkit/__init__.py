@@ -9,9 +9,10 @@
 
 from . import datasets, errors
 from ._core import __version__
-from .analysis import Migration, campaign_report, churn_alerts, migration, segment_summary
+from .analysis import Migration, campaign_report, churn_alerts, migration, segment_summary, style_summary
 from .clv import discounted_ltv, projected_revenue, rfm_segments, rfm_summary, rfm_train_test_split
 from .errors import InputError, InputTypeError, RFMWarning
+from .htmlreport import report
 from .pipeline import rfm
 from .scores import score
 from .segments import Coverage, Scheme, action_list, segment, strategies
@@ -37,6 +38,7 @@ __all__ = [
     "errors",
     "migration",
     "projected_revenue",
+    "report",
     "rfm",
     "rfm_arrays",
     "rfm_segments",
@@ -47,6 +49,7 @@ __all__ = [
     "segment",
     "segment_summary",
     "strategies",
+    "style_summary",
 ]
 
 

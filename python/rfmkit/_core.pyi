@@ -122,7 +122,6 @@ def period_summary(
     the exact sums of the amounts in the first period, the others and all.
     Rows count when after < ts <= until and their period is at most end_period."""
 
-
 class RawRfmState:
     """The per-customer state of a streamed rfm_table (see rfmkit.RFMState)."""
 

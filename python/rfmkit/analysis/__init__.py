@@ -9,6 +9,7 @@ line up row by row.
 
 from .campaign import campaign_report, format_campaign, two_proportion_p_value
 from .common import CHURN_SEGMENTS
+from .display import style_summary
 from .migration import Migration, churn_alerts, migration
 from .summary import segment_summary
 
@@ -20,5 +21,6 @@ __all__ = [
     "format_campaign",
     "migration",
     "segment_summary",
+    "style_summary",
     "two_proportion_p_value",
 ]

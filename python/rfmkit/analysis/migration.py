@@ -3,6 +3,7 @@ a valuable segment to an at-risk one."""
 
 from __future__ import annotations
 
+import html
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -10,6 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._display import html_table, percent, plural
 from .._typing import OutputLike, TableLike
 from ..errors import InputError, InputTypeError
 from ..io.output import follows_input, output_kind, to_output
@@ -74,21 +76,31 @@ class Migration:
         k = len(self.counts) - 1
         return int(np.trace(self.counts.to_numpy()[:k, :k]))
 
-    def __repr__(self) -> str:
-        n = len(self.customers)
+    def _headline(self) -> str:
         return (
-            f"Migration of {n} customer(s), {self.stayed} in the same segment "
-            f"(rows: before, columns: after)\n{self.counts.to_string()}"
+            f"Migration of {plural(len(self.customers), 'customer')}, {self.stayed:,} in the same "
+            "segment (rows: before, columns: after)"
         )
+
+    def __repr__(self) -> str:
+        return f"{self._headline()}\n{self.counts.to_string()}"
 
     __str__ = __repr__
 
     def _repr_html_(self) -> str:
-        n = len(self.customers)
-        return (
-            f"<p>Migration of {n} customer(s), {self.stayed} in the same segment "
-            "(rows: before, columns: after)</p>" + self.counts.to_html()
-        )
+        # Each cell: the customers and, below, their share of the row (where that segment went).
+        n, shares = self.counts.to_numpy(), self.shares.to_numpy()
+        rows = [
+            [
+                str(label),
+                *(f"{c:,} ({percent(s)})" if c else "0" for c, s in zip(n[i], shares[i], strict=True)),
+            ]
+            for i, label in enumerate(self.counts.index)
+        ]
+        header = ["before \\ after", *map(str, self.counts.columns)]
+        table = html_table(header, rows, numeric=[False] + [True] * n.shape[1], row_header=True)
+        note = "each cell: customers (share of the row)"
+        return f"<p>{html.escape(self._headline())}; {note}</p>{table}"
 
 
 def _keys(before: pd.DataFrame, after: pd.DataFrame) -> list[str]:

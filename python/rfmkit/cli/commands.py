@@ -8,7 +8,8 @@
 - ``rfmkit strategies [SCHEME]``: the playbook of a scheme's segments.
 - ``rfmkit migration INPUT --before DATE --after DATE``: segment moves and churn alerts.
 - ``rfmkit schemes``: the built-in segment schemes and their rules.
-- ``rfmkit demo``: the RFM table of generated transactions.
+- ``rfmkit demo``: the RFM table of generated transactions, its segments with what to do,
+  and the HTML report (:func:`rfmkit.report`) in a temporary file or ``--report PATH``.
 
 Errors end with one line, ``rfmkit: error: ...``, and exit status 2: a bad
 option value, a file that cannot be read or written, a malformed CSV file (a row
@@ -30,6 +31,7 @@ import argparse
 import os
 import re
 import sys
+import tempfile
 import warnings
 from typing import cast
 
@@ -153,11 +155,40 @@ def _demo(args: argparse.Namespace) -> int:
         f"\ncustomers: {len(table):,}   bought once: {once:.0%}   "
         f"revenue (net of returns): {table['monetary'].sum():,.2f}"
     )
-    _demo_segments(table, args.lang)
+    segmented = _demo_segments(table, args.lang)
+    _demo_report(tx, segmented, args)
     return 0
 
 
-def _demo_segments(table: pd.DataFrame, lang: str) -> None:
+def _demo_report(tx: pd.DataFrame, segmented: pd.DataFrame, args: argparse.Namespace) -> None:
+    """The HTML report of the demo (with the migration since a month before) to ``--report``
+    or a new temporary file; without matplotlib and without ``--report``, a note instead."""
+    from ..htmlreport import report
+
+    if args.report is None:
+        try:
+            import matplotlib  # noqa: F401
+        except ImportError:
+            print("\nreport: not written (the HTML report needs matplotlib: pip install 'rfmkit[plot]')")
+            return
+        handle, path = tempfile.mkstemp(prefix="rfmkit-report-", suffix=".html")
+        os.close(handle)
+    else:
+        path = args.report
+    as_of = pd.Timestamp(segmented.attrs["as_of"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RFMWarning)
+        earlier = tx[tx["date"] < as_of - pd.DateOffset(months=1) + pd.Timedelta(days=1)]
+        before = None
+        if len(earlier):
+            before_at = (as_of - pd.DateOffset(months=1)).date()
+            before = segment(score(rfm_table(earlier, as_of=before_at)), "rfm11", lang=args.lang)
+        written = report(segmented, path, lang=args.lang, transactions=tx, before=before)
+    shown = "HTML report" if args.lang == "en" else "HTML 报告"
+    print(f"\n{shown}: {written.resolve()}")
+
+
+def _demo_segments(table: pd.DataFrame, lang: str) -> pd.DataFrame:
     """What the table is for: the rfm11 segments, their share of customers and
     revenue, and the next action and channel of each."""
     with warnings.catch_warnings():
@@ -179,6 +210,7 @@ def _demo_segments(table: pd.DataFrame, lang: str) -> None:
             f"{revenue} {row['revenue_share']:>4.0%}  -> {play['actions'][0]} [{', '.join(play['channels'])}]"
         )
     print("\nnext: rfmkit segment FILE -o out.csv, rfmkit actions FILE, rfmkit strategies rfm11")
+    return segmented
 
 
 def _one_line(exc: BaseException) -> str:

@@ -318,7 +318,8 @@ def parser(run: Mapping[str, Callable[[argparse.Namespace], int]]) -> argparse.A
         "demo",
         help="the RFM table, segments and next actions of generated transactions",
         description="The RFM table of generated transactions, its rfm11 segments and what to do about each.",
-        epilog="example:\n  rfmkit demo --transactions 1000000 --customers 50000",
+        epilog="examples:\n  rfmkit demo --transactions 1000000 --customers 50000\n"
+        "  rfmkit demo --lang zh --report report.html",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     demo.add_argument("--lang", default="en", choices=["en", "zh"], help="segment and action language")
@@ -337,6 +338,11 @@ def parser(run: Mapping[str, Callable[[argparse.Namespace], int]]) -> argparse.A
     demo.add_argument("--seed", type=values.whole(0, 2**63 - 1), default=0, help="random seed (default: 0)")
     demo.add_argument(
         "--head", type=values.whole(0, 1_000_000), default=10, help="rows of the table to print (default: 10)"
+    )
+    demo.add_argument(
+        "--report",
+        metavar="PATH",
+        help="write the HTML report there (default: a new temporary file; its path is printed)",
     )
     demo.set_defaults(run=run["demo"], quiet=False)
     return parser

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from .._core import scheme_cube, scheme_validate
+from .._display import count, html_table, percent, plural
 from ..errors import InputError, InputTypeError
 from .builtin import builtin_names, builtin_source, load_builtin
 from .codes import codes_spec
@@ -69,13 +70,19 @@ class Coverage:
         return self.fallback.empty
 
     def _headline(self) -> str:
-        shadowed = f"shadowed rules {self.shadowed}" if self.shadowed else "no shadowed rule"
+        shadowed = (
+            f"{plural(len(self.shadowed), 'shadowed rule')} {self.shadowed}"
+            if self.shadowed
+            else "no shadowed rule"
+        )
+        n = len(self.fallback)
         fallback = (
             "every cell matched by a rule"
             if self.total
-            else f"{len(self.fallback)} cell(s) fall to the fallback"
+            else f"{plural(n, 'cell')} {'falls' if n == 1 else 'fall'} to the fallback "
+            f"({percent(n / len(self.cells))})"
         )
-        return f"Coverage of {len(self.cells)} cells: {fallback}, {shadowed}"
+        return f"Coverage of {plural(len(self.cells), 'cell')}: {fallback}, {shadowed}"
 
     def _per_segment(self) -> pd.DataFrame:
         """Cells per segment, in rule order (the fallback last)."""
@@ -93,7 +100,15 @@ class Coverage:
     __str__ = __repr__
 
     def _repr_html_(self) -> str:
-        return f"<p>{html.escape(self._headline())}</p>" + self._per_segment().to_html(index=False)
+        per = self._per_segment()
+        rows = [[c, n, n / len(self.cells)] for c, n in zip(per["segment_code"], per["cells"], strict=True)]
+        table = html_table(
+            ["segment_code", "cells", "share"],
+            rows,
+            numeric=[False, True, True],
+            formats=[None, count, percent],
+        )
+        return f"<p>{html.escape(self._headline())}</p>" + table
 
 
 class Scheme:
@@ -313,8 +328,8 @@ class Scheme:
     def __repr__(self) -> str:
         source = builtin_source(self.name) if self.name in builtin_names() else None
         return (
-            f"Scheme({self.name!r}, scale={self.scale}, {len(self.spec['rules'])} rules, "
-            f"{len(self.codes)} segments" + (f"; {source})" if source else ")")
+            f"Scheme({self.name!r}, scale={self.scale}, {plural(len(self.spec['rules']), 'rule')}, "
+            f"{plural(len(self.codes), 'segment')}" + (f"; {source})" if source else ")")
         )
 
 

@@ -1,0 +1,5 @@
+"""The shareable HTML report of a segmentation: :func:`rfmkit.report`."""
+
+from .build import report
+
+__all__ = ["report"]
