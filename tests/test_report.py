@@ -223,7 +223,9 @@ def chromium() -> str:
     found = shutil.which("chromium")
     if found is None:
         if os.environ.get("RFMKIT_REQUIRE_CHROMIUM") == "1":
-            pytest.fail("chromium is not installed and RFMKIT_REQUIRE_CHROMIUM=1 (make ci installs it: .ci/chromium)")
+            pytest.fail(
+                "chromium is not installed and RFMKIT_REQUIRE_CHROMIUM=1 (make ci installs it: .ci/chromium)"
+            )
         pytest.skip("chromium is not installed (apt-get install chromium)")
     return found
 

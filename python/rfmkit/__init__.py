@@ -10,7 +10,14 @@
 from . import datasets, errors
 from ._core import __version__
 from .analysis import Migration, campaign_report, churn_alerts, migration, segment_summary, style_summary
-from .clv import discounted_ltv, projected_revenue, rfm_segments, rfm_summary, rfm_train_test_split
+from .clv import (
+    SummaryState,
+    discounted_ltv,
+    projected_revenue,
+    rfm_segments,
+    rfm_summary,
+    rfm_train_test_split,
+)
 from .errors import InputError, InputTypeError, RFMWarning
 from .htmlreport import report
 from .pipeline import rfm
@@ -29,6 +36,7 @@ __all__ = [
     "RFMState",
     "RFMWarning",
     "Scheme",
+    "SummaryState",
     "__version__",
     "action_list",
     "campaign_report",

@@ -1,13 +1,14 @@
 """Type stubs of the compiled core (``rfmkit._core``). Internal: use the
 functions of :mod:`rfmkit`, which prepare these arguments."""
 
-from typing import Literal, TypedDict
+from typing import Any, Literal, TypedDict, final
 
 import numpy as np
 import numpy.typing as npt
 
 __all__ = [
     "RawRfmState",
+    "RawSummaryState",
     "__version__",
     "rfm_columns",
     "scheme_cube",
@@ -122,6 +123,7 @@ def period_summary(
     the exact sums of the amounts in the first period, the others and all.
     Rows count when after < ts <= until and their period is at most end_period."""
 
+@final
 class RawRfmState:
     """The per-customer state of a streamed rfm_table (see rfmkit.RFMState)."""
 
@@ -140,14 +142,36 @@ class RawRfmState:
     ) -> None: ...
     def merge(self, other: RawRfmState) -> RawRfmState: ...
     def finish(self, names: tuple[str, str, str, str]) -> _RawTable: ...
-    def export(self) -> dict[str, object]: ...
+    def export(self) -> dict[str, Any]: ...
     @staticmethod
     def load(
-        parts: dict[str, object],
+        parts: dict[str, Any],
         *,
         as_of_day: int | None,
         window: tuple[str, int] | None,
         frequency: str,
         returns: str,
     ) -> RawRfmState: ...
+    def __len__(self) -> int: ...
+
+@final
+class RawSummaryState:
+    """The per-customer state of a streamed rfm_summary (see rfmkit.SummaryState)."""
+
+    def __new__(cls, *, unit: str, end_period: int | None) -> RawSummaryState: ...
+    def update(
+        self,
+        ids: _KeyArg,
+        ts: npt.NDArray[np.int64],
+        ticks_per_day: int,
+        amounts: npt.NDArray[np.float64] | npt.NDArray[np.int64] | None,
+        names: tuple[str, str, str],
+    ) -> None: ...
+    def merge(self, other: RawSummaryState) -> RawSummaryState: ...
+    def finish(self, names: tuple[str, str, str]) -> _RawSummary: ...
+    @property
+    def rows(self) -> int: ...
+    def export(self) -> dict[str, Any]: ...
+    @staticmethod
+    def load(parts: dict[str, Any], *, unit: str, end_period: int | None) -> RawSummaryState: ...
     def __len__(self) -> int: ...

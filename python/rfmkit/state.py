@@ -28,7 +28,7 @@ from .io.output import OutputKind, output_kind, to_output
 from .io.windows import window_arg
 from .table import check_choice, result_frame, warn_without_purchase
 
-__all__ = ["RFMState"]
+__all__ = ["RFMState", "plain_ids"]
 
 _FORMAT = "rfmkit.RFMState/1"
 # The state's columns in an Arrow table; "ids" is a column of its own.
@@ -162,7 +162,7 @@ class RFMState:
         kind = output_kind(batch, None, self._names[1]) if self._raw is None else None
         columns = get_columns(batch, self._columns)
         name_id, name_date, name_amount, name_order = self._names
-        ids = _plain_ids(columns[name_id])
+        ids = plain_ids(columns[name_id])
         keys = key_column(ids, name_id)
         time = _time.time_column(columns[name_date], name_date, self._opts["tz"])
         if self._time is not None and (time.unit, time.zone) != (self._time.unit, self._time.zone):
@@ -173,7 +173,7 @@ class RFMState:
         amounts = amount_column(columns[name_amount], name_amount)
         orders = None
         if self._opts["order_id"] is not None:
-            orders = key_column(_plain_ids(columns[name_order]), name_order)
+            orders = key_column(plain_ids(columns[name_order]), name_order)
         raw = self._raw if self._raw is not None else self._new_raw(time)
         try:
             raw.update(
@@ -297,7 +297,7 @@ def _blank(state: RFMState) -> RawRfmState:
     return state._new_raw(state._time)
 
 
-def _plain_ids(col: Any) -> Any:
+def plain_ids(col: Any) -> Any:
     """Categorical ids as their values (a category's code differs between batches)."""
     if isinstance(col, pd.Series) and isinstance(col.dtype, pd.CategoricalDtype):
         return pd.Series(np.asarray(col), name=col.name)

@@ -26,7 +26,14 @@ from .errors import InputError
 from .io import dates as _time
 from .io.output import OutputKind
 
-__all__ = ["state_from_table", "state_table"]
+__all__ = [
+    "binary_array",
+    "binary_buffers",
+    "list_offsets",
+    "pandas_dtype",
+    "state_from_table",
+    "state_table",
+]
 
 _KEY = b"rfmkit.state"
 _FORMAT = 1
@@ -68,7 +75,7 @@ def state_table(state: Any) -> pa.Table:
     if ids is None:
         id_col = pa.array([], pa.int64())
     elif ids[0] == "str":
-        id_col = _binary(ids[1], ids[2])
+        id_col = binary_array(ids[1], ids[2])
     else:
         id_col = pa.array(ids[1])
     columns: dict[str, Any] = {"customer_id": id_col}
@@ -81,17 +88,17 @@ def state_table(state: Any) -> pa.Table:
     limbs[slots] = parts["exact_limbs"].reshape(-1, _LIMBS)
     mask = sizes > 0
     values = limbs[mask].ravel()
-    columns["exact"] = pa.LargeListArray.from_arrays(_offsets(sizes), pa.array(values, pa.uint64()))
+    columns["exact"] = pa.LargeListArray.from_arrays(list_offsets(sizes), pa.array(values, pa.uint64()))
     pair_slot = parts["pair_slot"].astype(np.int64)
     keys = parts["pair_key"]
     if parts["orders_kind"] == "str":
         offsets, data = parts["orders"]
-        dictionary = _binary(offsets, data)
+        dictionary = binary_array(offsets, data)
         pair_values: pa.Array = dictionary.take(pa.array(keys.astype(np.int64)))
     else:
         pair_values = pa.array(keys, pa.uint64())
     counts = np.bincount(pair_slot, minlength=n) if len(pair_slot) else np.zeros(n, dtype=np.int64)
-    columns["pairs"] = pa.LargeListArray.from_arrays(_offsets(counts), pair_values)
+    columns["pairs"] = pa.LargeListArray.from_arrays(list_offsets(counts), pair_values)
     meta.update(
         time=parts["time"],
         min_pos=int(parts["min_pos"]),
@@ -103,13 +110,13 @@ def state_table(state: Any) -> pa.Table:
     return pa.table(columns).replace_schema_metadata({_KEY: json.dumps(meta)})
 
 
-def _binary(offsets: np.ndarray, data: np.ndarray) -> pa.Array:
+def binary_array(offsets: np.ndarray, data: np.ndarray) -> pa.Array:
     """A large_binary array of Arrow-layout offsets and bytes."""
     buffers = [None, pa.py_buffer(offsets), pa.py_buffer(data)]
     return pa.Array.from_buffers(pa.large_binary(), len(offsets) - 1, buffers)
 
 
-def _raw_buffers(arr: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+def binary_buffers(arr: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     """The offsets (int64, from 0) and bytes of a binary or text array."""
     arr = arr.cast(pa.large_binary())
     buffers = arr.buffers()
@@ -119,7 +126,7 @@ def _raw_buffers(arr: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     return (offsets - start).astype(np.int64), data[start:end].copy()
 
 
-def _offsets(sizes: np.ndarray) -> pa.Array:
+def list_offsets(sizes: np.ndarray) -> pa.Array:
     return pa.array(np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64))
 
 
@@ -149,7 +156,7 @@ def state_from_table(cls: Any, table: pa.Table) -> Any:
         tz=opts["tz"],
     )
     state._batches = meta["batches"]
-    state._like = None if meta["like"] is None else _dtype(meta["like"])
+    state._like = None if meta["like"] is None else pandas_dtype(meta["like"])
     if meta.get("empty"):
         return state
     zone = meta["zone"]
@@ -159,7 +166,7 @@ def state_from_table(cls: Any, table: pa.Table) -> Any:
     n = t.num_rows
     ids_col = t.column("customer_id").chunk(0) if t.column("customer_id").num_chunks else pa.array([])
     if meta["ids_kind"] == "str":
-        ids: Any = ("str", *_raw_buffers(ids_col))
+        ids: Any = ("str", *binary_buffers(ids_col))
     elif meta["ids_kind"] in ("i64", "u64"):
         dtype = np.int64 if meta["ids_kind"] == "i64" else np.uint64
         ids = (meta["ids_kind"], ids_col.to_numpy(zero_copy_only=False).astype(dtype))
@@ -179,7 +186,7 @@ def state_from_table(cls: Any, table: pa.Table) -> Any:
     if meta["orders_kind"] == "str":
         encoded = pc.dictionary_encode(values)
         parts["pair_key"] = encoded.indices.to_numpy().astype(np.uint64)
-        parts["orders"] = _raw_buffers(encoded.dictionary)
+        parts["orders"] = binary_buffers(encoded.dictionary)
     else:
         parts["pair_key"] = values.to_numpy().astype(np.uint64)
         parts["orders"] = (np.zeros(1, np.int64), np.zeros(0, np.uint8))
@@ -196,7 +203,7 @@ def state_from_table(cls: Any, table: pa.Table) -> Any:
     return state
 
 
-def _dtype(text: str) -> Any:
+def pandas_dtype(text: str) -> Any:
     try:
         return pd.api.types.pandas_dtype(text)
     except TypeError:

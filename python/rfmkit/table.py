@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -264,7 +264,7 @@ def rfm_table(
 
 
 def result_frame(
-    raw: dict,
+    raw: Mapping[str, Any],
     ids: Any,
     like: Any,
     time: _time.TimeColumn,
@@ -356,7 +356,7 @@ def _compute(ids, date, amount, order_id, names, as_of, window, frequency, retur
     return raw, keys, time
 
 
-def warn_without_purchase(raw: dict, describe: Any = None, stacklevel: int = 3) -> None:
+def warn_without_purchase(raw: Mapping[str, Any], describe: Any = None, stacklevel: int = 3) -> None:
     """The warning for customers left out because they only returned goods."""
     if raw["without_purchase"]:
         first = raw["first_without_purchase"]
@@ -376,6 +376,6 @@ def check_choice(arg: str, value: Any, choices: tuple[str, ...]) -> None:
         raise InputError(f"invalid {arg} {value!r}: choose one of {shown}")
 
 
-def _as_of_date(raw: dict) -> dt.date | None:
+def _as_of_date(raw: Mapping[str, Any]) -> dt.date | None:
     day = raw["as_of_day"]
     return None if day is None else _EPOCH + dt.timedelta(days=day)

@@ -9,6 +9,7 @@ mod score;
 mod segment;
 mod state;
 mod summary;
+mod summary_state;
 
 use pyo3::prelude::*;
 
@@ -25,5 +26,6 @@ fn core_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(segment::segment_assign, m)?)?;
     m.add_function(wrap_pyfunction!(summary::period_summary, m)?)?;
     m.add_class::<state::RawRfmState>()?;
+    m.add_class::<summary_state::RawSummaryState>()?;
     Ok(())
 }

@@ -28,13 +28,9 @@ pub fn period_summary<'py>(
     end_period: Option<i64>,
     names: (String, String, String),
 ) -> PyResult<Bound<'py, PyDict>> {
-    let names = Names {
-        customer_id: names.0,
-        date: names.1,
-        amount: names.2,
-        ..Names::default()
-    };
+    let names = names3(names);
     let ids = KeyArg::extract(ids, &names.customer_id)?;
+    let amounts = amounts;
     let input = SummaryInput {
         ids: ids.column(&names.customer_id)?,
         ts: ts.as_slice()?,
@@ -54,6 +50,14 @@ pub fn period_summary<'py>(
     let s = py
         .detach(|| summarize(&input, &opts, &names))
         .map_err(CoreError)?;
+    summary_to_dict(py, s)
+}
+
+/// The summary as the Python layer reads it.
+pub(super) fn summary_to_dict(
+    py: Python<'_>,
+    s: crate::summary::Summary,
+) -> PyResult<Bound<'_, PyDict>> {
     let d = PyDict::new(py);
     d.set_item("customer_id", keys_to_py(py, s.customer_id)?)?;
     d.set_item("first", s.first.into_pyarray(py))?;
@@ -65,4 +69,14 @@ pub fn period_summary<'py>(
     d.set_item("total_sum", s.total_sum.into_pyarray(py))?;
     d.set_item("end_period", s.end_period)?;
     Ok(d)
+}
+
+/// The column names of a summary.
+pub(super) fn names3(names: (String, String, String)) -> Names {
+    Names {
+        customer_id: names.0,
+        date: names.1,
+        amount: names.2,
+        ..Names::default()
+    }
 }

@@ -6,6 +6,14 @@ discounted lifetime values (:mod:`rfmkit.clv.ltv`)."""
 from .ltv import discounted_ltv, projected_revenue
 from .segments import rfm_segments
 from .split import rfm_train_test_split
+from .state import SummaryState
 from .summary import rfm_summary
 
-__all__ = ["discounted_ltv", "projected_revenue", "rfm_segments", "rfm_summary", "rfm_train_test_split"]
+__all__ = [
+    "SummaryState",
+    "discounted_ltv",
+    "projected_revenue",
+    "rfm_segments",
+    "rfm_summary",
+    "rfm_train_test_split",
+]

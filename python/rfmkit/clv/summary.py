@@ -129,14 +129,14 @@ def summarize(keys, dates, amounts, unit, names, *, after=None, until=None, end=
             unit,
             None if after is None else dates.ticks(after),
             None if until is None else dates.ticks(until),
-            None if end is None else _period_ordinal(end, unit),
+            None if end is None else period_ordinal(end, unit),
             tuple(names),
         )
     except UnicodeEncodeError:
         raise unencodable({names[0]: keys.arg[1]}) from None
 
 
-def _period_ordinal(ts: pd.Timestamp, unit: str) -> int:
+def period_ordinal(ts: pd.Timestamp, unit: str) -> int:
     """The core's ordinal of the period holding ``ts``: pandas' Period
     ordinal (days, hours, months since 1970), but weeks count from the week
     of 1970-01-01, one less than pandas' "W"."""
@@ -245,7 +245,7 @@ def rfm_summary(
     table.attrs.update(
         time_unit=unit,
         time_scaler=scaler,
-        observation_period_end=None if end_period is None else _period_start(end_period, unit).isoformat(),
+        observation_period_end=None if end_period is None else period_start(end_period, unit).isoformat(),
     )
     return table
 
@@ -302,7 +302,7 @@ def summary_frame(raw, keys, like, scaler, monetary, *, first: str = "") -> pd.D
     return pd.DataFrame(columns, copy=False)
 
 
-def _period_start(ordinal: int, unit: str) -> pd.Timestamp:
+def period_start(ordinal: int, unit: str) -> pd.Timestamp:
     """The first instant of a period, from the core's ordinal."""
     if unit == "D":
         return pd.Timestamp(np.datetime64(ordinal, "D"))

@@ -43,7 +43,8 @@ def _plain(out: tuple) -> np.ndarray:
     return out[1]
 
 
-def _strings_out(out: tuple) -> pa.Array:
+def strings_out(out: tuple) -> pa.Array:
+    """Sorted text keys from the core as an Arrow array."""
     offsets, data = out[1], out[2]
     return pa.LargeStringArray.from_buffers(len(offsets) - 1, pa.py_buffer(offsets), pa.py_buffer(data))
 
@@ -117,7 +118,7 @@ def _object_keys(values: np.ndarray, name: str) -> Keys:
         raise missing_error(name, row, values[row])
     inferred = pd.api.types.infer_dtype(values, skipna=True)
     if inferred in ("string", "empty"):
-        return Keys(("obj", values), _strings_out)
+        return Keys(("obj", values), strings_out)
     if inferred == "bytes":
         raise InputTypeError(
             f"column {name!r} holds bytes such as {values[0]!r}; ids must be integers or str: "
@@ -175,7 +176,7 @@ def _arrow_keys(arr: pa.Array, name: str) -> Keys:
         _, offsets_buf, data_buf = arr.buffers()
         offsets = np.frombuffer(offsets_buf, dtype=offsets_type)[arr.offset : arr.offset + len(arr) + 1]
         data = np.frombuffer(data_buf, dtype=np.uint8) if data_buf is not None else np.zeros(0, np.uint8)
-        return Keys(("str", offsets, data), _strings_out)
+        return Keys(("str", offsets, data), strings_out)
     raise InputTypeError(f"column {name!r} has Arrow type {t}; ids must be integers or strings")
 
 
