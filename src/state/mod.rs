@@ -15,6 +15,8 @@ mod merge;
 mod parts;
 mod summary;
 mod summary_parts;
+#[cfg(test)]
+mod tests;
 
 use std::collections::{HashMap, HashSet};
 
@@ -30,6 +32,7 @@ use crate::rfm::{
 };
 use crate::scan::Amounts;
 
+#[cfg(feature = "python")]
 pub(crate) use keys::buffer;
 pub use keys::Ids;
 pub use parts::Parts;
