@@ -30,6 +30,8 @@ def transactions(rows, ids="int", tz=None):
             "date": DAY0 + pd.to_timedelta([r[1] for r in rows], unit="h"),
             "amount": np.array([r[2] for r in rows], dtype=np.float64),
             "order_id": np.array([r[3] for r in rows], dtype=np.int64),
+            "channel": [("web", "shop", "app")[r[0] % 3] for r in rows],
+            "region": np.array([r[3] % 2 for r in rows], dtype=np.int64),
         }
     )
     if ids == "str":
@@ -52,6 +54,9 @@ options = st.sampled_from(
         {"as_of": "2024-02-15", "window": "30D"},
         {"as_of": "2024-03-01", "window": "1M", "frequency": "days", "returns": "exclude"},
         {"as_of": "2024-02-20", "frequency": "orders", "order_id": "order_id"},
+        {"by": "channel"},
+        {"by": ["channel", "region"], "frequency": "days"},
+        {"by": "region", "as_of": "2024-02-15", "window": "30D", "returns": "exclude"},
     ]
 )
 
@@ -193,3 +198,15 @@ def test_polars_batches_give_polars():
     assert isinstance(got, pl.DataFrame)
     assert got.equals(rfmkit.rfm_table(frame))
     pd.testing.assert_frame_equal(state.finish(output="pandas"), rfmkit.rfm_table(tx))
+
+
+def test_grouped_errors_name_the_batch_row():
+    tx = rfmkit.datasets.make_transactions(600, 60, seed=2, channels=True)
+    state = RFMState(by="channel").update(tx.iloc[:300])
+    bad = tx.iloc[300:].copy().reset_index(drop=True)
+    bad.loc[123, "amount"] = np.inf
+    with pytest.raises(InputError, match=r"batch 1: .*row 123\b") as info:
+        state.update(bad)
+    assert (info.value.column, info.value.row) == ("amount", 123)
+    state.update(tx.iloc[300:])
+    pd.testing.assert_frame_equal(state.finish(), rfmkit.rfm_table(tx, by="channel"))

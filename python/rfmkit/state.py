@@ -9,6 +9,7 @@ the same table, bit for bit, as ``rfm_table`` on all the rows at once.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import Any
 
@@ -26,7 +27,8 @@ from .io.frames import get_columns
 from .io.ids import key_column
 from .io.output import OutputKind, output_kind, to_output
 from .io.windows import window_arg
-from .table import check_choice, result_frame, warn_without_purchase
+from .state_groups import GroupKey, batch_groups, group_label, group_order, remap_rows, take_key_arg
+from .table import check_choice, group_names_of, result_frame, warn_without_purchase
 
 __all__ = ["RFMState", "plain_ids"]
 
@@ -63,8 +65,9 @@ class RFMState:
         As for :func:`rfmkit.rfm_table`. A ``window`` needs ``as_of``: a
         state cannot know its end while the batches are still coming. Without
         ``as_of`` the as-of date is the latest date over all batches.
-    by : None
-        Grouped states are not supported yet (an ``InputError``).
+    by : str or list of str, optional
+        Group columns, as for :func:`rfmkit.rfm_table`: the state keeps one
+        core state per group, and :meth:`finish` gives the grouped table.
 
     Notes
     -----
@@ -111,8 +114,7 @@ class RFMState:
                 raise InputTypeError(f"{arg} must be a column name (str), not {type(value).__name__}")
         if order_id is not None and not isinstance(order_id, str):
             raise InputTypeError(f"order_id must be a column name (str), not {type(order_id).__name__}")
-        if by is not None:
-            raise InputError("by= is not supported by RFMState yet: keep one state per group")
+        self._by = group_names_of(by, [customer_id, date, amount, order_id])
         check_choice("frequency", frequency, ("rows", "orders", "days"))
         check_choice("returns", returns, ("net", "exclude", "error"))
         if frequency == "orders" and order_id is None:
@@ -139,8 +141,11 @@ class RFMState:
             "order_id": order_id,
             "returns": returns,
             "tz": tz,
+            "by": self._by or None,
         }
-        self._raw: RawRfmState | None = None
+        # One core state per group (the key () without by=), and each group's values.
+        self._parts: dict[GroupKey, RawRfmState] = {}
+        self._values: dict[GroupKey, dict[str, pd.Series]] = {}
         self._time: _time.TimeColumn | None = None  # the first batch's dates: unit and zone
         self._like: Any = None  # the first batch's id dtype
         self._batches = 0
@@ -159,8 +164,9 @@ class RFMState:
         return self
 
     def _update(self, batch: Any) -> None:
-        kind = output_kind(batch, None, self._names[1]) if self._raw is None else None
-        columns = get_columns(batch, self._columns)
+        first = self._time is None
+        kind = output_kind(batch, None, self._names[1]) if first else None
+        columns = get_columns(batch, self._columns + self._by)
         name_id, name_date, name_amount, name_order = self._names
         ids = plain_ids(columns[name_id])
         keys = key_column(ids, name_id)
@@ -174,23 +180,49 @@ class RFMState:
         orders = None
         if self._opts["order_id"] is not None:
             orders = key_column(plain_ids(columns[name_order]), name_order)
-        raw = self._raw if self._raw is not None else self._new_raw(time)
+        args = (keys.arg, time.ts, time.days, amounts, None if orders is None else orders.arg)
         try:
-            raw.update(
-                keys.arg,
-                time.ts,
-                time.ticks_per_day,
-                time.days,
-                amounts,
-                None if orders is None else orders.arg,
-                self._names,
-            )
+            if not self._by:
+                raw = self._parts[()] if () in self._parts else self._new_raw(time)
+                self._feed(raw, args, time.ticks_per_day)
+                self._parts[()] = raw
+            else:
+                self._update_groups(columns, args, time)
         except UnicodeEncodeError:
             raise unencodable({name_id: ids, name_order: columns.get(name_order)}) from None
-        if self._raw is None:
-            self._raw, self._time = raw, time
-            self._kind = kind or self._kind
+        if first:
+            self._time, self._kind = time, kind or self._kind
             self._like = getattr(as_column(columns[name_id], name_id), "dtype", None)
+
+    def _feed(self, raw: RawRfmState, args: tuple, tpd: int) -> None:
+        ids, ts, days, amounts, orders = args
+        raw.update(ids, ts, tpd, days, amounts, orders, self._names)
+
+    def _update_groups(self, columns: dict, args: tuple, time: _time.TimeColumn) -> None:
+        """Each group's rows into a fresh core state first, so that an error
+        in any group leaves the whole state as it was; then merged in."""
+        ids, ts, days, amounts, orders = args
+        n = len(ts)
+        fresh: list[tuple[GroupKey, RawRfmState, dict]] = []
+        for key, rows, values in batch_groups([columns[g] for g in self._by], self._by, n):
+            raw = self._new_raw(time)
+            try:
+                part = (
+                    take_key_arg(ids, rows),
+                    np.ascontiguousarray(ts[rows]),
+                    None if days is None else np.ascontiguousarray(days[rows]),
+                    np.ascontiguousarray(amounts[rows]),
+                    take_key_arg(orders, rows),
+                )
+                self._feed(raw, part, time.ticks_per_day)
+            except (InputError, InputTypeError) as exc:
+                raise remap_rows(exc, rows, group_label(key, self._by)) from None
+            fresh.append((key, raw, values))
+        for key, raw, values in fresh:
+            if key in self._parts:
+                self._parts[key].absorb(raw)
+            else:
+                self._parts[key], self._values[key] = raw, values
 
     def _new_raw(self, time: _time.TimeColumn) -> RawRfmState:
         return RawRfmState(
@@ -210,24 +242,22 @@ class RFMState:
                 "merge needs states of the same columns and options: "
                 f"{self._describe()} vs {other._describe()}"
             )
-        out = self._empty_like()
-        out._batches = self._batches + other._batches
-        if self._raw is None or other._raw is None:
-            src = self if other._raw is None else other
-            out._raw = None if src._raw is None else src._raw.merge(_blank(src))
-            out._time, out._like = src._time, src._like
-            return out
-        assert self._time is not None and other._time is not None
-        if (self._time.unit, self._time.zone) != (other._time.unit, other._time.zone):
+        mine, theirs = self._time, other._time
+        if mine is not None and theirs is not None and (mine.unit, mine.zone) != (theirs.unit, theirs.zone):
             raise InputError("merge needs states whose dates have the same unit and time zone")
-        out._raw = self._raw.merge(other._raw)
-        out._time, out._like = self._time, self._like
-        return out
-
-    def _empty_like(self) -> RFMState:
         out = RFMState.__new__(RFMState)
-        out.__dict__.update({k: v for k, v in self.__dict__.items() if k not in ("_raw",)})
-        out._raw = None
+        out.__dict__.update(self.__dict__ if self._time is not None else other.__dict__)
+        out._batches = self._batches + other._batches
+        # Copies: later updates of the result must not reach self or other.
+        out._parts = {k: v.copy() for k, v in self._parts.items()}
+        out._values = dict(self._values)
+        for key, raw in other._parts.items():
+            if key in out._parts:
+                out._parts[key].absorb(raw)
+            else:
+                out._parts[key] = raw.copy()
+                if key in other._values:
+                    out._values[key] = other._values[key]
         return out
 
     def _describe(self) -> str:
@@ -238,13 +268,20 @@ class RFMState:
         """The table of all the rows so far: equal, bit for bit, to
         :func:`rfmkit.rfm_table` on all the batches concatenated."""
         kind = self._kind if output is None else output_kind(None, output)
-        if self._raw is None or self._time is None:
+        if not self._parts or self._time is None:
             raise InputError("the state has no rows yet: update it with a batch first")
-        raw = self._raw.finish(self._names)
-        warn_without_purchase(raw, stacklevel=3)
+        if not self._by:
+            raw = self._parts[()].finish(self._names)
+            warn_without_purchase(raw, stacklevel=3)
+            return to_output(self._frame(raw, None), kind)
+        grouped, group_cols = self._grouped()
+        return to_output(self._frame(grouped, group_cols), kind)
+
+    def _frame(self, raw: Any, groups: dict[str, Any] | None) -> pd.DataFrame:
+        assert self._time is not None
         ids = raw["customer_id"]
         values = ids[1] if ids[0] != "str" else _strings(ids)
-        table = result_frame(
+        return result_frame(
             raw,
             values,
             self._like,
@@ -252,11 +289,56 @@ class RFMState:
             window=self._opts["window"],
             frequency=self._opts["frequency"],
             returns=self._opts["returns"],
+            groups=groups,
         )
-        return to_output(table, kind)
+
+    def _grouped(self) -> tuple[dict, dict[str, Any]]:
+        """The groups' tables as one, in rfm_table(by=)'s order, as of the
+        as-of date of all the groups (the latest date over all of them)."""
+        spans = [s for s in (p.day_span() for p in self._parts.values()) if s is not None]
+        assert self._time is not None
+        given = _time.as_of_day(self._opts["as_of"], self._time)
+        as_of_day = given if given is not None else max(s[1] for s in spans)
+        first_day = min(s[0] for s in spans)
+        if as_of_day is not None and first_day > as_of_day:
+            first = _day_text(first_day)
+            raise InputError(
+                f"invalid as_of: {_day_text(as_of_day)} is before the first transaction, on {first}"
+            )
+        order = group_order(list(self._parts), self._values, self._by)
+        parts = [(key, self._parts[key].finish(self._names, as_of_day)) for key in order]
+        raw: dict[str, Any] = {"as_of_day": as_of_day}
+        for col in ("recency", "frequency", "monetary", "first_purchase", "last_purchase"):
+            raw[col] = np.concatenate([p[col] for _, p in parts]) if parts else np.empty(0, np.int64)
+        kinds = {p["customer_id"][0] for _, p in parts}
+        if kinds == {"str"}:
+            raw["customer_id"] = ("arrow", pa.concat_arrays([_strings(p["customer_id"]) for _, p in parts]))
+        else:
+            raw["customer_id"] = (kinds.pop(), np.concatenate([p["customer_id"][1] for _, p in parts]))
+        sizes = [len(p["recency"]) for _, p in parts]
+        group_cols = {
+            name: pd.concat(
+                [
+                    self._values[key][name].take(np.zeros(n, dtype=np.int64))
+                    for (key, _), n in zip(parts, sizes, strict=True)
+                ],
+                ignore_index=True,
+            )
+            for name in self._by
+        }
+        left_out = [(key, p) for key, p in parts if p["without_purchase"]]
+        raw["without_purchase"] = sum(p["without_purchase"] for _, p in left_out)
+        raw["first_without_purchase"] = None
+        if left_out:
+            key, p = left_out[0]
+            raw["first_without_purchase"] = (
+                f"customer {p['first_without_purchase']} in {group_label(key, self._by)}"
+            )
+        warn_without_purchase(raw, stacklevel=4)
+        return raw, group_cols
 
     def __len__(self) -> int:
-        return 0 if self._raw is None else len(self._raw)
+        return sum(len(p) for p in self._parts.values())
 
     def __repr__(self) -> str:
         return f"RFMState({len(self)} customers, {self._batches} batch(es), {self._describe()})"
@@ -288,13 +370,12 @@ class RFMState:
         self.__dict__.update(RFMState.from_arrow(table).__dict__)
 
 
+def _day_text(day: int) -> str:
+    return (dt.date(1970, 1, 1) + dt.timedelta(days=int(day))).isoformat()
+
+
 def _key(opts: dict) -> dict:
     return {k: (json.dumps(v, default=str) if v is not None else None) for k, v in opts.items()}
-
-
-def _blank(state: RFMState) -> RawRfmState:
-    assert state._time is not None
-    return state._new_raw(state._time)
 
 
 def plain_ids(col: Any) -> Any:
@@ -307,5 +388,7 @@ def plain_ids(col: Any) -> Any:
 
 
 def _strings(ids: tuple) -> pa.Array:
+    if ids[0] == "arrow":
+        return ids[1]
     offsets, data = ids[1], ids[2]
     return pa.LargeStringArray.from_buffers(len(offsets) - 1, pa.py_buffer(offsets), pa.py_buffer(data))

@@ -54,21 +54,39 @@ _ACC = {
 
 def state_table(state: Any) -> pa.Table:
     """The Arrow table of a state (see the module docs)."""
-    raw = state._raw
-    meta = {
+    meta: dict[str, Any] = {
         "format": _FORMAT,
         "names": list(state._names),
-        "options": {k: (None if v is None else str(v)) for k, v in state._opts.items()},
+        "options": {k: (None if v is None else str(v)) for k, v in state._opts.items() if k != "by"},
+        "by": list(state._by),
         "batches": state._batches,
         "unit": None if state._time is None else state._time.unit,
         "zone": None if state._time is None or state._time.zone is None else str(state._time.zone),
         "like": None if state._like is None else str(state._like),
     }
-    if raw is None:
+    if not state._parts:
         meta["empty"] = True
         return pa.table({"customer_id": pa.array([], pa.int64())}).replace_schema_metadata(
             {_KEY: json.dumps(meta)}
         )
+    tables, groups = [], []
+    for i, (key, raw) in enumerate(state._parts.items()):
+        table, part_meta = _raw_table(raw)
+        if state._by:
+            n = table.num_rows
+            table = table.append_column("__group", pa.array(np.full(n, i, dtype=np.int32)))
+            for name in state._by:
+                value = state._values[key][name].take(np.zeros(n, dtype=np.int64))
+                table = table.append_column(name, pa.Array.from_pandas(value))
+        tables.append(table)
+        groups.append(part_meta)
+    meta["groups"] = groups
+    table = pa.concat_tables(tables, promote_options="permissive")
+    return table.replace_schema_metadata({_KEY: json.dumps(meta)})
+
+
+def _raw_table(raw: RawRfmState) -> tuple[pa.Table, dict[str, Any]]:
+    """One core state's columns, and its scalars."""
     parts = raw.export()
     n = len(parts["first_ts"])
     ids = parts["ids"]
@@ -99,7 +117,7 @@ def state_table(state: Any) -> pa.Table:
         pair_values = pa.array(keys, pa.uint64())
     counts = np.bincount(pair_slot, minlength=n) if len(pair_slot) else np.zeros(n, dtype=np.int64)
     columns["pairs"] = pa.LargeListArray.from_arrays(list_offsets(counts), pair_values)
-    meta.update(
+    part_meta = dict(
         time=parts["time"],
         min_pos=int(parts["min_pos"]),
         max_pos=int(parts["max_pos"]),
@@ -107,7 +125,7 @@ def state_table(state: Any) -> pa.Table:
         ids_kind=None if ids is None else ids[0],
         orders_kind=parts["orders_kind"],
     )
-    return pa.table(columns).replace_schema_metadata({_KEY: json.dumps(meta)})
+    return pa.table(columns), part_meta
 
 
 def binary_array(offsets: np.ndarray, data: np.ndarray) -> pa.Array:
@@ -154,6 +172,7 @@ def state_from_table(cls: Any, table: pa.Table) -> Any:
         order_id=opts["order_id"],
         returns=opts["returns"],
         tz=opts["tz"],
+        by=meta.get("by") or None,
     )
     state._batches = meta["batches"]
     state._like = None if meta["like"] is None else pandas_dtype(meta["like"])
@@ -163,6 +182,25 @@ def state_from_table(cls: Any, table: pa.Table) -> Any:
     state._time = _time.TimeColumn(ts=np.empty(0, np.int64), unit=meta["unit"], days=None, zone=zone)
     state._kind = OutputKind("pandas")
     t = table.combine_chunks()
+    if not state._by:
+        state._parts[()] = _load_raw(t, meta["groups"][0], state)
+        return state
+    group_of = t.column("__group").to_numpy()
+    for i, part_meta in enumerate(meta["groups"]):
+        rows = np.flatnonzero(group_of == i)
+        sub = t.take(pa.array(rows))
+        first = sub.slice(0, 1).select(state._by).to_pandas()
+        values = {name: first[name].reset_index(drop=True) for name in state._by}
+        if not len(rows):
+            raise InputError("this saved RFMState has a group without customers")
+        key = tuple(v.item() if hasattr(v, "item") else v for v in (values[n].iloc[0] for n in state._by))
+        state._parts[key] = _load_raw(sub.combine_chunks(), part_meta, state)
+        state._values[key] = values
+    return state
+
+
+def _load_raw(t: pa.Table, meta: dict[str, Any], state: Any) -> RawRfmState:
+    """One core state from its columns and scalars."""
     n = t.num_rows
     ids_col = t.column("customer_id").chunk(0) if t.column("customer_id").num_chunks else pa.array([])
     if meta["ids_kind"] == "str":
@@ -193,14 +231,14 @@ def state_from_table(cls: Any, table: pa.Table) -> Any:
     parts["orders_kind"] = meta["orders_kind"]
     parts["time"] = None if meta["time"] is None else tuple(meta["time"])
     parts["min_pos"], parts["max_pos"], parts["rows"] = meta["min_pos"], meta["max_pos"], meta["rows"]
-    state._raw = RawRfmState.load(
+    opts = state._opts
+    return RawRfmState.load(
         parts,
         as_of_day=_time.as_of_day(opts["as_of"], state._time),
         window=state._window,
         frequency=opts["frequency"],
         returns=opts["returns"],
     )
-    return state
 
 
 def pandas_dtype(text: str) -> Any:

@@ -226,7 +226,7 @@ def rfm_table(
     >>> rfmkit.rfm_table(tx, by="channel").columns[:3].tolist()
     ['channel', 'customer_id', 'recency']
     """
-    group_names = _group_names(by, [customer_id, date, amount, order_id])
+    group_names = group_names_of(by, [customer_id, date, amount, order_id])
     names = [customer_id, date, amount] + ([order_id] if order_id is not None else [])
     columns = get_columns(data, names + group_names)
     order_col = columns[order_id] if order_id is not None else None
@@ -305,7 +305,7 @@ def result_frame(
 _OUTPUT = ("customer_id", "recency", "frequency", "monetary", "first_purchase", "last_purchase")
 
 
-def _group_names(by: Any, inputs: list[str | None]) -> list[str]:
+def group_names_of(by: Any, inputs: list[str | None]) -> list[str]:
     """The group columns of ``by``, checked against the other columns."""
     if by is None:
         return []

@@ -80,6 +80,20 @@ impl RawRfmState {
         )
     }
 
+    /// Folds another state into this one, in place (`other` is unchanged).
+    fn absorb(&mut self, py: Python<'_>, other: &RawRfmState) -> PyResult<()> {
+        let inner = &mut self.inner;
+        py.detach(|| inner.merge(&other.inner))
+            .map_err(|e| CoreError(e).into())
+    }
+
+    /// An independent copy.
+    fn copy(&self) -> RawRfmState {
+        RawRfmState {
+            inner: self.inner.clone(),
+        }
+    }
+
     /// A new state holding both (neither is changed).
     fn merge(&self, py: Python<'_>, other: &RawRfmState) -> PyResult<RawRfmState> {
         let mut out = self.inner.clone();
@@ -87,15 +101,28 @@ impl RawRfmState {
         Ok(RawRfmState { inner: out })
     }
 
-    #[pyo3(signature = (names))]
+    /// The table; with `as_of_day`, as of that day (one group of a grouped
+    /// table: the as-of date is all the groups').
+    #[pyo3(signature = (names, as_of_day=None))]
     fn finish<'py>(
         &self,
         py: Python<'py>,
         names: (String, String, String, String),
+        as_of_day: Option<i64>,
     ) -> PyResult<Bound<'py, PyDict>> {
         let names = names_of(names);
-        let table = py.detach(|| self.inner.finish(&names)).map_err(CoreError)?;
+        let table = py
+            .detach(|| match as_of_day {
+                Some(day) => self.inner.finish_at(&names, day),
+                None => self.inner.finish(&names),
+            })
+            .map_err(CoreError)?;
         table_to_dict(py, table)
+    }
+
+    /// The days of the earliest and the latest row, or `None`.
+    fn day_span(&self) -> Option<(i64, i64)> {
+        self.inner.day_span()
     }
 
     /// Customers in the state.

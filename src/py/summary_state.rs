@@ -67,6 +67,20 @@ impl RawSummaryState {
             .map_err(|e| CoreError(e).into())
     }
 
+    /// Folds another state into this one, in place (`other` is unchanged).
+    fn absorb(&mut self, py: Python<'_>, other: &RawSummaryState) -> PyResult<()> {
+        let inner = &mut self.inner;
+        py.detach(|| inner.merge(&other.inner))
+            .map_err(|e| CoreError(e).into())
+    }
+
+    /// An independent copy.
+    fn copy(&self) -> RawSummaryState {
+        RawSummaryState {
+            inner: self.inner.clone(),
+        }
+    }
+
     /// A new state holding both (neither is changed).
     fn merge(&self, py: Python<'_>, other: &RawSummaryState) -> PyResult<RawSummaryState> {
         let mut out = self.inner.clone();

@@ -201,6 +201,23 @@ impl RfmState {
 
     /// The table of every row folded in so far.
     pub fn finish(&self, names: &Names) -> Result<RfmTable> {
+        self.finish_with(names, None)
+    }
+
+    /// The days of the earliest and the latest row (`None` without rows).
+    pub fn day_span(&self) -> Option<(i64, i64)> {
+        let time = self.time?.empty();
+        (self.rows > 0).then(|| (time.day_of(self.min_pos), time.day_of(self.max_pos)))
+    }
+
+    /// The table as of `as_of_day` (recency counted from it), without the
+    /// check that it is not before the first row: one group of a grouped
+    /// table, whose as-of date is that of all the groups.
+    pub fn finish_at(&self, names: &Names, as_of_day: i64) -> Result<RfmTable> {
+        self.finish_with(names, Some(as_of_day))
+    }
+
+    fn finish_with(&self, names: &Names, group_as_of: Option<i64>) -> Result<RfmTable> {
         let time = self.time.unwrap_or(TimeKind::Naive(1)).empty();
         if self.rows == 0 {
             let keys = match &self.keys.ids {
@@ -211,17 +228,18 @@ impl RfmState {
             return Ok(assemble(
                 KeyList::Sorted(keys),
                 Vec::new(),
-                self.opts.as_of_day,
+                group_as_of.or(self.opts.as_of_day),
                 &time,
             )
             .0);
         }
-        let as_of_day = self
-            .opts
-            .as_of_day
+        let as_of_day = group_as_of
+            .or(self.opts.as_of_day)
             .unwrap_or_else(|| time.day_of(self.max_pos));
-        let cutoff = self.opts.as_of_day.map_or(i64::MAX, |d| time.end_of(d));
-        check_as_of(as_of_day, self.min_pos, cutoff, &time)?;
+        if group_as_of.is_none() {
+            let cutoff = self.opts.as_of_day.map_or(i64::MAX, |d| time.end_of(d));
+            check_as_of(as_of_day, self.min_pos, cutoff, &time)?;
+        }
         let (order, keys) = self.keys.sorted();
         let accs: Vec<Acc> = order.iter().map(|&s| self.accs[s as usize]).collect();
         let kept: Vec<u32> = order
