@@ -1,10 +1,40 @@
 //! The customers of a streamed state: ids numbered by slot in order of
 //! first appearance, and the map back from id to slot.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
 
 use crate::error::{Error, Result};
-use crate::keys::{KeyColumn, SortedKeys, StrBuffer};
+use crate::keys::{hash_bytes, hash_u64, KeyColumn, SortedKeys, StrBuffer};
+
+/// The hasher of the states' maps and sets: the crate's integer and byte
+/// hashes (SipHash, std's default, is several times slower per row), each
+/// write mixed into what came before so that tuples hash all their parts.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct StateHasher(u64);
+
+impl Hasher for StateHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        self.0 = hash_u64(self.0.rotate_left(5) ^ hash_bytes(bytes));
+    }
+    fn write_u64(&mut self, x: u64) {
+        self.0 = hash_u64(self.0.rotate_left(5) ^ x);
+    }
+    fn write_i64(&mut self, x: i64) {
+        self.write_u64(x as u64);
+    }
+    fn write_u32(&mut self, x: u32) {
+        self.write_u64(u64::from(x));
+    }
+    // A byte string's length is part of hash_bytes already.
+    fn write_usize(&mut self, _: usize) {}
+}
+
+pub(crate) type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<StateHasher>>;
+pub(crate) type FastSet<K> = HashSet<K, BuildHasherDefault<StateHasher>>;
 
 /// Ids seen so far, by slot.
 #[derive(Debug, Clone)]
@@ -18,9 +48,9 @@ pub enum Ids {
 #[derive(Debug, Clone, Default)]
 pub struct KeyMap {
     pub(crate) ids: Option<Ids>,
-    i64s: HashMap<i64, u32>,
-    u64s: HashMap<u64, u32>,
-    strs: HashMap<Box<[u8]>, u32>,
+    i64s: FastMap<i64, u32>,
+    u64s: FastMap<u64, u32>,
+    strs: FastMap<Box<[u8]>, u32>,
 }
 
 impl KeyMap {

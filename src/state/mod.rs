@@ -18,7 +18,6 @@ mod summary_parts;
 #[cfg(test)]
 mod tests;
 
-use std::collections::{HashMap, HashSet};
 
 use crate::accumulate::Acc;
 use crate::calendar::Time;
@@ -39,7 +38,7 @@ pub use parts::Parts;
 pub use summary::SummaryState;
 pub use summary_parts::SummaryParts;
 
-use keys::KeyMap;
+use keys::{FastMap, FastSet, KeyMap};
 
 /// The kind of the dates: naive with this many ticks a day, or zoned.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -74,7 +73,7 @@ impl TimeKind {
 pub struct Orders {
     pub kind: Option<&'static str>,
     pub dict: Vec<Box<[u8]>>,
-    index: HashMap<Box<[u8]>, u64>,
+    index: FastMap<Box<[u8]>, u64>,
 }
 
 /// The state of a streamed `rfm_table`.
@@ -84,8 +83,8 @@ pub struct RfmState {
     pub time: Option<TimeKind>,
     pub(crate) keys: KeyMap,
     pub(crate) accs: Vec<Acc>,
-    pub(crate) exact: HashMap<u32, Exact>,
-    pub pairs: HashSet<(u32, u64)>,
+    pub(crate) exact: FastMap<u32, Exact>,
+    pub(crate) pairs: FastSet<(u32, u64)>,
     pub orders: Orders,
     /// Smallest and largest position over every row of every batch.
     pub min_pos: i64,
@@ -108,8 +107,8 @@ impl RfmState {
             time: None,
             keys: KeyMap::default(),
             accs: Vec::new(),
-            exact: HashMap::new(),
-            pairs: HashSet::new(),
+            exact: FastMap::default(),
+            pairs: FastSet::default(),
             orders: Orders::default(),
             min_pos: i64::MAX,
             max_pos: i64::MIN,

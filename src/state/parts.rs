@@ -1,9 +1,8 @@
 //! A state as plain columns, for saving it (Arrow, pickle) and loading it
 //! back: nothing is lost, the money sums included (as integers).
 
-use std::collections::{HashMap, HashSet};
 
-use super::keys::{Ids, KeyMap};
+use super::keys::{FastMap, FastSet, Ids, KeyMap};
 use super::{Orders, RfmState, TimeKind};
 use crate::accumulate::Acc;
 use crate::error::{Error, Result};
@@ -123,7 +122,7 @@ impl RfmState {
         if p.exact_limbs.len() != p.exact_slot.len() * LIMBS {
             return Err(bad("exact sums"));
         }
-        let mut exact = HashMap::new();
+        let mut exact = FastMap::default();
         for (s, limbs) in p.exact_slot.iter().zip(p.exact_limbs.chunks(LIMBS)) {
             let e = Exact::from_limbs(limbs).ok_or_else(|| bad("exact sums"))?;
             if *s as usize >= n {
@@ -134,7 +133,7 @@ impl RfmState {
         if p.pair_slot.len() != p.pair_key.len() || p.pair_slot.iter().any(|&s| s as usize >= n) {
             return Err(bad("pairs"));
         }
-        let pairs: HashSet<(u32, u64)> = p
+        let pairs: FastSet<(u32, u64)> = p
             .pair_slot
             .iter()
             .copied()

@@ -8,9 +8,8 @@
 //! earlier first period's sum as "first" and moves the later one into the
 //! others, so the sums stay exact whatever the order.
 
-use std::collections::{HashMap, HashSet};
 
-use super::keys::{Ids, KeyMap};
+use super::keys::{FastMap, FastSet, Ids, KeyMap};
 use crate::error::{Error, Result};
 use crate::keys::{SortedKeys, StrBuffer};
 use crate::money::{Exact, Money};
@@ -55,8 +54,8 @@ pub struct SummaryState {
     pub ticks_per_day: Option<i64>,
     pub(crate) keys: KeyMap,
     pub(crate) accs: Vec<SummaryAcc>,
-    pub(crate) exact: HashMap<u32, Sums>,
-    pub pairs: HashSet<(u32, i64)>,
+    pub(crate) exact: FastMap<u32, Sums>,
+    pub(crate) pairs: FastSet<(u32, i64)>,
     pub rows: u64,
     pub has_amounts: Option<bool>,
 }
@@ -68,8 +67,8 @@ impl SummaryState {
             ticks_per_day: None,
             keys: KeyMap::default(),
             accs: Vec::new(),
-            exact: HashMap::new(),
-            pairs: HashSet::new(),
+            exact: FastMap::default(),
+            pairs: FastSet::default(),
             rows: 0,
             has_amounts: None,
         }

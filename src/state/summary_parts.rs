@@ -1,8 +1,7 @@
 //! A summary state as plain columns, for saving it and loading it back.
 
-use std::collections::{HashMap, HashSet};
 
-use super::keys::{Ids, KeyMap};
+use super::keys::{FastMap, FastSet, Ids, KeyMap};
 use super::summary::{SummaryAcc, SummaryState};
 use crate::error::{Error, Result};
 use crate::money::{Exact, Money, LIMBS};
@@ -114,7 +113,7 @@ impl SummaryState {
         if p.exact_limbs.len() != p.exact_slot.len() * 2 * LIMBS {
             return Err(bad("exact sums"));
         }
-        let mut exact = HashMap::new();
+        let mut exact = FastMap::default();
         for (s, limbs) in p.exact_slot.iter().zip(p.exact_limbs.chunks(2 * LIMBS)) {
             let (f, r) = limbs.split_at(LIMBS);
             let sums = Exact::from_limbs(f).zip(Exact::from_limbs(r));
@@ -127,7 +126,7 @@ impl SummaryState {
         {
             return Err(bad("pairs"));
         }
-        let pairs: HashSet<(u32, i64)> = p
+        let pairs: FastSet<(u32, i64)> = p
             .pair_slot
             .iter()
             .copied()
