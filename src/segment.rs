@@ -354,8 +354,13 @@ mod tests {
             }
         }
         for levels in [[7, 7, 7], [7, 5, 3]] {
-            let clip = |v: &[u8], k: u32| -> Vec<u8> { v.iter().map(|&x| x.min(k as u8)).collect() };
-            let (r, f, m) = (clip(&r, levels[0]), clip(&f, levels[1]), clip(&m, levels[2]));
+            let clip =
+                |v: &[u8], k: u32| -> Vec<u8> { v.iter().map(|&x| x.min(k as u8)).collect() };
+            let (r, f, m) = (
+                clip(&r, levels[0]),
+                clip(&f, levels[1]),
+                clip(&m, levels[2]),
+            );
             assert_eq!(
                 compiled.assign(&r, &f, &m, levels).unwrap(),
                 s.assign(&r, &f, &m, levels).unwrap()

@@ -102,7 +102,11 @@ impl CutPoints {
             self.edges.cuts,
             self.edges.levels,
             self.direction(),
-            if self.edges.inclusive { "True" } else { "False" }
+            if self.edges.inclusive {
+                "True"
+            } else {
+                "False"
+            }
         )
     }
 }
