@@ -38,8 +38,8 @@ def core_scores(values: dict[str, np.ndarray]) -> list[np.ndarray]:
     """score()'s core calls for 5 quantile levels: fit and apply per dimension."""
     out = []
     for dim, v in values.items():
-        edges = _core.score_fit(v, "quantile", 5, dim == "recency", None, dim)
-        out.append(_core.score_apply(v, edges, dim))
+        cut_points = _core.score_fit(v, "quantile", 5, dim == "recency", None, dim)
+        out.append(cut_points.apply(v, dim))
     return out
 
 
@@ -88,8 +88,8 @@ def main() -> None:
         "segment alone (same table each run)": median_time(
             lambda: rfmkit.segment(scored, args.scheme), args.repeat
         ),
-        "segment: core only (segment_assign)": median_time(
-            lambda: _core.segment_assign(scheme._json, *scores, levels), args.repeat
+        "segment: core only (CompiledScheme.assign)": median_time(
+            lambda: scheme._compiled.assign(*scores, levels), args.repeat
         ),
         "segment(..., explain=True)": median_time(
             lambda: rfmkit.segment(scored, args.scheme, explain=True), args.repeat

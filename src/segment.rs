@@ -172,53 +172,101 @@ impl Scheme {
     /// The winning rule of every customer (`rules.len()` for the fallback),
     /// from scores on `levels` levels per dimension, rescaled to the scale.
     pub fn assign(&self, r: &[u8], f: &[u8], m: &[u8], levels: [u32; 3]) -> Result<Vec<u16>> {
-        if r.len() != f.len() || r.len() != m.len() {
-            return Err(Error::Length {
-                first: "r_score".into(),
-                first_len: r.len(),
-                other: if r.len() != f.len() {
-                    "f_score"
-                } else {
-                    "m_score"
-                }
-                .into(),
-                other_len: if r.len() != f.len() { f.len() } else { m.len() },
+        assign_cells(&self.cube(), self.scale, r, f, m, levels)
+    }
+
+    /// The scheme, validated, with its cube computed once for matching many
+    /// times.
+    pub fn compile(self) -> Result<Compiled> {
+        self.validate()?;
+        let cube = self.cube();
+        Ok(Compiled { scheme: self, cube })
+    }
+}
+
+/// A validated scheme and the winner of every cell of its cube.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Compiled {
+    scheme: Scheme,
+    cube: Vec<u16>,
+}
+
+impl Compiled {
+    /// A compiled scheme from JSON, validated.
+    pub fn from_json(text: &str) -> Result<Compiled> {
+        Scheme::from_json(text)?.compile()
+    }
+
+    /// The scheme.
+    pub fn scheme(&self) -> &Scheme {
+        &self.scheme
+    }
+
+    /// The winning rule of every cell (see [`Scheme::cube`]).
+    pub fn cube(&self) -> &[u16] {
+        &self.cube
+    }
+
+    /// As [`Scheme::assign`], with the precomputed cube.
+    pub fn assign(&self, r: &[u8], f: &[u8], m: &[u8], levels: [u32; 3]) -> Result<Vec<u16>> {
+        assign_cells(&self.cube, self.scheme.scale, r, f, m, levels)
+    }
+}
+
+/// Looks every customer up in `cube` (of a scheme on `scale` levels).
+fn assign_cells(
+    cube: &[u16],
+    scale: u32,
+    r: &[u8],
+    f: &[u8],
+    m: &[u8],
+    levels: [u32; 3],
+) -> Result<Vec<u16>> {
+    if r.len() != f.len() || r.len() != m.len() {
+        return Err(Error::Length {
+            first: "r_score".into(),
+            first_len: r.len(),
+            other: if r.len() != f.len() {
+                "f_score"
+            } else {
+                "m_score"
+            }
+            .into(),
+            other_len: if r.len() != f.len() { f.len() } else { m.len() },
+        });
+    }
+    let dims = [
+        ("r_score", r, levels[0]),
+        ("f_score", f, levels[1]),
+        ("m_score", m, levels[2]),
+    ];
+    for (name, scores, k) in dims {
+        if !(2..=100).contains(&k) {
+            return Err(Error::option(
+                &format!("{name} levels"),
+                format!("must be between 2 and 100, got {k}"),
+            ));
+        }
+        if let Some(row) = scores.iter().position(|&s| s < 1 || u32::from(s) > k) {
+            return Err(Error::InvalidValue {
+                column: name.into(),
+                value: scores[row].to_string(),
+                row,
+                reason: format!("scores must be between 1 and {k}"),
             });
         }
-        let dims = [
-            ("r_score", r, levels[0]),
-            ("f_score", f, levels[1]),
-            ("m_score", m, levels[2]),
-        ];
-        for (name, scores, k) in dims {
-            if !(2..=100).contains(&k) {
-                return Err(Error::option(
-                    &format!("{name} levels"),
-                    format!("must be between 2 and 100, got {k}"),
-                ));
-            }
-            if let Some(row) = scores.iter().position(|&s| s < 1 || u32::from(s) > k) {
-                return Err(Error::InvalidValue {
-                    column: name.into(),
-                    value: scores[row].to_string(),
-                    row,
-                    reason: format!("scores must be between 1 and {k}"),
-                });
-            }
-        }
-        let cube = self.cube();
-        let s = self.scale as usize;
-        let rescale = |v: u8, k: u32| ((u32::from(v) - 1) * self.scale / k) as usize;
-        Ok((0..r.len())
-            .into_par_iter()
-            .with_min_len(1 << 14)
-            .map(|i| {
-                let cell = (rescale(r[i], levels[0]) * s + rescale(f[i], levels[1])) * s
-                    + rescale(m[i], levels[2]);
-                cube[cell]
-            })
-            .collect())
     }
+    let s = scale as usize;
+    let rescale = |v: u8, k: u32| ((u32::from(v) - 1) * scale / k) as usize;
+    Ok((0..r.len())
+        .into_par_iter()
+        .with_min_len(1 << 14)
+        .map(|i| {
+            let cell = (rescale(r[i], levels[0]) * s + rescale(f[i], levels[1])) * s
+                + rescale(m[i], levels[2]);
+            cube[cell]
+        })
+        .collect())
 }
 
 #[cfg(test)]
@@ -283,5 +331,44 @@ mod tests {
             .assign(&[1, 1, 1], &[1, 2, 1], &[1, 1, 2], [2, 2, 2])
             .unwrap();
         assert_eq!(got, vec![1, 0, 0]);
+    }
+
+    #[test]
+    fn a_compiled_scheme_assigns_as_the_scheme_does() {
+        let s = scheme(&format!(
+            r#"{HIGH_R}, {{"code": "fm", "labels": {{"en": "FM", "zh": "FM"}}, "fm": [2, 2]}}"#
+        ))
+        .unwrap();
+        let compiled = s.clone().compile().unwrap();
+        assert_eq!(compiled.cube(), s.cube().as_slice());
+        assert_eq!(compiled.scheme(), &s);
+        // Every combination of scores on 1..=7 levels, as a deterministic sweep.
+        let (mut r, mut f, mut m) = (Vec::new(), Vec::new(), Vec::new());
+        for a in 1..=7u8 {
+            for b in 1..=7u8 {
+                for c in 1..=7u8 {
+                    r.push(a);
+                    f.push(b);
+                    m.push(c);
+                }
+            }
+        }
+        for levels in [[7, 7, 7], [7, 5, 3]] {
+            let clip =
+                |v: &[u8], k: u32| -> Vec<u8> { v.iter().map(|&x| x.min(k as u8)).collect() };
+            let (r, f, m) = (
+                clip(&r, levels[0]),
+                clip(&f, levels[1]),
+                clip(&m, levels[2]),
+            );
+            assert_eq!(
+                compiled.assign(&r, &f, &m, levels).unwrap(),
+                s.assign(&r, &f, &m, levels).unwrap()
+            );
+        }
+        assert!(compiled.assign(&[3], &[1], &[1], [2, 2, 2]).is_err());
+        let mut bad = s;
+        bad.scale = 0;
+        assert!(bad.compile().is_err());
     }
 }

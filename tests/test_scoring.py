@@ -333,7 +333,7 @@ def test_scorer_score_matches_rfmkit_score_with_fitted_cut_points():
     extra=st.booleans(),
 )
 def test_scoring_core_never_panics(values, levels, cuts, direction, method, extra):
-    from rfmkit._core import score_apply, score_fit, score_ntile, score_unused
+    from rfmkit._core import CutPoints, score_fit, score_ntile
 
     x = np.array(values, dtype=np.float64)
     edges = {
@@ -346,12 +346,13 @@ def test_scoring_core_never_panics(values, levels, cuts, direction, method, extr
     if extra:
         edges["surprise"] = 1
     text = json.dumps(edges)
+    finite_cuts = [c for c in cuts if c == c] or None
     calls = [
-        lambda: score_apply(x, text, "m"),
-        lambda: score_unused(text, "m"),
+        lambda: CutPoints.from_json(text, "m").apply(x, "m"),
+        lambda: CutPoints.from_json(text, "m").unused(),
         lambda: score_ntile(x, max(levels, 0), extra, "m"),
-        lambda: score_fit(x, method, max(levels, 0), extra, [c for c in cuts if c == c] or None, "m"),
-        lambda: score_apply(x, "{not json", "m"),
+        lambda: score_fit(x, method, max(levels, 0), extra, finite_cuts, "m").apply(x, "m"),
+        lambda: CutPoints.from_json("{not json", "m"),
     ]
     for call in calls:
         # InputError, or PyO3's conversion errors (negative levels); a

@@ -7,18 +7,15 @@ import numpy as np
 import numpy.typing as npt
 
 __all__ = [
+    "CompiledScheme",
+    "CutPoints",
     "RawRfmState",
     "RawSummaryState",
     "__version__",
     "rfm_columns",
-    "scheme_cube",
-    "scheme_validate",
-    "score_apply",
     "score_fit",
     "score_ntile",
-    "score_unused",
     "period_summary",
-    "segment_assign",
 ]
 
 __version__: str
@@ -61,6 +58,32 @@ def rfm_columns(
     ``rfmkit.errors.InputError`` / ``InputTypeError``.
     """
 
+@final
+class CutPoints:
+    """The validated cut points of one dimension (immutable; pickles as its JSON)."""
+
+    @staticmethod
+    def from_json(text: str, dim: str) -> CutPoints:
+        """Cut points saved by ``to_json``, validated (``dim`` names them in errors)."""
+    def to_json(self) -> str:
+        """The cut points as JSON: method, cuts, levels, direction, inclusive."""
+    def apply(self, values: npt.NDArray[np.float64], dim: str) -> npt.NDArray[np.uint8]:
+        """The score of every value (``dim`` names the column in errors)."""
+    def unused(self) -> list[int]:
+        """The scores no value can get (coinciding cut points), ascending."""
+    @property
+    def method(self) -> str: ...
+    @property
+    def cuts(self) -> list[float]: ...
+    @property
+    def levels(self) -> int: ...
+    @property
+    def direction(self) -> Literal["ascending", "descending"]: ...
+    @property
+    def inclusive(self) -> bool: ...
+    def __eq__(self, value: object, /) -> bool: ...
+    def __reduce__(self) -> tuple[Any, tuple[str, str]]: ...
+
 def score_fit(
     values: npt.NDArray[np.float64],
     method: Literal["quantile", "threshold", "mean", "median"],
@@ -68,34 +91,36 @@ def score_fit(
     descending: bool,
     thresholds: list[float] | None,
     dim: str,
-) -> str:
-    """Learns cut points; returns the edges as JSON."""
-
-def score_apply(values: npt.NDArray[np.float64], edges: str, dim: str) -> npt.NDArray[np.uint8]:
-    """Scores values with edges given as JSON (validated)."""
-
-def score_unused(edges: str, dim: str) -> list[int]:
-    """The scores that edges given as JSON can never give (validates them)."""
+) -> CutPoints:
+    """Learns the cut points of one dimension."""
 
 def score_ntile(
     values: npt.NDArray[np.float64], levels: int, descending: bool, dim: str
 ) -> npt.NDArray[np.uint8]:
     """SQL ntile scores of values in customer-id order."""
 
-def scheme_validate(scheme: str) -> str:
-    """Validates a segment scheme given as JSON; returns it normalised."""
+@final
+class CompiledScheme:
+    """A validated segment scheme and the winner of every cell of its score cube
+    (immutable; pickles as its JSON)."""
 
-def scheme_cube(scheme: str) -> list[int]:
-    """The winning rule of every cell of the scheme's score cube (len(rules): fallback)."""
-
-def segment_assign(
-    scheme: str,
-    r: npt.NDArray[np.uint8],
-    f: npt.NDArray[np.uint8],
-    m: npt.NDArray[np.uint8],
-    levels: tuple[int, int, int] | list[int],
-) -> npt.NDArray[np.uint16]:
-    """The winning rule of every customer (len(rules) for the fallback)."""
+    @staticmethod
+    def from_json(text: str) -> CompiledScheme:
+        """Validates a scheme given as JSON and compiles it."""
+    def to_json(self) -> str:
+        """The scheme normalised, as JSON."""
+    def assign(
+        self,
+        r: npt.NDArray[np.uint8],
+        f: npt.NDArray[np.uint8],
+        m: npt.NDArray[np.uint8],
+        levels: tuple[int, int, int] | list[int],
+    ) -> npt.NDArray[np.uint16]:
+        """The winning rule of every customer (len(rules) for the fallback)."""
+    def cube(self) -> list[int]:
+        """The winning rule of every cell of the score cube (len(rules): the fallback)."""
+    def __eq__(self, value: object, /) -> bool: ...
+    def __reduce__(self) -> tuple[Any, tuple[str]]: ...
 
 class _RawSummary(TypedDict):
     customer_id: _KeyArg

@@ -18,12 +18,9 @@ fn core_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_function(wrap_pyfunction!(rfm::rfm_columns, m)?)?;
     m.add_function(wrap_pyfunction!(score::score_fit, m)?)?;
-    m.add_function(wrap_pyfunction!(score::score_apply, m)?)?;
-    m.add_function(wrap_pyfunction!(score::score_unused, m)?)?;
     m.add_function(wrap_pyfunction!(score::score_ntile, m)?)?;
-    m.add_function(wrap_pyfunction!(segment::scheme_validate, m)?)?;
-    m.add_function(wrap_pyfunction!(segment::scheme_cube, m)?)?;
-    m.add_function(wrap_pyfunction!(segment::segment_assign, m)?)?;
+    m.add_class::<score::CutPoints>()?;
+    m.add_class::<segment::CompiledScheme>()?;
     m.add_function(wrap_pyfunction!(summary::period_summary, m)?)?;
     m.add_class::<state::RawRfmState>()?;
     m.add_class::<summary_state::RawSummaryState>()?;

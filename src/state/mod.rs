@@ -18,7 +18,6 @@ mod summary_parts;
 #[cfg(test)]
 mod tests;
 
-
 use crate::accumulate::Acc;
 use crate::calendar::Time;
 use crate::error::{Error, Result};

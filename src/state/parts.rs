@@ -1,7 +1,6 @@
 //! A state as plain columns, for saving it (Arrow, pickle) and loading it
 //! back: nothing is lost, the money sums included (as integers).
 
-
 use super::keys::{FastMap, FastSet, Ids, KeyMap};
 use super::{Orders, RfmState, TimeKind};
 use crate::accumulate::Acc;

@@ -8,7 +8,6 @@
 //! earlier first period's sum as "first" and moves the later one into the
 //! others, so the sums stay exact whatever the order.
 
-
 use super::keys::{FastMap, FastSet, Ids, KeyMap};
 use crate::error::{Error, Result};
 use crate::keys::{SortedKeys, StrBuffer};

@@ -1,6 +1,5 @@
 //! A summary state as plain columns, for saving it and loading it back.
 
-
 use super::keys::{FastMap, FastSet, Ids, KeyMap};
 use super::summary::{SummaryAcc, SummaryState};
 use crate::error::{Error, Result};

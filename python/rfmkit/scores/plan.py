@@ -13,7 +13,7 @@ from typing import Any, Literal, get_args
 import numpy as np
 import pandas as pd
 
-from .._core import score_unused
+from .._core import CutPoints
 from ..errors import InputError, InputTypeError, RFMWarning
 from ..io.frames import copy_on_write, numeric_column
 
@@ -128,10 +128,25 @@ def weights_of(weights: Any, dims: Sequence[str]) -> np.ndarray:
     return w
 
 
-def warn_unused(edges_json: str, dim: str, where: str = "", stacklevel: int = 3) -> None:
-    unused = score_unused(edges_json, dim)
+def edges_dict(cut_points: CutPoints) -> dict[str, Any]:
+    """The saved form of cut points (``attrs["score_edges"]``, ``RFMScorer.edges_``):
+    method, cuts, levels, direction and inclusive."""
+    return json.loads(cut_points.to_json())
+
+
+def cut_points_of(edges: Any, dim: str) -> CutPoints:
+    """Cut points from their saved form (a dict), validated (InputError)."""
+    try:
+        text = json.dumps(edges, allow_nan=False)
+    except (TypeError, ValueError, RecursionError) as exc:
+        raise InputError(f"invalid {dim} cut points {edges!r}: {exc}") from None
+    return CutPoints.from_json(text, dim)
+
+
+def warn_unused(cut_points: CutPoints, dim: str, where: str = "", stacklevel: int = 3) -> None:
+    unused = cut_points.unused()
     if unused:
-        cuts = json.loads(edges_json)["cuts"]
+        cuts = cut_points.cuts
         warnings.warn(
             f"{dim}{where}: scores {unused} are unused because cut points coincide "
             f"(cut points used: {cuts}); equal values share a score",

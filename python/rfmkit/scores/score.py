@@ -29,13 +29,12 @@ errors naming the column, the value and its row.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from .._core import score_apply, score_fit, score_ntile
+from .._core import score_fit, score_ntile
 from .._typing import BinsLike, MethodLike, OutputLike, TableLike, ThresholdsLike, WeightsLike
 from ..errors import InputError
 from ..io.frames import as_pandas
@@ -43,6 +42,7 @@ from ..io.groups import Groups
 from ..io.output import follows_input
 from .plan import (
     DIMENSIONS,
+    edges_dict,
     make_plan,
     scored_table,
     value_column,
@@ -177,9 +177,10 @@ def _score_rows(
             s[order] = score_ntile(np.ascontiguousarray(v[order]), k, descending, dim)
             edges[dim] = {"method": "ntile", "levels": k}
         else:
-            e = score_fit(np.ascontiguousarray(v), m, k, descending, cuts, dim)
-            warn_unused(e, dim, where, stacklevel=4)
-            s = score_apply(np.ascontiguousarray(v), e, dim)
-            edges[dim] = json.loads(e)
+            v = np.ascontiguousarray(v)
+            cut_points = score_fit(v, m, k, descending, cuts, dim)
+            warn_unused(cut_points, dim, where, stacklevel=4)
+            s = cut_points.apply(v, dim)
+            edges[dim] = edges_dict(cut_points)
         scores.append(s)
     return scores, edges

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 from collections.abc import Sequence
 from typing import Any
@@ -12,11 +13,21 @@ import numpy.typing as npt
 import pandas as pd
 import pyarrow as pa
 
-from .._core import score_apply, score_fit, score_unused
+from .._core import CutPoints, score_fit
 from .._typing import BinsLike, MethodLike, TableLike, ThresholdsLike, WeightsLike
 from ..errors import InputError, InputTypeError
 from ..io.frames import as_pandas
-from .plan import DIMENSIONS, SCORE_COLUMNS, make_plan, scored_table, value_column, warn_unused, weights_of
+from .plan import (
+    DIMENSIONS,
+    SCORE_COLUMNS,
+    cut_points_of,
+    edges_dict,
+    make_plan,
+    scored_table,
+    value_column,
+    warn_unused,
+    weights_of,
+)
 
 
 class _Base:
@@ -117,25 +128,39 @@ class RFMScorer(TransformerMixin, BaseEstimator):
         dims = self._dims()
         plan = make_plan(dims, self.bins, self.method, self.thresholds)
         weights_of(self.weights, dims)
-        self.edges_ = {}
+        fitted = {}
         for j, dim in enumerate(dims):
             m, k, cuts = plan[dim]
             if m == "ntile":
                 raise InputError(
                     "RFMScorer cannot reuse 'ntile' scores (they have no cut points); use 'quantile'"
                 )
-            e = score_fit(np.ascontiguousarray(X[:, j]), m, k, dim == "recency", cuts, dim)
-            warn_unused(e, dim)
-            self.edges_[dim] = json.loads(e)
+            fitted[dim] = score_fit(np.ascontiguousarray(X[:, j]), m, k, dim == "recency", cuts, dim)
+            warn_unused(fitted[dim], dim)
+        self.edges_ = {dim: edges_dict(c) for dim, c in fitted.items()}
+        self._keep_compiled(fitted)
         return self
+
+    def _keep_compiled(self, fitted: dict[str, CutPoints]) -> None:
+        # Beside edges_ (plain dicts, what is saved), with a copy of it to
+        # tell whether it was changed since.
+        self._cut_points = (copy.deepcopy(self.edges_), fitted)
+
+    def _compiled(self) -> dict[str, CutPoints]:
+        """The cut points of ``edges_``, compiled once (again if ``edges_`` was changed)."""
+        cached = getattr(self, "_cut_points", None)
+        if cached is None or cached[0] != self.edges_:
+            self._keep_compiled({dim: cut_points_of(e, dim) for dim, e in self.edges_.items()})
+            cached = self._cut_points
+        return cached[1]
 
     def transform(self, X: TableLike | npt.ArrayLike) -> np.ndarray:
         """The scores of ``X`` with the fitted cut points, one column per dimension."""
         check_is_fitted(self, "edges_")
         X = self._prepare(X, reset=False)
         cols = [
-            score_apply(np.ascontiguousarray(X[:, j]), json.dumps(self.edges_[dim]), dim)
-            for j, dim in enumerate(self.edges_)
+            cut_points.apply(np.ascontiguousarray(X[:, j]), dim)
+            for j, (dim, cut_points) in enumerate(self._compiled().items())
         ]
         return np.column_stack(cols).astype(np.int64) if cols else np.empty((len(X), 0), np.int64)
 
@@ -150,7 +175,8 @@ class RFMScorer(TransformerMixin, BaseEstimator):
         if list(self.edges_) != list(DIMENSIONS):
             raise InputError("score_table() needs a scorer fitted on recency, frequency and monetary")
         w = weights_of(self.weights, DIMENSIONS)
-        scores = [score_apply(value_column(table, d), json.dumps(self.edges_[d]), d) for d in DIMENSIONS]
+        fitted = self._compiled()
+        scores = [fitted[d].apply(value_column(table, d), d) for d in DIMENSIONS]
         return scored_table(table, scores, dict(self.edges_), w)
 
     def get_feature_names_out(self, input_features: Sequence[str] | None = None) -> np.ndarray:
@@ -202,9 +228,10 @@ class RFMScorer(TransformerMixin, BaseEstimator):
             )
         make_plan(dims, scorer.bins, scorer.method, scorer.thresholds)
         weights_of(scorer.weights, dims)
-        for dim, edges in data["edges"].items():
-            score_unused(json.dumps(edges), dim)  # validates (raises InputError)
+        # Validated once here (InputError); edges_ keeps the dicts as saved.
+        fitted = {dim: cut_points_of(edges, dim) for dim, edges in data["edges"].items()}
         scorer.edges_ = data["edges"]
+        scorer._keep_compiled(fitted)
         return scorer
 
 

@@ -14,7 +14,7 @@ from typing import Any, TypedDict
 import numpy as np
 import pandas as pd
 
-from .._core import scheme_cube, scheme_validate
+from .._core import CompiledScheme
 from .._display import plural
 from ..errors import InputError, InputTypeError
 from .builtin import builtin_names, builtin_source, load_builtin
@@ -22,6 +22,7 @@ from .codes import codes_spec
 from .coverage import Coverage
 from .explain import Explanation, explain_cell, fallback_row
 from .levels import given_levels
+from .source import source_text
 from .validate import validate_strategies
 
 __all__ = ["NEW_SEGMENT", "Coverage", "Scheme", "SegmentSpec", "as_scheme", "builtin_match"]
@@ -71,8 +72,10 @@ class Scheme:
             text = json.dumps(spec, ensure_ascii=False, allow_nan=False)
         except (TypeError, ValueError, RecursionError) as exc:
             raise InputTypeError(f"scheme must be JSON-like data: {exc}") from None
-        self._json = scheme_validate(text)
-        self.spec: dict = json.loads(self._json)
+        # Parsed and validated by the core once; segment() and explain() use
+        # the compiled scheme (and its precomputed cube) from then on.
+        self._compiled: CompiledScheme = CompiledScheme.from_json(text)
+        self.spec: dict = json.loads(self._compiled.to_json())
         self.strategy_table: dict = {} if table is None else validate_strategies(table, self.codes)
 
     @classmethod
@@ -151,7 +154,7 @@ class Scheme:
 
     @classmethod
     def _load(cls, source: str | Path, kind: str, parse: Any, error: type[Exception]) -> Scheme:
-        text = _source_text(source, "." + kind.lower())
+        text = source_text(source, "." + kind.lower())
         try:
             return cls(parse(text))
         except error as exc:
@@ -199,7 +202,7 @@ class Scheme:
         """Which rule wins every cell of the score cube, which rules never win
         (shadowed), and which cells fall to the fallback."""
         s = self.scale
-        winners = np.array(scheme_cube(self._json))
+        winners = np.array(self._compiled.cube())
         grid = np.indices((s, s, s)).reshape(3, -1) + 1
         n_rules = len(self.spec["rules"])
         codes = np.array([r["code"] for r in self.spec["rules"]] + [self.spec["fallback"]["code"]])
@@ -245,7 +248,7 @@ class Scheme:
         (5, 4, 5)
         """
         k = [self.scale] * 3 if levels is None else given_levels(levels)
-        return explain_cell(self.spec, scheme_cube(self._json), (r, f, m), k, self._from_codes)
+        return explain_cell(self.spec, self._compiled.cube(), (r, f, m), k, self._from_codes)
 
     def _repr_html_(self) -> str:
         rows = [self.rules, pd.DataFrame([fallback_row(self.spec)])]  # the fallback last
@@ -258,42 +261,6 @@ class Scheme:
             f"Scheme({self.name!r}, scale={self.scale}, {plural(len(self.spec['rules']), 'rule')}, "
             f"{plural(len(self.codes), 'segment')}" + (f"; {source})" if source else ")")
         )
-
-
-def _source_text(source: str | bytes | Path, suffix: str) -> str:
-    """The text of a scheme file, or ``source`` itself when it is the text."""
-    if isinstance(source, (bytes, bytearray)):
-        return _decoded(bytes(source), "the scheme text")
-    if not isinstance(source, (str, Path)):
-        raise InputTypeError(f"a scheme source must be a path or a text, not {type(source).__name__}")
-    text = str(source)
-    is_file = isinstance(source, Path) or (
-        "\n" not in text and (text.lower().endswith(suffix) or _is_file(text))
-    )
-    if not is_file:
-        return text
-    try:
-        raw = Path(text).read_bytes()
-    except (OSError, ValueError) as exc:  # ValueError: a NUL in the path
-        reason = getattr(exc, "strerror", None) or exc
-        raise InputError(f"cannot read scheme file {text!r}: {reason}") from None
-    return _decoded(raw, f"scheme file {text!r}")
-
-
-def _is_file(text: str) -> bool:
-    try:
-        return Path(text).is_file()
-    except (OSError, ValueError):  # a name too long, a NUL: it is text, not a path
-        return False
-
-
-def _decoded(raw: bytes, what: str) -> str:
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InputError(
-            f"{what} is not UTF-8 text: byte {raw[exc.start]:#04x} at offset {exc.start} cannot be decoded"
-        ) from None
 
 
 def builtin_match(table: pd.DataFrame) -> tuple[str, str, list[str], dict[str, str]] | None:

@@ -16,7 +16,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._core import segment_assign
 from .._typing import LangLike, OutputLike, SchemeLike, TableLike
 from ..errors import InputError, InputTypeError, RFMWarning
 from ..io.frames import as_pandas, copy_on_write, numeric_column
@@ -156,7 +155,7 @@ def segment(
         raise InputTypeError(f"explain must be True or False, not {explain!r}")
     k = _levels(scored, levels)
     cols = [_scores(scored, name, kk) for name, kk in zip(("r_score", "f_score", "m_score"), k, strict=True)]
-    winners = segment_assign(s._json, cols[0], cols[1], cols[2], k)
+    winners = s._compiled.assign(cols[0], cols[1], cols[2], k)
     order = s.codes
     if new_customer_days is not None:
         order = ["new", *[c for c in order if c != "new"]]
