@@ -74,7 +74,8 @@ def main() -> None:
     summary_one = median_time(lambda: rfmkit.rfm_summary(tx, *cols), args.runs)
     summary_batched = median_time(summary_streamed, args.runs)
 
-    print(f"{len(tx):,} rows, {len(merged):,} customers (each half: {len(a):,} and {len(b):,}); median of {args.runs}")
+    halves = f"{len(a):,} and {len(b):,}"
+    print(f"{len(tx):,} rows, {len(merged):,} customers (the halves: {halves}); median of {args.runs}")
     print("| operation | median s | ratio |")
     print("|---|---|---|")
     print(f"| rfm_table, one call | {one:.3f} | 1.0 |")
@@ -84,7 +85,8 @@ def main() -> None:
     print(f"| to_arrow / from_arrow | {to_arrow:.3f} / {from_arrow:.3f} | |")
     print(f"| pickle round trip | {pickled:.3f} | |")
     print(f"| rfm_summary, one call | {summary_one:.3f} | 1.0 |")
-    print(f"| SummaryState, 10 batches + finish | {summary_batched:.3f} | {summary_batched / summary_one:.2f}x rfm_summary |")
+    ratio = summary_batched / summary_one
+    print(f"| SummaryState, 10 batches + finish | {summary_batched:.3f} | {ratio:.2f}x rfm_summary |")
 
 
 if __name__ == "__main__":
