@@ -231,17 +231,16 @@ def test_core_rejects_malformed_string_buffers(offsets, data, n):
     ts = np.zeros(max(len(offsets) - 1, 0), dtype=np.int64)
     with contextlib.suppress(ValueError, TypeError):
         rfm_columns(
-            ("str", offsets, data),
-            ts,
-            1,
-            None,
-            np.zeros(len(ts)),
-            None,
-            None,
-            None,
-            "rows",
-            "net",
-            ("c", "d", "a", "o"),
+            ids=("str", offsets, data),
+            ts=ts,
+            ticks_per_day=1,
+            days=None,
+            amounts=np.zeros(len(ts)),
+            orders=None,
+            as_of_day=None,
+            frequency="rows",
+            returns="net",
+            names=("c", "d", "a", "o"),
         )
 
 
@@ -249,21 +248,30 @@ def test_core_rejects_mismatched_zone_days_and_bad_unit():
     ids = ("i64", np.array([1, 2]))
     ts = np.array([0, 1])
     with pytest.raises(InputError, match="different lengths"):
-        rfm_columns(
-            ids,
-            ts,
-            1,
-            np.array([0], dtype=np.int32),
-            np.zeros(2),
-            None,
-            None,
-            None,
-            "rows",
-            "net",
-            ("c", "d", "a", "o"),
-        )
+        rfm_columns(**core_args(ids, ts, days=np.array([0], dtype=np.int32)))
     with pytest.raises(InputError, match="ticks per day must be positive"):
-        rfm_columns(ids, ts, 0, None, np.zeros(2), None, None, None, "rows", "net", ("c", "d", "a", "o"))
+        rfm_columns(**core_args(ids, ts, ticks_per_day=0))
+    with pytest.raises(InputError, match="not both"):
+        rfm_columns(**core_args(ids, ts), window_days=30, window_months=1)
+    with pytest.raises(TypeError):
+        rfm_columns(ids, ts, 1, None, np.zeros(2), None, None, "rows", "net", ("c", "d", "a", "o"))
+
+
+def core_args(ids, ts, **over):
+    """The core's keyword arguments for two rows."""
+    args = {
+        "ids": ids,
+        "ts": ts,
+        "ticks_per_day": 1,
+        "days": None,
+        "amounts": np.zeros(2),
+        "orders": None,
+        "as_of_day": None,
+        "frequency": "rows",
+        "returns": "net",
+        "names": ("c", "d", "a", "o"),
+    }
+    return {**args, **over}
 
 
 def test_extreme_dates_and_ids_do_not_overflow():

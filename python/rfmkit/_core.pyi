@@ -39,6 +39,7 @@ class _RawTable(TypedDict):
     first_without_purchase: str | None
 
 def rfm_columns(
+    *,
     ids: _KeyArg,
     ts: npt.NDArray[np.int64],
     ticks_per_day: int,
@@ -46,10 +47,11 @@ def rfm_columns(
     amounts: npt.NDArray[np.float64] | npt.NDArray[np.int64],
     orders: _KeyArg | None,
     as_of_day: int | None,
-    window: tuple[Literal["days", "months"], int] | None,
     frequency: str,
     returns: str,
     names: tuple[str, str, str, str],
+    window_days: int | None = None,
+    window_months: int | None = None,
 ) -> _RawTable:
     """Groups transactions by customer with the interpreter released.
 
@@ -134,6 +136,7 @@ class _RawSummary(TypedDict):
     end_period: int | None
 
 def period_summary(
+    *,
     ids: _KeyArg,
     ts: npt.NDArray[np.int64],
     ticks_per_day: int,
@@ -153,10 +156,17 @@ class RawRfmState:
     """The per-customer state of a streamed rfm_table (see rfmkit.RFMState)."""
 
     def __new__(
-        cls, *, as_of_day: int | None, window: tuple[str, int] | None, frequency: str, returns: str
+        cls,
+        *,
+        as_of_day: int | None,
+        frequency: str,
+        returns: str,
+        window_days: int | None = None,
+        window_months: int | None = None,
     ) -> RawRfmState: ...
     def update(
         self,
+        *,
         ids: _KeyArg,
         ts: npt.NDArray[np.int64],
         ticks_per_day: int,
@@ -176,9 +186,10 @@ class RawRfmState:
         parts: dict[str, Any],
         *,
         as_of_day: int | None,
-        window: tuple[str, int] | None,
         frequency: str,
         returns: str,
+        window_days: int | None = None,
+        window_months: int | None = None,
     ) -> RawRfmState: ...
     def __len__(self) -> int: ...
 
@@ -189,6 +200,7 @@ class RawSummaryState:
     def __new__(cls, *, unit: str, end_period: int | None) -> RawSummaryState: ...
     def update(
         self,
+        *,
         ids: _KeyArg,
         ts: npt.NDArray[np.int64],
         ticks_per_day: int,

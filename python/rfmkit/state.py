@@ -28,7 +28,7 @@ from .io.ids import key_column
 from .io.output import OutputKind, output_kind, to_output
 from .io.windows import window_arg
 from .state_groups import GroupKey, batch_groups, group_label, group_order, remap_rows, take_key_arg
-from .table import check_choice, group_names_of, result_frame, warn_without_purchase
+from .table import check_choice, group_names_of, result_frame, warn_without_purchase, window_kwargs
 
 __all__ = ["RFMState", "plain_ids"]
 
@@ -196,7 +196,9 @@ class RFMState:
 
     def _feed(self, raw: RawRfmState, args: tuple, tpd: int) -> None:
         ids, ts, days, amounts, orders = args
-        raw.update(ids, ts, tpd, days, amounts, orders, self._names)
+        raw.update(
+            ids=ids, ts=ts, ticks_per_day=tpd, days=days, amounts=amounts, orders=orders, names=self._names
+        )
 
     def _update_groups(self, columns: dict, args: tuple, time: _time.TimeColumn) -> None:
         """Each group's rows into a fresh core state first, so that an error
@@ -227,7 +229,7 @@ class RFMState:
     def _new_raw(self, time: _time.TimeColumn) -> RawRfmState:
         return RawRfmState(
             as_of_day=_time.as_of_day(self._opts["as_of"], time),
-            window=self._window,
+            **window_kwargs(self._window),
             frequency=self._opts["frequency"],
             returns=self._opts["returns"],
         )

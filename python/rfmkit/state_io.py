@@ -25,6 +25,7 @@ from ._core import RawRfmState
 from .errors import InputError
 from .io import dates as _time
 from .io.output import OutputKind
+from .table import window_kwargs
 
 __all__ = [
     "binary_array",
@@ -235,7 +236,7 @@ def _load_raw(t: pa.Table, meta: dict[str, Any], state: Any) -> RawRfmState:
     return RawRfmState.load(
         parts,
         as_of_day=_time.as_of_day(opts["as_of"], state._time),
-        window=state._window,
+        **window_kwargs(state._window),
         frequency=opts["frequency"],
         returns=opts["returns"],
     )

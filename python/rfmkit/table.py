@@ -338,17 +338,17 @@ def _compute(ids, date, amount, order_id, names, as_of, window, frequency, retur
     as_of_day, window_spec = _time.as_of_day(as_of, time), window_arg(window)
     try:
         raw = rfm_columns(
-            keys.arg,
-            time.ts,
-            time.ticks_per_day,
-            time.days,
-            amounts,
-            orders.arg if orders is not None else None,
-            as_of_day,
-            window_spec,
-            frequency,
-            returns,
-            tuple(names),
+            ids=keys.arg,
+            ts=time.ts,
+            ticks_per_day=time.ticks_per_day,
+            days=time.days,
+            amounts=amounts,
+            orders=orders.arg if orders is not None else None,
+            as_of_day=as_of_day,
+            frequency=frequency,
+            returns=returns,
+            names=tuple(names),
+            **window_kwargs(window_spec),
         )
     except UnicodeEncodeError:
         raise unencodable({names[0]: ids, names[3]: order_id}) from None
@@ -368,6 +368,11 @@ def warn_without_purchase(raw: Mapping[str, Any], describe: Any = None, stacklev
             RFMWarning,
             stacklevel=stacklevel,
         )
+
+
+def window_kwargs(spec: tuple[str, int] | None) -> dict[str, int]:
+    """A window (from ``window_arg``) as the core's keyword: ``window_days`` or ``window_months``."""
+    return {} if spec is None else {f"window_{spec[0]}": spec[1]}
 
 
 def check_choice(arg: str, value: Any, choices: tuple[str, ...]) -> None:

@@ -20,7 +20,7 @@ pub enum AmountArg<'py> {
 
 /// Computes the RFM table from prepared columns (see `rfmkit._core.pyi`).
 #[pyfunction]
-#[pyo3(signature = (ids, ts, ticks_per_day, days, amounts, orders, as_of_day, window, frequency, returns, names))]
+#[pyo3(signature = (*, ids, ts, ticks_per_day, days, amounts, orders, as_of_day, frequency, returns, names, window_days=None, window_months=None))]
 #[allow(clippy::too_many_arguments)]
 pub fn rfm_columns<'py>(
     py: Python<'py>,
@@ -31,10 +31,11 @@ pub fn rfm_columns<'py>(
     amounts: AmountArg<'py>,
     orders: Option<&Bound<'py, PyTuple>>,
     as_of_day: Option<i64>,
-    window: Option<(String, i64)>,
     frequency: &str,
     returns: &str,
     names: (String, String, String, String),
+    window_days: Option<i64>,
+    window_months: Option<i64>,
 ) -> PyResult<Bound<'py, PyDict>> {
     let names = names_of(names);
     let amounts = amounts;
@@ -49,7 +50,7 @@ pub fn rfm_columns<'py>(
         |input| {
             let opts = Options {
                 as_of_day,
-                window: window.map(parse_window).transpose()?,
+                window: window_of(window_days, window_months)?,
                 frequency: frequency.parse().map_err(CoreError)?,
                 returns: returns.parse().map_err(CoreError)?,
             };
@@ -109,11 +110,15 @@ pub(super) fn with_input<'py, R>(
     f(&input)
 }
 
-pub(super) fn parse_window((unit, n): (String, i64)) -> PyResult<Window> {
-    match unit.as_str() {
-        "days" => Ok(Window::Days(n)),
-        "months" => Ok(Window::Months(n)),
-        _ => Err(InputError::new_err(format!("invalid window unit {unit:?}"))),
+/// The window: a number of days or of calendar months (not both).
+pub(super) fn window_of(days: Option<i64>, months: Option<i64>) -> PyResult<Option<Window>> {
+    match (days, months) {
+        (None, None) => Ok(None),
+        (Some(n), None) => Ok(Some(Window::Days(n))),
+        (None, Some(n)) => Ok(Some(Window::Months(n))),
+        (Some(_), Some(_)) => Err(InputError::new_err(
+            "a window is window_days or window_months, not both",
+        )),
     }
 }
 

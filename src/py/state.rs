@@ -6,7 +6,7 @@ use pyo3::types::{PyDict, PyTuple};
 
 use super::columns::KeyArg;
 use super::error::{CoreError, InputError};
-use super::rfm::{names_of, parse_window, table_to_dict, with_input, AmountArg};
+use super::rfm::{names_of, table_to_dict, window_of, with_input, AmountArg};
 use crate::keys::{KeyColumn, SortedKeys};
 use crate::rfm::Options;
 use crate::state::{buffer, Ids, Parts, RfmState, TimeKind};
@@ -19,13 +19,13 @@ pub struct RawRfmState {
 
 fn options(
     as_of_day: Option<i64>,
-    window: Option<(String, i64)>,
+    window: (Option<i64>, Option<i64>),
     frequency: &str,
     returns: &str,
 ) -> PyResult<Options> {
     Ok(Options {
         as_of_day,
-        window: window.map(parse_window).transpose()?,
+        window: window_of(window.0, window.1)?,
         frequency: frequency.parse().map_err(CoreError)?,
         returns: returns.parse().map_err(CoreError)?,
     })
@@ -34,21 +34,22 @@ fn options(
 #[pymethods]
 impl RawRfmState {
     #[new]
-    #[pyo3(signature = (*, as_of_day, window, frequency, returns))]
+    #[pyo3(signature = (*, as_of_day, frequency, returns, window_days=None, window_months=None))]
     fn new(
         as_of_day: Option<i64>,
-        window: Option<(String, i64)>,
         frequency: &str,
         returns: &str,
+        window_days: Option<i64>,
+        window_months: Option<i64>,
     ) -> PyResult<Self> {
-        let opts = options(as_of_day, window, frequency, returns)?;
+        let opts = options(as_of_day, (window_days, window_months), frequency, returns)?;
         Ok(RawRfmState {
             inner: RfmState::new(opts).map_err(CoreError)?,
         })
     }
 
     /// Folds one batch of prepared columns in (as `rfm_columns` takes them).
-    #[pyo3(signature = (ids, ts, ticks_per_day, days, amounts, orders, names))]
+    #[pyo3(signature = (*, ids, ts, ticks_per_day, days, amounts, orders, names))]
     #[allow(clippy::too_many_arguments)]
     fn update<'py>(
         &mut self,
@@ -185,15 +186,16 @@ impl RawRfmState {
 
     /// A state from `export`'s columns and the options it was made with.
     #[staticmethod]
-    #[pyo3(signature = (parts, *, as_of_day, window, frequency, returns))]
+    #[pyo3(signature = (parts, *, as_of_day, frequency, returns, window_days=None, window_months=None))]
     fn load(
         parts: &Bound<'_, PyDict>,
         as_of_day: Option<i64>,
-        window: Option<(String, i64)>,
         frequency: &str,
         returns: &str,
+        window_days: Option<i64>,
+        window_months: Option<i64>,
     ) -> PyResult<RawRfmState> {
-        let opts = options(as_of_day, window, frequency, returns)?;
+        let opts = options(as_of_day, (window_days, window_months), frequency, returns)?;
         let get = |k: &str| -> PyResult<Bound<'_, PyAny>> {
             parts
                 .get_item(k)?

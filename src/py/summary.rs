@@ -14,7 +14,7 @@ use crate::summary::{summarize, SummaryInput, SummaryOptions, Unit};
 /// Computes the per-customer period summary from prepared columns (see
 /// `rfmkit._core.pyi`).
 #[pyfunction]
-#[pyo3(signature = (ids, ts, ticks_per_day, amounts, unit, after, until, end_period, names))]
+#[pyo3(signature = (*, ids, ts, ticks_per_day, amounts, unit, after, until, end_period, names))]
 #[allow(clippy::too_many_arguments)]
 pub fn period_summary<'py>(
     py: Python<'py>,

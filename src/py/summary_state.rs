@@ -40,7 +40,7 @@ impl RawSummaryState {
     }
 
     /// Folds one batch of prepared columns in (as `period_summary` takes them).
-    #[pyo3(signature = (ids, ts, ticks_per_day, amounts, names))]
+    #[pyo3(signature = (*, ids, ts, ticks_per_day, amounts, names))]
     fn update<'py>(
         &mut self,
         py: Python<'py>,

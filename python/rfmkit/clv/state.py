@@ -133,7 +133,10 @@ class SummaryState:
         dates = wall_dates(columns[date_col], date_col, self._fmt)
         amounts = amount_column(columns[money_col], money_col) if money_col else None
         raw = self._raw if self._raw is not None else self._new_raw(dates)
-        raw.update(keys.arg, dates.time.ts, dates.time.ticks_per_day, amounts, self._names)
+        time = dates.time
+        raw.update(
+            ids=keys.arg, ts=time.ts, ticks_per_day=time.ticks_per_day, amounts=amounts, names=self._names
+        )
         if self._raw is None:
             self._raw, self._keys = raw, keys
             self._like = getattr(columns[id_col], "dtype", None)

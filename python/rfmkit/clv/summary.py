@@ -122,15 +122,15 @@ def summarize(keys, dates, amounts, unit, names, *, after=None, until=None, end=
     # The core's record of arrays (a TypedDict of _core.pyi, which exists only in the stub).
     try:
         return period_summary(
-            keys.arg,
-            dates.time.ts,
-            dates.time.ticks_per_day,
-            amounts,
-            unit,
-            None if after is None else dates.ticks(after),
-            None if until is None else dates.ticks(until),
-            None if end is None else period_ordinal(end, unit),
-            tuple(names),
+            ids=keys.arg,
+            ts=dates.time.ts,
+            ticks_per_day=dates.time.ticks_per_day,
+            amounts=amounts,
+            unit=unit,
+            after=None if after is None else dates.ticks(after),
+            until=None if until is None else dates.ticks(until),
+            end_period=None if end is None else period_ordinal(end, unit),
+            names=tuple(names),
         )
     except UnicodeEncodeError:
         raise unencodable({names[0]: keys.arg[1]}) from None
