@@ -199,6 +199,8 @@ def arbitrary_array(draw, n):
     return draw(hnp.arrays(np.dtype(dtype), n))
 
 
+# A warning (customers of returns only left out, unused scores) is not a panic.
+@pytest.mark.filterwarnings("ignore::rfmkit.RFMWarning")
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     data=st.data(),
