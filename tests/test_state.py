@@ -210,3 +210,15 @@ def test_grouped_errors_name_the_batch_row():
     assert (info.value.column, info.value.row) == ("amount", 123)
     state.update(tx.iloc[300:])
     pd.testing.assert_frame_equal(state.finish(), rfmkit.rfm_table(tx, by="channel"))
+
+
+def test_a_batch_of_another_id_kind_changes_nothing():
+    tx = rfmkit.datasets.make_transactions(400, 40, seed=6, channels=True)
+    for by in (None, "channel"):
+        state = RFMState(by=by).update(tx.iloc[:200])
+        before = state.finish()
+        with pytest.raises(InputTypeError, match="another kind"):
+            state.update(tx.iloc[200:].assign(customer_id=lambda t: "c" + t["customer_id"].astype(str)))
+        pd.testing.assert_frame_equal(state.finish(), before)
+        state.update(tx.iloc[200:])
+        pd.testing.assert_frame_equal(state.finish(), rfmkit.rfm_table(tx, by=by))

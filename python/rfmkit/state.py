@@ -27,10 +27,19 @@ from .io.frames import get_columns
 from .io.ids import key_column
 from .io.output import OutputKind, output_kind, to_output
 from .io.windows import window_arg
-from .state_groups import GroupKey, batch_groups, group_label, group_order, remap_rows, take_key_arg
+from .state_groups import (
+    GroupKey,
+    batch_groups,
+    check_kinds,
+    group_label,
+    group_order,
+    plain_ids,
+    remap_rows,
+    take_key_arg,
+)
 from .table import check_choice, group_names_of, result_frame, warn_without_purchase, window_kwargs
 
-__all__ = ["RFMState", "plain_ids"]
+__all__ = ["RFMState"]
 
 _FORMAT = "rfmkit.RFMState/1"
 # The state's columns in an Arrow table; "ids" is a column of its own.
@@ -150,6 +159,7 @@ class RFMState:
         self._like: Any = None  # the first batch's id dtype
         self._batches = 0
         self._kind = OutputKind("pandas")  # the first batch's kind: polars in, polars out
+        self._kinds: tuple | None = None  # the kinds of the ids and order ids seen
 
     # -- feeding -------------------------------------------------------
     def update(self, batch: TableLike) -> RFMState:
@@ -180,6 +190,7 @@ class RFMState:
         orders = None
         if self._opts["order_id"] is not None:
             orders = key_column(plain_ids(columns[name_order]), name_order)
+        self._kinds = check_kinds(self._kinds, keys, orders, len(time.ts), (name_id, name_order))
         args = (keys.arg, time.ts, time.days, amounts, None if orders is None else orders.arg)
         try:
             if not self._by:
@@ -378,15 +389,6 @@ def _day_text(day: int) -> str:
 
 def _key(opts: dict) -> dict:
     return {k: (json.dumps(v, default=str) if v is not None else None) for k, v in opts.items()}
-
-
-def plain_ids(col: Any) -> Any:
-    """Categorical ids as their values (a category's code differs between batches)."""
-    if isinstance(col, pd.Series) and isinstance(col.dtype, pd.CategoricalDtype):
-        return pd.Series(np.asarray(col), name=col.name)
-    if isinstance(col, (pa.ChunkedArray, pa.Array)) and pa.types.is_dictionary(col.type):
-        return col.cast(col.type.value_type)
-    return col
 
 
 def _strings(ids: tuple) -> pa.Array:

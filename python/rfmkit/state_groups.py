@@ -15,7 +15,16 @@ import pyarrow as pa
 from .errors import InputError, InputTypeError
 from .io.groups import Groups
 
-__all__ = ["GroupKey", "batch_groups", "group_order", "remap_rows", "take_key_arg"]
+__all__ = [
+    "GroupKey",
+    "batch_groups",
+    "check_kinds",
+    "group_label",
+    "group_order",
+    "plain_ids",
+    "remap_rows",
+    "take_key_arg",
+]
 
 GroupKey = tuple
 """A group as the tuple of its values (``()`` for an ungrouped state)."""
@@ -77,3 +86,33 @@ def remap_rows(exc: InputError | InputTypeError, rows: np.ndarray, label: str) -
         message = re.sub(rf"\bat row {row}\b", f"at row {batch_row}", message, count=1)
         row = batch_row
     return type(exc)(f"{message} ({label})", column=exc.column, row=row, value=exc.value)
+
+
+def check_kinds(seen: tuple | None, keys: Any, orders: Any, n: int, names: tuple[str, str]) -> tuple | None:
+    """The kinds of a batch's ids and order ids, checked against ``seen``
+    (the earlier batches') before anything changes: a grouped batch touches
+    several core states. Returns the kinds to remember."""
+    if n == 0:
+        return seen
+    kinds = tuple(
+        None if k is None else ("str" if k.arg[0] in ("str", "obj") else k.arg[0]) for k in (keys, orders)
+    )
+    if seen is None:
+        return kinds
+    words = {"i64": "integers", "u64": "unsigned integers", "str": "text"}
+    for name, now, before in zip(names, kinds, seen, strict=True):
+        if now != before and before is not None:
+            raise InputTypeError(
+                f"column {name!r}: the ids of this batch are {words.get(str(now), now)}, "
+                f"the earlier batches' {words.get(str(before), before)} (another kind)"
+            )
+    return seen
+
+
+def plain_ids(col: Any) -> Any:
+    """Categorical ids as their values (a category's code differs between batches)."""
+    if isinstance(col, pd.Series) and isinstance(col.dtype, pd.CategoricalDtype):
+        return pd.Series(np.asarray(col), name=col.name)
+    if isinstance(col, (pa.ChunkedArray, pa.Array)) and pa.types.is_dictionary(col.type):
+        return col.cast(col.type.value_type)
+    return col

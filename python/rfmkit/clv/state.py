@@ -23,7 +23,7 @@ from ..io.frames import get_columns
 from ..io.ids import Keys, key_column, strings_out
 from ..io.output import OutputKind, output_kind, to_output
 from ..io.walltime import WallDates, wall_dates, wall_when
-from ..state import plain_ids
+from ..state_groups import plain_ids
 from ..state_io import binary_array, binary_buffers, list_offsets, pandas_dtype
 from .summary import check_scaler, check_unit, like_peers, period_ordinal, period_start, summary_frame
 
