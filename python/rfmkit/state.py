@@ -37,30 +37,10 @@ from .state_groups import (
     remap_rows,
     take_key_arg,
 )
+from .state_io import ipc_bytes, ipc_table, state_from_table, state_table
 from .table import check_choice, group_names_of, result_frame, warn_without_purchase, window_kwargs
 
 __all__ = ["RFMState"]
-
-_FORMAT = "rfmkit.RFMState/1"
-# The state's columns in an Arrow table; "ids" is a column of its own.
-_NUMBERS = {
-    "first_ts": pa.int64(),
-    "last_ts": pa.int64(),
-    "last_pos": pa.int64(),
-    "count": pa.uint32(),
-    "seen": pa.bool_(),
-    "spilled": pa.bool_(),
-    "money_0": pa.uint64(),
-    "money_1": pa.uint64(),
-    "money_2": pa.uint64(),
-    "money_3": pa.uint64(),
-}
-_EXTRA = {
-    "exact_slot": np.uint32,
-    "exact_limbs": np.uint64,
-    "pair_slot": np.uint32,
-    "pair_key": np.uint64,
-}
 
 
 class RFMState:
@@ -360,27 +340,18 @@ class RFMState:
     def to_arrow(self) -> pa.Table:
         """The state as a pyarrow Table, one row per customer (exact money as
         integer columns); :meth:`from_arrow` reads it back."""
-        from .state_io import state_table
-
         return state_table(self)
 
     @classmethod
     def from_arrow(cls, table: pa.Table) -> RFMState:
         """The state saved by :meth:`to_arrow`."""
-        from .state_io import state_from_table
-
         return state_from_table(cls, table)
 
     def __getstate__(self) -> dict:
-        sink = pa.BufferOutputStream()
-        table = self.to_arrow()
-        with pa.ipc.new_stream(sink, table.schema) as writer:
-            writer.write_table(table)
-        return {"arrow": sink.getvalue().to_pybytes()}
+        return {"arrow": ipc_bytes(self.to_arrow())}
 
     def __setstate__(self, state: dict) -> None:
-        table = pa.ipc.open_stream(state["arrow"]).read_all()
-        self.__dict__.update(RFMState.from_arrow(table).__dict__)
+        self.__dict__.update(RFMState.from_arrow(ipc_table(state["arrow"])).__dict__)
 
 
 def _day_text(day: int) -> str:

@@ -30,6 +30,8 @@ from .table import window_kwargs
 __all__ = [
     "binary_array",
     "binary_buffers",
+    "ipc_bytes",
+    "ipc_table",
     "list_offsets",
     "pandas_dtype",
     "state_from_table",
@@ -127,6 +129,19 @@ def _raw_table(raw: RawRfmState) -> tuple[pa.Table, dict[str, Any]]:
         orders_kind=parts["orders_kind"],
     )
     return pa.table(columns), part_meta
+
+
+def ipc_bytes(table: pa.Table) -> bytes:
+    """A table as Arrow IPC stream bytes (how the states pickle)."""
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table)
+    return sink.getvalue().to_pybytes()
+
+
+def ipc_table(data: bytes) -> pa.Table:
+    """The table of :func:`ipc_bytes`."""
+    return pa.ipc.open_stream(data).read_all()
 
 
 def binary_array(offsets: np.ndarray, data: np.ndarray) -> pa.Array:

@@ -135,15 +135,7 @@ impl RawRfmState {
     fn export<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let p = self.inner.parts();
         let d = PyDict::new(py);
-        let ids = p.ids.map(|ids| match ids {
-            Ids::I64(v) => SortedKeys::I64(v),
-            Ids::U64(v) => SortedKeys::U64(v),
-            Ids::Str(v) => SortedKeys::Str(buffer(&v)),
-        });
-        d.set_item(
-            "ids",
-            ids.map(|k| super::rfm::keys_to_py(py, k)).transpose()?,
-        )?;
+        d.set_item("ids", ids_to_py(py, p.ids)?)?;
         d.set_item("first_ts", p.first_ts.into_pyarray(py))?;
         d.set_item("last_ts", p.last_ts.into_pyarray(py))?;
         d.set_item("last_pos", p.last_pos.into_pyarray(py))?;
@@ -196,27 +188,8 @@ impl RawRfmState {
         window_months: Option<i64>,
     ) -> PyResult<RawRfmState> {
         let opts = options(as_of_day, (window_days, window_months), frequency, returns)?;
-        let get = |k: &str| -> PyResult<Bound<'_, PyAny>> {
-            parts
-                .get_item(k)?
-                .ok_or_else(|| InputError::new_err(format!("the saved state has no {k:?}")))
-        };
-        fn vec<'py, T: numpy::Element + Copy>(v: Bound<'py, PyAny>) -> PyResult<Vec<T>> {
-            Ok(v.extract::<PyReadonlyArray1<'py, T>>()?
-                .as_slice()?
-                .to_vec())
-        }
-        let ids = match get("ids")? {
-            v if v.is_none() => None,
-            v => {
-                let arg = KeyArg::extract(v.cast::<PyTuple>()?, "customer_id")?;
-                Some(match arg.column("customer_id")? {
-                    KeyColumn::I64(s) => Ids::I64(s.to_vec()),
-                    KeyColumn::U64(s) => Ids::U64(s.to_vec()),
-                    KeyColumn::Str(c) => Ids::Str((0..c.len()).map(|i| c.get(i).into()).collect()),
-                })
-            }
-        };
+        let get = |k: &str| saved(parts, k);
+        let ids = ids_from_py(&get("ids")?)?;
         let orders_kind = match get("orders_kind")?.extract::<Option<String>>()?.as_deref() {
             None => None,
             Some("i64") => Some("i64"),
@@ -284,4 +257,44 @@ impl RawRfmState {
             inner: RfmState::from_parts(opts, p).map_err(CoreError)?,
         })
     }
+}
+
+/// An item of a saved state's columns (a clear error when it is missing).
+pub(super) fn saved<'py>(parts: &Bound<'py, PyDict>, key: &str) -> PyResult<Bound<'py, PyAny>> {
+    parts
+        .get_item(key)?
+        .ok_or_else(|| InputError::new_err(format!("the saved state has no {key:?}")))
+}
+
+/// A saved NumPy column as a vector.
+pub(super) fn vec<'py, T: numpy::Element + Copy>(v: Bound<'py, PyAny>) -> PyResult<Vec<T>> {
+    Ok(v.extract::<PyReadonlyArray1<'py, T>>()?
+        .as_slice()?
+        .to_vec())
+}
+
+/// A state's ids as the Python layer reads keys (`None` without ids).
+pub(super) fn ids_to_py(py: Python<'_>, ids: Option<Ids>) -> PyResult<Option<Bound<'_, PyAny>>> {
+    ids.map(|ids| {
+        let keys = match ids {
+            Ids::I64(v) => SortedKeys::I64(v),
+            Ids::U64(v) => SortedKeys::U64(v),
+            Ids::Str(v) => SortedKeys::Str(buffer(&v)),
+        };
+        super::rfm::keys_to_py(py, keys)
+    })
+    .transpose()
+}
+
+/// Saved ids back (`None` for `None`).
+pub(super) fn ids_from_py(v: &Bound<'_, PyAny>) -> PyResult<Option<Ids>> {
+    if v.is_none() {
+        return Ok(None);
+    }
+    let arg = KeyArg::extract(v.cast::<PyTuple>()?, "customer_id")?;
+    Ok(Some(match arg.column("customer_id")? {
+        KeyColumn::I64(s) => Ids::I64(s.to_vec()),
+        KeyColumn::U64(s) => Ids::U64(s.to_vec()),
+        KeyColumn::Str(c) => Ids::Str((0..c.len()).map(|i| c.get(i).into()).collect()),
+    }))
 }

@@ -6,12 +6,12 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyTuple};
 
 use super::columns::KeyArg;
-use super::error::{CoreError, InputError};
-use super::rfm::{keys_to_py, AmountArg};
+use super::error::CoreError;
+use super::rfm::AmountArg;
+use super::state::{ids_from_py, ids_to_py, saved, vec};
 use super::summary::{names3, summary_to_dict};
-use crate::keys::{KeyColumn, SortedKeys};
 use crate::scan::Amounts;
-use crate::state::{buffer, Ids, SummaryParts, SummaryState};
+use crate::state::{SummaryParts, SummaryState};
 use crate::summary::{SummaryInput, SummaryOptions, Unit};
 
 /// The per-customer state of a streamed `rfm_summary`.
@@ -112,12 +112,7 @@ impl RawSummaryState {
     fn export<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let p = self.inner.parts();
         let d = PyDict::new(py);
-        let ids = p.ids.map(|ids| match ids {
-            Ids::I64(v) => SortedKeys::I64(v),
-            Ids::U64(v) => SortedKeys::U64(v),
-            Ids::Str(v) => SortedKeys::Str(buffer(&v)),
-        });
-        d.set_item("ids", ids.map(|k| keys_to_py(py, k)).transpose()?)?;
+        d.set_item("ids", ids_to_py(py, p.ids)?)?;
         d.set_item("first", p.first.into_pyarray(py))?;
         d.set_item("last", p.last.into_pyarray(py))?;
         d.set_item("rows", p.rows.into_pyarray(py))?;
@@ -144,27 +139,8 @@ impl RawSummaryState {
         unit: &str,
         end_period: Option<i64>,
     ) -> PyResult<RawSummaryState> {
-        let get = |k: &str| -> PyResult<Bound<'_, PyAny>> {
-            parts
-                .get_item(k)?
-                .ok_or_else(|| InputError::new_err(format!("the saved state has no {k:?}")))
-        };
-        fn vec<'py, T: numpy::Element + Copy>(v: Bound<'py, PyAny>) -> PyResult<Vec<T>> {
-            Ok(v.extract::<PyReadonlyArray1<'py, T>>()?
-                .as_slice()?
-                .to_vec())
-        }
-        let ids = match get("ids")? {
-            v if v.is_none() => None,
-            v => {
-                let arg = KeyArg::extract(v.cast::<PyTuple>()?, "customer_id")?;
-                Some(match arg.column("customer_id")? {
-                    KeyColumn::I64(s) => Ids::I64(s.to_vec()),
-                    KeyColumn::U64(s) => Ids::U64(s.to_vec()),
-                    KeyColumn::Str(c) => Ids::Str((0..c.len()).map(|i| c.get(i).into()).collect()),
-                })
-            }
-        };
+        let get = |k: &str| saved(parts, k);
+        let ids = ids_from_py(&get("ids")?)?;
         let mut money: [Vec<u64>; 8] = Default::default();
         for (k, col) in money.iter_mut().enumerate() {
             *col = vec(get(&format!("money_{k}"))?)?;

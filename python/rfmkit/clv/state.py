@@ -24,7 +24,7 @@ from ..io.ids import Keys, key_column, strings_out
 from ..io.output import OutputKind, output_kind, to_output
 from ..io.walltime import WallDates, wall_dates, wall_when
 from ..state_groups import plain_ids
-from ..state_io import binary_array, binary_buffers, list_offsets, pandas_dtype
+from ..state_io import binary_array, binary_buffers, ipc_bytes, ipc_table, list_offsets, pandas_dtype
 from .summary import check_scaler, check_unit, like_peers, period_ordinal, period_start, summary_frame
 
 __all__ = ["SummaryState"]
@@ -299,15 +299,10 @@ class SummaryState:
         return state
 
     def __getstate__(self) -> dict:
-        sink = pa.BufferOutputStream()
-        table = self.to_arrow()
-        with pa.ipc.new_stream(sink, table.schema) as writer:
-            writer.write_table(table)
-        return {"arrow": sink.getvalue().to_pybytes()}
+        return {"arrow": ipc_bytes(self.to_arrow())}
 
     def __setstate__(self, state: dict) -> None:
-        table = pa.ipc.open_stream(state["arrow"]).read_all()
-        self.__dict__.update(SummaryState.from_arrow(table).__dict__)
+        self.__dict__.update(SummaryState.from_arrow(ipc_table(state["arrow"])).__dict__)
 
 
 def _plain(out: tuple) -> Any:
