@@ -4,7 +4,9 @@
 # build of the wheel, installed with the test extra (which brings the lint tools) into this
 # Python; then `make lint` against that installed build (stubtest needs the compiled module),
 # the core's cargo tests, and the whole pytest suite (tests/ and notebooks/) under the latest
-# pandas and, in a venv, under pandas 2.2. Each stage prints how long it took.
+# pandas (with Dask and Spark: their tests must run there) and, in a venv, under pandas 2.2
+# (without them). It installs Chromium and Java from Debian when missing. Each stage prints
+# how long it took.
 # `make test` is the same without the lint. Any failure, pytest's exit code 5 ("no tests
 # collected") included, fails the target.
 #
@@ -20,7 +22,7 @@ export CI_TIMINGS ?= $(CURDIR)/target/ci-timings.tsv
 # $(call stage,NAME,TARGET): run `make TARGET` as one timed stage.
 stage = @.ci/timed "$(1)" $(MAKE) --no-print-directory $(2)
 
-.PHONY: ci test dev wheel install chromium test-core test-latest test-pandas22 lint rust-tools timings
+.PHONY: ci test dev wheel install chromium java test-core test-latest test-pandas22 lint rust-tools timings
 .NOTPARALLEL:
 
 # The browser test of the HTML report needs Chromium: `make ci` installs it (.ci/chromium) and
@@ -29,6 +31,7 @@ ci: export RFMKIT_REQUIRE_CHROMIUM = 1
 ci:
 	@rm -f $(CI_TIMINGS)
 	$(call stage,chromium (browser tests),chromium)
+	$(call stage,java (Spark tests),java)
 	$(call stage,wheel build (release),wheel)
 	$(call stage,installs: wheel + test extra,install)
 	$(call stage,lint,lint)
@@ -53,6 +56,9 @@ timings:
 chromium:
 	.ci/chromium
 
+java:
+	.ci/java
+
 dev:
 	MATURIN_PEP517_ARGS="--profile dev" $(PYTHON) -m pip install --no-deps -e .
 
@@ -62,19 +68,24 @@ wheel:
 
 install:
 	$(PYTHON) -m pip install --force-reinstall --no-deps $(DIST)/rfmkit-*.whl
-	$(PYTHON) -m pip install "$$(ls $(DIST)/rfmkit-*.whl)[test]"
+	$(PYTHON) -m pip install "$$(ls $(DIST)/rfmkit-*.whl)[test,dask,spark]"
 
 test-core:
 	cargo test --no-default-features
 
+# Two workers (the machine has two cores), one test file per worker at a time, so a module's
+# fixtures (the Spark session, the Dask cluster) start once. The latest environment has Dask and
+# Spark and must run their tests (RFMKIT_REQUIRE_SCALE); the pandas 2.2 venv has neither.
+PYTEST_WORKERS := -n 2 --dist loadfile
+
 test-latest:
-	$(PYTHON) -m pytest
+	RFMKIT_REQUIRE_SCALE=1 $(PYTHON) -m pytest $(PYTEST_WORKERS)
 
 test-pandas22:
 	$(PYTHON) -m venv --clear $(VENV22)
 	$(VENV22)/bin/python -m pip install -q "pandas>=2.2,<2.3" "$$(ls $(DIST)/rfmkit-*.whl)[test]"
 	$(VENV22)/bin/python -c "import pandas; assert pandas.__version__.startswith(\"2.2\"), pandas.__version__"
-	$(VENV22)/bin/python -m pytest
+	$(VENV22)/bin/python -m pytest $(PYTEST_WORKERS) --ignore=notebooks/dask.ipynb --ignore=notebooks/spark.ipynb
 
 # Python checks first (the installed build for stubtest: run `make install` or `make dev`
 # before), then the Rust ones with and without the bindings.
