@@ -44,10 +44,72 @@ pub enum Ids {
     Str(Vec<Box<[u8]>>),
 }
 
+/// Integer ids in a dense range: the slot of id `base + i` at `slots[i]`
+/// (`EMPTY` when unseen). Most integer ids are numbered densely, and an
+/// array look-up is several times cheaper per row than a hash probe; the
+/// ids that fall outside the range go to the hash map, and a look-up tries
+/// both, so each id lives in exactly one of them.
+#[derive(Debug, Clone, Default)]
+struct Dense {
+    base: i64,
+    slots: Vec<u32>,
+}
+
+const EMPTY: u32 = u32::MAX;
+/// The range is at most this many times the customers (and batch rows) it
+/// serves, or `DENSE_FLOOR` slots: sparse ids stay in the hash map.
+const DENSE_FACTOR: u64 = 4;
+const DENSE_FLOOR: u64 = 1 << 16;
+const DENSE_CEILING: u64 = 1 << 30;
+
+impl Dense {
+    /// Widens the range to `lo..=hi` when that stays dense enough for
+    /// `n` ids; false when it would not (the range is then unchanged).
+    fn cover(&mut self, lo: i64, hi: i64, n: u64) -> bool {
+        if lo > hi {
+            return false;
+        }
+        let (new_lo, new_hi) = if self.slots.is_empty() {
+            (lo, hi)
+        } else {
+            let top = self.base.saturating_add(self.slots.len() as i64 - 1);
+            (lo.min(self.base), hi.max(top))
+        };
+        let span = (new_hi as i128 - new_lo as i128 + 1) as u128;
+        let limit = (n.saturating_mul(DENSE_FACTOR)).clamp(DENSE_FLOOR, DENSE_CEILING);
+        if span > u128::from(limit) {
+            return false;
+        }
+        if self.slots.is_empty() {
+            self.base = new_lo;
+            self.slots = vec![EMPTY; span as usize];
+            return true;
+        }
+        if new_lo < self.base {
+            let shift = (self.base - new_lo) as usize;
+            let mut wider = vec![EMPTY; span as usize];
+            wider[shift..shift + self.slots.len()].copy_from_slice(&self.slots);
+            self.slots = wider;
+            self.base = new_lo;
+        } else {
+            self.slots.resize(span as usize, EMPTY);
+        }
+        true
+    }
+
+    /// The index of `id` in the range.
+    #[inline]
+    fn index(&self, id: i64) -> Option<usize> {
+        let i = id.wrapping_sub(self.base) as u64;
+        (id >= self.base && i < self.slots.len() as u64).then_some(i as usize)
+    }
+}
+
 /// The ids of a state and the slot of each.
 #[derive(Debug, Clone, Default)]
 pub struct KeyMap {
     pub(crate) ids: Option<Ids>,
+    dense: Dense,
     i64s: FastMap<i64, u32>,
     u64s: FastMap<u64, u32>,
     strs: FastMap<Box<[u8]>, u32>,
@@ -60,8 +122,9 @@ impl KeyMap {
         let n = match &ids {
             None => 0,
             Some(Ids::I64(v)) => {
-                map.i64s = v.iter().enumerate().map(|(i, &k)| (k, i as u32)).collect();
-                v.len()
+                // Numbered as a batch of them would be: slot i for the i-th id.
+                map.slots(&KeyColumn::I64(v));
+                return (map.len() == v.len()).then_some(map);
             }
             Some(Ids::U64(v)) => {
                 map.u64s = v.iter().enumerate().map(|(i, &k)| (k, i as u32)).collect();
@@ -120,12 +183,34 @@ impl KeyMap {
                 let Ids::I64(seen) = self.ids.get_or_insert(Ids::I64(Vec::new())) else {
                     return out;
                 };
+                let (lo, hi) = v
+                    .iter()
+                    .fold((i64::MAX, i64::MIN), |(lo, hi), &x| (lo.min(x), hi.max(x)));
+                let wanted = seen.len() as u64 + n as u64;
+                let dense = &mut self.dense;
+                if !v.is_empty() {
+                    // Widened when that stays dense; the ids outside go to the map.
+                    dense.cover(lo, hi, wanted);
+                }
+                let hashed = &mut self.i64s;
                 for &id in v.iter() {
                     let next = seen.len() as u32;
-                    out.push(*self.i64s.entry(id).or_insert_with(|| {
-                        seen.push(id);
-                        next
-                    }));
+                    let slot = match dense.index(id).and_then(|i| dense.slots.get_mut(i)) {
+                        Some(s) if *s != EMPTY => *s,
+                        Some(s) => match hashed.get(&id) {
+                            Some(&h) => h,
+                            None => {
+                                seen.push(id);
+                                *s = next;
+                                next
+                            }
+                        },
+                        None => *hashed.entry(id).or_insert_with(|| {
+                            seen.push(id);
+                            next
+                        }),
+                    };
+                    out.push(slot);
                 }
             }
             KeyColumn::U64(v) => {
@@ -197,6 +282,18 @@ impl KeyMap {
     pub(crate) fn sorted(&self) -> (Vec<u32>, SortedKeys) {
         let mut order: Vec<u32> = (0..self.len() as u32).collect();
         match &self.ids {
+            Some(Ids::I64(v)) if self.i64s.is_empty() && !v.is_empty() => {
+                // Every id is in the dense range: its order is the id order.
+                let order: Vec<u32> = self
+                    .dense
+                    .slots
+                    .iter()
+                    .copied()
+                    .filter(|&s| s != EMPTY)
+                    .collect();
+                let keys = order.iter().map(|&s| v[s as usize]).collect();
+                (order, SortedKeys::I64(keys))
+            }
             Some(Ids::I64(v)) => {
                 order.sort_unstable_by_key(|&s| v[s as usize]);
                 let keys = order.iter().map(|&s| v[s as usize]).collect();

@@ -10,6 +10,7 @@
 //! order) pairs that distinct counting needs. Each batch is validated as
 //! `rfm_table` validates its input (rows counted from the batch's start).
 
+mod fold;
 mod keys;
 mod merge;
 mod parts;
@@ -28,7 +29,6 @@ use crate::rfm::{
     assemble, check_as_of, check_input, check_rows, empty_keys, rows_of, Frequency, Input, KeyList,
     Names, Options, RfmTable,
 };
-use crate::scan::Amounts;
 
 #[cfg(feature = "python")]
 pub(crate) use keys::buffer;
@@ -37,6 +37,7 @@ pub use parts::Parts;
 pub use summary::SummaryState;
 pub use summary_parts::SummaryParts;
 
+use fold::Fold;
 use keys::{FastMap, FastSet, KeyMap};
 
 /// The kind of the dates: naive with this many ticks a day, or zoned.
@@ -141,27 +142,22 @@ impl RfmState {
         self.time = Some(kind);
         let slots = self.keys.slots(&input.ids);
         self.accs.resize(self.keys.len(), Acc::default());
-        for (i, &slot) in slots.iter().enumerate() {
-            let Some(acc) = self.accs.get_mut(slot as usize) else {
-                continue;
-            };
-            let counted = rows.visit(i, acc, self.opts.frequency == Frequency::Rows);
-            if let (true, Amounts::F64(v)) = (acc.spilled && rows.adds_money(i), input.amounts) {
-                // Amounts the fixed point cannot hold: this customer's sum is
-                // kept exactly from here on (from what it had so far).
-                let money = acc.money;
-                self.exact
-                    .entry(slot)
-                    .or_insert_with(|| money.to_exact())
-                    .add(v[i]);
-            }
-            let key = match (&orders, self.opts.frequency) {
-                (_, Frequency::Days) => Some(time.day_of(time.pos(i)) as u64),
-                (Some(o), _) => o.get(i).copied(),
-                _ => None,
-            };
-            if let (true, Some(k)) = (counted, key) {
-                if self.pairs.insert((slot, k)) {
+        let day_key = |i: usize| Some(time.day_of(time.pos(i)) as u64);
+        let order_key = |i: usize| orders.as_ref().and_then(|o| o.get(i).copied());
+        let key: Option<&(dyn Fn(usize) -> Option<u64> + Sync)> = match self.opts.frequency {
+            Frequency::Days => Some(&day_key),
+            Frequency::Orders if orders.is_some() => Some(&order_key),
+            _ => None,
+        };
+        let fold = Fold {
+            rows: &rows,
+            slots: &slots,
+            count_rows: self.opts.frequency == Frequency::Rows,
+            key,
+        };
+        for (slot, k) in fold.run(&mut self.accs, &mut self.exact) {
+            if self.pairs.insert((slot, k)) {
+                if let Some(acc) = self.accs.get_mut(slot as usize) {
                     acc.count += 1;
                 }
             }

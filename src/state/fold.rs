@@ -1,0 +1,159 @@
+//! A batch's rows folded into the accumulators of their slots. Large
+//! batches run in parallel over ranges of slots: the rows are scattered by
+//! range (each range's rows kept in row order), and each range's
+//! accumulators, about a cache's worth, are folded by one thread. Every
+//! customer sees its rows in the same order as a plain loop would, so the
+//! result is the same for any thread count.
+
+use rayon::prelude::*;
+
+use crate::accumulate::{Acc, Rows};
+use crate::group::prefetch;
+use crate::money::Exact;
+use crate::scan::Amounts;
+
+use super::keys::FastMap;
+
+/// Slots per range: a range's accumulators stay in the cache.
+const RANGE_BITS: u32 = 13;
+/// Below this many rows the scatter costs more than it saves.
+const PARALLEL_ROWS: usize = 1 << 16;
+/// How many rows ahead the values are fetched.
+const AHEAD: usize = 16;
+
+/// What a fold needs besides the rows and the accumulators.
+pub(super) struct Fold<'a> {
+    pub rows: &'a Rows<'a>,
+    /// The slot of every row.
+    pub slots: &'a [u32],
+    pub count_rows: bool,
+    /// Each row's distinct key (day or order), for distinct counting.
+    pub key: Option<&'a (dyn Fn(usize) -> Option<u64> + Sync)>,
+}
+
+impl Fold<'_> {
+    /// Folds every row into `accs`, the sums of spilled customers into
+    /// `exact`. Returns the (slot, key) pairs of the rows that distinct
+    /// counting must look up, in an order that does not matter.
+    pub fn run(&self, accs: &mut [Acc], exact: &mut FastMap<u32, Exact>) -> Vec<(u32, u64)> {
+        let n = self.slots.len();
+        let ranges = accs.len().div_ceil(1 << RANGE_BITS);
+        if n < PARALLEL_ROWS || ranges < 2 || u32::try_from(n).is_err() {
+            let mut found = Vec::new();
+            self.all(n, accs, exact, &mut found);
+            return found;
+        }
+        let order = self.scatter(ranges);
+        let mut exacts: Vec<FastMap<u32, Exact>> =
+            (0..ranges).map(|_| FastMap::default()).collect();
+        for (slot, sum) in exact.drain() {
+            if let Some(part) = exacts.get_mut((slot >> RANGE_BITS) as usize) {
+                part.insert(slot, sum);
+            }
+        }
+        let mut found: Vec<Vec<(u32, u64)>> = vec![Vec::new(); ranges];
+        accs.par_chunks_mut(1 << RANGE_BITS)
+            .zip(order.par_iter())
+            .zip(exacts.par_iter_mut())
+            .zip(found.par_iter_mut())
+            .enumerate()
+            .for_each(|(r, (((chunk, rows), ex), out))| {
+                let base = (r as u32) << RANGE_BITS;
+                self.range(rows, base, chunk, ex, out);
+            });
+        exacts.into_iter().for_each(|part| exact.extend(part));
+        found.concat()
+    }
+
+    /// The rows of each range of slots, in row order.
+    fn scatter(&self, ranges: usize) -> Vec<Vec<u32>> {
+        let mut counts = vec![0usize; ranges];
+        for &s in self.slots {
+            if let Some(c) = counts.get_mut((s >> RANGE_BITS) as usize) {
+                *c += 1;
+            }
+        }
+        let mut order: Vec<Vec<u32>> = counts.iter().map(|&c| Vec::with_capacity(c)).collect();
+        for (i, &s) in self.slots.iter().enumerate() {
+            if let Some(part) = order.get_mut((s >> RANGE_BITS) as usize) {
+                part.push(i as u32);
+            }
+        }
+        order
+    }
+
+    /// Folds rows `0..n` in order into `accs` (every slot), fetching each
+    /// row's accumulator ahead.
+    fn all(
+        &self,
+        n: usize,
+        accs: &mut [Acc],
+        exact: &mut FastMap<u32, Exact>,
+        found: &mut Vec<(u32, u64)>,
+    ) {
+        for i in 0..n {
+            if let Some(acc) = self
+                .slots
+                .get(i + AHEAD)
+                .and_then(|&s| accs.get(s as usize))
+            {
+                prefetch(acc);
+            }
+            self.one(i, 0, accs, exact, found);
+        }
+    }
+
+    /// Folds the rows `idx` (row numbers, in order) into `accs`, whose
+    /// first slot is `base`, fetching each row's values ahead.
+    fn range(
+        &self,
+        idx: &[u32],
+        base: u32,
+        accs: &mut [Acc],
+        exact: &mut FastMap<u32, Exact>,
+        found: &mut Vec<(u32, u64)>,
+    ) {
+        for (k, &i) in idx.iter().enumerate() {
+            if let Some(&j) = idx.get(k + AHEAD) {
+                self.rows.prefetch(j as usize);
+                if let Some(s) = self.slots.get(j as usize) {
+                    prefetch(s);
+                }
+            }
+            self.one(i as usize, base, accs, exact, found);
+        }
+    }
+
+    /// Folds row `i` into `accs`, whose first slot is `base`.
+    #[inline]
+    fn one(
+        &self,
+        i: usize,
+        base: u32,
+        accs: &mut [Acc],
+        exact: &mut FastMap<u32, Exact>,
+        found: &mut Vec<(u32, u64)>,
+    ) {
+        let Some(&slot) = self.slots.get(i) else {
+            return;
+        };
+        let Some(acc) = accs.get_mut(slot.wrapping_sub(base) as usize) else {
+            return;
+        };
+        let counted = self.rows.visit(i, acc, self.count_rows);
+        if let (true, Amounts::F64(v)) = (acc.spilled && self.rows.adds_money(i), self.rows.amounts)
+        {
+            // Amounts the fixed point cannot hold: this customer's sum is
+            // kept exactly from here on (from what it had so far).
+            let money = acc.money;
+            if let Some(&x) = v.get(i) {
+                exact.entry(slot).or_insert_with(|| money.to_exact()).add(x);
+            }
+        }
+        if let (true, Some(key)) = (counted, self.key) {
+            if let Some(k) = key(i) {
+                found.push((slot, k));
+            }
+        }
+    }
+}
