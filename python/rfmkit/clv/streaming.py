@@ -139,7 +139,9 @@ class _StreamedSplit:
         ts = dates.time.ts
         if len(ts):
             low, high = int(ts.min()), int(ts.max())
-            self.span = (low, high) if self.span is None else (min(self.span[0], low), max(self.span[1], high))
+            self.span = (
+                (low, high) if self.span is None else (min(self.span[0], low), max(self.span[1], high))
+            )
         train_rows = ts <= dates.ticks(train_end)
         test_rows = ~train_rows
         if test_end is not None:
@@ -225,7 +227,9 @@ def _feed(state: SummaryState, batch: Any, rows: np.ndarray) -> None:
         ) from None
 
 
-rfm_summary.__doc__ = streamed_doc(_summary.rfm_summary.__doc__, "transactions", ":class:`rfmkit.SummaryState`")
+rfm_summary.__doc__ = streamed_doc(
+    _summary.rfm_summary.__doc__, "transactions", ":class:`rfmkit.SummaryState`"
+)
 rfm_train_test_split.__doc__ = streamed_doc(
     _split.rfm_train_test_split.__doc__,
     "transactions",
