@@ -27,6 +27,7 @@ from rfmkit.clv import split as memory_split
 from rfmkit.clv import summary as memory_summary
 from rfmkit.errors import InputError, InputTypeError, RFMWarning
 from rfmkit.io import stream as stream_io
+from rfmkit.io import stream_dates
 
 SETTINGS = settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -226,9 +227,9 @@ def test_as_of_from_statistics_or_a_first_pass(tmp_path):
     pq.write_table(table, tmp_path / "b" / "plain.parquet", row_group_size=400, write_statistics=False)
     stream = stream_io.open_stream(str(tmp_path / "a"))
     day = pd.Timestamp(table.column("date").to_pandas().max()).date()
-    assert stream_io.latest_day(stream, "date", None, False) == day
-    with mock.patch.object(stream_io, "fold", side_effect=AssertionError("no first pass")):
-        assert stream_io.latest_day(stream, "date", None, False) == day  # from the statistics
+    assert stream_dates.latest_day(stream, "date", None, False) == day
+    with mock.patch.object(stream_dates, "fold", side_effect=AssertionError("no first pass")):
+        assert stream_dates.latest_day(stream, "date", None, False) == day  # from the statistics
     for sub in ("a", "b"):
         assert_same(rfmkit.rfm_table(str(tmp_path / sub), window=45), want)
     zoned = transactions(3, 2_000, 100, False, "America/Havana")

@@ -14,7 +14,8 @@ from typing import Any
 from . import table as _memory
 from ._typing import DateLike, FrameLike, OutputLike, TableLike, WindowLike, ZoneLike
 from .io.output import follows_input
-from .io.stream import Stream, fold, is_streamable, latest_day, open_stream
+from .io.stream import Stream, fold, is_streamable, open_stream
+from .io.stream_dates import latest_day
 from .state import RFMState
 from .table import group_names_of
 
