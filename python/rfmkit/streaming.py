@@ -58,6 +58,8 @@ def streamed_doc(doc: str | None, data: str, state: str, extra: str = "") -> str
     note on ``data`` in its Notes and the ``progress`` parameter."""
     text = doc or ""
     notes = STREAM_NOTES.format(data=data, state=state, extra=extra)
+    kinds = f"    {data} : pandas.DataFrame, polars.DataFrame, pyarrow.Table or mapping\n"
+    text = text.replace(kinds, kinds[:-1] + ", or a source to stream (see Notes)\n", 1)
     if "    output : " in text:
         text = text.replace("    output : ", _PROGRESS + "    output : ", 1)
     if "    Notes\n    -----\n" in text:
