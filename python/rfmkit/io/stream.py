@@ -20,11 +20,13 @@ import os
 import re
 import sys
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from queue import Empty, Full, Queue
 from typing import Any
 
+import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
@@ -64,7 +66,17 @@ def is_streamable(data: Any) -> bool:
     name = type(data).__name__
     if _module(data) == "polars":
         return name == "LazyFrame"
-    if _module(data) in ("pandas", "numpy") or isinstance(data, (pa.Table, pa.RecordBatch, dict)):
+    in_memory = (
+        pd.DataFrame,
+        pd.Series,
+        np.ndarray,
+        pa.Table,
+        pa.RecordBatch,
+        pa.Array,
+        pa.ChunkedArray,
+        Mapping,
+    )
+    if _module(data) in ("pandas", "numpy") or isinstance(data, in_memory):
         return False
     return hasattr(data, "__arrow_c_stream__") and not hasattr(data, "__arrow_c_array__")
 
