@@ -103,12 +103,23 @@ def rfm_train_test_split(
 class _StreamedSplit:
     """The training and test states of a split, fed batch by batch."""
 
-    def __init__(self, id_col, date_col, train_end, test_end, unit, scaler, fmt, money_col, first):
+    def __init__(
+        self,
+        id_col: str,
+        date_col: str,
+        train_end: PeriodEndLike,
+        test_end: PeriodEndLike | None,
+        unit: str,
+        scaler: float | None,
+        fmt: str | None,
+        money_col: str | None,
+        first: bool | None,
+    ) -> None:
         self.unit, self.scaler = check_unit(unit), check_scaler(scaler)
         self.cols = (id_col, date_col, money_col)
         self.columns = [id_col, date_col] + ([money_col] if money_col else [])
         self.fmt, self.ends = fmt, (train_end, test_end)
-        common = dict(time_unit=unit, datetime_format=fmt)
+        common: dict[str, Any] = dict(time_unit=unit, datetime_format=fmt)
         self.train = SummaryState(
             id_col,
             date_col,
@@ -177,8 +188,8 @@ class _StreamedSplit:
                 f"no transactions after train_period_end {train_end} and at or before "
                 f"test_period_end {test_end}: the test window is empty"
             )
-        table = self.train.finish(output="pandas")
-        test = self.test.finish(output="pandas")
+        table: pd.DataFrame = self.train.finish(output="pandas")
+        test: pd.DataFrame = self.test.finish(output="pandas")
         at = pd.Index(table["customer_id"]).get_indexer(test["customer_id"])
         known = at >= 0
         n = len(table)

@@ -284,7 +284,7 @@ def relocate(exc: InputError | InputTypeError, offset: int) -> InputError | Inpu
 def fold(
     stream: Stream,
     columns: list[str],
-    update: Callable[[Any, int], None],
+    update: Callable[[Any, int], object],
     progress: bool | None,
     desc: str = "rows",
 ) -> int:
