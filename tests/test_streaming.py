@@ -157,7 +157,15 @@ def test_summary_and_split_streamed_equal_in_memory(data, layout, options, end):
     with parquet_dir(table, cut, row_group) as path, mock.patch.object(stream_io, "BATCH_ROWS", batch):
         for name, source, memory in sources(path, table, batch):
             args = (memory, "customer_id", "date")
-            want = memory_summary.rfm_summary(*args, observation_period_end=end, **options, output="pandas")
+            try:
+                want = memory_summary.rfm_summary(
+                    *args, observation_period_end=end, **options, output="pandas"
+                )
+            except InputError as exc:
+                with pytest.raises(InputError) as caught:
+                    rfmkit.rfm_summary(source, "customer_id", "date", observation_period_end=end, **options)
+                assert str(caught.value) == str(exc)
+                continue
             got = rfmkit.rfm_summary(
                 source, "customer_id", "date", observation_period_end=end, **options, output="pandas"
             )

@@ -66,9 +66,39 @@ def rfm_summary(
     )
     columns = [customer_id_col, datetime_col] + ([monetary_value_col] if monetary_value_col else [])
     stream.check(columns)
-    if not fold(stream, columns, lambda batch, _: state.update(batch), progress):
+    # The first date, for the message of an end before it: found now in a stream read once.
+    firsts: list[pd.Timestamp] = []
+
+    def update(batch: Any, _: int) -> None:
+        state.update(batch)
+        if observation_period_end is not None and not stream.replayable:
+            firsts.append(_first_date(batch, datetime_col, datetime_format))
+
+    if not fold(stream, columns, update, progress):
         return _summary.rfm_summary(stream.empty(columns), *args, **options, output="pandas")
-    return state.finish(output="pandas")
+    try:
+        return state.finish(output="pandas")
+    except InputError as exc:
+        if observation_period_end is None or "before the first transaction" not in str(exc):
+            raise
+        if stream.replayable:  # as in memory
+            fold(
+                stream,
+                [datetime_col],
+                lambda b, _: firsts.append(_first_date(b, datetime_col, datetime_format)),
+                progress,
+            )
+        first = min(firsts)
+        raise InputError(
+            f"observation_period_end {observation_period_end!r} is before the first transaction, "
+            f"on {first}: there is nothing to summarize"
+        ) from exc
+
+
+def _first_date(batch: Any, date_col: str, fmt: str | None) -> pd.Timestamp:
+    """The earliest wall-clock date of a batch."""
+    dates = wall_dates(get_columns(batch, [date_col])[date_col], date_col, fmt)
+    return dates.timestamp(int(dates.time.ts.min()))
 
 
 @follows_input("transactions", date="datetime_col")
