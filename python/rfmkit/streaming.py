@@ -8,6 +8,7 @@ The public :func:`rfmkit.rfm_table` is this module's: a table in memory goes to
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -90,13 +91,20 @@ def rfm_table(
     options: dict[str, Any] = dict(
         as_of=as_of, window=window, frequency=frequency, order_id=order_id, returns=returns, tz=tz, by=by
     )
-    if not is_streamable(data):
-        return _memory.rfm_table(data, customer_id, date, amount, **options, output="pandas")
-    stream = open_stream(data)
-    group_names = group_names_of(by, [customer_id, date, amount, order_id])
-    columns = [customer_id, date, amount] + ([order_id] if order_id is not None else []) + group_names
-    stream.check(columns)
-    return _fold_table(stream, columns, (customer_id, date, amount), options, progress)
+    # Warnings (customers left out) are shown at the caller's line, wherever they come from.
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        if not is_streamable(data):
+            table = _memory.rfm_table(data, customer_id, date, amount, **options, output="pandas")
+        else:
+            stream = open_stream(data)
+            group_names = group_names_of(by, [customer_id, date, amount, order_id])
+            columns = [customer_id, date, amount] + ([order_id] if order_id else []) + group_names
+            stream.check(columns)
+            table = _fold_table(stream, columns, (customer_id, date, amount), options, progress)
+    for warning in caught:
+        warnings.warn(warning.message, warning.category, stacklevel=3)
+    return table
 
 
 def _fold_table(stream: Stream, columns: list[str], names: tuple, options: dict, progress: Any) -> Any:
