@@ -373,3 +373,15 @@ def test_streamed_table_against_plain_pandas(tmp_path):
     assert got["frequency"].tolist() == want["frequency"].tolist()
     assert np.allclose(got["monetary"], want["monetary"], rtol=0, atol=1e-9)
     assert got.attrs["as_of"] == as_of.date().isoformat() and dt.date.fromisoformat(got.attrs["as_of"])
+
+
+def test_warnings_point_at_the_caller(tmp_path):
+    table = pa.table(
+        {"customer_id": [1, 2], "date": pa.array([1, 2], pa.timestamp("s")), "amount": [1.0, -2.0]}
+    )
+    pq.write_table(table, tmp_path / "tx.parquet")
+    for data in (str(tmp_path / "tx.parquet"), table.to_pandas()):
+        with pytest.warns(RFMWarning, match="returns but no purchase") as caught:
+            got = rfmkit.rfm_table(data)
+        assert got["customer_id"].tolist() == [1]
+        assert caught[0].filename == __file__
