@@ -24,7 +24,8 @@ from .pipeline import rfm
 from .scores import score
 from .segments import Coverage, Scheme, action_list, segment, strategies
 from .state import RFMState
-from .table import RFMArrays, rfm_arrays, rfm_table
+from .streaming import rfm_table
+from .table import RFMArrays, rfm_arrays
 
 __all__ = [
     "Coverage",

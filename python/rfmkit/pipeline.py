@@ -13,7 +13,7 @@ from ._typing import DateLike, FrameLike, OutputLike, SchemeLike, TableLike, Win
 from .io.output import follows_input
 from .scores import score
 from .segments import segment
-from .table import rfm_table
+from .streaming import rfm_table
 
 __all__ = ["rfm"]
 
@@ -39,6 +39,7 @@ def rfm(
     tz: ZoneLike | None = None,
     by: str | Sequence[str] | None = None,
     new_customer_days: int | None = None,
+    progress: bool | None = None,
     output: OutputLike | None = None,
 ) -> TableLike:
     """From transactions to per-customer scores and segments, in one call.
@@ -48,8 +49,12 @@ def rfm(
 
     Parameters
     ----------
-    data : pandas.DataFrame, polars.DataFrame, pyarrow.Table or mapping
-        The transactions, one row per purchase.
+    data : pandas.DataFrame, polars.DataFrame, pyarrow.Table, mapping, or a source to stream
+        The transactions, one row per purchase; or Parquet files, a
+        ``pyarrow.dataset.Dataset``, a RecordBatchReader, a polars LazyFrame,
+        a DuckDB relation or another Arrow stream, read batch by batch as
+        :func:`rfmkit.rfm_table` reads them (memory grows with customers,
+        not rows).
     customer_id, date, amount : str
         Column names.
     scheme : str, Scheme or dict
@@ -64,6 +69,8 @@ def rfm(
     new_customer_days : int, optional
         Customers whose first purchase is at most this many days old go to
         the segment "new" (:func:`rfmkit.segment`).
+    progress : bool, optional
+        The progress bar of a streamed source (:func:`rfmkit.rfm_table`).
     output : {None, "pandas", "polars", "arrow"}
         The kind of the result; by default the input's (polars in, polars out, else pandas).
 
@@ -103,6 +110,7 @@ def rfm(
         returns=returns,
         tz=tz,
         by=by,
+        progress=progress,
         output="pandas",
     )
     scored = score(table, bins=bins, method=method, thresholds=thresholds, weights=weights, output="pandas")

@@ -5,9 +5,8 @@ discounted lifetime values (:mod:`rfmkit.clv.ltv`)."""
 
 from .ltv import discounted_ltv, projected_revenue
 from .segments import rfm_segments
-from .split import rfm_train_test_split
 from .state import SummaryState
-from .summary import rfm_summary
+from .streaming import rfm_summary, rfm_train_test_split
 
 __all__ = [
     "SummaryState",
