@@ -10,6 +10,7 @@
 from . import datasets, errors
 from ._core import __version__
 from .analysis import Migration, campaign_report, churn_alerts, migration, segment_summary, style_summary
+from .analysis import MigrationHistory, migration_over_time, snapshot_table
 from .clv import (
     SummaryState,
     discounted_ltv,
@@ -31,6 +32,7 @@ __all__ = [
     "InputError",
     "InputTypeError",
     "Migration",
+    "MigrationHistory",
     "RFMArrays",
     "RFMScorer",
     "RFMState",
@@ -45,6 +47,7 @@ __all__ = [
     "discounted_ltv",
     "errors",
     "migration",
+    "migration_over_time",
     "projected_revenue",
     "report",
     "rfm",
@@ -56,6 +59,7 @@ __all__ = [
     "score",
     "segment",
     "segment_summary",
+    "snapshot_table",
     "strategies",
     "style_summary",
 ]
