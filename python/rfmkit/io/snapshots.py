@@ -28,7 +28,7 @@ import pandas as pd
 
 from ..errors import InputError
 
-__all__ = ["SNAPSHOT", "history_groups", "one_snapshot", "snapshot_days", "snapshot_slice"]
+__all__ = ["SNAPSHOT", "history_groups", "one_snapshot", "snapshot_days", "snapshot_pair", "snapshot_slice"]
 
 SNAPSHOT = "snapshot"
 
@@ -150,9 +150,10 @@ def one_snapshot(table: pd.DataFrame, what: str) -> pd.DataFrame:
     days = np.unique(snapshot_days(table))
     if len(days) > 1:
         raise InputError(
-            f"{what} is a history of {len(days)} snapshots ({days[0]} to {days[-1]}); compare two "
-            f"snapshots with rfmkit.snapshot_table(history, date) for each, or use "
-            f"rfmkit.migration_over_time(history)"
+            f"{what} is a history of {len(days)} snapshots ({days[0]} to {days[-1]}); pick one "
+            "with rfmkit.snapshot_table(history, date), compare two with "
+            "rfmkit.churn_alerts(history, snapshots=(date1, date2)), or all with "
+            "rfmkit.migration_over_time(history)"
         )
     if len(days) == 0:
         out = table.drop(columns=SNAPSHOT)
@@ -161,3 +162,38 @@ def one_snapshot(table: pd.DataFrame, what: str) -> pd.DataFrame:
             out.attrs["by"] = list(by)
         return out
     return snapshot_slice(table, by, days[0], what)
+
+
+def snapshot_pair(history: pd.DataFrame, snapshots: Any, what: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Two snapshots of a history as plain tables: ``snapshots`` (two dates,
+    earlier first), by default the last two.
+
+    Raises
+    ------
+    InputError
+        Not a history, fewer than two snapshots, dates that are not two of its
+        snapshots or not in order.
+    """
+    by = history_groups(history)
+    if by is None:
+        raise InputError(
+            f"{what} is not a history (the layout of rfmkit.rfm_history); give two tables, "
+            f"before and after"
+        )
+    days = np.unique(snapshot_days(history))
+    if snapshots is None:
+        if len(days) < 2:
+            raise InputError(f"{what} has {len(days)} snapshot(s); two are needed to compare")
+        first, second = days[-2], days[-1]
+    else:
+        if isinstance(snapshots, (str, bytes)) or not hasattr(snapshots, "__len__") or len(snapshots) != 2:
+            raise InputError(
+                f"snapshots must be two dates (before, after), got {snapshots!r}", value=snapshots
+            )
+        first, second = _day(snapshots[0], "snapshots[0]"), _day(snapshots[1], "snapshots[1]")
+        if not first < second:
+            raise InputError(
+                f"snapshots must be in order (before, after), got {str(first)!r} then {str(second)!r}",
+                value=snapshots,
+            )
+    return snapshot_slice(history, by, first, "snapshots[0]"), snapshot_slice(history, by, second, "snapshots[1]")
