@@ -10,7 +10,7 @@
 from . import datasets, errors
 from ._core import __version__
 from .analysis import Migration, campaign_report, churn_alerts, migration, segment_summary, style_summary
-from .analysis import MigrationHistory, migration_over_time, snapshot_table
+from .analysis.over_time import MigrationHistory, migration_over_time, snapshot_table
 from .clv import (
     SummaryState,
     discounted_ltv,

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from .._display import html_table, percent, plural
-from .._typing import OutputLike, TableLike
+from .._typing import DateLike, OutputLike, TableLike
 from ..errors import InputError, InputTypeError
 from ..io.output import follows_input, output_kind, to_output
 from ..io.snapshots import one_snapshot, snapshot_pair
@@ -275,7 +275,7 @@ def churn_alerts(
     before: TableLike,
     after: TableLike | None = None,
     *,
-    snapshots: Sequence[object] | None = None,
+    snapshots: Sequence[DateLike] | None = None,
     valuable: Iterable[str] | None = None,
     at_risk: Iterable[str] | None = None,
     output: OutputLike | None = None,

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from .._display import count, html_table, plural
-from .._typing import OutputLike, TableLike
+from .._typing import DateLike, OutputLike, TableLike
 from ..errors import InputError
 from ..io.frames import as_pandas
 from ..io.groups import Groups
@@ -39,7 +39,7 @@ def _history(table: Any, what: str) -> tuple[pd.DataFrame, list[str]]:
 
 
 @follows_input("history")
-def snapshot_table(history: TableLike, date: Any, *, output: OutputLike | None = None) -> TableLike:
+def snapshot_table(history: TableLike, date: DateLike, *, output: OutputLike | None = None) -> TableLike:
     """One snapshot of a history, as the table of ``rfm_table(..., as_of=date)``.
 
     Parameters
@@ -273,7 +273,9 @@ def _long(moves: Any, cur: Any, prev: Any, key: dict[str, list]) -> pd.DataFrame
     out["from"] = pd.Categorical.from_codes(
         np.repeat(np.arange(len(rows)), len(cols)), categories=list(rows), ordered=True
     )
-    out["to"] = pd.Categorical.from_codes(np.tile(np.arange(len(cols)), len(rows)), categories=list(cols), ordered=True)
+    out["to"] = pd.Categorical.from_codes(
+        np.tile(np.arange(len(cols)), len(rows)), categories=list(cols), ordered=True
+    )
     out["customers"] = counts.reshape(-1).astype(np.int64)
     out["share"] = shares.reshape(-1).astype(np.float64)
     return pd.DataFrame(out)

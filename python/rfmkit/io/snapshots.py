@@ -83,7 +83,9 @@ def history_groups(table: pd.DataFrame) -> list[str] | None:
     if not {"recency", "last_purchase"} <= set(table.columns):
         return None
     last, recency = table["last_purchase"], table["recency"]
-    if not pd.api.types.is_datetime64_any_dtype(last.dtype) or not pd.api.types.is_integer_dtype(recency.dtype):
+    if not pd.api.types.is_datetime64_any_dtype(last.dtype) or not pd.api.types.is_integer_dtype(
+        recency.dtype
+    ):
         return None
     if col.isna().any() or last.isna().any() or recency.isna().any():
         return None
@@ -177,8 +179,7 @@ def snapshot_pair(history: pd.DataFrame, snapshots: Any, what: str) -> tuple[pd.
     by = history_groups(history)
     if by is None:
         raise InputError(
-            f"{what} is not a history (the layout of rfmkit.rfm_history); give two tables, "
-            f"before and after"
+            f"{what} is not a history (the layout of rfmkit.rfm_history); give two tables, before and after"
         )
     days = np.unique(snapshot_days(history))
     if snapshots is None:
@@ -196,4 +197,6 @@ def snapshot_pair(history: pd.DataFrame, snapshots: Any, what: str) -> tuple[pd.
                 f"snapshots must be in order (before, after), got {str(first)!r} then {str(second)!r}",
                 value=snapshots,
             )
-    return snapshot_slice(history, by, first, "snapshots[0]"), snapshot_slice(history, by, second, "snapshots[1]")
+    return snapshot_slice(history, by, first, "snapshots[0]"), snapshot_slice(
+        history, by, second, "snapshots[1]"
+    )
