@@ -19,8 +19,7 @@ from ..io.frames import as_pandas
 from ..io.groups import Groups
 from ..io.output import follows_input, output_kind, to_output
 from ..io.snapshots import SNAPSHOT, history_groups, snapshot_days, snapshot_slice
-from .common import GONE, NEW, names_of, ratio, require, segment_input, segments_of
-from .migration import migration
+from .common import GONE, NEW, names_of, ratio, require, segment_input, segments_of, unique_keys
 
 __all__ = ["MigrationHistory", "migration_over_time", "snapshot_table"]
 
@@ -217,108 +216,93 @@ def migration_over_time(
             f"by column {unknown[0]!r} is not a group column of the history (its group columns "
             f"after 'snapshot' are {groups})"
         )
-    require(table, [SNAPSHOT, *groups, "customer_id", "segment"], "segmented_history")
-    labels = segments_of(table, "segmented_history").categories
+    keys = [*groups, "customer_id"]
+    require(table, [SNAPSHOT, *keys, "segment"], "segmented_history")
+    seg = segments_of(table, "segmented_history")
+    unique_keys(table, [SNAPSHOT, *keys], "segmented_history")
     days = snapshot_days(table)
-    order = np.unique(days)
-    stamp = {d: table[SNAPSHOT].iloc[int(np.argmax(days == d))] for d in order}
-    parts = {d: snapshot_slice(table, groups, d, "snapshot") for d in order}
-    blocks = _blocks(table, names)
-    transitions = []
-    for prev, cur in zip(order[:-1], order[1:], strict=True):
-        for key, select in blocks:
-            before, after = select(parts[prev]), select(parts[cur])
-            moves = migration(before, after, output="pandas")
-            transitions.append(_long(moves, stamp[cur], stamp[prev], key))
-    dtype = table[SNAPSHOT].dtype
-    if transitions:
-        trans = pd.concat(transitions, ignore_index=True)
-        trans[SNAPSHOT] = trans[SNAPSHOT].astype(dtype)
-        trans["previous_snapshot"] = trans["previous_snapshot"].astype(dtype)
-    else:
-        trans = _no_moves(labels, names, dtype)
-    sizes = _sizes(table, days, order, stamp, names)
+    order, snap = np.unique(days, return_inverse=True)
+    snap = snap.reshape(-1)
+    first_row = np.unique(snap, return_index=True)[1]
+    stamps = table[SNAPSHOT].iloc[first_row].reset_index(drop=True)
+    found = Groups.build([table[n] for n in names], names) if names else None
+    trans = _transitions(table, keys, seg, snap, len(order), stamps, found)
+    sizes = _sizes(seg, snap, stamps, found)
     return MigrationHistory(transitions=to_output(trans, kind), sizes=to_output(sizes, kind))
 
 
-def _blocks(table: pd.DataFrame, names: list[str]) -> list[tuple[dict[str, Any], Any]]:
-    """(group values, a function selecting that group's rows of a snapshot) per group."""
-    if not names:
-        return [({}, lambda part: part)]
-    found = Groups.build([table[n] for n in names], names)
-    out = []
-    for code in range(found.n):
-        key = found.key(code)
-        values = dict(zip(names, key if len(names) > 1 else (key,), strict=True))
+def _transitions(
+    table: pd.DataFrame,
+    keys: list[str],
+    seg: pd.Categorical,
+    snap: np.ndarray,
+    n_snapshots: int,
+    stamps: pd.Series,
+    found: Groups | None,
+) -> pd.DataFrame:
+    """Every cell of the migration of each consecutive pair of snapshots (and group).
 
-        def select(part: pd.DataFrame, values: dict[str, Any] = values) -> pd.DataFrame:
-            rows = np.ones(len(part), dtype=bool)
-            for n, v in values.items():
-                rows &= (part[n] == v).to_numpy(dtype=bool)
-            sub = part.loc[rows].reset_index(drop=True)
-            sub.attrs = part.attrs
-            return sub
-
-        out.append(({n: [v] for n, v in values.items()}, select))
-    return out
-
-
-def _long(moves: Any, cur: Any, prev: Any, key: dict[str, list]) -> pd.DataFrame:
-    """The cells of one migration in long form."""
-    rows, cols = moves.counts.index, moves.counts.columns
-    counts, shares = moves.counts.to_numpy(), moves.shares.to_numpy()
-    n = counts.size
-    out: dict[str, Any] = {SNAPSHOT: [cur] * n, "previous_snapshot": [prev] * n}
-    out.update({name: list(v) * n for name, v in key.items()})
+    Each customer key gets a row of segment codes, one per snapshot (``k``
+    where the customer is absent), so that a pair's counts are one bincount
+    of (before, after) codes: ``"(new)"`` is the row ``k``, ``"(gone)"`` the
+    column ``k``, as in :func:`rfmkit.migration`.
+    """
+    k = len(seg.categories)
+    customers = Groups.build([table[c] for c in keys], keys)
+    grid = np.full((customers.n, n_snapshots), k, dtype=np.int32)
+    grid[customers.codes, snap] = np.asarray(seg.codes, dtype=np.int32)
+    n_groups = 1 if found is None else found.n
+    group = np.zeros(customers.n, dtype=np.int64)
+    if found is not None:
+        group[customers.codes] = found.codes
+    side = k + 1
+    counts = np.zeros((max(n_snapshots - 1, 0), n_groups, side, side), dtype=np.int64)
+    for s in range(1, n_snapshots):
+        cell = (group * side + grid[:, s - 1]) * side + grid[:, s]
+        counts[s - 1] = np.bincount(cell, minlength=n_groups * side * side).reshape(n_groups, side, side)
+    counts[:, :, k, k] = 0  # absent from both snapshots: not a customer of this pair
+    shares = ratio(counts, counts.sum(axis=3, keepdims=True))
+    block = side * side
+    n_pairs = counts.shape[0]
+    out: dict[str, Any] = {
+        SNAPSHOT: stamps.iloc[np.repeat(np.arange(1, n_snapshots), n_groups * block)].to_numpy(),
+        "previous_snapshot": stamps.iloc[np.repeat(np.arange(n_snapshots - 1), n_groups * block)].to_numpy(),
+    }
+    if found is not None:
+        out.update(found.values(np.tile(np.repeat(np.arange(n_groups), block), n_pairs)))
+    labels = [str(c) for c in seg.categories]
     out["from"] = pd.Categorical.from_codes(
-        np.repeat(np.arange(len(rows)), len(cols)), categories=list(rows), ordered=True
+        np.tile(np.repeat(np.arange(side), side), n_pairs * n_groups), categories=[*labels, NEW], ordered=True
     )
     out["to"] = pd.Categorical.from_codes(
-        np.tile(np.arange(len(cols)), len(rows)), categories=list(cols), ordered=True
+        np.tile(np.arange(side), n_pairs * n_groups * side), categories=[*labels, GONE], ordered=True
     )
-    out["customers"] = counts.reshape(-1).astype(np.int64)
-    out["share"] = shares.reshape(-1).astype(np.float64)
-    return pd.DataFrame(out)
+    out["customers"] = counts.reshape(-1)
+    out["share"] = shares.reshape(-1)
+    frame = pd.DataFrame(out)
+    for col in (SNAPSHOT, "previous_snapshot"):
+        frame[col] = frame[col].astype(stamps.dtype)
+    return frame
 
 
-def _no_moves(labels: Any, names: list[str], dtype: Any) -> pd.DataFrame:
-    """The transitions of a history of one snapshot: none, with the columns."""
-    empty = pd.Series([], dtype=dtype)
-    out: dict[str, Any] = {SNAPSHOT: empty, "previous_snapshot": empty}
-    out.update({n: pd.Series([], dtype=object) for n in names})
-    out["from"] = pd.Categorical([], categories=[*map(str, labels), NEW], ordered=True)
-    out["to"] = pd.Categorical([], categories=[*map(str, labels), GONE], ordered=True)
-    out["customers"] = np.zeros(0, np.int64)
-    out["share"] = np.zeros(0)
-    return pd.DataFrame(out)
-
-
-def _sizes(
-    table: pd.DataFrame, days: np.ndarray, order: np.ndarray, stamp: dict, names: list[str]
-) -> pd.DataFrame:
+def _sizes(seg: pd.Categorical, snap: np.ndarray, stamps: pd.Series, found: Groups | None) -> pd.DataFrame:
     """Customers per (snapshot, [group,] segment), every segment present."""
-    seg = segments_of(table, "segmented_history")
     k = len(seg.categories)
-    snap = np.searchsorted(order, days)
-    if names:
-        found = Groups.build([table[n] for n in names], names)
-        g, n_groups = found.codes, found.n
-    else:
-        g, n_groups = np.zeros(len(table), dtype=np.int64), 1
+    n_snapshots = len(stamps)
+    n_groups = 1 if found is None else found.n
+    g = np.zeros(len(snap), dtype=np.int64) if found is None else found.codes
     cell = (snap * n_groups + g) * k + np.asarray(seg.codes, dtype=np.int64)
-    customers = np.bincount(cell, minlength=len(order) * n_groups * k).astype(np.int64)
+    customers = np.bincount(cell, minlength=n_snapshots * n_groups * k).astype(np.int64)
     block = customers.reshape(-1, k)
-    out: dict[str, Any] = {
-        SNAPSHOT: np.repeat([stamp[d] for d in order], n_groups * k),
-    }
-    if names:
-        out.update(found.values(np.tile(np.repeat(np.arange(n_groups), k), len(order))))
-    out["segment"] = pd.Categorical.from_codes(np.tile(np.arange(k), len(order) * n_groups), dtype=seg.dtype)
+    out: dict[str, Any] = {SNAPSHOT: stamps.iloc[np.repeat(np.arange(n_snapshots), n_groups * k)].to_numpy()}
+    if found is not None:
+        out.update(found.values(np.tile(np.repeat(np.arange(n_groups), k), n_snapshots)))
+    out["segment"] = pd.Categorical.from_codes(np.tile(np.arange(k), n_snapshots * n_groups), dtype=seg.dtype)
     out["customers"] = customers
     out["share"] = ratio(block, block.sum(axis=1, keepdims=True)).reshape(-1)
     frame = pd.DataFrame(out)
-    frame[SNAPSHOT] = frame[SNAPSHOT].astype(table[SNAPSHOT].dtype)
-    if names:  # groups absent at a snapshot have no block there
-        present = pd.Series(block.sum(axis=1) > 0).repeat(k).to_numpy()
+    frame[SNAPSHOT] = frame[SNAPSHOT].astype(stamps.dtype)
+    if found is not None:  # groups absent at a snapshot have no block there
+        present = np.repeat(block.sum(axis=1) > 0, k)
         frame = frame.loc[present].reset_index(drop=True)
     return frame
