@@ -109,6 +109,17 @@ def test_score_of_a_history_is_the_score_of_each_snapshot(seed, n_dates, bins, m
         assert_scores_equal(rows_at(got, d), want)
 
 
+def test_a_history_read_back_from_parquet_is_scored_per_snapshot(tx, history, tmp_path):
+    path = tmp_path / "history.parquet"
+    history.to_parquet(path)
+    want = pd.concat([quiet(rfmkit.score, table_at(tx, d)) for d in MONTHS], ignore_index=True)
+    for back in (pd.read_parquet(path), pl.read_parquet(path), without_attrs(pd.read_parquet(path))):
+        got = quiet(rfmkit.score, back, output="pandas")
+        assert_scores_equal(got, want)
+        moves = rfmkit.migration_over_time(quiet(rfmkit.segment, got))
+        assert moves.transitions["snapshot"].nunique() == len(MONTHS) - 1
+
+
 def test_a_user_column_named_snapshot_is_not_a_history(tx):
     table = table_at(tx, MONTHS[-1])
     # After the RFM columns: never a group column; the table is scored as one.
@@ -297,3 +308,7 @@ def test_history_errors(segmented):
         rfmkit.churn_alerts(segmented, segmented, snapshots=("2024-07-31", "2024-12-31"))
     with pytest.raises(InputError, match="not a snapshot"):
         rfmkit.snapshot_table(segmented, "2023-01-01")
+    twice = pd.concat([segmented, segmented.iloc[[len(segmented) - 1]]], ignore_index=True)
+    twice.attrs = segmented.attrs
+    with pytest.raises(InputError, match=r"more than once \(row "):
+        rfmkit.migration_over_time(twice)
