@@ -14,8 +14,8 @@ import pandas as pd
 from .._display import html_table, percent, plural
 from .._typing import DateLike, OutputLike, TableLike
 from ..errors import InputError, InputTypeError
+from ..io.histories import one_snapshot, snapshot_pair
 from ..io.output import follows_input, output_kind, to_output
-from ..io.snapshots import one_snapshot, snapshot_pair
 from .common import (
     CHURN_SEGMENTS,
     GONE,

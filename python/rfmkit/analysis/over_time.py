@@ -17,8 +17,8 @@ from .._typing import DateLike, OutputLike, TableLike
 from ..errors import InputError
 from ..io.frames import as_pandas
 from ..io.groups import Groups
+from ..io.histories import SNAPSHOT, history_groups, row_days, snapshot_slice
 from ..io.output import follows_input, output_kind, to_output
-from ..io.snapshots import SNAPSHOT, history_groups, snapshot_days, snapshot_slice
 from .common import GONE, NEW, names_of, ratio, require, segment_input, segments_of, unique_keys
 
 __all__ = ["MigrationHistory", "migration_over_time", "snapshot_table"]
@@ -45,7 +45,7 @@ def snapshot_table(history: TableLike, date: DateLike, *, output: OutputLike | N
     ----------
     history : pandas.DataFrame, polars.DataFrame or pyarrow.Table
         The output of :func:`rfmkit.rfm_history`, possibly scored and
-        segmented (see :mod:`rfmkit.io.snapshots` for how a history is told
+        segmented (see :mod:`rfmkit.io.histories` for how a history is told
         from a plain table when ``attrs`` are gone).
     date : date-like
         One of its snapshot dates (its calendar day counts).
@@ -220,7 +220,7 @@ def migration_over_time(
     require(table, [SNAPSHOT, *keys, "segment"], "segmented_history")
     seg = segments_of(table, "segmented_history")
     unique_keys(table, [SNAPSHOT, *keys], "segmented_history")
-    days = snapshot_days(table)
+    days = row_days(table)
     order, snap = np.unique(days, return_inverse=True)
     snap = snap.reshape(-1)
     first_row = np.unique(snap, return_index=True)[1]

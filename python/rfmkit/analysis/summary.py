@@ -15,8 +15,8 @@ from .._typing import OutputLike, TableLike
 from ..errors import InputError
 from ..io.frames import numeric_column
 from ..io.groups import Groups
+from ..io.histories import SNAPSHOT, history_groups
 from ..io.output import follows_input
-from ..io.snapshots import SNAPSHOT, history_groups
 from .common import (
     STATS,
     names_of,

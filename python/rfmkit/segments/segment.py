@@ -19,8 +19,8 @@ import pandas as pd
 from .._typing import LangLike, OutputLike, SchemeLike, TableLike
 from ..errors import InputError, InputTypeError, RFMWarning
 from ..io.frames import as_pandas, copy_on_write, numeric_column
+from ..io.histories import history_groups, row_days
 from ..io.output import follows_input
-from ..io.snapshots import history_groups, snapshot_days
 from .explain import explain_columns
 from .levels import code_levels, given_levels, one_level
 from .scheme import NEW_SEGMENT, Scheme, as_scheme
@@ -217,7 +217,7 @@ def _new_customers(scored: pd.DataFrame, days: int) -> np.ndarray:
         raise InputError(f"new_customer_days must be a non-negative integer, got {days!r}")
     as_of: Any = scored.attrs.get("as_of")
     if as_of is None and history_groups(scored) is not None:
-        as_of = snapshot_days(scored)  # a history: each row's as-of date is its snapshot
+        as_of = row_days(scored)  # a history: each row's as-of date is its snapshot
     if as_of is None or "first_purchase" not in scored.columns:
         raise InputError(
             "new_customer_days needs first_purchase and attrs['as_of'] (the output of rfm_table, scored)"

@@ -7,8 +7,8 @@ import pandas as pd
 from .._typing import OutputLike, SchemeLike, TableLike
 from ..errors import InputError
 from ..io.frames import as_pandas
+from ..io.histories import SNAPSHOT, history_groups
 from ..io.output import follows_input
-from ..io.snapshots import SNAPSHOT, history_groups
 from .builtin import builtin_names
 from .scheme import NEW_SEGMENT, Scheme, as_scheme, builtin_match
 from .validate import FIELDS

@@ -28,7 +28,7 @@ import pandas as pd
 
 from ..errors import InputError
 
-__all__ = ["SNAPSHOT", "history_groups", "one_snapshot", "snapshot_days", "snapshot_pair", "snapshot_slice"]
+__all__ = ["SNAPSHOT", "history_groups", "one_snapshot", "row_days", "snapshot_pair", "snapshot_slice"]
 
 SNAPSHOT = "snapshot"
 
@@ -93,7 +93,7 @@ def history_groups(table: pd.DataFrame) -> list[str] | None:
     return groups[1:] if bool((as_of == _days(col)).all()) else None
 
 
-def snapshot_days(history: pd.DataFrame) -> np.ndarray:
+def row_days(history: pd.DataFrame) -> np.ndarray:
     """The calendar day (datetime64[D]) of every row's snapshot."""
     return _days(history[SNAPSHOT])
 
@@ -121,7 +121,7 @@ def snapshot_slice(history: pd.DataFrame, by: list[str], when: Any, what: str = 
         A date that is not one of the history's snapshots (the snapshots are named).
     """
     day = _day(when, what)
-    days = snapshot_days(history)
+    days = row_days(history)
     rows = days == day
     if not rows.any():
         have = [str(d) for d in np.unique(days)]
@@ -149,7 +149,7 @@ def one_snapshot(table: pd.DataFrame, what: str) -> pd.DataFrame:
     by = history_groups(table)
     if by is None:
         return table
-    days = np.unique(snapshot_days(table))
+    days = np.unique(row_days(table))
     if len(days) > 1:
         raise InputError(
             f"{what} is a history of {len(days)} snapshots ({days[0]} to {days[-1]}); pick one "
@@ -181,7 +181,7 @@ def snapshot_pair(history: pd.DataFrame, snapshots: Any, what: str) -> tuple[pd.
         raise InputError(
             f"{what} is not a history (the layout of rfmkit.rfm_history); give two tables, before and after"
         )
-    days = np.unique(snapshot_days(history))
+    days = np.unique(row_days(history))
     if snapshots is None:
         if len(days) < 2:
             raise InputError(f"{what} has {len(days)} snapshot(s); two are needed to compare")
