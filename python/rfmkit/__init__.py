@@ -20,7 +20,9 @@ from .clv import (
     rfm_train_test_split,
 )
 from .errors import InputError, InputTypeError, RFMWarning
+from .history import rfm_history
 from .htmlreport import report
+from .labels import churn_labels
 from .pipeline import rfm
 from .scores import score
 from .segments import Coverage, Scheme, action_list, segment, strategies
@@ -43,6 +45,7 @@ __all__ = [
     "action_list",
     "campaign_report",
     "churn_alerts",
+    "churn_labels",
     "datasets",
     "discounted_ltv",
     "errors",
@@ -52,6 +55,7 @@ __all__ = [
     "report",
     "rfm",
     "rfm_arrays",
+    "rfm_history",
     "rfm_segments",
     "rfm_summary",
     "rfm_table",
