@@ -27,17 +27,7 @@ def quiet(f, *args, **kwargs):
 
 
 def history_of(tx, dates, **kw):
-    """The history of rfm_history's contract, built from one rfm_table per snapshot."""
-    parts = []
-    for d in dates:
-        t = quiet(rfmkit.rfm_table, tx, as_of=d, **kw)
-        t.insert(0, "snapshot", pd.Timestamp(d).as_unit("us"))
-        parts.append(t)
-    h = pd.concat(parts, ignore_index=True)
-    by = kw.get("by")
-    by = [] if by is None else [by] if isinstance(by, str) else list(by)
-    h.attrs = {**parts[0].attrs, "as_of": None, "by": ["snapshot", *by], "snapshots": list(dates)}
-    return h
+    return quiet(rfmkit.rfm_history, tx, snapshots=list(dates), **kw)
 
 
 def table_at(tx, d, **kw):
