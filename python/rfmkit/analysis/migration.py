@@ -330,6 +330,9 @@ def churn_alerts(
     >>> alerts = rfmkit.churn_alerts(seg("2024-06-30"), seg("2024-12-31"))
     >>> bool(alerts["monetary_before"].is_monotonic_decreasing)
     True
+    >>> history = rfmkit.rfm_history(tx, snapshots=["2024-06-30", "2024-12-31"])
+    >>> rfmkit.churn_alerts(rfmkit.segment(rfmkit.score(history), "rfm11")).equals(alerts)
+    True
     """
     before = segment_input(before, "before")
     if after is None:

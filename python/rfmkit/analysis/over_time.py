@@ -68,11 +68,8 @@ def snapshot_table(history: TableLike, date: DateLike, *, output: OutputLike | N
     Examples
     --------
     >>> import pandas as pd, rfmkit
-    >>> history = pd.DataFrame({"snapshot": pd.to_datetime(["2024-01-31", "2024-02-29"]),
-    ...                         "customer_id": [7, 7], "recency": [30, 59],
-    ...                         "frequency": [1, 1], "monetary": [5.0, 5.0],
-    ...                         "first_purchase": pd.to_datetime(["2024-01-01"] * 2),
-    ...                         "last_purchase": pd.to_datetime(["2024-01-01"] * 2)})
+    >>> tx = pd.DataFrame({"customer_id": [7], "date": pd.to_datetime(["2024-01-01"]), "amount": [5.0]})
+    >>> history = rfmkit.rfm_history(tx, snapshots=["2024-01-31", "2024-02-29"])
     >>> feb = rfmkit.snapshot_table(history, "2024-02-29")
     >>> feb[["customer_id", "recency"]].to_dict("records"), feb.attrs["as_of"]
     ([{'customer_id': 7, 'recency': 59}], '2024-02-29')
@@ -90,11 +87,9 @@ class MigrationHistory:
 
     Examples
     --------
-    >>> import pandas as pd, rfmkit
+    >>> import rfmkit
     >>> tx = rfmkit.datasets.make_transactions(2_000, 300, seed=1)
-    >>> dates = ["2024-10-31", "2024-11-30", "2024-12-31"]
-    >>> history = pd.concat({pd.Timestamp(d): rfmkit.rfm_table(tx, as_of=d) for d in dates},
-    ...                     names=["snapshot"]).reset_index(0).reset_index(drop=True)
+    >>> history = rfmkit.rfm_history(tx, snapshots="M", start="2024-10-01")
     >>> moves = rfmkit.migration_over_time(rfmkit.segment(rfmkit.score(history), "rf10"))
     >>> moves.transitions["previous_snapshot"].nunique(), moves.sizes["snapshot"].nunique()
     (2, 3)
@@ -195,11 +190,9 @@ def migration_over_time(
 
     Examples
     --------
-    >>> import pandas as pd, rfmkit
+    >>> import rfmkit
     >>> tx = rfmkit.datasets.make_transactions(2_000, 300, seed=1)
-    >>> dates = ["2024-11-30", "2024-12-31"]
-    >>> history = pd.concat({pd.Timestamp(d): rfmkit.rfm_table(tx, as_of=d) for d in dates},
-    ...                     names=["snapshot"]).reset_index(0).reset_index(drop=True)
+    >>> history = rfmkit.rfm_history(tx, snapshots=["2024-11-30", "2024-12-31"])
     >>> t = rfmkit.migration_over_time(rfmkit.segment(rfmkit.score(history), "rf10")).transitions
     >>> int(t["customers"].sum()) == len(rfmkit.rfm_table(tx, as_of="2024-12-31"))
     True
