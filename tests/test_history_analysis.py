@@ -79,12 +79,16 @@ def segmented(history):
     method=st.sampled_from(["quantile", "ntile", "median"]),
     grouped=st.booleans(),
     form=st.sampled_from(["attrs", "polars", "arrow", "no attrs"]),
+    tz=st.sampled_from([None, "Asia/Shanghai", "America/New_York"]),
+    window=st.sampled_from([None, "60D", "3M"]),
 )
-def test_score_of_a_history_is_the_score_of_each_snapshot(seed, n_dates, bins, method, grouped, form):
-    tx = rfmkit.datasets.make_transactions(600, 120, seed=seed, channels=True)
+def test_score_of_a_history_is_the_score_of_each_snapshot(
+    seed, n_dates, bins, method, grouped, form, tz, window
+):
+    tx = rfmkit.datasets.make_transactions(600, 120, seed=seed, channels=True, tz=tz)
     by = "channel" if grouped else None
     dates = MONTHS[-n_dates:]
-    history = history_of(tx, dates, by=by)
+    history = history_of(tx, dates, by=by, window=window)
     given_h = {
         "attrs": history,
         "polars": pl.from_pandas(history),
@@ -95,7 +99,7 @@ def test_score_of_a_history_is_the_score_of_each_snapshot(seed, n_dates, bins, m
     assert len(got) == len(history)
     assert got["snapshot"].tolist() == history["snapshot"].tolist()
     for d in dates:
-        want = quiet(rfmkit.score, table_at(tx, d, by=by), bins=bins, method=method)
+        want = quiet(rfmkit.score, table_at(tx, d, by=by, window=window), bins=bins, method=method)
         assert_scores_equal(rows_at(got, d), want)
 
 
