@@ -156,6 +156,14 @@ def test_fitted_scorer_applies_the_same_cut_points_to_every_snapshot(tx, history
     cuts = np.array(scorer.edges_["monetary"]["cuts"])
     want_m = 1 + (history["monetary"].to_numpy()[:, None] > cuts[None, :]).sum(axis=1)
     np.testing.assert_array_equal(got["m_score"].to_numpy(), want_m)
+    # Segments and migration of the fixed-cut history: those of each snapshot's fixed-cut table.
+    moves = rfmkit.migration_over_time(quiet(rfmkit.segment, got, "rf10")).transitions
+    prev, cur = MONTHS[-2], MONTHS[-1]
+    want_moves = rfmkit.migration(
+        *(quiet(rfmkit.segment, scorer.score_table(table_at(tx, d)), "rf10") for d in (prev, cur))
+    )
+    last = moves[moves["snapshot"] == pd.Timestamp(cur)]
+    assert last["customers"].tolist() == want_moves.counts.to_numpy().reshape(-1).tolist()
     polars_out = scorer.score_table(pl.from_pandas(history))
     assert isinstance(polars_out, pl.DataFrame)
     assert polars_out["m_score"].to_list() == got["m_score"].tolist()
