@@ -13,6 +13,7 @@ mod calendar;
 mod error;
 mod group;
 mod hashed;
+pub mod history;
 mod keys;
 mod money;
 mod refold;

@@ -10,6 +10,7 @@
 from . import datasets, errors
 from ._core import __version__
 from .analysis import Migration, campaign_report, churn_alerts, migration, segment_summary, style_summary
+from .analysis.over_time import MigrationHistory, migration_over_time, snapshot_table
 from .clv import (
     SummaryState,
     discounted_ltv,
@@ -19,7 +20,9 @@ from .clv import (
     rfm_train_test_split,
 )
 from .errors import InputError, InputTypeError, RFMWarning
+from .history import rfm_history
 from .htmlreport import report
+from .labels import churn_labels
 from .pipeline import rfm
 from .scores import score
 from .segments import Coverage, Scheme, action_list, segment, strategies
@@ -32,6 +35,7 @@ __all__ = [
     "InputError",
     "InputTypeError",
     "Migration",
+    "MigrationHistory",
     "RFMArrays",
     "RFMScorer",
     "RFMState",
@@ -42,14 +46,17 @@ __all__ = [
     "action_list",
     "campaign_report",
     "churn_alerts",
+    "churn_labels",
     "datasets",
     "discounted_ltv",
     "errors",
     "migration",
+    "migration_over_time",
     "projected_revenue",
     "report",
     "rfm",
     "rfm_arrays",
+    "rfm_history",
     "rfm_segments",
     "rfm_summary",
     "rfm_table",
@@ -57,6 +64,7 @@ __all__ = [
     "score",
     "segment",
     "segment_summary",
+    "snapshot_table",
     "strategies",
     "style_summary",
 ]

@@ -13,6 +13,8 @@ __all__ = [
     "RawSummaryState",
     "__version__",
     "rfm_columns",
+    "history_columns",
+    "label_columns",
     "score_fit",
     "score_ntile",
     "period_summary",
@@ -58,6 +60,58 @@ def rfm_columns(
     ``ts`` are int64 ticks, ``ticks_per_day`` of them to a day; ``days``, for
     tz-aware data, is the local calendar day of each row. Raises
     ``rfmkit.errors.InputError`` / ``InputTypeError``.
+    """
+
+class _RawHistory(TypedDict):
+    customer_id: _KeyArg
+    snapshot_rows: npt.NDArray[np.uint64]
+    customer: npt.NDArray[np.uint32]
+    recency: npt.NDArray[np.int64]
+    frequency: npt.NDArray[np.int64]
+    monetary: npt.NDArray[np.float64]
+    first_purchase: npt.NDArray[np.int64]
+    last_purchase: npt.NDArray[np.int64]
+    without_purchase: int
+    first_without_purchase: tuple[int, str] | None
+
+def history_columns(
+    *,
+    ids: _KeyArg,
+    ts: npt.NDArray[np.int64],
+    ticks_per_day: int,
+    days: npt.NDArray[np.int32] | None,
+    amounts: npt.NDArray[np.float64] | npt.NDArray[np.int64],
+    orders: _KeyArg | None,
+    snapshot_days: npt.NDArray[np.int64],
+    frequency: str,
+    returns: str,
+    names: tuple[str, str, str, str],
+    window_days: int | None = None,
+    window_months: int | None = None,
+) -> _RawHistory:
+    """The RFM table at every snapshot day (strictly increasing days since
+    1970-01-01), in one pass, with the interpreter released: the distinct
+    sorted keys, the rows of each snapshot, and per row the key's position
+    (``customer``) and its columns. Raises ``rfmkit.errors.InputError`` /
+    ``InputTypeError``.
+    """
+
+def label_columns(
+    *,
+    ids: _KeyArg,
+    ts: npt.NDArray[np.int64],
+    ticks_per_day: int,
+    days: npt.NDArray[np.int32] | None,
+    amounts: npt.NDArray[np.float64] | npt.NDArray[np.int64],
+    snapshot_days: npt.NDArray[np.int64],
+    returns: str,
+    names: tuple[str, str, str, str],
+    horizon_days: int | None = None,
+    horizon_months: int | None = None,
+) -> _RawHistory:
+    """The purchases (``frequency``: rows, ``monetary``: exact sum) in the
+    horizon after every snapshot day, for each customer who had bought by it;
+    ``recency`` and the dates are empty. Raises ``rfmkit.errors.InputError``.
     """
 
 @final

@@ -4,6 +4,7 @@
 
 mod columns;
 mod error;
+mod history;
 mod rfm;
 mod score;
 mod segment;
@@ -17,6 +18,8 @@ use pyo3::prelude::*;
 fn core_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_function(wrap_pyfunction!(rfm::rfm_columns, m)?)?;
+    m.add_function(wrap_pyfunction!(history::history_columns, m)?)?;
+    m.add_function(wrap_pyfunction!(history::label_columns, m)?)?;
     m.add_function(wrap_pyfunction!(score::score_fit, m)?)?;
     m.add_function(wrap_pyfunction!(score::score_ntile, m)?)?;
     m.add_class::<score::CutPoints>()?;

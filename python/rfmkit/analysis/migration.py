@@ -12,8 +12,9 @@ import numpy as np
 import pandas as pd
 
 from .._display import html_table, percent, plural
-from .._typing import OutputLike, TableLike
+from .._typing import DateLike, OutputLike, TableLike
 from ..errors import InputError, InputTypeError
+from ..io.histories import one_snapshot, snapshot_pair
 from ..io.output import follows_input, output_kind, to_output
 from .common import (
     CHURN_SEGMENTS,
@@ -156,7 +157,10 @@ def migration(before: TableLike, after: TableLike, *, output: OutputLike | None 
         Two outputs of :func:`rfmkit.segment` with the same scheme, for
         example of the same transactions with ``as_of`` a month apart.
         Customers are matched on ``customer_id`` (and on the group columns
-        when both tables come from ``rfm_table(by=...)``).
+        when both tables come from ``rfm_table(by=...)``). Slices of one
+        snapshot of a history (:func:`rfmkit.rfm_history`) are matched
+        without their ``snapshot`` column; see :func:`migration_over_time`
+        for every pair of snapshots.
     output : {None, "pandas", "polars", "arrow"}
         The kind of ``customers``; by default the input's (polars in, polars
         out, else pandas). ``counts`` and ``shares`` are pandas whatever it is.
@@ -186,6 +190,7 @@ def migration(before: TableLike, after: TableLike, *, output: OutputLike | None 
     """
     kind = output_kind((before, after), output)
     before, after = segment_input(before, "before"), segment_input(after, "after")
+    before, after = one_snapshot(before, "before"), one_snapshot(after, "after")
     keys, labels, joined = _paired(before, after)
     k = len(labels)
     b = joined["_b"].fillna(k).to_numpy(dtype=np.int64)
@@ -268,8 +273,9 @@ def _has_codes(table: pd.DataFrame) -> bool:
 @follows_input("before", "after")
 def churn_alerts(
     before: TableLike,
-    after: TableLike,
+    after: TableLike | None = None,
     *,
+    snapshots: Sequence[DateLike] | None = None,
     valuable: Iterable[str] | None = None,
     at_risk: Iterable[str] | None = None,
     output: OutputLike | None = None,
@@ -279,7 +285,16 @@ def churn_alerts(
     Parameters
     ----------
     before, after : pandas.DataFrame, polars.DataFrame or pyarrow.Table
-        Two outputs of :func:`rfmkit.segment` with the same scheme.
+        Two outputs of :func:`rfmkit.segment` with the same scheme. Slices of
+        one snapshot of a segmented history (:func:`rfmkit.rfm_history`, or
+        :func:`rfmkit.snapshot_table`) are matched on ``customer_id`` and
+        the history's group columns, not on their different ``snapshot``.
+        Without ``after``, ``before`` is a whole segmented history and the
+        alerts are between two of its snapshots.
+    snapshots : pair of date-like, optional
+        With a history and no ``after``: the two snapshots to compare
+        (earlier first); by default its last two. The result is that of
+        ``churn_alerts(snapshot_table(h, a), snapshot_table(h, b))``.
     valuable, at_risk : list of str, optional
         Segments (codes such as ``"champions"`` or labels) to watch and to
         fear. Built-in schemes have defaults (``rfmkit.analysis.CHURN_SEGMENTS``:
@@ -315,8 +330,18 @@ def churn_alerts(
     >>> alerts = rfmkit.churn_alerts(seg("2024-06-30"), seg("2024-12-31"))
     >>> bool(alerts["monetary_before"].is_monotonic_decreasing)
     True
+    >>> history = rfmkit.rfm_history(tx, snapshots=["2024-06-30", "2024-12-31"])
+    >>> rfmkit.churn_alerts(rfmkit.segment(rfmkit.score(history), "rfm11")).equals(alerts)
+    True
     """
-    before, after = segment_input(before, "before"), segment_input(after, "after")
+    before = segment_input(before, "before")
+    if after is None:
+        before, after = snapshot_pair(before, snapshots, "before")
+    elif snapshots is not None:
+        raise InputError("snapshots= picks two snapshots of one history: give it without after")
+    else:
+        after = one_snapshot(segment_input(after, "after"), "after")
+        before = one_snapshot(before, "before")
     keys, labels, joined = _paired(before, after, STATS)
     scheme = before.attrs.get("scheme", after.attrs.get("scheme"))
     # Codes only when both tables have them, so that both sides name segments alike.

@@ -15,6 +15,7 @@ from .._typing import OutputLike, TableLike
 from ..errors import InputError
 from ..io.frames import numeric_column
 from ..io.groups import Groups
+from ..io.histories import SNAPSHOT, history_groups
 from ..io.output import follows_input
 from .common import (
     STATS,
@@ -47,7 +48,10 @@ def segment_summary(
         column of ``rfm_table(tx, by="channel")``: one block of segments per
         group present, the group columns first, shares computed within each
         group. Grouped tables are not summarised per group unless you say
-        so: ``segment_summary(seg, by=seg.attrs["by"])``.
+        so: ``segment_summary(seg, by=seg.attrs["by"])``. A history of
+        :func:`rfmkit.rfm_history` is always summarised per ``snapshot``
+        (the first group column, before those of ``by``): pooling the
+        snapshots would count each customer once per month.
     output : {None, "pandas", "polars", "arrow"}
         The kind of the result; by default the input's (polars in, polars out, else pandas).
 
@@ -82,6 +86,8 @@ def segment_summary(
     """
     segmented = segment_input(segmented, "segmented")
     names = names_of(by)
+    if history_groups(segmented) is not None:
+        names = [SNAPSHOT, *(n for n in names if n != SNAPSHOT)]
     require(segmented, ["segment", *STATS, *names], "segmented")
     seg = segments_of(segmented, "segmented")
     k = len(seg.categories)

@@ -39,6 +39,7 @@ from .._typing import BinsLike, MethodLike, OutputLike, TableLike, ThresholdsLik
 from ..errors import InputError
 from ..io.frames import as_pandas
 from ..io.groups import Groups
+from ..io.histories import SNAPSHOT, history_groups
 from ..io.output import follows_input
 from .plan import (
     DIMENSIONS,
@@ -114,6 +115,13 @@ def score(
     scores are reported per group. :class:`RFMScorer` ignores groups: it
     fits one set of cut points on all the rows it is given.
 
+    A history of :func:`rfmkit.rfm_history` (``attrs["by"]`` is
+    ``["snapshot", *by]``) is thus scored within each snapshot (and group):
+    the quantiles of that month. Its layout tells it apart when ``attrs``
+    are gone (polars, a file, a concatenation): see :mod:`rfmkit.io.histories`.
+    For scores comparable over time, fit :class:`RFMScorer` once and apply
+    its fixed cut points with :meth:`RFMScorer.score_table`.
+
     Examples
     --------
     >>> import rfmkit
@@ -130,6 +138,8 @@ def score(
     ntile = any(p[0] == "ntile" for p in plan.values())
     ids = table["customer_id"].to_numpy() if ntile and "customer_id" in table.columns else None
     by = table.attrs.get("by")
+    if not by and (history := history_groups(table)) is not None:
+        by = [SNAPSHOT, *history]  # a history whose attrs are gone (see rfmkit.io.histories)
     if not by:
         scores, edges = _score_rows(values, ids, plan, "")
         return scored_table(table, scores, edges, w)

@@ -14,9 +14,10 @@ import pandas as pd
 import pyarrow as pa
 
 from .._core import CutPoints, score_fit
-from .._typing import BinsLike, MethodLike, TableLike, ThresholdsLike, WeightsLike
+from .._typing import BinsLike, MethodLike, OutputLike, TableLike, ThresholdsLike, WeightsLike
 from ..errors import InputError, InputTypeError
 from ..io.frames import as_pandas
+from ..io.output import follows_input
 from .plan import (
     DIMENSIONS,
     SCORE_COLUMNS,
@@ -164,12 +165,20 @@ class RFMScorer(TransformerMixin, BaseEstimator):
         ]
         return np.column_stack(cols).astype(np.int64) if cols else np.empty((len(X), 0), np.int64)
 
-    def score_table(self, table: pd.DataFrame) -> pd.DataFrame:
+    @follows_input("table")
+    def score_table(self, table: TableLike, *, output: OutputLike | None = None) -> TableLike:
         """Like :func:`rfmkit.score`, with the fitted cut points: ``table``
         with ``r_score``, ``f_score``, ``m_score``, ``rfm_score`` and
         ``rfm_total`` (weighted by ``weights``); ``rfm_score`` records the
         levels in its categories as :func:`rfmkit.score`'s does. Needs a
-        scorer fitted on recency, frequency and monetary."""
+        scorer fitted on recency, frequency and monetary.
+
+        A history of :func:`rfmkit.rfm_history` gets the same cut points at
+        every snapshot (scores comparable over time, unlike
+        ``rfmkit.score(history)``, which scores each snapshot on its own);
+        its rows, columns and ``attrs`` are kept, so :func:`rfmkit.segment`
+        and :func:`rfmkit.migration_over_time` take the result. The result
+        is of the input's kind (polars in, polars out) or of ``output``."""
         check_is_fitted(self, "edges_")
         table = as_pandas(table, "table")
         if list(self.edges_) != list(DIMENSIONS):

@@ -19,6 +19,7 @@ import pandas as pd
 from .._typing import LangLike, OutputLike, SchemeLike, TableLike
 from ..errors import InputError, InputTypeError, RFMWarning
 from ..io.frames import as_pandas, copy_on_write, numeric_column
+from ..io.histories import history_groups, row_days
 from ..io.output import follows_input
 from .explain import explain_columns
 from .levels import code_levels, given_levels, one_level
@@ -104,6 +105,7 @@ def segment(
         no history yet). Needs ``first_purchase`` and the as-of date in
         ``attrs`` (as :func:`rfmkit.rfm_table` leaves them; a table without
         attrs, such as polars output, gives it by ``last_purchase`` and ``recency``).
+        In a history (:func:`rfmkit.rfm_history`) each row's as-of date is its ``snapshot``.
     levels : int or triple, optional
         Score levels of R, F, M. By default read from
         ``attrs["score_edges"]``, or, when ``attrs`` are gone (a merge with
@@ -213,7 +215,9 @@ def _new_customers(scored: pd.DataFrame, days: int) -> np.ndarray:
     """Which customers made their first purchase at most ``days`` days ago."""
     if isinstance(days, bool) or not isinstance(days, (int, np.integer)) or days < 0:
         raise InputError(f"new_customer_days must be a non-negative integer, got {days!r}")
-    as_of = scored.attrs.get("as_of")
+    as_of: Any = scored.attrs.get("as_of")
+    if as_of is None and history_groups(scored) is not None:
+        as_of = row_days(scored)  # a history: each row's as-of date is its snapshot
     if as_of is None or "first_purchase" not in scored.columns:
         raise InputError(
             "new_customer_days needs first_purchase and attrs['as_of'] (the output of rfm_table, scored)"
@@ -221,5 +225,6 @@ def _new_customers(scored: pd.DataFrame, days: int) -> np.ndarray:
     first = pd.Series(scored["first_purchase"])
     if isinstance(first.dtype, pd.DatetimeTZDtype):
         first = first.dt.tz_localize(None)
-    age = (pd.Timestamp(as_of) - first.dt.normalize()).dt.days.to_numpy()
-    return age <= days
+    start = first.to_numpy(dtype="datetime64[D]")
+    age = (np.asarray(as_of, dtype="datetime64[D]") - start).astype(np.int64)
+    return (age <= days) & ~np.isnat(start)

@@ -7,6 +7,7 @@ import pandas as pd
 from .._typing import OutputLike, SchemeLike, TableLike
 from ..errors import InputError
 from ..io.frames import as_pandas
+from ..io.histories import SNAPSHOT, history_groups
 from ..io.output import follows_input
 from .builtin import builtin_names
 from .scheme import NEW_SEGMENT, Scheme, as_scheme, builtin_match
@@ -111,7 +112,9 @@ def action_list(
         Columns: ``customer_id``, ``segment_code``, ``segment``, ``next_action``
         (the first action of the segment's strategy), ``channel`` (its first
         channel), ``offer`` and ``message``. Export with ``to_csv`` or
-        ``to_json(orient="records", force_ascii=False)``.
+        ``to_json(orient="records", force_ascii=False)``. A history of
+        :func:`rfmkit.rfm_history` keeps its group columns first
+        (``snapshot`` and those of ``by``): one row per snapshot and customer.
 
     Examples
     --------
@@ -157,6 +160,10 @@ def action_list(
     out = per_code.reindex(codes.to_numpy()).reset_index(drop=True)
     out.insert(0, "segment_code", codes.to_numpy())
     out.insert(0, "customer_id", segmented["customer_id"].to_numpy())
+    history = history_groups(segmented)
+    if history is not None:
+        for position, name in enumerate([SNAPSHOT, *history]):
+            out.insert(position, name, segmented[name].reset_index(drop=True))
     return out
 
 

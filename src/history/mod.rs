@@ -1,0 +1,368 @@
+//! RFM at many as-of dates in one pass, and the churn labels that follow
+//! each: the long table of `rfm_history` and `churn_labels`.
+//!
+//! The rows up to the last snapshot (or the end of its horizon) are grouped
+//! by customer once and sorted by time within each customer (see
+//! [`group`]); each customer's rows are then walked against the sorted
+//! snapshot days (see [`walk`]), in parallel over blocks of customers, and
+//! the blocks' columns are joined snapshot by snapshot. Every snapshot is
+//! bit for bit the table [`crate::rfm()`] makes with that as-of day: the
+//! same validation, day boundaries, windows and exact sums.
+
+mod group;
+#[cfg(test)]
+mod tests;
+mod walk;
+
+use chrono::Months;
+use rayon::prelude::*;
+
+use crate::calendar::{date_of_day, day_of_date, format_day, Window};
+use crate::error::{Error, Result};
+use crate::group::{DistinctAccess, DistinctBy, DistinctStr};
+use crate::keys::{KeyColumn, SortedKeys};
+use crate::refold::show_key;
+use crate::rfm::{check_input, check_rows, empty_keys, Frequency, Input, Names, Options, Returns};
+
+use group::{customers, Customers};
+use walk::{Cols, Dropped, OrderSet, Plan};
+
+/// The options of [`rfm_history`].
+#[derive(Debug, Clone, Copy)]
+pub struct HistoryOptions<'a> {
+    /// The as-of days (days since 1970-01-01), strictly increasing.
+    pub snapshot_days: &'a [i64],
+    pub window: Option<Window>,
+    pub frequency: Frequency,
+    pub returns: Returns,
+}
+
+/// A long table: snapshot by snapshot, the customers who had bought by
+/// then, in id order.
+#[derive(Debug, Clone)]
+pub struct History {
+    /// The distinct customers; row `j` is customer `customer[j]` of these.
+    pub customer_id: SortedKeys,
+    /// Rows of each snapshot, in order.
+    pub snapshot_rows: Vec<u64>,
+    pub customer: Vec<u32>,
+    pub recency: Vec<i64>,
+    pub frequency: Vec<i64>,
+    pub monetary: Vec<f64>,
+    pub first_purchase: Vec<i64>,
+    pub last_purchase: Vec<i64>,
+    /// (snapshot, customer) pairs left out because the customer had only
+    /// returns by then, and the first of them (its snapshot day and id).
+    pub without_purchase: u64,
+    pub first_without_purchase: Option<(i64, String)>,
+}
+
+/// The options of [`churn_labels`].
+#[derive(Debug, Clone, Copy)]
+pub struct LabelOptions<'a> {
+    /// The cut-off days (days since 1970-01-01), strictly increasing.
+    pub snapshot_days: &'a [i64],
+    /// The horizon after each cut-off: `(day, day + horizon]`.
+    pub horizon: Window,
+    pub returns: Returns,
+}
+
+/// For every snapshot and customer who had bought by then, the purchases in
+/// the horizon after it (the columns `frequency` and `monetary` of a
+/// [`History`]; the others are empty).
+pub type Labels = History;
+
+/// Computes the RFM table at every snapshot day. See the Python
+/// `rfm_history` for the semantics.
+pub fn rfm_history(input: &Input, opts: &HistoryOptions, names: &Names) -> Result<History> {
+    let days = opts.snapshot_days;
+    let rfm_opts = Options {
+        as_of_day: None, // the snapshot days are checked on their own
+        window: opts.window,
+        frequency: opts.frequency,
+        returns: opts.returns,
+    };
+    check_input(input, &rfm_opts, names)?;
+    check_days(days)?;
+    let time = input.time;
+    let cutoffs: Vec<i64> = days.iter().map(|&d| time.end_of(d)).collect();
+    let starts = match opts.window {
+        Some(w) => Some(
+            days.iter()
+                .map(|&d| Ok(time.start_of(w.start_day(d)?.saturating_add(1))))
+                .collect::<Result<Vec<i64>>>()?,
+        ),
+        None => None,
+    };
+    let Some(grouped) = prepare(input, &rfm_opts, names, &cutoffs, true)? else {
+        return Ok(empty(input, days.len()));
+    };
+    let plan = Plan {
+        time,
+        amounts: input.amounts,
+        days,
+        cutoffs,
+        bounds: starts,
+        frequency: opts.frequency,
+        amount_name: &names.amount,
+    };
+    match (opts.frequency, input.orders) {
+        (Frequency::Orders, Some(KeyColumn::I64(o))) => {
+            run(&plan, grouped, Some(&DistinctBy(|i| o[i] as u64)))
+        }
+        (Frequency::Orders, Some(KeyColumn::U64(o))) => {
+            run(&plan, grouped, Some(&DistinctBy(|i| o[i])))
+        }
+        (Frequency::Orders, Some(KeyColumn::Str(o))) => run(&plan, grouped, Some(&DistinctStr(o))),
+        _ => run::<DistinctBy<fn(usize) -> u64>>(&plan, grouped, None),
+    }
+}
+
+/// Computes the purchases after every snapshot day, up to its horizon. See
+/// the Python `churn_labels` for the semantics.
+pub fn churn_labels(input: &Input, opts: &LabelOptions, names: &Names) -> Result<Labels> {
+    let days = opts.snapshot_days;
+    check_days(days)?;
+    let ends = days
+        .iter()
+        .map(|&d| horizon_end(d, opts.horizon))
+        .collect::<Result<Vec<i64>>>()?;
+    let rfm_opts = Options {
+        as_of_day: None,
+        window: None,
+        frequency: Frequency::Rows,
+        returns: opts.returns,
+    };
+    check_input(input, &rfm_opts, names)?;
+    let time = input.time;
+    let ends: Vec<i64> = ends.iter().map(|&d| time.end_of(d)).collect();
+    let Some(grouped) = prepare(input, &rfm_opts, names, &ends, false)? else {
+        return Ok(empty(input, days.len()));
+    };
+    let plan = Plan {
+        time,
+        amounts: input.amounts,
+        days,
+        cutoffs: days.iter().map(|&d| time.end_of(d)).collect(),
+        bounds: Some(ends),
+        frequency: Frequency::Rows,
+        amount_name: &names.amount,
+    };
+    let blocks = blocks(
+        grouped.len(),
+        |range, out, _: &mut ()| {
+            for c in range {
+                let show = || show_key(&grouped.keys, c);
+                plan.labels(grouped.rows(c), c as u32, out, &show)?;
+            }
+            Ok(())
+        },
+        days.len(),
+    )?;
+    Ok(finish(grouped.keys, blocks, Dropped::default(), days))
+}
+
+/// Snapshot days must increase and be dates of years 1 to 9999.
+fn check_days(days: &[i64]) -> Result<()> {
+    if let Some(w) = days.windows(2).find(|w| w[0] >= w[1]) {
+        return Err(Error::option(
+            "snapshots",
+            format!(
+                "must increase, got {} then {}",
+                format_day(w[0]),
+                format_day(w[1])
+            ),
+        ));
+    }
+    for &d in days {
+        let year = date_of_day(d).map(|x| chrono::Datelike::year(&x));
+        if !matches!(year, Ok(1..=9999)) {
+            return Err(Error::option(
+                "snapshots",
+                format!("day {d} since 1970-01-01 is not a date of years 1 to 9999"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The last day of the horizon after `day`.
+fn horizon_end(day: i64, horizon: Window) -> Result<i64> {
+    let too_long = || Error::option("horizon", "runs past the year 9999");
+    match horizon {
+        Window::Days(n) if n >= 1 => day.checked_add(n).ok_or_else(too_long),
+        Window::Months(n) if n >= 1 => {
+            let months = u32::try_from(n).map_err(|_| too_long())?;
+            let date = date_of_day(day)?
+                .checked_add_months(Months::new(months))
+                .ok_or_else(too_long)?;
+            Ok(day_of_date(date))
+        }
+        Window::Days(n) | Window::Months(n) => Err(Error::option(
+            "horizon",
+            format!("must be at least 1, got {n}"),
+        )),
+    }
+}
+
+/// Validates the rows as `rfm` does with the last cut-off, and groups the
+/// rows up to it by customer (`None` for no rows or no snapshots). With
+/// `strict`, a first cut-off before every row is an error, as an as-of date
+/// is.
+fn prepare(
+    input: &Input,
+    opts: &Options,
+    names: &Names,
+    cutoffs: &[i64],
+    strict: bool,
+) -> Result<Option<Customers>> {
+    let (Some(&first), Some(&last)) = (cutoffs.first(), cutoffs.last()) else {
+        check_rows(input, opts, names, i64::MIN)?;
+        return Ok(None);
+    };
+    if input.time.is_empty() {
+        return Ok(None);
+    }
+    let span = check_rows(input, opts, names, last)?;
+    let time = input.time;
+    if strict && span.min_pos > first {
+        return Err(Error::option(
+            "snapshots",
+            format!(
+                "{} is before the first transaction, on {}",
+                format_day(time.day_of(first)),
+                format_day(time.day_of(span.min_pos))
+            ),
+        ));
+    }
+    let exclude = opts.returns == Returns::Exclude;
+    let amounts = input.amounts;
+    let keep = |i: usize| time.pos(i) <= last && !(exclude && amounts.is_negative(i));
+    let pos = |i: usize| time.pos(i);
+    let n = time.len();
+    Ok(Some(match input.ids {
+        KeyColumn::I64(ids) => customers(&ids, n, keep, pos),
+        KeyColumn::U64(ids) => customers(&ids, n, keep, pos),
+        KeyColumn::Str(ids) => customers(&ids, n, keep, pos),
+    }))
+}
+
+fn run<D>(plan: &Plan, grouped: Customers, orders: Option<&D>) -> Result<History>
+where
+    D: DistinctAccess,
+    D::K: std::hash::Hash + Eq,
+{
+    let dropped = std::sync::Mutex::new(Dropped::default());
+    let blocks = blocks(
+        grouped.len(),
+        |range, out, set: &mut OrderSet<D::K>| {
+            let mut mine = Dropped::default();
+            for c in range {
+                let show = || show_key(&grouped.keys, c);
+                plan.history(
+                    grouped.rows(c),
+                    c as u32,
+                    orders,
+                    set,
+                    out,
+                    &mut mine,
+                    &show,
+                )?;
+            }
+            if let Ok(mut d) = dropped.lock() {
+                *d = d.merge(mine);
+            }
+            Ok(())
+        },
+        plan.days.len(),
+    )?;
+    let dropped = dropped.into_inner().unwrap_or_default();
+    Ok(finish(grouped.keys, blocks, dropped, plan.days))
+}
+
+/// Customers per parallel block.
+const BLOCK: usize = 1 << 12;
+
+/// Runs `f` on blocks of customers in parallel, each with its own output
+/// (one [`Cols`] per snapshot) and scratch set; the first error in customer
+/// order wins.
+fn blocks<S: Default>(
+    n: usize,
+    f: impl Fn(std::ops::Range<usize>, &mut [Cols], &mut S) -> Result<()> + Sync,
+    snapshots: usize,
+) -> Result<Vec<Vec<Cols>>> {
+    (0..n.div_ceil(BLOCK))
+        .into_par_iter()
+        .map_init(S::default, |set, b| {
+            let mut out: Vec<Cols> = (0..snapshots).map(|_| Cols::default()).collect();
+            f(b * BLOCK..n.min((b + 1) * BLOCK), &mut out, set)?;
+            Ok(out)
+        })
+        .collect::<Vec<Result<Vec<Cols>>>>()
+        .into_iter()
+        .collect()
+}
+
+/// One column of all blocks, snapshot by snapshot; each block's part is
+/// freed once copied.
+fn gather<T: Copy>(blocks: &mut [Vec<Cols>], pick: impl Fn(&mut Cols) -> &mut Vec<T>) -> Vec<T> {
+    let total = blocks
+        .iter_mut()
+        .flat_map(|b| b.iter_mut())
+        .map(|c| pick(c).len())
+        .sum();
+    let mut out = Vec::with_capacity(total);
+    let snapshots = blocks.first().map_or(0, Vec::len);
+    for s in 0..snapshots {
+        for block in blocks.iter_mut() {
+            if let Some(cols) = block.get_mut(s) {
+                out.extend_from_slice(&std::mem::take(pick(cols)));
+            }
+        }
+    }
+    out
+}
+
+fn finish(keys: SortedKeys, mut b: Vec<Vec<Cols>>, dropped: Dropped, days: &[i64]) -> History {
+    let snapshot_rows = (0..days.len())
+        .map(|s| {
+            b.iter()
+                .filter_map(|x| x.get(s))
+                .map(|c| c.code.len() as u64)
+                .sum()
+        })
+        .collect();
+    let first_without_purchase = dropped.first.map(|(s, c)| {
+        (
+            days.get(s).copied().unwrap_or(0),
+            show_key(&keys, c as usize),
+        )
+    });
+    History {
+        snapshot_rows,
+        customer: gather(&mut b, |c| &mut c.code),
+        recency: gather(&mut b, |c| &mut c.recency),
+        frequency: gather(&mut b, |c| &mut c.frequency),
+        monetary: gather(&mut b, |c| &mut c.monetary),
+        first_purchase: gather(&mut b, |c| &mut c.first),
+        last_purchase: gather(&mut b, |c| &mut c.last),
+        customer_id: keys,
+        without_purchase: dropped.count,
+        first_without_purchase,
+    }
+}
+
+fn empty(input: &Input, snapshots: usize) -> History {
+    History {
+        customer_id: empty_keys(&input.ids),
+        snapshot_rows: vec![0; snapshots],
+        customer: Vec::new(),
+        recency: Vec::new(),
+        frequency: Vec::new(),
+        monetary: Vec::new(),
+        first_purchase: Vec::new(),
+        last_purchase: Vec::new(),
+        without_purchase: 0,
+        first_without_purchase: None,
+    }
+}
