@@ -102,8 +102,11 @@ impl SummaryState {
             let (Some(p), Some(acc)) = (*p, self.accs.get_mut(slot as usize)) else {
                 continue;
             };
+            // The customer's first and last periods are in `pairs` already:
+            // the common case of several rows in one period skips the look-up.
+            let known = acc.rows > 0 && (p == acc.last || p == acc.first);
             acc.rows += 1;
-            if self.pairs.insert((slot, p)) {
+            if !known && self.pairs.insert((slot, p)) {
                 acc.periods += 1;
             }
             let earlier = p < acc.first;
