@@ -41,8 +41,7 @@ try:
     import dask.dataframe  # noqa: F401
 except ImportError as exc:  # pragma: no cover - exercised in an environment without dask
     raise ImportError(
-        f"rfmkit.dask needs dask[dataframe] ({exc}); install it with "
-        'pip install "rfmkit[dask]"'
+        f'rfmkit.dask needs dask[dataframe] ({exc}); install it with pip install "rfmkit[dask]"'
     ) from exc
 
 from .scores import score, segment

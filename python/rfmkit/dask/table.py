@@ -12,7 +12,8 @@ import pandas as pd
 from .._typing import DateLike, WindowLike, ZoneLike
 from ..errors import InputError, InputTypeError
 from ..state import RFMState
-from ..table import group_names_of, rfm_table as _memory_table
+from ..table import group_names_of
+from ..table import rfm_table as _memory_table
 from .common import (
     before_all,
     check_frame,
