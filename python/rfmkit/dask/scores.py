@@ -213,7 +213,12 @@ def segment(
         "levels": k,
         "explain": explain,
     }
-    out_meta = _memory_segment(meta, scheme, output="pandas", **options)
+    probe = meta
+    if new_customer_days is not None and probe.attrs.get("as_of") is None:
+        # The meta of a lazy table has no as-of date yet; the partitions have theirs.
+        probe = meta.copy()
+        probe.attrs["as_of"] = "1970-01-01"
+    out_meta = _memory_segment(probe, scheme, output="pandas", **options)
     return scored.map_partitions(
         _segment_part, scheme, options, dict(meta.attrs), meta=out_meta, enforce_metadata=False
     )
