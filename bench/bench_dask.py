@@ -97,7 +97,12 @@ def main() -> None:
     del memory
     workers = 2
     cluster = LocalCluster(
-        n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None, host="127.0.0.1"
+        n_workers=workers,
+        threads_per_worker=1,
+        processes=True,
+        dashboard_address=None,
+        host="127.0.0.1",
+        scheduler_kwargs={"dashboard": False},
     )
     client = Client(cluster)
     rows = []
