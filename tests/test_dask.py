@@ -255,6 +255,34 @@ def test_a_missing_dask_names_the_extra():
     assert 'pip install "rfmkit[dask]"' in out.stdout
 
 
+@pytest.mark.parametrize("method", ["tree", "shuffle"])
+@pytest.mark.parametrize("kind", ["category", "arrow", "two groups", "tz option"])
+def test_id_kinds_dtypes_and_options(kind, method):
+    tx = rfmkit.datasets.make_transactions(600, 90, seed=6, channels=True, tz="Europe/Berlin")
+    opts: dict = {}
+    keys = ["customer_id"]
+    if kind == "category":
+        tx["customer_id"] = ("c" + tx["customer_id"].astype(str)).astype("category")
+    elif kind == "arrow":
+        tx = tx.drop(columns="channel").convert_dtypes(dtype_backend="pyarrow")
+    elif kind == "two groups":
+        tx["region"] = tx["customer_id"] % 2
+        opts = {"by": ["channel", "region"]}
+        keys = ["channel", "region", "customer_id"]
+    else:
+        opts = {"tz": "Asia/Tokyo", "window": 40}
+    ddf = dd.from_pandas(tx.sample(frac=1.0, random_state=3), npartitions=3)
+    computed = ddf.compute()  # the reference sees the dtypes dask gives the partitions
+    same(
+        rd.rfm_table(ddf, method=method, npartitions=8, **opts).compute(),
+        rfmkit.rfm_table(computed, **opts),
+        keys,
+    )
+    if kind in ("category", "arrow"):
+        got = rd.rfm_summary(ddf, "customer_id", "date", "amount", method=method, npartitions=8).compute()
+        same(got, rfmkit.rfm_summary(computed, "customer_id", "date", "amount"), ["customer_id"])
+
+
 @pytest.fixture(scope="module")
 def client():
     with warnings.catch_warnings():
@@ -267,7 +295,7 @@ def client():
             host="127.0.0.1",
             scheduler_kwargs={"dashboard": False},
         )
-    c = distributed.Client(cluster)
+    c = distributed.Client(cluster, set_as_default=False)  # the other tests stay synchronous
     yield c
     c.close()
     cluster.close()

@@ -143,13 +143,26 @@ def rfm_table(
     need_as_of = as_of is None and (window is not None or chosen == "shuffle")
     lazy_as_of: Any = frame[date].max() if need_as_of else as_of
     if chosen == "tree":
-        return from_tree(frame, _state, _finish(meta), meta, n, extra=(opts, lazy_as_of))
-    # A partition whose customers all start after as_of is empty, unless all do.
-    earliest = frame[date].min() if as_of is not None else None
-    shuffled = frame.shuffle(on=customer_id, npartitions=n)
-    return shuffled.map_partitions(
-        _kernel, lazy_as_of, earliest, opts, meta, meta=meta, enforce_metadata=False, align_dataframes=False
-    )
+        out = from_tree(frame, _state, _finish(meta), meta, n, extra=(opts, lazy_as_of))
+    else:
+        # A partition whose customers all start after as_of is empty, unless all do.
+        earliest = frame[date].min() if as_of is not None else None
+        shuffled = frame.shuffle(on=customer_id, npartitions=n)
+        out = shuffled.map_partitions(
+            _kernel,
+            lazy_as_of,
+            earliest,
+            opts,
+            meta,
+            meta=meta,
+            enforce_metadata=False,
+            align_dataframes=False,
+        )
+    like = meta_of(frame)[customer_id].dtype
+    if isinstance(like, pd.CategoricalDtype):
+        ids = like.categories.dtype
+        return out.map_partitions(_ids_as, ids, meta=_ids_as(meta, ids))
+    return out
 
 
 def _as_of(value: Any) -> Any:
@@ -171,6 +184,15 @@ class _finish:
         if state is None:
             return self.meta
         return state.finish(output="pandas")
+
+
+def _ids_as(table: pd.DataFrame, dtype: Any) -> pd.DataFrame:
+    # Categorical ids come out of rfm_table in their categories' dtype; dask
+    # turns the object column of RFMState.finish (and of rfm_table on an
+    # empty frame) into its own string dtype: put the categories' dtype back.
+    table = table.copy(deep=False)
+    table["customer_id"] = table["customer_id"].astype(dtype)
+    return table
 
 
 def _kernel(
