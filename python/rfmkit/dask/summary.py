@@ -53,13 +53,14 @@ def rfm_summary(
         As for :func:`rfmkit.rfm_summary`. The end defaults to the latest
         transaction over all partitions.
     method : {None, "tree", "shuffle"}
-        ``"tree"`` (the default): every partition folds into an
-        :class:`rfmkit.SummaryState`, merged 8 at a time up a tree; only the
-        states move (per customer: first and last period, exact sums and
-        the distinct periods). ``"shuffle"``: the needed columns are
-        shuffled by customer and :func:`rfmkit.rfm_summary` runs on each
-        partition, with the end fixed beforehand (one more pass over the
-        date column when ``observation_period_end`` is not given).
+        ``"shuffle"`` (the default): the needed columns are shuffled by
+        customer and :func:`rfmkit.rfm_summary` runs on each partition, with
+        the end fixed beforehand (one more pass over the date column when
+        ``observation_period_end`` is not given). ``"tree"``: every
+        partition folds into an :class:`rfmkit.SummaryState`, merged 8 at a
+        time up a tree; only the states move, but they carry every
+        customer's distinct periods, and the last merge runs on one worker.
+        The shuffle measured faster (bench/bench_dask.py).
     npartitions : int, optional
         Partitions of the result: for ``"tree"`` the finished table cut into
         that many consecutive pieces (default 1); for ``"shuffle"`` the
@@ -70,8 +71,8 @@ def rfm_summary(
     dask.dataframe.DataFrame
         Lazy; one row per customer, the columns and dtypes of
         :func:`rfmkit.rfm_summary`, each partition sorted by id with an
-        index from 0. With ``"tree"`` the partitions follow in id order;
-        with ``"shuffle"`` sort by id after computing. The values equal
+        index from 0. With ``"shuffle"`` sort by id after computing; with
+        ``"tree"`` the partitions follow in id order. The values equal
         ``rfmkit.rfm_summary(ddf.compute(), ...)`` bit for bit, for any
         partitioning; the partitions and the computed frame carry its
         ``attrs``.
@@ -90,8 +91,8 @@ def rfm_summary(
     >>> ddf = dd.from_pandas(tx, npartitions=4)
     >>> lazy = rfmkit.dask.rfm_summary(ddf, "customer_id", "date", "amount", time_unit="W")
     >>> with dask.config.set(scheduler="synchronous"):
-    ...     summary = lazy.compute()
-    >>> summary.reset_index(drop=True).equals(
+    ...     summary = lazy.compute().sort_values("customer_id", ignore_index=True)
+    >>> summary.equals(
     ...     rfmkit.rfm_summary(tx, "customer_id", "date", "amount", time_unit="W"))
     True
     """
@@ -115,7 +116,7 @@ def rfm_summary(
         output="pandas",
         **opts,
     )
-    chosen = check_method(method, "tree")
+    chosen = check_method(method, "shuffle")
     n = check_npartitions(npartitions)
     columns = [customer_id_col, datetime_col, *([monetary_value_col] if monetary_value_col else [])]
     frame = ddf[columns]
