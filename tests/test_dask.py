@@ -145,14 +145,20 @@ def test_rfm_summary_any_partitioning(case, time_unit, end, first, money):
     same(lazy.compute(), expected, ["customer_id"])
 
 
-def test_summary_of_text_dates_with_a_format():
+@pytest.mark.parametrize("end", [None, "05/01/2022", "01/03/2022", "01/01/2021"])
+def test_summary_of_text_dates_with_a_format(end):
     tx = rfmkit.datasets.make_transactions(800, 120, seed=4)
     tx["day"] = tx["date"].dt.strftime("%d/%m/%Y")
-    expected = rfmkit.rfm_summary(tx, "customer_id", "day", "amount", datetime_format="%d/%m/%Y")
-    ddf = dd.from_pandas(tx.sample(frac=1.0, random_state=1), npartitions=5)
+    args = ("customer_id", "day", "amount")
+    opts = {"datetime_format": "%d/%m/%Y", "observation_period_end": end}
+    ddf = dd.from_pandas(tx.sample(frac=1.0, random_state=1), npartitions=3)
     for method in ("tree", "shuffle"):
-        got = rd.rfm_summary(ddf, "customer_id", "day", "amount", datetime_format="%d/%m/%Y", method=method)
-        same(got.compute(), expected, ["customer_id"])
+        lazy = rd.rfm_summary(ddf, *args, method=method, npartitions=40, **opts)  # some partitions empty
+        if end == "01/01/2021":  # before every transaction
+            with pytest.raises(InputError, match="before the first transaction"):
+                lazy.compute()
+        else:
+            same(lazy.compute(), rfmkit.rfm_summary(tx, *args, **opts), ["customer_id"])
 
 
 def test_defaults_and_partitions_of_the_result():
