@@ -6,7 +6,7 @@ from __future__ import annotations
 import html
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -343,7 +343,8 @@ def churn_alerts(
         after = one_snapshot(segment_input(after, "after"), "after")
         before = one_snapshot(before, "before")
     keys, labels, joined = _paired(before, after, STATS)
-    scheme = before.attrs.get("scheme", after.attrs.get("scheme"))
+    early, late = cast(pd.DataFrame, before), cast(pd.DataFrame, after)  # pandas by now
+    scheme = early.attrs.get("scheme", late.attrs.get("scheme"))
     # Codes only when both tables have them, so that both sides name segments alike.
     use_codes = _has_codes(before) and _has_codes(after)
     known, code_before = _known_segments(before, scheme, use_codes)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import dask
 import dask.dataframe as dd
@@ -92,8 +92,8 @@ def score(
     missing = [k for k in keys if k not in meta.columns]
     if missing:
         raise InputError(f"missing column(s) {missing}: ntile scores and grouped tables need the ids")
-    options = {"bins": bins, "method": method, "thresholds": thresholds, "weights": weights}
-    out_meta = _memory_score(meta, output="pandas", **options)
+    options: dict[str, Any] = {"bins": bins, "method": method, "thresholds": thresholds, "weights": weights}
+    out_meta = cast(pd.DataFrame, _memory_score(meta, output="pandas", **options))
     small = table[[*keys, *DIMENSIONS]]
     fitted = dask.delayed(_fit, pure=True)(small, dict(meta.attrs), keys, options)
     out_meta["rfm_score"] = out_meta["rfm_score"].astype(
@@ -118,7 +118,7 @@ class _Fit:
 def _fit(small: pd.DataFrame, attrs: dict, keys: list[str], options: dict) -> _Fit:
     small = small.reset_index(drop=True)
     small.attrs.update(attrs)
-    scored = _memory_score(small, output="pandas", **options)
+    scored = cast(pd.DataFrame, _memory_score(small, output="pandas", **options))
     fit = _Fit(
         edges=scored.attrs["score_edges"],
         by_group=scored.attrs.get("score_edges_by_group"),
