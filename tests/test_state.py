@@ -222,3 +222,23 @@ def test_a_batch_of_another_id_kind_changes_nothing():
         pd.testing.assert_frame_equal(state.finish(), before)
         state.update(tx.iloc[200:])
         pd.testing.assert_frame_equal(state.finish(), rfmkit.rfm_table(tx, by=by))
+
+
+@pytest.mark.parametrize("make", ["text", "int", "polars"])
+def test_categorical_ids_come_back_as_rfm_table_gives_them(make):
+    tx = rfmkit.datasets.make_transactions(3_000, 400, seed=5)
+    if make == "int":
+        tx["customer_id"] = tx["customer_id"].astype("category")
+    else:
+        tx["customer_id"] = ("c" + tx["customer_id"].astype(str)).astype("category")
+    data = pl.from_pandas(tx) if make == "polars" else tx
+    want = rfmkit.rfm_table(data)
+    state = RFMState()
+    for start in range(0, len(tx), 700):
+        state.update(data[start : start + 700])
+    got = state.finish()
+    if make == "polars":
+        assert got.equals(want)
+    else:
+        pd.testing.assert_frame_equal(got, want, check_exact=True)
+        assert got["customer_id"].dtype == want["customer_id"].dtype

@@ -22,7 +22,7 @@ from ._typing import DateLike, OutputLike, TableLike, WindowLike, ZoneLike
 from .errors import InputError, InputTypeError
 from .io import dates as _time
 from .io.amounts import amount_column
-from .io.columns import as_column, unencodable
+from .io.columns import unencodable
 from .io.frames import get_columns
 from .io.ids import key_column
 from .io.output import OutputKind, output_kind, to_output
@@ -183,7 +183,8 @@ class RFMState:
             raise unencodable({name_id: ids, name_order: columns.get(name_order)}) from None
         if first:
             self._time, self._kind = time, kind or self._kind
-            self._like = getattr(as_column(columns[name_id], name_id), "dtype", None)
+            # rfm_table's rule: the id column's own dtype (a categorical's too)
+            self._like = getattr(columns[name_id], "dtype", None)
 
     def _feed(self, raw: RawRfmState, args: tuple, tpd: int) -> None:
         ids, ts, days, amounts, orders = args
@@ -274,6 +275,9 @@ class RFMState:
         assert self._time is not None
         ids = raw["customer_id"]
         values = ids[1] if ids[0] != "str" else _strings(ids)
+        if isinstance(self._like, pd.CategoricalDtype) and isinstance(values, pa.Array):
+            # as rfm_table gives a categorical's text ids: plain values, dtype inferred
+            values = values.to_numpy(zero_copy_only=False)
         return result_frame(
             raw,
             values,
