@@ -30,6 +30,7 @@ from ..state import RFMState
 from .engine import (
     DataFrame,
     arrow_schema,
+    arrow_type,
     bucket_of,
     check_frame,
     chunks,
@@ -121,7 +122,8 @@ def rfm_table(
     check_frame(sdf, "sdf")
     method = _method(method)
     names = [customer_id, date, amount] + ([order_id] if order_id is not None else [])
-    fields = {n: field_of(sdf, n, arg) for n, arg in zip(names, ("customer_id", "date", "amount", "order_id"))}
+    roles = ("customer_id", "date", "amount", "order_id")[: len(names)]
+    fields = {n: field_of(sdf, n, arg) for n, arg in zip(names, roles, strict=True)}
     by_names = _by_names(by)
     groups = {g: field_of(sdf, g, "by") for g in by_names}
     zone = session_zone(sdf)
@@ -168,8 +170,6 @@ def _by_names(by: Any) -> list[str]:
 
 
 def _date_type(f: Any, zone: str) -> pa.DataType:
-    from .engine import arrow_type
-
     return arrow_type(f.dataType, zone)
 
 
@@ -177,7 +177,8 @@ def shuffle_partitions(sdf: DataFrame, num_partitions: Any) -> int:
     """``num_partitions`` checked, or the session's ``spark.sql.shuffle.partitions``."""
     if num_partitions is None:
         return int(sdf.sparkSession.conf.get("spark.sql.shuffle.partitions"))
-    if isinstance(num_partitions, bool) or not isinstance(num_partitions, (int, np.integer)) or num_partitions < 1:
+    n = num_partitions
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
         raise InputError(f"num_partitions must be a positive integer, got {num_partitions!r}")
     return int(num_partitions)
 
