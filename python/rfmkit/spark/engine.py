@@ -8,8 +8,11 @@ Nothing here starts a job except :func:`date_range` (one ``agg``).
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import pickle
 import warnings
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -27,6 +30,14 @@ except ImportError as exc:  # pragma: no cover - the package's __init__ says the
 
 __all__ = [
     "CHUNK_ROWS",
+    "METHODS",
+    "Task",
+    "fold_buckets",
+    "fold_rows",
+    "merge_states",
+    "method_of",
+    "plan",
+    "shuffle_partitions",
     "DataFrame",
     "arrow_schema",
     "bucket_of",
@@ -42,6 +53,8 @@ __all__ = [
     "tree_merge",
 ]
 
+METHODS = ("shuffle", "combine")
+_STATE_SCHEMA = "bucket int, state binary"
 CHUNK_ROWS = 1 << 20
 """Rows folded per state update: Spark's Arrow batches (10,000 rows by
 default) are concatenated up to this many first, so that the per-call cost
@@ -220,6 +233,91 @@ def conform(table: pa.Table, schema: pa.Schema) -> Iterator[pa.RecordBatch]:
     """A result table in the columns, order and types of ``schema``."""
     cols = [table.column(f.name).cast(f.type) for f in schema]
     yield from pa.Table.from_arrays(cols, schema=schema).to_batches()
+
+
+def method_of(method: Any) -> str:
+    """The plan: ``"shuffle"`` (the default) or ``"combine"``."""
+    if method is None:
+        return "shuffle"
+    if method not in METHODS:
+        raise InputError(f"invalid method {method!r}: choose one of 'shuffle', 'combine'")
+    return str(method)
+
+
+def shuffle_partitions(sdf: Any, num_partitions: Any) -> int:
+    """``num_partitions`` checked, or the session's ``spark.sql.shuffle.partitions``."""
+    if num_partitions is None:
+        return int(sdf.sparkSession.conf.get("spark.sql.shuffle.partitions"))
+    n = num_partitions
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+        raise InputError(f"num_partitions must be a positive integer, got {num_partitions!r}")
+    return int(n)
+
+
+@dataclass(frozen=True)
+class Task:
+    """What a task needs: a new empty state (a picklable callable), the id
+    column, the text of the error that means "no rows up to the end date
+    in this task" and the Arrow schema of the result."""
+
+    new_state: Callable[[], Any]
+    customer_id: str
+    empty_when: str
+    schema: pa.Schema
+
+
+def plan(src: Any, method: str, n: int, task: Task, schema: Any) -> Any:
+    """The Spark plan of ``method`` over the needed columns ``src``."""
+    if method == "shuffle":
+        rows = src.repartition(n, task.customer_id)
+        return rows.mapInArrow(functools.partial(fold_rows, task=task), schema)
+    states = src.mapInArrow(functools.partial(fold_buckets, task=task, buckets=n), _STATE_SCHEMA)
+    moved = states.repartition(n, "bucket")
+    return moved.mapInArrow(functools.partial(merge_states, task=task), schema)
+
+
+# -- the tasks (module functions: Spark pickles them by reference) ---------
+def _finish(state: Any, task: Task) -> Iterator[pa.RecordBatch]:
+    if state is None:
+        return
+    table = quiet(lambda: state.finish(output="arrow"), task.empty_when)
+    if table is not None:
+        yield from conform(table, task.schema)
+
+
+def fold_rows(batches: Iterable[pa.RecordBatch], task: Task) -> Iterator[pa.RecordBatch]:
+    """A task of ``"shuffle"``: its customers' rows into one state, finished."""
+    state = None
+    for chunk in chunks(batches):
+        state = (state or task.new_state()).update(chunk)
+    yield from _finish(state, task)
+
+
+def fold_buckets(batches: Iterable[pa.RecordBatch], task: Task, buckets: int) -> Iterator[pa.RecordBatch]:
+    """A first task of ``"combine"``: its rows into one state per bucket of
+    customers, each emitted as one row (bucket, pickled state: Arrow IPC,
+    money as integer limbs)."""
+    states: dict[int, Any] = {}
+    for chunk in chunks(batches):
+        b = bucket_of(chunk.column(task.customer_id), buckets)
+        order = np.argsort(b, kind="stable")
+        counts = np.bincount(b, minlength=buckets)
+        taken = chunk.take(pa.array(order))
+        start = 0
+        for k in np.flatnonzero(counts).tolist():
+            part = taken.slice(start, int(counts[k]))
+            start += int(counts[k])
+            states[k] = (states.get(k) or task.new_state()).update(part)
+    for k, state in states.items():
+        yield pa.RecordBatch.from_pydict(
+            {"bucket": pa.array([k], pa.int32()), "state": pa.array([pickle.dumps(state)], pa.binary())}
+        )
+
+
+def merge_states(batches: Iterable[pa.RecordBatch], task: Task) -> Iterator[pa.RecordBatch]:
+    """A second task of ``"combine"``: the states of its buckets merged, finished."""
+    states = [pickle.loads(blob) for b in batches for blob in b.column("state").to_pylist()]
+    yield from _finish(tree_merge(states) if states else None, task)
 
 
 def quiet(fn: Callable[[], Any], empty_when: str) -> Any:

@@ -16,39 +16,33 @@ never a row at a time):
 from __future__ import annotations
 
 import functools
-import pickle
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any
 
-import numpy as np
 import pyarrow as pa
 
 from .. import table as _table_module
 from .._typing import DateLike, WindowLike, ZoneLike
-from ..errors import InputError
 from ..state import RFMState
 from .engine import (
     DataFrame,
+    Task,
     arrow_schema,
     arrow_type,
-    bucket_of,
     check_frame,
-    chunks,
-    conform,
     date_range,
     field_of,
     kind_of_ids,
+    method_of,
+    plan,
     probe_table,
-    quiet,
     session_zone,
-    tree_merge,
+    shuffle_partitions,
 )
 
-__all__ = ["METHODS", "rfm_table", "shuffle_partitions"]
+__all__ = ["rfm_table"]
 
-METHODS = ("shuffle", "combine")
 _BEFORE_FIRST = "is before the first transaction"
-_STATE_SCHEMA = "bucket int, state binary"
 
 
 def rfm_table(
@@ -120,7 +114,7 @@ def rfm_table(
     >>> table.orderBy("customer_id").toPandas()              # doctest: +SKIP
     """
     check_frame(sdf, "sdf")
-    method = _method(method)
+    method = method_of(method)
     names = [customer_id, date, amount] + ([order_id] if order_id is not None else [])
     roles = ("customer_id", "date", "amount", "order_id")[: len(names)]
     fields = {n: field_of(sdf, n, arg) for n, arg in zip(names, roles, strict=True)}
@@ -145,22 +139,8 @@ def rfm_table(
     RFMState(**spec)  # the grouping, at once
     schema = _schema(fields, groups, customer_id, date, spec)
     src = sdf.select(*dict.fromkeys([*by_names, *names]))
-    out = arrow_schema(schema)
-    n = shuffle_partitions(sdf, num_partitions)
-    if method == "shuffle":
-        rows = src.repartition(n, customer_id)
-        return rows.mapInArrow(functools.partial(fold_rows, spec=spec, schema=out), schema)
-    states = src.mapInArrow(functools.partial(fold_buckets, spec=spec, buckets=n), _STATE_SCHEMA)
-    moved = states.repartition(n, "bucket")
-    return moved.mapInArrow(functools.partial(merge_states, schema=out), schema)
-
-
-def _method(method: Any) -> str:
-    if method is None:
-        return "shuffle"
-    if method not in METHODS:
-        raise InputError(f"invalid method {method!r}: choose one of 'shuffle', 'combine'")
-    return str(method)
+    task = Task(functools.partial(RFMState, **spec), customer_id, _BEFORE_FIRST, arrow_schema(schema))
+    return plan(src, method, shuffle_partitions(sdf, num_partitions), task, schema)
 
 
 def _by_names(by: Any) -> list[str]:
@@ -171,16 +151,6 @@ def _by_names(by: Any) -> list[str]:
 
 def _date_type(f: Any, zone: str) -> pa.DataType:
     return arrow_type(f.dataType, zone)
-
-
-def shuffle_partitions(sdf: DataFrame, num_partitions: Any) -> int:
-    """``num_partitions`` checked, or the session's ``spark.sql.shuffle.partitions``."""
-    if num_partitions is None:
-        return int(sdf.sparkSession.conf.get("spark.sql.shuffle.partitions"))
-    n = num_partitions
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-        raise InputError(f"num_partitions must be a positive integer, got {num_partitions!r}")
-    return int(num_partitions)
 
 
 def _schema(fields: dict, groups: dict, customer_id: str, date: str, spec: dict) -> Any:
@@ -200,46 +170,3 @@ def _schema(fields: dict, groups: dict, customer_id: str, date: str, spec: dict)
             T.StructField("last_purchase", stamp),
         ]
     )
-
-
-# -- the tasks (module functions: Spark pickles them by reference) ---------
-def _finish(state: RFMState | None, schema: pa.Schema) -> Iterator[pa.RecordBatch]:
-    if state is None:
-        return
-    table = quiet(lambda: state.finish(output="arrow"), _BEFORE_FIRST)
-    if table is not None:
-        yield from conform(table, schema)
-
-
-def fold_rows(batches: Iterable[pa.RecordBatch], spec: dict, schema: pa.Schema) -> Iterator[pa.RecordBatch]:
-    """A task of ``"shuffle"``: its customers' rows into one state, finished."""
-    state = None
-    for chunk in chunks(batches):
-        state = (state or RFMState(**spec)).update(chunk)
-    yield from _finish(state, schema)
-
-
-def fold_buckets(batches: Iterable[pa.RecordBatch], spec: dict, buckets: int) -> Iterator[pa.RecordBatch]:
-    """A first task of ``"combine"``: its rows into one state per bucket of
-    customers, each emitted as one row (bucket, pickled state)."""
-    states: dict[int, RFMState] = {}
-    for chunk in chunks(batches):
-        b = bucket_of(chunk.column(spec["customer_id"]), buckets)
-        order = np.argsort(b, kind="stable")
-        counts = np.bincount(b, minlength=buckets)
-        taken = chunk.take(pa.array(order))
-        start = 0
-        for k in np.flatnonzero(counts).tolist():
-            part = taken.slice(start, int(counts[k]))
-            start += int(counts[k])
-            states[k] = (states.get(k) or RFMState(**spec)).update(part)
-    for k, state in states.items():
-        yield pa.RecordBatch.from_pydict(
-            {"bucket": pa.array([k], pa.int32()), "state": pa.array([pickle.dumps(state)], pa.binary())}
-        )
-
-
-def merge_states(batches: Iterable[pa.RecordBatch], schema: pa.Schema) -> Iterator[pa.RecordBatch]:
-    """A second task of ``"combine"``: the states of its buckets merged, finished."""
-    states = [pickle.loads(blob) for b in batches for blob in b.column("state").to_pylist()]
-    yield from _finish(tree_merge(states) if states else None, schema)
