@@ -11,7 +11,8 @@ try:
 except ImportError as exc:
     raise ImportError('rfmkit.spark needs PySpark: pip install "rfmkit[spark]"') from exc
 
+from .scores import score, segment
 from .summary import rfm_summary
 from .table import rfm_table
 
-__all__ = ["rfm_summary", "rfm_table"]
+__all__ = ["rfm_summary", "rfm_table", "score", "segment"]
