@@ -20,6 +20,8 @@ def test_docstring_examples(name):
         pytest.importorskip("matplotlib").use("Agg")
     if name == "rfmkit.scores.scorer":
         pytest.importorskip("sklearn")
+    if name.startswith("rfmkit.spark"):
+        pytest.importorskip("pyspark")  # an optional extra (the examples start no session)
     module = importlib.import_module(name)
     with warnings.catch_warnings():
         # Quantile scores on small samples leave scores unused; the examples say nothing of it.

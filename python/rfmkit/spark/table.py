@@ -137,7 +137,7 @@ def rfm_table(
         **opts,
     )
     RFMState(**spec)  # the grouping, at once
-    schema = _schema(fields, groups, customer_id, date, spec)
+    schema = _schema(fields, groups, customer_id, date, found.attrs["as_of"])
     src = sdf.select(*dict.fromkeys([*by_names, *names]))
     task = Task(functools.partial(RFMState, **spec), customer_id, _BEFORE_FIRST, arrow_schema(schema))
     return plan(src, method, shuffle_partitions(sdf, num_partitions), task, schema)
@@ -153,12 +153,12 @@ def _date_type(f: Any, zone: str) -> pa.DataType:
     return arrow_type(f.dataType, zone)
 
 
-def _schema(fields: dict, groups: dict, customer_id: str, date: str, spec: dict) -> Any:
+def _schema(fields: dict, groups: dict, customer_id: str, date: str, as_of: str | None) -> Any:
     from pyspark.sql import types as T
 
     ts = fields[date].dataType
     stamp = T.TimestampType() if isinstance(ts, T.TimestampType) else T.TimestampNTZType()
-    meta = {"rfmkit": {"as_of": str(spec["as_of"]), "by": list(groups)}}
+    meta = {"rfmkit": {"as_of": as_of, "by": list(groups)}}
     return T.StructType(
         [T.StructField(g, f.dataType) for g, f in groups.items()]
         + [
