@@ -82,8 +82,15 @@ def transactions(seed: int = 0, n: int = 3_000, customers: int = 300, ids: str =
     return pa.table(cols)
 
 
+_FRAMES: dict = {}
+
+
 def frame(spark, table: pa.Table):
-    return spark.createDataFrame(table).cache()
+    """The table as a cached Spark DataFrame (made once per table and session)."""
+    key = (id(spark), table.schema, table.column("amount").to_numpy().tobytes())
+    if key not in _FRAMES:
+        _FRAMES[key] = spark.createDataFrame(table).cache()
+    return _FRAMES[key]
 
 
 def partitioned(sdf, how: str, n: int):
@@ -296,6 +303,14 @@ def test_errors_at_once(spark):
             .withColumn("f_score", F.lit(1))
             .withColumn("m_score", F.lit(1))
         )
+
+
+def test_no_rows(spark):
+    empty = frame(spark, transactions(13, n=50)).limit(0)
+    for method in ("shuffle", "combine"):
+        table = rs.rfm_table(empty, window=30, method=method)
+        assert table.columns == list(rfmkit.rfm_table(transactions(13, n=50)).columns)
+        assert table.count() == 0
 
 
 def test_errors_in_the_rows_name_the_column(spark):

@@ -136,7 +136,7 @@ def rfm_table(
         by=by_names or None,
         **opts,
     )
-    RFMState(**spec)  # the grouping, at once
+    RFMState(**{**spec, "as_of": spec["as_of"] or "1970-01-01"})  # the grouping, at once (no rows: no as_of)
     schema = _schema(fields, groups, customer_id, date, found.attrs["as_of"])
     src = sdf.select(*dict.fromkeys([*by_names, *names]))
     task = Task(functools.partial(RFMState, **spec), customer_id, _BEFORE_FIRST, arrow_schema(schema))
