@@ -65,6 +65,8 @@ def main() -> None:
     ap.add_argument("--customers", type=int, default=2_000_000)
     ap.add_argument("--path", default="/tmp/rfmkit_bench_spark")
     ap.add_argument("--repeat", type=int, default=2)
+    ap.add_argument("--only", default="", help="time only the plans whose name has this text")
+    ap.add_argument("--no-checks", action="store_true", help="skip the exactness checks")
     args = ap.parse_args()
     os.environ["PYSPARK_PYTHON"] = sys.executable
     os.environ["PYSPARK_DRIVER_PYTHON"] = sys.executable
@@ -125,12 +127,15 @@ def main() -> None:
         "rfm_table: rfmkit.spark shuffle": lambda: rs.rfm_table(sdf, method="shuffle"),
         "rfm_table: rfmkit.spark combine": lambda: rs.rfm_table(sdf, method="combine"),
         "rfm_table: Spark SQL groupBy (count, sum)": rfm_sql,
+        "rfm_table days: rfmkit.spark shuffle": lambda: rs.rfm_table(sdf, frequency="days", method="shuffle"),
+        "rfm_table days: rfmkit.spark combine": lambda: rs.rfm_table(sdf, frequency="days", method="combine"),
         "rfm_summary: rfmkit.spark shuffle": lambda: rs.rfm_summary(sdf, "customer_id", "date", "amount"),
         "rfm_summary: rfmkit.spark combine": lambda: rs.rfm_summary(
             sdf, "customer_id", "date", "amount", method="combine"
         ),
         "rfm_summary: Spark SQL, Databricks recipe": summary_sql,
     }
+    plans = {k: v for k, v in plans.items() if args.only in k}
     results: dict[str, float] = {}
     for rep in range(args.repeat):  # the best of `repeat`, the plans interleaved
         for name, build in plans.items():
@@ -138,6 +143,9 @@ def main() -> None:
             results[name] = min(results.get(name, seconds), seconds)
             print(f"{rep}: {name}: {seconds:.1f} s", flush=True)
 
+    if args.no_checks:
+        print(results)
+        return
     memory_table = rfmkit.rfm_table(tx)
     memory_summary = rfmkit.rfm_summary(tx, "customer_id", "date", "amount")
     checks = {}
