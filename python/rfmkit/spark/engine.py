@@ -235,10 +235,10 @@ def conform(table: pa.Table, schema: pa.Schema) -> Iterator[pa.RecordBatch]:
     yield from pa.Table.from_arrays(cols, schema=schema).to_batches()
 
 
-def method_of(method: Any) -> str:
-    """The plan: ``"shuffle"`` (the default) or ``"combine"``."""
+def method_of(method: Any, default: str) -> str:
+    """The plan: ``"shuffle"`` or ``"combine"`` (``default`` for None)."""
     if method is None:
-        return "shuffle"
+        return default
     if method not in METHODS:
         raise InputError(f"invalid method {method!r}: choose one of 'shuffle', 'combine'")
     return str(method)
