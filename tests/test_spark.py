@@ -291,6 +291,10 @@ def test_errors_at_once(spark):
         rs.rfm_table(sdf, num_partitions=0)
     with pytest.raises((rfmkit.InputError, rfmkit.InputTypeError), match="'channel'"):
         rs.rfm_table(sdf, amount="channel")
+    with pytest.raises(rfmkit.InputTypeError, match="by"):
+        rs.rfm_table(sdf, by=3)
+    with pytest.raises(rfmkit.InputError, match="'region'"):
+        rs.rfm_table(sdf, by=["channel", "region"])
     with pytest.raises(rfmkit.InputError, match="before the first transaction"):
         rs.rfm_table(sdf, as_of="2001-01-01")
     with pytest.raises(rfmkit.InputError, match="time_unit|unit"):

@@ -23,6 +23,7 @@ import pyarrow as pa
 
 from .. import table as _table_module
 from .._typing import DateLike, WindowLike, ZoneLike
+from ..errors import InputTypeError
 from ..state import RFMState
 from .engine import (
     DataFrame,
@@ -149,7 +150,11 @@ def rfm_table(
 def _by_names(by: Any) -> list[str]:
     if by is None:
         return []
-    return [by] if isinstance(by, str) else list(by)
+    if isinstance(by, str):
+        return [by]
+    if not isinstance(by, (list, tuple)):
+        raise InputTypeError(f"by must be a column name or a list of them, not {type(by).__name__}")
+    return list(by)
 
 
 def _date_type(f: Any, zone: str) -> pa.DataType:
