@@ -332,3 +332,14 @@ def test_import_rfmkit_does_not_import_pyspark():
     code = "import sys, rfmkit; rfmkit.rfm_table; print('pyspark' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_without_pyspark_the_error_says_what_to_install():
+    import subprocess
+
+    code = (
+        "import sys; sys.modules['pyspark'] = None\n"
+        "try:\n    import rfmkit.spark\nexcept ImportError as exc:\n    print(exc)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert 'pip install "rfmkit[spark]"' in out.stdout
