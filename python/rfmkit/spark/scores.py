@@ -3,7 +3,8 @@ segments of :func:`rfmkit.score` and :func:`rfmkit.segment` on a Spark table.
 
 Fitting: the cut points of ``"quantile"``, ``"mean"`` and ``"median"``
 depend only on the multiset of each dimension's values, so Spark counts the
-values (``groupBy(value).count()``, per group with ``by``) and the driver
+values (one ``groupBy(dimension, value).count()`` job over the three
+dimensions exploded into pairs, per group with ``by``) and the driver
 fits them exactly as in memory on the values repeated by their counts (the
 driver holds at most one value per customer, never a transaction).
 ``"ntile"`` ranks customers by (value, id): the driver collects the value
@@ -21,6 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from .._core import score_fit, score_ntile
 from .._typing import BinsLike, LangLike, MethodLike, SchemeLike, ThresholdsLike, WeightsLike
@@ -79,6 +81,12 @@ def score(
         (``schema["r_score"].metadata["rfmkit"]``), which
         :func:`rfmkit.spark.segment` reads.
 
+    Notes
+    -----
+    Fitting runs one job over ``table`` (two with ``"ntile"``), and the
+    result is computed again when used: ``table.cache()`` first, or each
+    job recomputes the table from the transactions.
+
     Examples
     --------
     >>> scored = rfmkit.spark.score(rfmkit.spark.rfm_table(sdf), bins=4)  # doctest: +SKIP
@@ -111,32 +119,40 @@ def score(
 
 
 def _fit(table: DataFrame, plan: dict, by: list[str]) -> dict[tuple, dict[str, tuple]]:
-    """Per group, per dimension: ("cuts", edges dict) or ("ntile", starts)."""
+    """Per group, per dimension: ("cuts", edges dict) or ("ntile", starts).
+
+    At most two jobs over ``table``: the value counts of every dimension
+    fitted by cut points at once (the dimensions exploded into (dimension,
+    value) pairs), and the (id, value) pairs of the ntile dimensions."""
     from pyspark.sql import functions as F
 
+    counted = [d for d in DIMENSIONS if plan[d][0] != "ntile"]
+    ranked = [d for d in DIMENSIONS if plan[d][0] == "ntile"]
     fits: dict[tuple, dict[str, tuple]] = {}
-    for dim in DIMENSIONS:
-        m, k, cuts = plan[dim]
-        descending = dim == "recency"
-        if m == "ntile":
-            got = table.select(*by, "customer_id", dim).toArrow()
-        else:
-            got = table.groupBy(*by, dim).agg(F.count(F.lit(1)).alias("__n")).toArrow()
+    if counted:
+        pairs = F.array(
+            *(F.struct(F.lit(d).alias("__dim"), F.col(d).cast("double").alias("__value")) for d in counted)
+        )
+        exploded = table.select(*by, F.explode(pairs).alias("__p")).select(*by, "__p.__dim", "__p.__value")
+        got = exploded.groupBy(*by, "__dim", "__value").agg(F.count(F.lit(1)).alias("__n")).toArrow()
         for key, part in _groups(got, by):
-            v = _finite(part.column(dim), dim)
-            if m == "ntile":
-                ids = part.column("customer_id").to_numpy(zero_copy_only=False)
-                fits.setdefault(key, {})[dim] = ("ntile", _ntile_starts(v, ids, k, descending, dim))
-            else:
-                values = np.repeat(v, part.column("__n").to_numpy().astype(np.int64))
-                fitted = score_fit(np.ascontiguousarray(values), m, k, descending, cuts, dim)
-                where = (
-                    ""
-                    if not by
-                    else f" in group {', '.join(f'{n}={x!r}' for n, x in zip(by, key, strict=True))}"
-                )
-                warn_unused(fitted, dim, where, stacklevel=4)
+            label = ", ".join(f"{n}={x!r}" for n, x in zip(by, key, strict=True))
+            for dim in counted:
+                m, k, cuts = plan[dim]
+                rows = part.filter(pc.equal(part.column("__dim"), dim))
+                v = _finite(rows.column("__value"), dim)
+                values = np.repeat(v, rows.column("__n").to_numpy().astype(np.int64))
+                fitted = score_fit(np.ascontiguousarray(values), m, k, dim == "recency", cuts, dim)
+                warn_unused(fitted, dim, f" in group {label}" if by else "", stacklevel=4)
                 fits.setdefault(key, {})[dim] = ("cuts", edges_dict(fitted))
+    if ranked:
+        got = table.select(*by, "customer_id", *ranked).toArrow()
+        for key, part in _groups(got, by):
+            ids = part.column("customer_id").to_numpy(zero_copy_only=False)
+            for dim in ranked:
+                k = plan[dim][1]
+                starts = _ntile_starts(_finite(part.column(dim), dim), ids, k, dim == "recency", dim)
+                fits.setdefault(key, {})[dim] = ("ntile", starts)
     return fits
 
 
