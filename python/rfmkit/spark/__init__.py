@@ -23,16 +23,17 @@ every transaction), then build a lazy plan:
   of customers (a fixed hash of the id) and emits the states (Arrow IPC,
   money as integer limbs); ``repartition(n, bucket)`` brings each
   customer's states together and a second task merges and finishes them.
-  States, not rows, cross the shuffle: it wins when the states are small
-  (row counts), and loses when they carry sets of distinct days, orders or
-  periods (a set per customer per task).
+  States, not rows, cross the shuffle (one per customer per task; for
+  distinct days, orders or periods they carry the sets of them).
 
-The default follows the measurements (bench/bench_spark.py, 5M rows, 500k
-customers, local[2], best of two on a busy machine; bench/README.md):
-``rfm_table`` with ``frequency="rows"``: combine 16.7 s, shuffle 27.7 s;
-with ``frequency="days"``: shuffle 22.0 s, combine 27.1 s; ``rfm_summary``:
-shuffle 19.4 s, combine 22.9 s. So ``"combine"`` is the default for row
-counts and ``"shuffle"`` for distinct days and orders and for the summary;
+The defaults follow the measurements (bench/bench_spark.py on local[2], a
+busy 2-core machine; bench/README.md has the tables). ``rfm_table``,
+``frequency="rows"``: combine 16.7 s vs shuffle 27.7 s (5M rows, best of
+two) and 38.7 s vs 61.1 s (20M rows); ``frequency="days"``: mixed, combine
+faster in two runs of three (48.6 s vs 56.6 s at 20M; 27.1 s vs 22.0 s at
+5M). ``rfm_summary``: shuffle faster in every run (19.4 s vs 22.9 s at 5M,
+31.9 s vs 35.8 s at 20M). So ``"combine"`` is the default of
+:func:`rfm_table` and ``"shuffle"`` that of :func:`rfm_summary`;
 ``method=`` overrides it.
 
 :func:`score` fits the cut points from value counts that Spark aggregates

@@ -81,10 +81,8 @@ def rfm_table(
     method : {"shuffle", "combine"}, optional
         How customers meet: ``"shuffle"`` moves the rows by customer and
         runs the kernel per partition; ``"combine"`` moves per-task states.
-        Both give the same table. The default is ``"combine"`` for
-        ``frequency="rows"`` and ``"shuffle"`` for distinct days or orders
-        (whose states carry the sets): the faster of the two in the
-        measurements of :mod:`rfmkit.spark`.
+        Both give the same table. The default, ``"combine"``, was the
+        faster in the measurements of :mod:`rfmkit.spark`.
     num_partitions : int, optional
         Partitions of the result (default: ``spark.sql.shuffle.partitions``).
 
@@ -117,8 +115,7 @@ def rfm_table(
     >>> table.orderBy("customer_id").toPandas()              # doctest: +SKIP
     """
     check_frame(sdf, "sdf")
-    # Measured (bench/README.md): states win for row counts, rows for distinct days / orders.
-    method = method_of(method, "combine" if frequency == "rows" else "shuffle")
+    method = method_of(method, "combine")  # the faster one as measured (bench/README.md)
     names = [customer_id, date, amount] + ([order_id] if order_id is not None else [])
     roles = ("customer_id", "date", "amount", "order_id")[: len(names)]
     fields = {n: field_of(sdf, n, arg) for n, arg in zip(names, roles, strict=True)}
