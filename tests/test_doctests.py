@@ -22,6 +22,8 @@ def test_docstring_examples(name):
         pytest.importorskip("sklearn")
     if name.startswith("rfmkit.dask"):
         pytest.importorskip("dask.dataframe")  # the optional extra (tests/test_dask.py requires it in CI)
+    if name.startswith("rfmkit.spark"):
+        pytest.importorskip("pyspark")  # an optional extra (the examples start no session)
     module = importlib.import_module(name)
     with warnings.catch_warnings():
         # Quantile scores on small samples leave scores unused; the examples say nothing of it.
