@@ -126,7 +126,7 @@ def arrow_type(dtype: T.DataType, zone: str) -> pa.DataType:
         return pa.timestamp("us")
     if isinstance(dtype, T.DecimalType):
         return pa.decimal128(dtype.precision, dtype.scale)
-    simple = {
+    simple: dict[type, Any] = {
         T.BooleanType: pa.bool_(),
         T.ByteType: pa.int8(),
         T.ShortType: pa.int16(),

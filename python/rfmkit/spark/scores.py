@@ -17,7 +17,7 @@ from __future__ import annotations
 import functools
 import warnings
 from collections.abc import Iterable, Iterator
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -103,7 +103,7 @@ def score(
         field_of(table, "customer_id", "customer_id")
     fits = _fit(table, plan, by)
     levels = [plan[d][1] for d in DIMENSIONS]
-    meta = {"levels": levels, "by": by}
+    meta: dict[str, Any] = {"levels": levels, "by": by}
     if not by:
         meta["score_edges"] = {d: fits[()][d][1] for d in DIMENSIONS if fits[()][d][0] == "cuts"}
     from pyspark.sql import types as T
@@ -283,7 +283,7 @@ def segment(
     s = as_scheme(scheme)
     if levels is None:
         found = _meta(scored, "r_score").get("levels")
-        levels = None if found is None else tuple(int(k) for k in found)
+        levels = None if found is None else cast("tuple[int, int, int]", tuple(int(k) for k in found))
         if levels is None:
             raise InputError(
                 "the number of score levels is unknown: pass levels=... (an integer, or three for "
@@ -297,7 +297,9 @@ def segment(
         field_of(scored, "first_purchase", "first_purchase")
         probe["first_purchase"] = pd.Series([], dtype="datetime64[us]")
         probe.attrs["as_of"] = as_of
-    options = dict(lang=lang, new_customer_days=new_customer_days, levels=levels, explain=explain)
+    options: dict[str, Any] = dict(
+        lang=lang, new_customer_days=new_customer_days, levels=levels, explain=explain
+    )
     _segment_in_memory(probe, s, **options)  # the options, at once
     from pyspark.sql import types as T
 

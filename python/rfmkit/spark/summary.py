@@ -7,7 +7,9 @@ The plans are those of :mod:`rfmkit.spark.table`, over
 from __future__ import annotations
 
 import functools
+from typing import Any, cast
 
+import pandas as pd
 import pyarrow as pa
 
 from .._typing import PeriodEndLike
@@ -88,7 +90,7 @@ def rfm_summary(
         roles["monetary_value_col"] = monetary_value_col
     fields = {name: field_of(sdf, name, arg) for arg, name in roles.items()}
     zone = session_zone(sdf)
-    opts = dict(
+    opts: dict[str, Any] = dict(
         time_unit=time_unit, time_scaler=time_scaler, include_first_transaction=include_first_transaction
     )
     cols = (customer_id_col, datetime_col, monetary_value_col)
@@ -96,11 +98,14 @@ def rfm_summary(
     empty = probe_table(fields, pa.array([], date_type), datetime_col, zone)
     _summary_in_memory(empty, *cols, observation_period_end=observation_period_end, **opts)  # at once
     dates = date_range(sdf, fields[datetime_col], zone)
-    found = _summary_in_memory(
-        probe_table(fields, dates, datetime_col, zone),
-        *cols,
-        observation_period_end=observation_period_end,
-        **opts,
+    found = cast(
+        pd.DataFrame,
+        _summary_in_memory(
+            probe_table(fields, dates, datetime_col, zone),
+            *cols,
+            observation_period_end=observation_period_end,
+            **opts,
+        ),
     )
     end = (
         observation_period_end

@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
+import pandas as pd
 import pyarrow as pa
 
 from .. import table as _table_module
@@ -122,14 +123,17 @@ def rfm_table(
     by_names = _by_names(by)
     groups = {g: field_of(sdf, g, "by") for g in by_names}
     zone = session_zone(sdf)
-    opts = dict(window=window, frequency=frequency, order_id=order_id, returns=returns, tz=tz)
+    opts: dict[str, Any] = dict(window=window, frequency=frequency, order_id=order_id, returns=returns, tz=tz)
     empty = probe_table(fields, pa.array([], _date_type(fields[date], zone)), date, zone)
     _table_module.rfm_table(empty, customer_id, date, amount, as_of=as_of, **opts)  # options, at once
     dates = date_range(sdf, fields[date], zone)
-    found = _table_module.rfm_table(
-        probe_table(fields, dates, date, zone), customer_id, date, amount, as_of=as_of, **opts
+    found = cast(
+        pd.DataFrame,
+        _table_module.rfm_table(
+            probe_table(fields, dates, date, zone), customer_id, date, amount, as_of=as_of, **opts
+        ),
     )
-    spec = dict(
+    spec: dict[str, Any] = dict(
         customer_id=customer_id,
         date=date,
         amount=amount,
