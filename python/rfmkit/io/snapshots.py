@@ -76,6 +76,8 @@ def _offset(text: str) -> Any:
             raise InputError(f"invalid snapshots {text!r}: {_HELP}") from None
     if offset.n < 1:
         raise InputError(f"invalid snapshots {text!r}: the frequency must be positive")
+    if isinstance(offset, pd.offsets.Day):  # not a Tick from pandas 3 on
+        return int(offset.n)
     if isinstance(offset, pd.offsets.Tick):
         span = pd.Timedelta(offset)
         if span % pd.Timedelta(days=1) != pd.Timedelta(0):
