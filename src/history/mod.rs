@@ -25,7 +25,7 @@ use crate::refold::show_key;
 use crate::rfm::{check_input, check_rows, empty_keys, Frequency, Input, Names, Options, Returns};
 
 use crate::rfm::min_max;
-use assemble::{blocks, finish};
+use assemble::{blocks, Columns};
 use group::{customers, dense, Customers};
 use walk::{Dropped, OrderSet, Plan};
 
@@ -152,8 +152,12 @@ pub fn churn_labels(input: &Input, opts: &LabelOptions, names: &Names) -> Result
         frequency: Frequency::Rows,
         amount_name: &names.amount,
     };
-    let blocks = blocks(
+    let first = |c: usize| plan.first_snapshot(grouped.range(c));
+    let cols = blocks(
         grouped.len(),
+        days.len(),
+        false,
+        first,
         |range, out, _: &mut ()| {
             for c in range {
                 let show = || show_key(&grouped.keys, c);
@@ -161,9 +165,8 @@ pub fn churn_labels(input: &Input, opts: &LabelOptions, names: &Names) -> Result
             }
             Ok(())
         },
-        days.len(),
     )?;
-    Ok(finish(grouped.keys, blocks, Dropped::default(), days))
+    Ok(finish(grouped.keys, cols, Dropped::default(), days))
 }
 
 /// Snapshot days must increase and be dates of years 1 to 9999.
@@ -290,8 +293,12 @@ where
     D::K: std::hash::Hash + Eq,
 {
     let dropped = std::sync::Mutex::new(Dropped::default());
-    let blocks = blocks(
+    let first = |c: usize| plan.first_snapshot(grouped.range(c));
+    let cols = blocks(
         grouped.len(),
+        plan.days.len(),
+        true,
+        first,
         |range, out, set: &mut OrderSet<D::K>| {
             let mut mine = Dropped::default();
             for c in range {
@@ -312,10 +319,28 @@ where
             }
             Ok(())
         },
-        plan.days.len(),
     )?;
     let dropped = dropped.into_inner().unwrap_or_default();
-    Ok(finish(grouped.keys, blocks, dropped, plan.days))
+    Ok(finish(grouped.keys, cols, dropped, plan.days))
+}
+
+fn finish(keys: SortedKeys, cols: Columns, dropped: Dropped, days: &[i64]) -> History {
+    let first_without_purchase = dropped.first.map(|(s, c)| {
+        let day = days.get(s).copied().unwrap_or(0);
+        (day, show_key(&keys, c as usize))
+    });
+    History {
+        customer_id: keys,
+        snapshot_rows: cols.snapshot_rows,
+        customer: cols.code,
+        recency: cols.recency,
+        frequency: cols.frequency,
+        monetary: cols.monetary,
+        first_purchase: cols.first,
+        last_purchase: cols.last,
+        without_purchase: dropped.count,
+        first_without_purchase,
+    }
 }
 
 fn empty(input: &Input, snapshots: usize) -> History {

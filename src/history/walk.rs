@@ -17,6 +17,8 @@ use crate::refold::rounded;
 use crate::rfm::Frequency;
 use crate::scan::Amounts;
 
+use super::assemble::Out;
+
 /// What every snapshot needs, computed once.
 pub(super) struct Plan<'a> {
     pub(super) time: Time<'a>,
@@ -73,17 +75,6 @@ impl Cum {
     }
 }
 
-/// The result columns of some customers at one snapshot.
-#[derive(Debug, Default)]
-pub(super) struct Cols {
-    pub(super) code: Vec<u32>,
-    pub(super) recency: Vec<i64>,
-    pub(super) frequency: Vec<i64>,
-    pub(super) monetary: Vec<f64>,
-    pub(super) first: Vec<i64>,
-    pub(super) last: Vec<i64>,
-}
-
 /// Customers seen at a snapshot without a purchase (returns only): how
 /// many (snapshot, customer) pairs, and the first (snapshot, customer).
 #[derive(Debug, Clone, Copy, Default)]
@@ -114,6 +105,18 @@ impl Dropped {
 pub(super) type OrderSet<K> = HashMap<K, u32, BuildHasherDefault<KeyHasher>>;
 
 impl Plan<'_> {
+    /// The first snapshot at which the customer of `rows` had bought
+    /// (the number of snapshots if none).
+    pub(super) fn first_snapshot(&self, rows: Range<usize>) -> usize {
+        match rows.into_iter().find(|&j| !self.amounts.is_negative(j)) {
+            Some(j) => {
+                let pos = self.time.pos(j);
+                self.cutoffs.partition_point(|&cut| cut < pos)
+            }
+            None => self.cutoffs.len(),
+        }
+    }
+
     /// The exact sum of the amounts of rows `rows`.
     fn exact(&self, rows: Range<usize>, show: &dyn Fn() -> String) -> Result<f64> {
         let mut sum = Exact::default();
@@ -149,7 +152,7 @@ impl Plan<'_> {
         c: u32,
         orders: Option<&D>,
         set: &mut OrderSet<D::K>,
-        out: &mut [Cols],
+        out: &mut [Out],
         dropped: &mut Dropped,
         show: &dyn Fn() -> String,
     ) -> Result<()>
@@ -199,12 +202,9 @@ impl Plan<'_> {
                 Frequency::Days => up.days - before.days,
                 Frequency::Orders => set.len() as u32,
             };
-            cols.monetary.push(self.money(&up, &before, lo..hi, show)?);
-            cols.code.push(c);
-            cols.recency.push(day - time.day_of(last_pos));
-            cols.frequency.push(i64::from(frequency));
-            cols.first.push(first_ts);
-            cols.last.push(last_ts);
+            let m = self.money(&up, &before, lo..hi, show)?;
+            let recency = day - time.day_of(last_pos);
+            cols.push(c, recency, i64::from(frequency), m, first_ts, last_ts);
         }
         Ok(())
     }
@@ -216,7 +216,7 @@ impl Plan<'_> {
         &self,
         rows: Range<usize>,
         c: u32,
-        out: &mut [Cols],
+        out: &mut [Out],
         show: &dyn Fn() -> String,
     ) -> Result<()> {
         let (time, amounts) = (&self.time, &self.amounts);
@@ -237,10 +237,9 @@ impl Plan<'_> {
             if up.purchases == 0 {
                 continue; // no purchase yet: not a customer of this snapshot
             }
-            cols.code.push(c);
-            cols.frequency
-                .push(i64::from(ahead.purchases.saturating_sub(up.purchases)));
-            cols.monetary.push(self.money(&ahead, &up, hi..far, show)?);
+            let n = ahead.purchases.saturating_sub(up.purchases);
+            let m = self.money(&ahead, &up, hi..far, show)?;
+            cols.push(c, 0, i64::from(n), m, 0, 0);
         }
         Ok(())
     }
