@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -204,7 +204,7 @@ def _iso(day: Any) -> str:
     return str(np.datetime64(int(day), "D"))
 
 
-def _warn_without_purchase(raw: dict, describe: Any) -> None:
+def _warn_without_purchase(raw: Mapping[str, Any], describe: Any) -> None:
     if raw["without_purchase"]:
         day, first = raw["first_without_purchase"]
         if describe is not None:

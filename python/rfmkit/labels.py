@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -9,7 +10,7 @@ import pandas as pd
 import pyarrow as pa
 
 from ._core import label_columns
-from ._typing import FrameLike, OutputLike, TableLike, WindowLike, ZoneLike
+from ._typing import DateLike, FrameLike, OutputLike, TableLike, WindowLike, ZoneLike
 from .errors import InputError
 from .io import dates as _time
 from .io.amounts import amount_column
@@ -27,7 +28,7 @@ __all__ = ["churn_labels"]
 @follows_input("data", date="date")
 def churn_labels(
     data: FrameLike,
-    snapshots: Any,
+    snapshots: TableLike | str | Sequence[DateLike],
     horizon: WindowLike = "90D",
     customer_id: str = "customer_id",
     date: str = "date",

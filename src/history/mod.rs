@@ -9,13 +9,13 @@
 //! bit for bit the table [`crate::rfm()`] makes with that as-of day: the
 //! same validation, day boundaries, windows and exact sums.
 
+mod assemble;
 mod group;
 #[cfg(test)]
 mod tests;
 mod walk;
 
 use chrono::Months;
-use rayon::prelude::*;
 
 use crate::calendar::{date_of_day, day_of_date, format_day, Window};
 use crate::error::{Error, Result};
@@ -24,8 +24,10 @@ use crate::keys::{KeyColumn, SortedKeys};
 use crate::refold::show_key;
 use crate::rfm::{check_input, check_rows, empty_keys, Frequency, Input, Names, Options, Returns};
 
-use group::{customers, Customers};
-use walk::{Cols, Dropped, OrderSet, Plan};
+use crate::rfm::min_max;
+use assemble::{blocks, Columns};
+use group::{customers, dense, Customers};
+use walk::{Dropped, OrderSet, Plan};
 
 /// The options of [`rfm_history`].
 #[derive(Debug, Clone, Copy)]
@@ -97,9 +99,10 @@ pub fn rfm_history(input: &Input, opts: &HistoryOptions, names: &Names) -> Resul
     let Some(grouped) = prepare(input, &rfm_opts, names, &cutoffs, true)? else {
         return Ok(empty(input, days.len()));
     };
+    let sorted = grouped.columns(&time, &input.amounts);
     let plan = Plan {
-        time,
-        amounts: input.amounts,
+        time: sorted.time(&time),
+        amounts: sorted.amounts(),
         days,
         cutoffs,
         bounds: starts,
@@ -139,27 +142,31 @@ pub fn churn_labels(input: &Input, opts: &LabelOptions, names: &Names) -> Result
     let Some(grouped) = prepare(input, &rfm_opts, names, &ends, false)? else {
         return Ok(empty(input, days.len()));
     };
+    let sorted = grouped.columns(&time, &input.amounts);
     let plan = Plan {
-        time,
-        amounts: input.amounts,
+        time: sorted.time(&time),
+        amounts: sorted.amounts(),
         days,
         cutoffs: days.iter().map(|&d| time.end_of(d)).collect(),
         bounds: Some(ends),
         frequency: Frequency::Rows,
         amount_name: &names.amount,
     };
-    let blocks = blocks(
+    let first = |c: usize| plan.first_snapshot(grouped.range(c));
+    let cols = blocks(
         grouped.len(),
+        days.len(),
+        false,
+        first,
         |range, out, _: &mut ()| {
             for c in range {
                 let show = || show_key(&grouped.keys, c);
-                plan.labels(grouped.rows(c), c as u32, out, &show)?;
+                plan.labels(grouped.range(c), c as u32, out, &show)?;
             }
             Ok(())
         },
-        days.len(),
     )?;
-    Ok(finish(grouped.keys, blocks, Dropped::default(), days))
+    Ok(finish(grouped.keys, cols, Dropped::default(), days))
 }
 
 /// Snapshot days must increase and be dates of years 1 to 9999.
@@ -241,10 +248,43 @@ fn prepare(
     let pos = |i: usize| time.pos(i);
     let n = time.len();
     Ok(Some(match input.ids {
-        KeyColumn::I64(ids) => customers(&ids, n, keep, pos),
-        KeyColumn::U64(ids) => customers(&ids, n, keep, pos),
+        KeyColumn::I64(ids) => {
+            let (lo, hi) = min_max(ids, |&x| i128::from(x));
+            match dense_slots(n, lo, hi) {
+                Some(slots) => dense(
+                    |i| (i128::from(ids[i]) - lo) as usize,
+                    n,
+                    slots,
+                    keep,
+                    pos,
+                    |u| SortedKeys::I64(u.iter().map(|&s| (lo + s as i128) as i64).collect()),
+                ),
+                None => customers(&ids, n, keep, pos),
+            }
+        }
+        KeyColumn::U64(ids) => {
+            let (lo, hi) = min_max(ids, |&x| i128::from(x));
+            match dense_slots(n, lo, hi) {
+                Some(slots) => dense(
+                    |i| (i128::from(ids[i]) - lo) as usize,
+                    n,
+                    slots,
+                    keep,
+                    pos,
+                    |u| SortedKeys::U64(u.iter().map(|&s| (lo + s as i128) as u64).collect()),
+                ),
+                None => customers(&ids, n, keep, pos),
+            }
+        }
         KeyColumn::Str(ids) => customers(&ids, n, keep, pos),
     }))
+}
+
+/// Slots of a counting sort for integer ids spanning `lo..=hi`, when the
+/// span is small next to the rows (4 bytes a slot).
+fn dense_slots(n: usize, lo: i128, hi: i128) -> Option<usize> {
+    let slots = usize::try_from(hi - lo + 1).ok()?;
+    (slots as u128 <= 2 * n as u128 + (1 << 16)).then_some(slots)
 }
 
 fn run<D>(plan: &Plan, grouped: Customers, orders: Option<&D>) -> Result<History>
@@ -253,13 +293,18 @@ where
     D::K: std::hash::Hash + Eq,
 {
     let dropped = std::sync::Mutex::new(Dropped::default());
-    let blocks = blocks(
+    let first = |c: usize| plan.first_snapshot(grouped.range(c));
+    let cols = blocks(
         grouped.len(),
+        plan.days.len(),
+        true,
+        first,
         |range, out, set: &mut OrderSet<D::K>| {
             let mut mine = Dropped::default();
             for c in range {
                 let show = || show_key(&grouped.keys, c);
                 plan.history(
+                    grouped.range(c),
                     grouped.rows(c),
                     c as u32,
                     orders,
@@ -274,79 +319,25 @@ where
             }
             Ok(())
         },
-        plan.days.len(),
     )?;
     let dropped = dropped.into_inner().unwrap_or_default();
-    Ok(finish(grouped.keys, blocks, dropped, plan.days))
+    Ok(finish(grouped.keys, cols, dropped, plan.days))
 }
 
-/// Customers per parallel block.
-const BLOCK: usize = 1 << 12;
-
-/// Runs `f` on blocks of customers in parallel, each with its own output
-/// (one [`Cols`] per snapshot) and scratch set; the first error in customer
-/// order wins.
-fn blocks<S: Default>(
-    n: usize,
-    f: impl Fn(std::ops::Range<usize>, &mut [Cols], &mut S) -> Result<()> + Sync,
-    snapshots: usize,
-) -> Result<Vec<Vec<Cols>>> {
-    (0..n.div_ceil(BLOCK))
-        .into_par_iter()
-        .map_init(S::default, |set, b| {
-            let mut out: Vec<Cols> = (0..snapshots).map(|_| Cols::default()).collect();
-            f(b * BLOCK..n.min((b + 1) * BLOCK), &mut out, set)?;
-            Ok(out)
-        })
-        .collect::<Vec<Result<Vec<Cols>>>>()
-        .into_iter()
-        .collect()
-}
-
-/// One column of all blocks, snapshot by snapshot; each block's part is
-/// freed once copied.
-fn gather<T: Copy>(blocks: &mut [Vec<Cols>], pick: impl Fn(&mut Cols) -> &mut Vec<T>) -> Vec<T> {
-    let total = blocks
-        .iter_mut()
-        .flat_map(|b| b.iter_mut())
-        .map(|c| pick(c).len())
-        .sum();
-    let mut out = Vec::with_capacity(total);
-    let snapshots = blocks.first().map_or(0, Vec::len);
-    for s in 0..snapshots {
-        for block in blocks.iter_mut() {
-            if let Some(cols) = block.get_mut(s) {
-                out.extend_from_slice(&std::mem::take(pick(cols)));
-            }
-        }
-    }
-    out
-}
-
-fn finish(keys: SortedKeys, mut b: Vec<Vec<Cols>>, dropped: Dropped, days: &[i64]) -> History {
-    let snapshot_rows = (0..days.len())
-        .map(|s| {
-            b.iter()
-                .filter_map(|x| x.get(s))
-                .map(|c| c.code.len() as u64)
-                .sum()
-        })
-        .collect();
+fn finish(keys: SortedKeys, cols: Columns, dropped: Dropped, days: &[i64]) -> History {
     let first_without_purchase = dropped.first.map(|(s, c)| {
-        (
-            days.get(s).copied().unwrap_or(0),
-            show_key(&keys, c as usize),
-        )
+        let day = days.get(s).copied().unwrap_or(0);
+        (day, show_key(&keys, c as usize))
     });
     History {
-        snapshot_rows,
-        customer: gather(&mut b, |c| &mut c.code),
-        recency: gather(&mut b, |c| &mut c.recency),
-        frequency: gather(&mut b, |c| &mut c.frequency),
-        monetary: gather(&mut b, |c| &mut c.monetary),
-        first_purchase: gather(&mut b, |c| &mut c.first),
-        last_purchase: gather(&mut b, |c| &mut c.last),
         customer_id: keys,
+        snapshot_rows: cols.snapshot_rows,
+        customer: cols.code,
+        recency: cols.recency,
+        frequency: cols.frequency,
+        monetary: cols.monetary,
+        first_purchase: cols.first,
+        last_purchase: cols.last,
         without_purchase: dropped.count,
         first_without_purchase,
     }

@@ -107,3 +107,44 @@ fn bad_snapshots_are_errors() {
     let err = rfm_history(&input(false), &opts, &Names::default()).unwrap_err();
     assert!(err.to_string().contains("before the first"), "{err}");
 }
+
+#[test]
+#[ignore = "a timing, run by hand with --release --ignored --nocapture"]
+fn timing() {
+    let n = 1_000_000usize;
+    let ids: Vec<i64> = (0..n).map(|i| ((i as i64) * 7919) % 100_000).collect();
+    let ts: Vec<i64> = (0..n)
+        .map(|i| ((i as i64) * 104_729) % (730 * 86_400))
+        .collect();
+    let amt: Vec<f64> = (0..n).map(|i| (i % 1000) as f64 * 0.01).collect();
+    let input = Input {
+        ids: KeyColumn::I64(&ids),
+        time: Time::Naive {
+            ts: &ts,
+            ticks_per_day: 86_400,
+        },
+        amounts: Amounts::F64(&amt),
+        orders: None,
+    };
+    let days: Vec<i64> = (1..=24).map(|m| m * 30).collect();
+    let opts = HistoryOptions {
+        snapshot_days: &days,
+        window: None,
+        frequency: Frequency::Rows,
+        returns: Returns::Net,
+    };
+    for _ in 0..3 {
+        let t = std::time::Instant::now();
+        let h = rfm_history(&input, &opts, &Names::default()).unwrap();
+        println!("history {:?} rows {}", t.elapsed(), h.customer.len());
+        let t = std::time::Instant::now();
+        let o = Options {
+            as_of_day: Some(400),
+            window: None,
+            frequency: Frequency::Rows,
+            returns: Returns::Net,
+        };
+        let r = rfm(&input, &o, &Names::default()).unwrap();
+        println!("one rfm {:?} rows {}", t.elapsed(), r.recency.len());
+    }
+}

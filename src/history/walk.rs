@@ -7,6 +7,7 @@
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hash};
+use std::ops::Range;
 
 use crate::calendar::Time;
 use crate::error::Result;
@@ -15,6 +16,8 @@ use crate::money::{Exact, Money};
 use crate::refold::rounded;
 use crate::rfm::Frequency;
 use crate::scan::Amounts;
+
+use super::assemble::Out;
 
 /// What every snapshot needs, computed once.
 pub(super) struct Plan<'a> {
@@ -72,17 +75,6 @@ impl Cum {
     }
 }
 
-/// The result columns of some customers at one snapshot.
-#[derive(Debug, Default)]
-pub(super) struct Cols {
-    pub(super) code: Vec<u32>,
-    pub(super) recency: Vec<i64>,
-    pub(super) frequency: Vec<i64>,
-    pub(super) monetary: Vec<f64>,
-    pub(super) first: Vec<i64>,
-    pub(super) last: Vec<i64>,
-}
-
 /// Customers seen at a snapshot without a purchase (returns only): how
 /// many (snapshot, customer) pairs, and the first (snapshot, customer).
 #[derive(Debug, Clone, Copy, Default)]
@@ -113,20 +105,35 @@ impl Dropped {
 pub(super) type OrderSet<K> = HashMap<K, u32, BuildHasherDefault<KeyHasher>>;
 
 impl Plan<'_> {
-    /// The exact sum of the amounts of `rows`.
-    fn exact(&self, rows: &[u32], show: &dyn Fn() -> String) -> Result<f64> {
+    /// The first snapshot at which the customer of `rows` had bought
+    /// (the number of snapshots if none).
+    pub(super) fn first_snapshot(&self, rows: Range<usize>) -> usize {
+        match rows.into_iter().find(|&j| !self.amounts.is_negative(j)) {
+            Some(j) => {
+                let pos = self.time.pos(j);
+                self.cutoffs.partition_point(|&cut| cut < pos)
+            }
+            None => self.cutoffs.len(),
+        }
+    }
+
+    /// The exact sum of the amounts of rows `rows`.
+    fn exact(&self, rows: Range<usize>, show: &dyn Fn() -> String) -> Result<f64> {
         let mut sum = Exact::default();
         match self.amounts {
-            Amounts::F64(v) => rows
-                .iter()
-                .filter_map(|&r| v.get(r as usize))
-                .for_each(|&x| sum.add(x)),
+            Amounts::F64(v) => v.get(rows).unwrap_or(&[]).iter().for_each(|&x| sum.add(x)),
             Amounts::I64(_) => {} // integer amounts never spill
         }
         rounded(&sum, self.amount_name, show)
     }
 
-    fn money(&self, hi: &Cum, lo: &Cum, rows: &[u32], show: &dyn Fn() -> String) -> Result<f64> {
+    fn money(
+        &self,
+        hi: &Cum,
+        lo: &Cum,
+        rows: Range<usize>,
+        show: &dyn Fn() -> String,
+    ) -> Result<f64> {
         if hi.spills > lo.spills {
             self.exact(rows, show)
         } else {
@@ -134,15 +141,18 @@ impl Plan<'_> {
         }
     }
 
-    /// Customer `c`'s rows at every snapshot, into `out[s]`.
+    /// Customer `c`'s rows at every snapshot, into `out[s]`. Its rows are
+    /// `rows` of the plan's columns (sorted by customer, then time); `input`
+    /// holds their rows in the input, where order ids are read.
     #[allow(clippy::too_many_arguments)]
     pub(super) fn history<D>(
         &self,
-        rows: &[u32],
+        rows: Range<usize>,
+        input: &[u32],
         c: u32,
         orders: Option<&D>,
         set: &mut OrderSet<D::K>,
-        out: &mut [Cols],
+        out: &mut [Out],
         dropped: &mut Dropped,
         show: &dyn Fn() -> String,
     ) -> Result<()>
@@ -152,37 +162,34 @@ impl Plan<'_> {
     {
         let (time, amounts) = (&self.time, &self.amounts);
         set.clear();
-        let (mut hi, mut lo) = (0usize, 0usize);
+        let (start, end) = (rows.start, rows.end);
+        let (mut hi, mut lo) = (start, start);
+        let order_of = |j: usize| input.get(j - start).map(|&r| r as usize);
         let (mut up, mut before) = (Cum::default(), Cum::default());
         let (mut first_ts, mut last_ts, mut last_pos) = (i64::MAX, i64::MIN, i64::MIN);
         for (s, (&cut, cols)) in self.cutoffs.iter().zip(out.iter_mut()).enumerate() {
-            while let Some(&r) = rows.get(hi).filter(|&&r| time.pos(r as usize) <= cut) {
-                let i = r as usize;
-                if up.add(time, amounts, i) {
-                    first_ts = first_ts.min(time.ts(i));
-                    last_ts = last_ts.max(time.ts(i));
-                    last_pos = last_pos.max(time.pos(i));
-                    if let Some(d) = orders {
+            while hi < end && time.pos(hi) <= cut {
+                if up.add(time, amounts, hi) {
+                    first_ts = first_ts.min(time.ts(hi));
+                    last_ts = last_ts.max(time.ts(hi));
+                    last_pos = last_pos.max(time.pos(hi));
+                    if let (Some(d), Some(i)) = (orders, order_of(hi)) {
                         *set.entry(d.key(i)).or_insert(0) += 1;
                     }
                 }
                 hi += 1;
             }
-            if let Some(start) = self.bounds.as_ref().and_then(|b| b.get(s)) {
-                while let Some(&r) = rows[..hi]
-                    .get(lo)
-                    .filter(|&&r| time.pos(r as usize) < *start)
-                {
-                    let i = r as usize;
-                    if before.add(time, amounts, i) {
-                        if let Some(d) = orders {
+            if let Some(&first) = self.bounds.as_ref().and_then(|b| b.get(s)) {
+                while lo < hi && time.pos(lo) < first {
+                    if before.add(time, amounts, lo) {
+                        if let (Some(d), Some(i)) = (orders, order_of(lo)) {
                             remove(set, d.key(i));
                         }
                     }
                     lo += 1;
                 }
             }
-            if hi == 0 {
+            if hi == start {
                 continue; // not a customer yet
             }
             if last_pos == i64::MIN {
@@ -195,13 +202,9 @@ impl Plan<'_> {
                 Frequency::Days => up.days - before.days,
                 Frequency::Orders => set.len() as u32,
             };
-            let window = rows.get(lo..hi).unwrap_or(&[]);
-            cols.monetary.push(self.money(&up, &before, window, show)?);
-            cols.code.push(c);
-            cols.recency.push(day - time.day_of(last_pos));
-            cols.frequency.push(i64::from(frequency));
-            cols.first.push(first_ts);
-            cols.last.push(last_ts);
+            let m = self.money(&up, &before, lo..hi, show)?;
+            let recency = day - time.day_of(last_pos);
+            cols.push(c, recency, i64::from(frequency), m, first_ts, last_ts);
         }
         Ok(())
     }
@@ -211,33 +214,32 @@ impl Plan<'_> {
     /// and monetary).
     pub(super) fn labels(
         &self,
-        rows: &[u32],
+        rows: Range<usize>,
         c: u32,
-        out: &mut [Cols],
+        out: &mut [Out],
         show: &dyn Fn() -> String,
     ) -> Result<()> {
         let (time, amounts) = (&self.time, &self.amounts);
-        let (mut hi, mut far) = (0usize, 0usize);
+        let end_row = rows.end;
+        let (mut hi, mut far) = (rows.start, rows.start);
         let (mut up, mut ahead) = (Cum::default(), Cum::default());
         let ends = self.bounds.as_deref().unwrap_or(&[]);
         for ((&cut, &end), cols) in self.cutoffs.iter().zip(ends).zip(out.iter_mut()) {
-            while let Some(&r) = rows.get(hi).filter(|&&r| time.pos(r as usize) <= cut) {
-                up.add(time, amounts, r as usize);
+            while hi < end_row && time.pos(hi) <= cut {
+                up.add(time, amounts, hi);
                 hi += 1;
             }
             // Both are prefix sums; the horizon ends at or after the cut-off.
-            while let Some(&r) = rows.get(far).filter(|&&r| time.pos(r as usize) <= end) {
-                ahead.add(time, amounts, r as usize);
+            while far < end_row && time.pos(far) <= end {
+                ahead.add(time, amounts, far);
                 far += 1;
             }
             if up.purchases == 0 {
                 continue; // no purchase yet: not a customer of this snapshot
             }
-            let future = rows.get(hi..far).unwrap_or(&[]);
-            cols.code.push(c);
-            cols.frequency
-                .push(i64::from(ahead.purchases.saturating_sub(up.purchases)));
-            cols.monetary.push(self.money(&ahead, &up, future, show)?);
+            let n = ahead.purchases.saturating_sub(up.purchases);
+            let m = self.money(&ahead, &up, hi..far, show)?;
+            cols.push(c, 0, i64::from(n), m, 0, 0);
         }
         Ok(())
     }

@@ -5,6 +5,7 @@ judged in (the as-of days of :func:`rfmkit.rfm_history`)."""
 from __future__ import annotations
 
 import re
+import warnings
 from typing import Any
 
 import numpy as np
@@ -28,6 +29,8 @@ _ALIASES = {
     "BA": "BYE",
     "SM": "SME",
 }
+_UNITS = {"D", "W", "B", "ME", "MS", "QE", "QS", "YE", "YS", "BME", "BMS", "BQE", "BQS", "BYE", "BYS"}
+_UNITS |= {"SME", "SMS"}
 _FREQ = re.compile(r"\s*(\d*)\s*([A-Za-z]+)(-[A-Za-z]+)?\s*", re.ASCII)
 _HELP = (
     "give a pandas frequency of whole days or more ('M' or 'ME' for month ends, 'W', 'Q', "
@@ -65,17 +68,20 @@ def _offset(text: str) -> Any:
     match = _FREQ.fullmatch(text)
     if not match:
         raise InputError(f"invalid snapshots {text!r}: {_HELP}")
-    count, base, anchor = match.group(1), match.group(2).upper(), match.group(3) or ""
-    base = _ALIASES.get(base, base)
+    count, base, anchor = match.group(1), match.group(2), (match.group(3) or "").upper()
+    upper = base.upper()
+    # Day-or-longer units in either case; others (sub-day units, refused below) as written.
+    base = _ALIASES.get(upper, upper if upper in _UNITS else base)
     try:
-        offset = pd.tseries.frequencies.to_offset(f"{count}{base}{anchor.upper()}")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", FutureWarning)  # pandas 2.2 on old spellings
+            offset = pd.tseries.frequencies.to_offset(f"{count}{base}{anchor}")
     except (ValueError, TypeError):
-        try:  # lower-case units ("min", "h") as pandas spells them
-            offset = pd.tseries.frequencies.to_offset(text.strip())
-        except (ValueError, TypeError):
-            raise InputError(f"invalid snapshots {text!r}: {_HELP}") from None
+        raise InputError(f"invalid snapshots {text!r}: {_HELP}") from None
     if offset.n < 1:
         raise InputError(f"invalid snapshots {text!r}: the frequency must be positive")
+    if isinstance(offset, pd.offsets.Day):  # not a Tick from pandas 3 on
+        return int(offset.n)
     if isinstance(offset, pd.offsets.Tick):
         span = pd.Timedelta(offset)
         if span % pd.Timedelta(days=1) != pd.Timedelta(0):
