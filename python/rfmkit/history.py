@@ -22,6 +22,7 @@ from .io.groups import GroupKeys
 from .io.ids import id_series, key_column
 from .io.output import follows_input
 from .io.snapshots import snapshot_column, snapshot_days
+from .io.stream import is_streamable, read_columns
 from .io.windows import window_arg
 from .table import check_choice, group_names_of, window_kwargs
 
@@ -57,7 +58,10 @@ def rfm_history(
     Parameters
     ----------
     data, customer_id, date, amount, window, frequency, order_id, returns, tz, by
-        As in :func:`rfmkit.rfm_table`.
+        As in :func:`rfmkit.rfm_table`. ``data`` may also be anything
+        ``rfm_table`` streams (Parquet files, globs and directories, datasets,
+        Arrow streams, LazyFrames, DuckDB relations): only the needed columns
+        are read, and held in memory, since the result is about as large.
     snapshots : str or list of date-like
         A pandas frequency: the snapshots are the period ends (``"M"`` or ``"ME"``
         month ends, ``"W"`` Sundays, ``"W-WED"``, ``"Q"``/``"QE"`` quarter ends,
@@ -122,6 +126,8 @@ def rfm_history(
     if "snapshot" in group_names:
         raise InputError("by column 'snapshot' clashes with the output column 'snapshot'; rename it")
     names = [customer_id, date, amount] + ([order_id] if order_id is not None else [])
+    if is_streamable(data):  # Parquet files, datasets, Arrow streams: the columns, read whole
+        data = read_columns(data, names + group_names)
     columns = get_columns(data, names + group_names)
     groups = None
     if group_names:

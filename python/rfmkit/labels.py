@@ -19,6 +19,7 @@ from .io.frames import as_pandas, get_columns
 from .io.ids import id_series, key_column
 from .io.output import follows_input
 from .io.snapshots import data_days, snapshot_column, snapshot_days
+from .io.stream import is_streamable, read_columns
 from .io.windows import window_arg
 from .table import check_choice
 
@@ -48,7 +49,9 @@ def churn_labels(
     Parameters
     ----------
     data : pandas.DataFrame, polars.DataFrame, pyarrow.Table or mapping
-        The transactions, as for :func:`rfmkit.rfm_table`.
+        The transactions, as for :func:`rfmkit.rfm_table`, or a source it
+        streams (Parquet files, Arrow streams, ...): the three columns are
+        read into memory.
     snapshots : table, str or list of date-like
         A history from :func:`rfmkit.rfm_history` (its ``(snapshot,
         customer_id)`` pairs are labelled, in its order), or what
@@ -101,6 +104,8 @@ def churn_labels(
     check_choice("returns", returns, ("net", "exclude", "error"))
     check_choice("incomplete", incomplete, ("drop", "flag"))
     spec = _horizon(horizon)
+    if is_streamable(data):  # Parquet files, datasets, Arrow streams: the columns, read whole
+        data = read_columns(data, [customer_id, date, amount])
     columns = get_columns(data, [customer_id, date, amount])
     keys = key_column(columns[customer_id], customer_id)
     time = _time.time_column(columns[date], date, tz)

@@ -360,3 +360,20 @@ def _ahead(batches: Iterator[Any]) -> Iterator[Any]:
                 queue.get_nowait()
             except Empty:
                 worker.join(0.05)
+
+
+def read_columns(data: Any, columns: list[str]) -> Any:
+    """Every row of a streamed source's ``columns`` as one table in memory: an
+    Arrow table, or a polars DataFrame for a LazyFrame's batches. For the
+    functions whose result is as large as their input (rfm_history,
+    churn_labels), which read the sources rfm_table streams."""
+    stream = open_stream(data)
+    stream.check(columns)
+    batches = list(stream.batches(columns))
+    if not batches:
+        return stream.empty(columns)
+    if isinstance(batches[0], pa.RecordBatch):
+        return pa.Table.from_batches(batches)
+    import polars as pl
+
+    return pl.concat(batches)
