@@ -7,6 +7,7 @@ import warnings
 
 import numpy as np
 import pandas as pd
+import polars as pl
 import pyarrow as pa
 import pytest
 import rfmkit
@@ -308,3 +309,31 @@ def test_segment_works_per_row_on_grouped_scores():
     assert summary.groupby("channel", observed=True)["customers"].sum().to_dict() == (
         seg.groupby("channel", observed=True).size().to_dict()
     )
+
+
+@pytest.mark.parametrize("kind", ["two columns", "history"])
+def test_grouped_score_attrs_are_json_and_survive_polars_and_parquet(kind, tmp_path):
+    import json
+
+    tx = rfmkit.datasets.make_transactions(3_000, 300, seed=4, channels=True)
+    tx["region"] = np.where(tx["customer_id"] % 2 == 0, "north", "south")
+    if kind == "history":
+        table = rfmkit.rfm_history(tx, snapshots="Q", by="channel")
+    else:
+        table = rfmkit.rfm_table(tx, by=["channel", "region"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RFMWarning)
+        scored = rfmkit.score(table)
+        as_polars = rfmkit.score(pl.from_pandas(table) if kind == "two columns" else table, output="polars")
+    edges = scored.attrs["score_edges_by_group"]
+    json.dumps(scored.attrs)  # JSON values only
+    keys = [json.loads(k) for k in edges]
+    if kind == "history":
+        assert {k[0] for k in keys} == set(scored.attrs["snapshots"])  # ISO dates
+    else:
+        assert {tuple(k) for k in keys} == set(
+            map(tuple, table[["channel", "region"]].drop_duplicates().to_numpy())
+        )
+    assert len(as_polars) == len(scored)
+    scored.to_parquet(tmp_path / "scored.parquet")
+    assert pd.read_parquet(tmp_path / "scored.parquet").attrs["score_edges_by_group"] == edges

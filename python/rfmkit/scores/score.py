@@ -29,6 +29,8 @@ errors naming the column, the value and its row.
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 from typing import Any
 
 import numpy as np
@@ -111,7 +113,10 @@ def score(
     customers alone, exactly as if each group's table were scored on its own.
     ``attrs["score_edges"]`` then holds the method and levels of each
     dimension, and ``attrs["score_edges_by_group"]`` the cut points of each
-    group, keyed by the group value (a tuple for several columns). Unused
+    group, keyed by the group value (JSON values only, so that the attrs
+    survive Parquet and Arrow: dates as ISO text such as ``"2024-06-30"``,
+    several columns' values as the JSON text of their list, such as
+    ``'["web", "2024-06-30"]'``). Unused
     scores are reported per group. :class:`RFMScorer` ignores groups: it
     fits one set of cut points on all the rows it is given.
 
@@ -147,7 +152,7 @@ def score(
     scores = [np.empty(len(table), dtype=np.uint8) for _ in DIMENSIONS]
     per_group: dict[Any, dict] = {}
     for code, rows in enumerate(groups.rows()):
-        part, per_group[groups.key(code)] = _score_rows(
+        part, per_group[_json_key(groups.key(code))] = _score_rows(
             {d: v[rows] for d, v in values.items()},
             None if ids is None else ids[rows],
             plan,
@@ -159,6 +164,23 @@ def score(
     out = scored_table(table, scores, edges, w)
     out.attrs["score_edges_by_group"] = per_group
     return out
+
+
+def _json_key(key: Any) -> Any:
+    """A group's key in ``attrs`` (JSON values only, as pandas writes them to
+    Parquet): the value itself when JSON has it, a date or time as ISO text
+    (``"2024-06-30"`` for a snapshot), several columns' values as the JSON
+    text of their list."""
+    if isinstance(key, tuple):
+        return json.dumps([_json_key(k) for k in key], ensure_ascii=False)
+    if isinstance(key, (dt.datetime, dt.date, np.datetime64)):
+        stamp = pd.Timestamp(key)
+        if stamp == stamp.normalize():
+            return stamp.date().isoformat()
+        return stamp.isoformat()
+    if key is None or isinstance(key, (str, int, float, bool)):
+        return key
+    return str(key)
 
 
 def _group_rows(table: pd.DataFrame, by: Any) -> Groups:
