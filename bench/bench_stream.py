@@ -3,7 +3,7 @@
 Writes ``--rows`` transactions of ``--customers`` customers (int64 ids, microsecond
 dates, float amounts) to ``--files`` Parquet files, then runs each method in a fresh
 subprocess and reports its wall time (after the imports) and its peak resident set
-(``ru_maxrss``; Arrow on the system allocator, so that its arena does not count):
+(``VmHWM``; Arrow on the system allocator, so that its arena does not count):
 
 - rfmkit streamed: ``rfmkit.rfm_table("<dir>")``, batch by batch into an RFMState;
 - DuckDB SQL: ``GROUP BY customer_id`` over ``read_parquet('<dir>/*.parquet')``;
@@ -68,7 +68,6 @@ def write_data(path: str, rows: int, customers: int, files: int) -> None:
 
 def worker(method: str, path: str) -> None:
     """One method, timed, in this (fresh) process; prints a JSON line."""
-    import resource
 
     import duckdb
     import polars as pl
@@ -106,7 +105,10 @@ def worker(method: str, path: str) -> None:
         import pandas as pd
 
         digest = hashlib.sha256(pd.util.hash_pandas_object(out, index=False).to_numpy().tobytes()).hexdigest()
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    # VmHWM, this process's own high-water mark: ru_maxrss would carry over the resident set
+    # of the parent (which made the data) through fork and exec.
+    with open("/proc/self/status") as status:
+        peak = next(int(line.split()[1]) for line in status if line.startswith("VmHWM:")) / 1024
     print(json.dumps({"seconds": seconds, "peak_mib": peak, "customers": len(out), "digest": digest}))
 
 
