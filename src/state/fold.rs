@@ -114,11 +114,19 @@ impl Fold<'_> {
         found: &mut Vec<(u32, u64)>,
     ) {
         for (k, &i) in idx.iter().enumerate() {
+            // Two stages: a row's values and slot first, its accumulator
+            // once the slot has arrived.
             if let Some(&j) = idx.get(k + AHEAD) {
                 self.rows.prefetch(j as usize);
                 if let Some(s) = self.slots.get(j as usize) {
                     prefetch(s);
                 }
+            }
+            let soon = idx
+                .get(k + AHEAD / 2)
+                .and_then(|&j| self.slots.get(j as usize));
+            if let Some(acc) = soon.and_then(|&s| accs.get(s.wrapping_sub(base) as usize)) {
+                prefetch(acc);
             }
             self.one(i as usize, base, accs, exact, found);
         }
