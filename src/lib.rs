@@ -12,7 +12,6 @@ mod accumulate;
 mod calendar;
 mod error;
 mod group;
-mod hashed;
 pub mod history;
 mod keys;
 mod money;

@@ -5,16 +5,12 @@ use std::hash::{Hash, Hasher};
 
 use crate::keys::{hash_bytes, hash_u64, SortedKeys, StrBuffer, StrColumn};
 
-use super::prefetch;
-
 /// A column of keys the partitioned path can group by.
 pub(crate) trait KeyAccess: Sync {
     type K: Copy + Default + Eq + Hash + Ord + Send + Sync;
     fn key(&self, i: usize) -> Self::K;
     fn hash(k: Self::K) -> u64;
     fn sorted(keys: Vec<Self::K>) -> SortedKeys;
-    /// Hints that row `i`'s key will be read soon.
-    fn prefetch(&self, _i: usize) {}
     /// The hash of row `i`'s key.
     fn hash_row(&self, i: usize) -> u64 {
         Self::hash(self.key(i))
@@ -50,9 +46,6 @@ impl KeyAccess for &[i64] {
     fn sorted(keys: Vec<i64>) -> SortedKeys {
         SortedKeys::I64(keys)
     }
-    fn prefetch(&self, i: usize) {
-        prefetch(&self[i]);
-    }
     fn packed(&self, i: usize) -> (u64, u64) {
         (hash_u64(self[i] as u64), self[i] as u64)
     }
@@ -71,9 +64,6 @@ impl KeyAccess for &[u64] {
     }
     fn sorted(keys: Vec<u64>) -> SortedKeys {
         SortedKeys::U64(keys)
-    }
-    fn prefetch(&self, i: usize) {
-        prefetch(&self[i]);
     }
     fn packed(&self, i: usize) -> (u64, u64) {
         (hash_u64(self[i]), self[i])
@@ -101,9 +91,6 @@ impl<'a> KeyAccess for StrColumn<'a> {
             }
         }
         SortedKeys::Str(buf)
-    }
-    fn prefetch(&self, i: usize) {
-        self.prefetch(i);
     }
     fn hash_row(&self, i: usize) -> u64 {
         hash_bytes(self.get(i))

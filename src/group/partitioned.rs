@@ -1,16 +1,13 @@
-//! The partitioned path: rows scattered into partitions by a hash of their
-//! key, each partition folded on its own.
+//! Rows scattered into partitions by a hash of their key, and the keys of
+//! folded partitions sorted.
 
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
+use std::hash::Hasher;
 
 use rayon::prelude::*;
 
-use crate::accumulate::{Acc, Rows};
 use crate::keys::{hash_bytes, hash_u64, SortedKeys};
 
-use super::access::{DistinctAccess, KeyAccess};
-use super::{Grouped, LOOKAHEAD};
+use super::access::KeyAccess;
 
 /// The partition of a key hash: its top bits.
 #[inline]
@@ -23,36 +20,6 @@ const PART_BITS: u32 = 8;
 pub(crate) const PARTS: usize = 1 << PART_BITS;
 /// Rows per scatter task.
 pub(crate) const CHUNK: usize = 1 << 16;
-
-/// Groups by hashed keys (see the module docs). `n <= u32::MAX` is checked by
-/// the caller.
-pub(crate) fn fold_partitioned<A: KeyAccess, D: DistinctAccess>(
-    ids: &A,
-    rows: &Rows,
-    distinct: &D,
-) -> Grouped {
-    // Scatter row numbers into partitions by the top bits of their key's hash.
-    let scattered: Vec<Vec<Vec<u32>>> = match scatter(rows.time.len(), PARTS, |i| {
-        Ok::<_, std::convert::Infallible>(Some((partition_of(A::hash(ids.key(i))), i as u32)))
-    }) {
-        Ok(s) => s,
-        Err(never) => match never {},
-    };
-    let folded: Vec<(Vec<A::K>, Vec<Acc>)> = (0..PARTS)
-        .into_par_iter()
-        .map(|p| {
-            fold_partition(
-                ids,
-                rows,
-                distinct,
-                scattered.iter().map(|c| c[p].as_slice()),
-            )
-        })
-        .collect();
-    drop(scattered);
-    let (keys, accs) = sort_partitions::<A, _>(folded);
-    Grouped { keys, accs }
-}
 
 /// Rows scattered into `parts` partitions, chunk by chunk: `record(i)`
 /// gives row `i`'s partition and record, `None` to leave the row out, or an
@@ -105,44 +72,6 @@ pub(crate) fn sort_partitions<A: KeyAccess, T: Copy + Send + Sync>(
         A::sorted(order.into_iter().map(|(k, _, _)| k).collect()),
         accs,
     )
-}
-
-fn fold_partition<'r, A: KeyAccess, D: DistinctAccess>(
-    ids: &A,
-    rows: &Rows,
-    distinct: &D,
-    row_lists: impl Iterator<Item = &'r [u32]> + Clone,
-) -> (Vec<A::K>, Vec<Acc>) {
-    let n_rows: usize = row_lists.clone().map(<[u32]>::len).sum();
-    let mut local: HashMap<A::K, u32, BuildHasherDefault<KeyHasher>> =
-        HashMap::with_capacity_and_hasher(n_rows / 8, Default::default());
-    let mut keys = Vec::new();
-    let mut accs: Vec<Acc> = Vec::new();
-    let mut pairs: Vec<(u32, D::K)> = Vec::new();
-    for list in row_lists {
-        for (j, &r) in list.iter().enumerate() {
-            if let Some(&ahead) = list.get(j + LOOKAHEAD) {
-                ids.prefetch(ahead as usize);
-                rows.prefetch(ahead as usize);
-            }
-            let i = r as usize;
-            let k = ids.key(i);
-            let slot = *local.entry(k).or_insert_with(|| {
-                keys.push(k);
-                accs.push(Acc::default());
-                (keys.len() - 1) as u32
-            });
-            if rows.visit(i, &mut accs[slot as usize], false) {
-                pairs.push((slot, distinct.key(i)));
-            }
-        }
-    }
-    pairs.sort_unstable();
-    pairs.dedup();
-    for (slot, _) in pairs {
-        accs[slot as usize].count += 1;
-    }
-    (keys, accs)
 }
 
 /// Hashes keys for the per-partition maps. It re-mixes the key hash so the

@@ -1,19 +1,18 @@
 //! Transactions in, one row per customer out: recency, frequency, monetary,
 //! first and last purchase.
 
-mod grouping;
 pub(crate) mod output;
+
+use rayon::prelude::*;
 
 use crate::accumulate::Rows;
 use crate::calendar::{date_of_day, format_day, Time, Window};
 use crate::error::{Error, Result};
 use crate::keys::{KeyColumn, SortedKeys, StrBuffer};
-use crate::refold::{refold, rounded, show_key};
 use crate::scan::{scan, Amounts, Span};
+use crate::state::RfmState;
 
-use grouping::group;
-pub(crate) use grouping::min_max;
-pub(crate) use output::{assemble, KeyList};
+pub(crate) use output::assemble;
 
 /// How purchases are counted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -125,10 +124,14 @@ pub struct RfmTable {
 }
 
 /// Computes the RFM table. See the Python `rfm_table` for the semantics.
+///
+/// One in-memory table is one batch of the streamed state ([`RfmState`]):
+/// the rows are checked once, the as-of date defaults to the latest day,
+/// and the state's fold and finish give the table.
 pub fn rfm(input: &Input, opts: &Options, names: &Names) -> Result<RfmTable> {
     check_input(input, opts, names)?;
     if input.time.is_empty() {
-        let keys = KeyList::Sorted(empty_keys(&input.ids));
+        let keys = empty_keys(&input.ids);
         return Ok(assemble(keys, Vec::new(), opts.as_of_day, &input.time).0);
     }
     let time = input.time;
@@ -136,23 +139,12 @@ pub fn rfm(input: &Input, opts: &Options, names: &Names) -> Result<RfmTable> {
     let span = check_rows(input, opts, names, cutoff)?;
     let as_of_day = opts.as_of_day.unwrap_or_else(|| time.day_of(span.max_pos));
     check_as_of(as_of_day, span.min_pos, cutoff, &time)?;
-    let rows = rows_of(input, opts, cutoff, as_of_day)?;
-    let (keys, accs) = group(input, &rows, opts.frequency)?;
-    let (mut table, spilled) = assemble(keys, accs, Some(as_of_day), &time);
-    if let (false, Amounts::F64(v)) = (spilled.is_empty(), input.amounts) {
-        // The rare amounts the fast fixed point cannot hold: sum these
-        // customers again, exactly.
-        let sums = refold(&input.ids, &table.customer_id, &spilled, 1, |i, _| {
-            rows.adds_money(i).then(|| (0, v[i]))
-        });
-        for (sum, &pos) in sums.iter().zip(&spilled) {
-            let m = rounded(sum, &names.amount, || show_key(&table.customer_id, pos))?;
-            if let Some(slot) = table.monetary.get_mut(pos) {
-                *slot = m;
-            }
-        }
-    }
-    Ok(table)
+    let mut state = RfmState::new(Options {
+        as_of_day: Some(as_of_day),
+        ..*opts
+    })?;
+    state.fold(input, names, &span, time.end_of(as_of_day))?;
+    state.finish(names)
 }
 
 /// The checks on the columns and options that need no pass over the rows.
@@ -296,4 +288,15 @@ pub(crate) fn empty_keys(ids: &KeyColumn) -> SortedKeys {
         KeyColumn::U64(_) => SortedKeys::U64(Vec::new()),
         KeyColumn::Str(_) => SortedKeys::Str(StrBuffer::default()),
     }
+}
+
+/// The smallest and largest of `f` over `v` (`(i128::MAX, i128::MIN)` when empty).
+pub(crate) fn min_max<T: Sync>(v: &[T], f: impl Fn(&T) -> i128 + Sync) -> (i128, i128) {
+    v.par_iter()
+        .with_min_len(1 << 16)
+        .map(|x| (f(x), f(x)))
+        .reduce(
+            || (i128::MAX, i128::MIN),
+            |a, b| (a.0.min(b.0), a.1.max(b.1)),
+        )
 }

@@ -8,53 +8,26 @@ use crate::keys::{SortedKeys, StrBuffer};
 
 use super::RfmTable;
 
-/// The ids of a grouping's accumulators: sorted keys, one per accumulator,
-/// or the slots of the dense path (accumulator `i` is id `lo + i`; unused
-/// slots are never "seen").
-pub(crate) enum KeyList {
-    Sorted(SortedKeys),
-    DenseI64(i64),
-    DenseU64(u64),
-}
-
-impl KeyList {
-    /// The keys of the accumulators at `idx` (increasing).
-    fn take(self, idx: &[usize]) -> SortedKeys {
-        match self {
-            KeyList::DenseI64(lo) => SortedKeys::I64(
-                idx.par_iter()
-                    .map(|&i| (i128::from(lo) + i as i128) as i64)
-                    .collect(),
-            ),
-            KeyList::DenseU64(lo) => {
-                SortedKeys::U64(idx.par_iter().map(|&i| lo + i as u64).collect())
-            }
-            KeyList::Sorted(SortedKeys::I64(v)) => {
-                SortedKeys::I64(idx.par_iter().map(|&i| v[i]).collect())
-            }
-            KeyList::Sorted(SortedKeys::U64(v)) => {
-                SortedKeys::U64(idx.par_iter().map(|&i| v[i]).collect())
-            }
-            KeyList::Sorted(SortedKeys::Str(v)) => {
-                let col = v.column();
-                let mut out = StrBuffer::with_capacity(idx.len());
-                idx.iter().for_each(|&i| out.push(col.get(i)));
-                SortedKeys::Str(out)
-            }
+/// The keys of the accumulators at `idx` (increasing).
+fn take(keys: SortedKeys, idx: &[usize]) -> SortedKeys {
+    match keys {
+        SortedKeys::I64(v) => SortedKeys::I64(idx.par_iter().map(|&i| v[i]).collect()),
+        SortedKeys::U64(v) => SortedKeys::U64(idx.par_iter().map(|&i| v[i]).collect()),
+        SortedKeys::Str(v) => {
+            let col = v.column();
+            let mut out = StrBuffer::with_capacity(idx.len());
+            idx.iter().for_each(|&i| out.push(col.get(i)));
+            SortedKeys::Str(out)
         }
     }
+}
 
-    /// Key `i` written for a message.
-    fn show(&self, i: usize) -> String {
-        match self {
-            KeyList::DenseI64(lo) => (i128::from(*lo) + i as i128).to_string(),
-            KeyList::DenseU64(lo) => (u128::from(*lo) + i as u128).to_string(),
-            KeyList::Sorted(SortedKeys::I64(v)) => v[i].to_string(),
-            KeyList::Sorted(SortedKeys::U64(v)) => v[i].to_string(),
-            KeyList::Sorted(SortedKeys::Str(v)) => {
-                format!("{:?}", String::from_utf8_lossy(v.column().get(i)))
-            }
-        }
+/// Key `i` written for a message.
+fn show(keys: &SortedKeys, i: usize) -> String {
+    match keys {
+        SortedKeys::I64(v) => v[i].to_string(),
+        SortedKeys::U64(v) => v[i].to_string(),
+        SortedKeys::Str(v) => format!("{:?}", String::from_utf8_lossy(v.column().get(i))),
     }
 }
 
@@ -64,7 +37,7 @@ impl KeyList {
 /// reported to the caller. Also returns the result's rows whose monetary is
 /// still to be summed exactly (see `refold`).
 pub(crate) fn assemble(
-    keys: KeyList,
+    keys: SortedKeys,
     accs: Vec<Acc>,
     as_of_day: Option<i64>,
     time: &Time,
@@ -101,9 +74,9 @@ pub(crate) fn assemble(
         .positions(|a| a.seen && !a.has_purchase())
         .collect();
     let table = RfmTable {
-        first_without_purchase: dropped.first().map(|&i| keys.show(i)),
+        first_without_purchase: dropped.first().map(|&i| show(&keys, i)),
         without_purchase: dropped.len() as u64,
-        customer_id: keys.take(&idx),
+        customer_id: take(keys, &idx),
         recency,
         frequency,
         monetary,

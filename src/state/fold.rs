@@ -12,10 +12,8 @@ use crate::group::prefetch;
 use crate::money::Exact;
 use crate::scan::Amounts;
 
-use super::keys::FastMap;
-
-/// Slots per range: a range's accumulators stay in the cache.
-const RANGE_BITS: u32 = 13;
+use super::keys::{FastMap, FastSet};
+use super::pairs::{range_of, Pairs, RANGE_BITS};
 /// Below this many rows the scatter costs more than it saves.
 const PARALLEL_ROWS: usize = 1 << 16;
 /// How many rows ahead the values are fetched.
@@ -33,15 +31,15 @@ pub(super) struct Fold<'a> {
 
 impl Fold<'_> {
     /// Folds every row into `accs`, the sums of spilled customers into
-    /// `exact`. Returns the (slot, key) pairs of the rows that distinct
-    /// counting must look up, in an order that does not matter.
-    pub fn run(&self, accs: &mut [Acc], exact: &mut FastMap<u32, Exact>) -> Vec<(u32, u64)> {
+    /// `exact`, and (distinct counting) each purchase's (slot, key) pair
+    /// into `pairs`, counting the new ones.
+    pub fn run(&self, accs: &mut [Acc], exact: &mut FastMap<u32, Exact>, pairs: &mut Pairs<u64>) {
         let n = self.slots.len();
         let ranges = accs.len().div_ceil(1 << RANGE_BITS);
+        let sets = pairs.ranges_mut(ranges);
         if n < PARALLEL_ROWS || ranges < 2 || u32::try_from(n).is_err() {
-            let mut found = Vec::new();
-            self.all(n, accs, exact, &mut found);
-            return found;
+            self.all(n, accs, exact, sets);
+            return;
         }
         let order = self.scatter(ranges);
         let mut exacts: Vec<FastMap<u32, Exact>> =
@@ -51,18 +49,16 @@ impl Fold<'_> {
                 part.insert(slot, sum);
             }
         }
-        let mut found: Vec<Vec<(u32, u64)>> = vec![Vec::new(); ranges];
         accs.par_chunks_mut(1 << RANGE_BITS)
             .zip(order.par_iter())
             .zip(exacts.par_iter_mut())
-            .zip(found.par_iter_mut())
+            .zip(sets.par_iter_mut())
             .enumerate()
-            .for_each(|(r, (((chunk, rows), ex), out))| {
+            .for_each(|(r, (((chunk, rows), ex), set))| {
                 let base = (r as u32) << RANGE_BITS;
-                self.range(rows, base, chunk, ex, out);
+                self.range(rows, base, chunk, ex, std::slice::from_mut(set));
             });
         exacts.into_iter().for_each(|part| exact.extend(part));
-        found.concat()
     }
 
     /// The rows of each range of slots, in row order.
@@ -89,7 +85,7 @@ impl Fold<'_> {
         n: usize,
         accs: &mut [Acc],
         exact: &mut FastMap<u32, Exact>,
-        found: &mut Vec<(u32, u64)>,
+        sets: &mut [FastSet<(u32, u64)>],
     ) {
         for i in 0..n {
             if let Some(acc) = self
@@ -99,7 +95,7 @@ impl Fold<'_> {
             {
                 prefetch(acc);
             }
-            self.one(i, 0, accs, exact, found);
+            self.one(i, 0, accs, exact, sets);
         }
     }
 
@@ -111,7 +107,7 @@ impl Fold<'_> {
         base: u32,
         accs: &mut [Acc],
         exact: &mut FastMap<u32, Exact>,
-        found: &mut Vec<(u32, u64)>,
+        sets: &mut [FastSet<(u32, u64)>],
     ) {
         for (k, &i) in idx.iter().enumerate() {
             // Two stages: a row's values and slot first, its accumulator
@@ -128,11 +124,12 @@ impl Fold<'_> {
             if let Some(acc) = soon.and_then(|&s| accs.get(s.wrapping_sub(base) as usize)) {
                 prefetch(acc);
             }
-            self.one(i as usize, base, accs, exact, found);
+            self.one(i as usize, base, accs, exact, sets);
         }
     }
 
-    /// Folds row `i` into `accs`, whose first slot is `base`.
+    /// Folds row `i` into `accs`, whose first slot is `base`, and its pair
+    /// into `sets`, the pair sets of the ranges from `base`'s on.
     #[inline]
     fn one(
         &self,
@@ -140,7 +137,7 @@ impl Fold<'_> {
         base: u32,
         accs: &mut [Acc],
         exact: &mut FastMap<u32, Exact>,
-        found: &mut Vec<(u32, u64)>,
+        sets: &mut [FastSet<(u32, u64)>],
     ) {
         let Some(&slot) = self.slots.get(i) else {
             return;
@@ -159,8 +156,11 @@ impl Fold<'_> {
             }
         }
         if let (true, Some(key)) = (counted, self.key) {
-            if let Some(k) = key(i) {
-                found.push((slot, k));
+            let set = sets.get_mut(range_of(slot).wrapping_sub(range_of(base)));
+            if let (Some(k), Some(set)) = (key(i), set) {
+                if set.insert((slot, k)) {
+                    acc.count += 1;
+                }
             }
         }
     }

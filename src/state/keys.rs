@@ -1,11 +1,17 @@
-//! The customers of a streamed state: ids numbered by slot in order of
-//! first appearance, and the map back from id to slot.
+//! The customers of a state: ids numbered by slot, and the map back from
+//! id to slot. A batch's look-ups run in parallel, and its new ids are
+//! numbered in an order that depends only on the rows.
 
 use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::atomic::{AtomicU32, AtomicU8, Ordering};
+
+use rayon::prelude::*;
 
 use crate::error::{Error, Result};
 use crate::keys::{hash_bytes, hash_u64, KeyColumn, SortedKeys, StrBuffer};
+
+use super::shards::{Hashed, Ints};
 
 /// The hasher of the states' maps and sets: the crate's integer and byte
 /// hashes (SipHash, std's default, is several times slower per row), each
@@ -105,42 +111,55 @@ impl Dense {
     }
 }
 
-/// The ids of a state and the slot of each.
+/// The ids of a state and the slot of each: integer ids in the dense
+/// range by array, the others hashed (see [`Hashed`]).
 #[derive(Debug, Clone, Default)]
 pub struct KeyMap {
     pub(crate) ids: Option<Ids>,
     dense: Dense,
-    i64s: FastMap<i64, u32>,
-    u64s: FastMap<u64, u32>,
-    strs: FastMap<Box<[u8]>, u32>,
+    hashed: Hashed,
 }
 
 impl KeyMap {
-    /// The map of saved ids (`None` when an id appears twice).
+    /// The map of saved ids, slot `i` for the `i`-th (`None` when an id
+    /// appears twice).
     pub(crate) fn from_ids(ids: Option<Ids>) -> Option<KeyMap> {
         let mut map = KeyMap::default();
-        let n = match &ids {
-            None => 0,
+        match &ids {
+            None => {}
             Some(Ids::I64(v)) => {
-                // Numbered as a batch of them would be: slot i for the i-th id.
-                map.slots(&KeyColumn::I64(v));
-                return (map.len() == v.len()).then_some(map);
+                let (lo, hi) = crate::rfm::min_max(v, |&x| i128::from(x));
+                if !v.is_empty() {
+                    map.dense.cover(lo as i64, hi as i64, v.len() as u64);
+                }
+                let src = Ints(v.as_slice());
+                for (i, &id) in v.iter().enumerate() {
+                    match map.dense.index(id).and_then(|x| map.dense.slots.get_mut(x)) {
+                        Some(s) if *s != EMPTY => return None,
+                        Some(s) => *s = i as u32,
+                        None if map.hashed.add(&src, i, i as u32) => {}
+                        None => return None,
+                    }
+                }
             }
             Some(Ids::U64(v)) => {
-                map.u64s = v.iter().enumerate().map(|(i, &k)| (k, i as u32)).collect();
-                v.len()
+                let src = Ints(v.as_slice());
+                let added = (0..v.len()).all(|i| map.hashed.add(&src, i, i as u32));
+                if !added {
+                    return None;
+                }
             }
             Some(Ids::Str(v)) => {
-                map.strs = v
-                    .iter()
-                    .enumerate()
-                    .map(|(i, k)| (k.clone(), i as u32))
-                    .collect();
-                v.len()
+                let buf = buffer(v);
+                let col = buf.column();
+                let added = (0..v.len()).all(|i| map.hashed.add(&col, i, i as u32));
+                if !added {
+                    return None;
+                }
             }
-        };
+        }
         map.ids = ids;
-        (map.i64s.len() + map.u64s.len() + map.strs.len() == n).then_some(map)
+        Some(map)
     }
 
     /// Customers.
@@ -174,77 +193,40 @@ impl KeyMap {
     }
 
     /// The slot of every id of `ids`, new ids added (the caller has
-    /// checked the kind).
+    /// checked the kind). New ids in the dense range are numbered in id
+    /// order, then the new hashed ones (see [`Hashed::slots`]).
     pub(crate) fn slots(&mut self, ids: &KeyColumn) -> Vec<u32> {
-        let n = ids.len();
-        let mut out = Vec::with_capacity(n);
-        match ids {
-            KeyColumn::I64(v) => {
-                let Ids::I64(seen) = self.ids.get_or_insert(Ids::I64(Vec::new())) else {
-                    return out;
+        let out: Vec<AtomicU32> = (0..ids.len())
+            .into_par_iter()
+            .with_min_len(1 << 16)
+            .map(|_| AtomicU32::new(EMPTY))
+            .collect();
+        let KeyMap {
+            ids: seen,
+            dense,
+            hashed,
+        } = self;
+        match (ids, seen) {
+            (KeyColumn::I64(v), seen) => {
+                let Ids::I64(seen) = seen.get_or_insert(Ids::I64(Vec::new())) else {
+                    return Vec::new();
                 };
-                let (lo, hi) = v
-                    .iter()
-                    .fold((i64::MAX, i64::MIN), |(lo, hi), &x| (lo.min(x), hi.max(x)));
-                let wanted = seen.len() as u64 + n as u64;
-                let dense = &mut self.dense;
-                if !v.is_empty() {
-                    // Widened when that stays dense; the ids outside go to the map.
-                    dense.cover(lo, hi, wanted);
-                }
-                let hashed = &mut self.i64s;
-                for &id in v.iter() {
-                    let next = seen.len() as u32;
-                    let slot = match dense.index(id).and_then(|i| dense.slots.get_mut(i)) {
-                        Some(s) if *s != EMPTY => *s,
-                        Some(s) => match hashed.get(&id) {
-                            Some(&h) => h,
-                            None => {
-                                seen.push(id);
-                                *s = next;
-                                next
-                            }
-                        },
-                        None => *hashed.entry(id).or_insert_with(|| {
-                            seen.push(id);
-                            next
-                        }),
-                    };
-                    out.push(slot);
-                }
+                dense_slots(dense, hashed, v, seen, &out);
             }
-            KeyColumn::U64(v) => {
-                let Ids::U64(seen) = self.ids.get_or_insert(Ids::U64(Vec::new())) else {
-                    return out;
+            (KeyColumn::U64(v), seen) => {
+                let Ids::U64(seen) = seen.get_or_insert(Ids::U64(Vec::new())) else {
+                    return Vec::new();
                 };
-                for &id in v.iter() {
-                    let next = seen.len() as u32;
-                    out.push(*self.u64s.entry(id).or_insert_with(|| {
-                        seen.push(id);
-                        next
-                    }));
-                }
+                hashed.slots(&Ints(v), seen, |_| true, &out);
             }
-            KeyColumn::Str(col) => {
-                let Ids::Str(seen) = self.ids.get_or_insert(Ids::Str(Vec::new())) else {
-                    return out;
+            (KeyColumn::Str(col), seen) => {
+                let Ids::Str(seen) = seen.get_or_insert(Ids::Str(Vec::new())) else {
+                    return Vec::new();
                 };
-                for i in 0..n {
-                    let id = col.get(i);
-                    let slot = match self.strs.get(id) {
-                        Some(&s) => s,
-                        None => {
-                            let s = seen.len() as u32;
-                            seen.push(id.into());
-                            self.strs.insert(id.into(), s);
-                            s
-                        }
-                    };
-                    out.push(slot);
-                }
+                hashed.slots(col, seen, |_| true, &out);
             }
         }
-        out
+        out.into_iter().map(AtomicU32::into_inner).collect()
     }
 
     /// The slots here of another map's slots (its ids added here), or an
@@ -282,7 +264,7 @@ impl KeyMap {
     pub(crate) fn sorted(&self) -> (Vec<u32>, SortedKeys) {
         let mut order: Vec<u32> = (0..self.len() as u32).collect();
         match &self.ids {
-            Some(Ids::I64(v)) if self.i64s.is_empty() && !v.is_empty() => {
+            Some(Ids::I64(v)) if self.hashed.len() == 0 && !v.is_empty() => {
                 // Every id is in the dense range: its order is the id order.
                 let order: Vec<u32> = self
                     .dense
@@ -295,17 +277,17 @@ impl KeyMap {
                 (order, SortedKeys::I64(keys))
             }
             Some(Ids::I64(v)) => {
-                order.sort_unstable_by_key(|&s| v[s as usize]);
+                order.par_sort_unstable_by_key(|&s| v[s as usize]);
                 let keys = order.iter().map(|&s| v[s as usize]).collect();
                 (order, SortedKeys::I64(keys))
             }
             Some(Ids::U64(v)) => {
-                order.sort_unstable_by_key(|&s| v[s as usize]);
+                order.par_sort_unstable_by_key(|&s| v[s as usize]);
                 let keys = order.iter().map(|&s| v[s as usize]).collect();
                 (order, SortedKeys::U64(keys))
             }
             Some(Ids::Str(v)) => {
-                order.sort_unstable_by(|&a, &b| v[a as usize].cmp(&v[b as usize]));
+                order.par_sort_unstable_by(|&a, &b| v[a as usize].cmp(&v[b as usize]));
                 let mut buf = StrBuffer::with_capacity(order.len());
                 order.iter().for_each(|&s| buf.push(&v[s as usize]));
                 (order, SortedKeys::Str(buf))
@@ -313,6 +295,72 @@ impl KeyMap {
             None => (order, SortedKeys::I64(Vec::new())),
         }
     }
+}
+
+/// The slots of integer ids: the range widened when that stays dense, the
+/// ids in it looked up in parallel and the new ones numbered in id order;
+/// the ids outside go to the hashed shards.
+fn dense_slots(
+    dense: &mut Dense,
+    hashed: &mut Hashed,
+    v: &[i64],
+    seen: &mut Vec<i64>,
+    out: &[AtomicU32],
+) {
+    let (lo, hi) = crate::rfm::min_max(v, |&x| i128::from(x));
+    if !v.is_empty() {
+        dense.cover(lo as i64, hi as i64, seen.len() as u64 + v.len() as u64);
+    }
+    let src = Ints(v);
+    // An id can sit in the range and still be hashed (the range grew past
+    // it later): look there before calling it new.
+    let hashed_any = hashed.len() > 0;
+    let fresh: Vec<AtomicU8> = (0..dense.slots.len())
+        .into_par_iter()
+        .with_min_len(1 << 16)
+        .map(|_| AtomicU8::new(0))
+        .collect();
+    {
+        let (dense, hashed): (&Dense, &Hashed) = (dense, hashed);
+        v.par_iter()
+            .enumerate()
+            .with_min_len(1 << 14)
+            .for_each(|(i, &id)| {
+                let Some(x) = dense.index(id) else { return };
+                let slot = dense.slots.get(x).copied().unwrap_or(EMPTY);
+                let slot = match slot {
+                    EMPTY if hashed_any => hashed.get(&src, i).unwrap_or(EMPTY),
+                    s => s,
+                };
+                match (slot, out.get(i), fresh.get(x)) {
+                    (EMPTY, _, Some(f)) => f.store(1, Ordering::Relaxed),
+                    (s, Some(o), _) => o.store(s, Ordering::Relaxed),
+                    _ => {}
+                }
+            });
+    }
+    for (x, f) in fresh.iter().enumerate() {
+        if f.load(Ordering::Relaxed) == 1 {
+            if let Some(s) = dense.slots.get_mut(x) {
+                *s = seen.len() as u32;
+                seen.push(dense.base + x as i64);
+            }
+        }
+    }
+    drop(fresh);
+    let outside = |i: usize| v.get(i).is_some_and(|&id| dense.index(id).is_none());
+    hashed.slots(&src, seen, outside, out);
+    let dense: &Dense = dense;
+    v.par_iter()
+        .zip(out.par_iter())
+        .with_min_len(1 << 14)
+        .for_each(|(&id, o)| {
+            if o.load(Ordering::Relaxed) == EMPTY {
+                if let Some(&s) = dense.index(id).and_then(|x| dense.slots.get(x)) {
+                    o.store(s, Ordering::Relaxed);
+                }
+            }
+        });
 }
 
 /// Strings in one Arrow-layout buffer.

@@ -66,7 +66,7 @@ impl RfmState {
                 a.count = count; // recounted from the pairs below
             }
         }
-        for &(j, k) in &other.pairs {
+        for (j, k) in other.pairs.iter() {
             let key = match other.orders.kind {
                 Some("str") => {
                     let Some(s) = other.orders.dict.get(k as usize) else {
@@ -79,7 +79,7 @@ impl RfmState {
             let Some(&slot) = slots.get(j as usize) else {
                 continue;
             };
-            if self.pairs.insert((slot, key)) {
+            if self.pairs.insert(slot, key) {
                 if let Some(a) = self.accs.get_mut(slot as usize) {
                     a.count += 1;
                 }

@@ -13,7 +13,9 @@
 mod fold;
 mod keys;
 mod merge;
+mod pairs;
 mod parts;
+mod shards;
 mod summary;
 mod summary_parts;
 #[cfg(test)]
@@ -26,9 +28,10 @@ use crate::keys::{KeyColumn, SortedKeys, StrBuffer};
 use crate::money::Exact;
 use crate::refold::rounded;
 use crate::rfm::{
-    assemble, check_as_of, check_input, check_rows, empty_keys, rows_of, Frequency, Input, KeyList,
-    Names, Options, RfmTable,
+    assemble, check_as_of, check_input, check_rows, empty_keys, rows_of, Frequency, Input, Names,
+    Options, RfmTable,
 };
+use crate::scan::Span;
 
 #[cfg(feature = "python")]
 pub(crate) use keys::buffer;
@@ -38,7 +41,8 @@ pub use summary::SummaryState;
 pub use summary_parts::SummaryParts;
 
 use fold::Fold;
-use keys::{FastMap, FastSet, KeyMap};
+use keys::{FastMap, KeyMap};
+use pairs::Pairs;
 
 /// The kind of the dates: naive with this many ticks a day, or zoned.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -84,7 +88,7 @@ pub struct RfmState {
     pub(crate) keys: KeyMap,
     pub(crate) accs: Vec<Acc>,
     pub(crate) exact: FastMap<u32, Exact>,
-    pub(crate) pairs: FastSet<(u32, u64)>,
+    pub(crate) pairs: Pairs<u64>,
     pub orders: Orders,
     /// Smallest and largest position over every row of every batch.
     pub min_pos: i64,
@@ -108,7 +112,7 @@ impl RfmState {
             keys: KeyMap::default(),
             accs: Vec::new(),
             exact: FastMap::default(),
-            pairs: FastSet::default(),
+            pairs: Pairs::default(),
             orders: Orders::default(),
             min_pos: i64::MAX,
             max_pos: i64::MIN,
@@ -134,12 +138,24 @@ impl RfmState {
         let time = input.time;
         let cutoff = self.opts.as_of_day.map_or(i64::MAX, |d| time.end_of(d));
         let span = check_rows(input, &self.opts, names, cutoff)?;
+        self.fold(input, names, &span, cutoff)
+    }
+
+    /// Folds a batch whose rows `check_rows` has passed (giving `span`).
+    pub(crate) fn fold(
+        &mut self,
+        input: &Input,
+        names: &Names,
+        span: &Span,
+        cutoff: i64,
+    ) -> Result<()> {
+        let time = input.time;
         let rows = rows_of(input, &self.opts, cutoff, self.opts.as_of_day.unwrap_or(0))?;
         let orders = match (self.opts.frequency, input.orders) {
             (Frequency::Orders, Some(o)) => Some(self.order_keys(&o, names)?),
             _ => None,
         };
-        self.time = Some(kind);
+        self.time = Some(TimeKind::of(&time));
         let slots = self.keys.slots(&input.ids);
         self.accs.resize(self.keys.len(), Acc::default());
         let day_key = |i: usize| Some(time.day_of(time.pos(i)) as u64);
@@ -155,13 +171,7 @@ impl RfmState {
             count_rows: self.opts.frequency == Frequency::Rows,
             key,
         };
-        for (slot, k) in fold.run(&mut self.accs, &mut self.exact) {
-            if self.pairs.insert((slot, k)) {
-                if let Some(acc) = self.accs.get_mut(slot as usize) {
-                    acc.count += 1;
-                }
-            }
-        }
+        fold.run(&mut self.accs, &mut self.exact, &mut self.pairs);
         self.min_pos = self.min_pos.min(span.min_pos);
         self.max_pos = self.max_pos.max(span.max_pos);
         self.rows += input.time.len() as u64;
@@ -219,13 +229,7 @@ impl RfmState {
                 Some(Ids::Str(_)) => SortedKeys::Str(StrBuffer::default()),
                 _ => empty_keys(&KeyColumn::I64(&[])),
             };
-            return Ok(assemble(
-                KeyList::Sorted(keys),
-                Vec::new(),
-                group_as_of.or(self.opts.as_of_day),
-                &time,
-            )
-            .0);
+            return Ok(assemble(keys, Vec::new(), group_as_of.or(self.opts.as_of_day), &time).0);
         }
         let as_of_day = group_as_of
             .or(self.opts.as_of_day)
@@ -242,7 +246,7 @@ impl RfmState {
             .filter(|(_, a)| a.seen && a.has_purchase())
             .map(|(&s, _)| s)
             .collect();
-        let (mut table, spilled) = assemble(KeyList::Sorted(keys), accs, Some(as_of_day), &time);
+        let (mut table, spilled) = assemble(keys, accs, Some(as_of_day), &time);
         for pos in spilled {
             let Some(sum) = kept.get(pos).and_then(|s| self.exact.get(s)) else {
                 continue;

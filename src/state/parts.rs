@@ -1,7 +1,8 @@
 //! A state as plain columns, for saving it (Arrow, pickle) and loading it
 //! back: nothing is lost, the money sums included (as integers).
 
-use super::keys::{FastMap, FastSet, Ids, KeyMap};
+use super::keys::{FastMap, Ids, KeyMap};
+use super::pairs::Pairs;
 use super::{Orders, RfmState, TimeKind};
 use crate::accumulate::Acc;
 use crate::error::{Error, Result};
@@ -73,7 +74,7 @@ impl RfmState {
             p.exact_slot.push(*s);
             p.exact_limbs.extend_from_slice(e.limbs());
         }
-        let mut pairs: Vec<(u32, u64)> = self.pairs.iter().copied().collect();
+        let mut pairs: Vec<(u32, u64)> = self.pairs.iter().collect();
         pairs.sort_unstable();
         (p.pair_slot, p.pair_key) = pairs.into_iter().unzip();
         p
@@ -132,7 +133,7 @@ impl RfmState {
         if p.pair_slot.len() != p.pair_key.len() || p.pair_slot.iter().any(|&s| s as usize >= n) {
             return Err(bad("pairs"));
         }
-        let pairs: FastSet<(u32, u64)> = p
+        let pairs: Pairs<u64> = p
             .pair_slot
             .iter()
             .copied()

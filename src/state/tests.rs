@@ -112,34 +112,81 @@ fn dense_and_hashed_ids_keep_one_slot_each() {
     ];
     let mut map = KeyMap::default();
     let mut want: std::collections::HashMap<i64, u32> = Default::default();
-    let mut order = Vec::new();
     for b in batches {
         let got = map.slots(&KeyColumn::I64(b));
         for (&id, &slot) in b.iter().zip(&got) {
-            let next = want.len() as u32;
-            let w = *want.entry(id).or_insert_with(|| {
-                order.push(id);
-                next
-            });
-            assert_eq!(slot, w, "id {id}");
+            // One slot per id, kept across batches, and the ids by slot agree.
+            assert_eq!(*want.entry(id).or_insert(slot), slot, "id {id}");
+            let Some(Ids::I64(seen)) = &map.ids else {
+                panic!()
+            };
+            assert_eq!(seen[slot as usize], id);
         }
     }
     assert_eq!(map.len(), want.len());
-    let (slots, keys) = map.sorted();
-    let mut ids = order.clone();
+    let mut slots: Vec<u32> = want.values().copied().collect();
+    slots.sort_unstable();
+    assert_eq!(slots, (0..want.len() as u32).collect::<Vec<_>>());
+    let (order, keys) = map.sorted();
+    let mut ids: Vec<i64> = want.keys().copied().collect();
     ids.sort_unstable();
     let SortedKeys::I64(k) = keys else { panic!() };
     assert_eq!(k, ids);
-    assert_eq!(slots.len(), ids.len());
-    let again = KeyMap::from_ids(Some(Ids::I64(order))).unwrap();
+    assert_eq!(order, ids.iter().map(|id| want[id]).collect::<Vec<_>>());
+    let Some(Ids::I64(by_slot)) = map.ids.clone() else {
+        panic!()
+    };
+    let mut again = KeyMap::from_ids(Some(Ids::I64(by_slot.clone()))).unwrap();
     assert_eq!(again.len(), want.len());
+    // A loaded map keeps the saved numbering.
+    assert_eq!(
+        again.slots(&KeyColumn::I64(&by_slot)),
+        (0..by_slot.len() as u32).collect::<Vec<_>>()
+    );
     assert!(KeyMap::from_ids(Some(Ids::I64(vec![3, 4, 3]))).is_none());
-    // All in the dense range: the order comes from the range, not a sort.
+    assert!(KeyMap::from_ids(Some(Ids::I64(vec![1 << 40, 4, 1 << 40]))).is_none());
+    // All in the dense range: new ids are numbered in id order.
     let mut dense = KeyMap::default();
-    assert_eq!(dense.slots(&KeyColumn::I64(&[5, 3, 9, 3])), [0, 1, 2, 1]);
+    assert_eq!(dense.slots(&KeyColumn::I64(&[5, 3, 9, 3])), [1, 0, 2, 0]);
     let (slots, keys) = dense.sorted();
-    assert_eq!(slots, [1, 0, 2]);
+    assert_eq!(slots, [0, 1, 2]);
     assert!(matches!(keys, SortedKeys::I64(k) if k == [3, 5, 9]));
+}
+
+/// Hashed ids (text, unsigned) looked up in parallel: one slot per id,
+/// kept across batches and through a save.
+#[test]
+fn hashed_ids_keep_one_slot_each() {
+    let words: Vec<String> = (0..150_000)
+        .map(|i| format!("c{}", (i * 7919) % 40_000))
+        .collect();
+    let mut buf = StrBuffer::with_capacity(words.len());
+    words.iter().for_each(|w| buf.push(w.as_bytes()));
+    let mut map = KeyMap::default();
+    let mut want: std::collections::HashMap<&str, u32> = Default::default();
+    for part in [0..70_000usize, 70_000..70_000, 70_000..150_000] {
+        let mut b = StrBuffer::with_capacity(part.len());
+        words[part.clone()]
+            .iter()
+            .for_each(|w| b.push(w.as_bytes()));
+        let got = map.slots(&KeyColumn::Str(b.column()));
+        for (w, &slot) in words[part].iter().zip(&got) {
+            assert_eq!(*want.entry(w.as_str()).or_insert(slot), slot);
+        }
+    }
+    assert_eq!(map.len(), 40_000);
+    let Some(Ids::Str(by_slot)) = map.ids.clone() else {
+        panic!()
+    };
+    let mut again = KeyMap::from_ids(Some(Ids::Str(by_slot))).unwrap();
+    let got = again.slots(&KeyColumn::Str(buf.column()));
+    assert!(words.iter().zip(&got).all(|(w, s)| want[w.as_str()] == *s));
+    let big: Vec<u64> = (0..100_000u64).map(|i| (i % 3_000) << 40).collect();
+    let mut map = KeyMap::default();
+    let first = map.slots(&KeyColumn::U64(&big));
+    let second = map.slots(&KeyColumn::U64(&big));
+    assert_eq!(first, second);
+    assert_eq!(map.len(), 3_000);
 }
 
 /// Batches large enough for the parallel fold (many slot ranges), with
@@ -198,5 +245,80 @@ fn parallel_folds_equal_one_pass() {
         assert_eq!(got.frequency, want.frequency, "{f:?}");
         assert_eq!(got.recency, want.recency, "{f:?}");
         assert_eq!(got.last_purchase, want.last_purchase, "{f:?}");
+    }
+}
+
+/// The engine on its own: string ids sort by their bytes, distinct days
+/// count once, and the table is the same for any thread count.
+#[test]
+fn one_pass_sorts_counts_and_ignores_threads() {
+    let words: Vec<&[u8]> = vec![
+        b"b",
+        b"a",
+        b"ab\0",
+        b"ab",
+        b"",
+        b"abcdefghijklmnopq2",
+        b"abcdefghijklmnopq1",
+        b"\xff",
+        b"abcdefghijklmnop",
+        b"a",
+    ];
+    let mut buf = StrBuffer::with_capacity(words.len());
+    words.iter().for_each(|w| buf.push(w));
+    let ts = [10i64, 10, 11, 10, 3, 4, 5, 6, 7, 10];
+    let amt = [1i64; 10];
+    let input = Input {
+        ids: KeyColumn::Str(buf.column()),
+        time: Time::Naive {
+            ts: &ts,
+            ticks_per_day: 1,
+        },
+        amounts: Amounts::I64(&amt),
+        orders: None,
+    };
+    let names = Names::default();
+    let got = rfm(&input, &opts(Frequency::Days), &names).unwrap();
+    let mut want = words.clone();
+    want.sort();
+    want.dedup();
+    let SortedKeys::Str(keys) = &got.customer_id else {
+        panic!("string keys")
+    };
+    let keys: Vec<&[u8]> = (0..keys.column().len())
+        .map(|i| keys.column().get(i))
+        .collect();
+    assert_eq!(keys, want);
+    // "a" bought twice on day 10: one distinct day.
+    assert_eq!(got.frequency[1], 1);
+
+    let n = 300_000usize;
+    let ids: Vec<i64> = (0..n).map(|i| ((i * 7919) % 20_000) as i64 * 3).collect();
+    let ts: Vec<i64> = (0..n).map(|i| (i % 97) as i64).collect();
+    let amt: Vec<f64> = (0..n).map(|i| (i % 13) as f64 * 0.1 - 0.2).collect();
+    let input = Input {
+        ids: KeyColumn::I64(&ids),
+        time: Time::Naive {
+            ts: &ts,
+            ticks_per_day: 1,
+        },
+        amounts: Amounts::F64(&amt),
+        orders: None,
+    };
+    let run = |threads: usize, f: Frequency| {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        pool.install(|| rfm(&input, &opts(f), &names).unwrap())
+    };
+    for f in [Frequency::Rows, Frequency::Days] {
+        let (a, b) = (run(1, f), run(3, f));
+        assert_eq!(a.frequency, b.frequency);
+        assert_eq!(a.recency, b.recency);
+        assert_eq!(a.first_purchase, b.first_purchase);
+        let bits = |t: &RfmTable| t.monetary.iter().map(|m| m.to_bits()).collect::<Vec<_>>();
+        assert_eq!(bits(&a), bits(&b));
+        assert_eq!(a.customer_id.len(), 20_000);
     }
 }
