@@ -132,7 +132,7 @@ pub fn rfm(input: &Input, opts: &Options, names: &Names) -> Result<RfmTable> {
     check_input(input, opts, names)?;
     if input.time.is_empty() {
         let keys = empty_keys(&input.ids);
-        return Ok(assemble(keys, Vec::new(), opts.as_of_day, &input.time).0);
+        return Ok(assemble(keys, &[], opts.as_of_day, &input.time).0);
     }
     let time = input.time;
     let cutoff = opts.as_of_day.map_or(i64::MAX, |d| time.end_of(d));

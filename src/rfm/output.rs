@@ -38,7 +38,7 @@ fn show(keys: &SortedKeys, i: usize) -> String {
 /// still to be summed exactly (see `refold`).
 pub(crate) fn assemble(
     keys: SortedKeys,
-    accs: Vec<Acc>,
+    accs: &[Acc],
     as_of_day: Option<i64>,
     time: &Time,
 ) -> (RfmTable, Vec<usize>) {

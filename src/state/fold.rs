@@ -8,7 +8,7 @@
 use rayon::prelude::*;
 
 use crate::accumulate::{Acc, Rows};
-use crate::group::prefetch;
+use crate::group::{prefetch, scatter};
 use crate::money::Exact;
 use crate::scan::Amounts;
 
@@ -41,41 +41,33 @@ impl Fold<'_> {
             self.all(n, accs, exact, sets);
             return;
         }
-        let order = self.scatter(ranges);
+        // Each row with its slot, by range of slots, chunk by chunk in row order.
+        let slots = self.slots;
+        let scattered = scatter(n, ranges, |i| {
+            let rec = slots.get(i).map(|&s| (range_of(s), (i as u32, s)));
+            Ok::<_, std::convert::Infallible>(rec)
+        });
+        let Ok(scattered) = scattered;
         let mut exacts: Vec<FastMap<u32, Exact>> =
             (0..ranges).map(|_| FastMap::default()).collect();
         for (slot, sum) in exact.drain() {
-            if let Some(part) = exacts.get_mut((slot >> RANGE_BITS) as usize) {
+            if let Some(part) = exacts.get_mut(range_of(slot)) {
                 part.insert(slot, sum);
             }
         }
         accs.par_chunks_mut(1 << RANGE_BITS)
-            .zip(order.par_iter())
             .zip(exacts.par_iter_mut())
             .zip(sets.par_iter_mut())
             .enumerate()
-            .for_each(|(r, (((chunk, rows), ex), set))| {
+            .for_each(|(r, ((chunk, ex), set))| {
                 let base = (r as u32) << RANGE_BITS;
-                self.range(rows, base, chunk, ex, std::slice::from_mut(set));
+                let set = std::slice::from_mut(set);
+                for list in &scattered {
+                    let recs = list.get(r).map_or(&[][..], Vec::as_slice);
+                    self.range(recs, base, chunk, ex, set);
+                }
             });
         exacts.into_iter().for_each(|part| exact.extend(part));
-    }
-
-    /// The rows of each range of slots, in row order.
-    fn scatter(&self, ranges: usize) -> Vec<Vec<u32>> {
-        let mut counts = vec![0usize; ranges];
-        for &s in self.slots {
-            if let Some(c) = counts.get_mut((s >> RANGE_BITS) as usize) {
-                *c += 1;
-            }
-        }
-        let mut order: Vec<Vec<u32>> = counts.iter().map(|&c| Vec::with_capacity(c)).collect();
-        for (i, &s) in self.slots.iter().enumerate() {
-            if let Some(part) = order.get_mut((s >> RANGE_BITS) as usize) {
-                part.push(i as u32);
-            }
-        }
-        order
     }
 
     /// Folds rows `0..n` in order into `accs` (every slot), fetching each
@@ -95,53 +87,49 @@ impl Fold<'_> {
             {
                 prefetch(acc);
             }
-            self.one(i, 0, accs, exact, sets);
+            if let Some(&slot) = self.slots.get(i) {
+                self.one(i, slot, 0, accs, exact, sets);
+            }
         }
     }
 
-    /// Folds the rows `idx` (row numbers, in order) into `accs`, whose
-    /// first slot is `base`, fetching each row's values ahead.
+    /// Folds the rows `recs` ((row, slot), in row order) into `accs`,
+    /// whose first slot is `base`, fetching each row's values and then its
+    /// accumulator ahead.
     fn range(
         &self,
-        idx: &[u32],
+        recs: &[(u32, u32)],
         base: u32,
         accs: &mut [Acc],
         exact: &mut FastMap<u32, Exact>,
         sets: &mut [FastSet<(u32, u64)>],
     ) {
-        for (k, &i) in idx.iter().enumerate() {
-            // Two stages: a row's values and slot first, its accumulator
-            // once the slot has arrived.
-            if let Some(&j) = idx.get(k + AHEAD) {
+        for (k, &(i, slot)) in recs.iter().enumerate() {
+            if let Some(&(j, _)) = recs.get(k + AHEAD) {
                 self.rows.prefetch(j as usize);
-                if let Some(s) = self.slots.get(j as usize) {
-                    prefetch(s);
-                }
             }
-            let soon = idx
+            if let Some(acc) = recs
                 .get(k + AHEAD / 2)
-                .and_then(|&j| self.slots.get(j as usize));
-            if let Some(acc) = soon.and_then(|&s| accs.get(s.wrapping_sub(base) as usize)) {
+                .and_then(|&(_, s)| accs.get(s.wrapping_sub(base) as usize))
+            {
                 prefetch(acc);
             }
-            self.one(i as usize, base, accs, exact, sets);
+            self.one(i as usize, slot, base, accs, exact, sets);
         }
     }
 
-    /// Folds row `i` into `accs`, whose first slot is `base`, and its pair
+    /// Folds row `i` (slot `slot`) into `accs`, whose first slot is `base`, and its pair
     /// into `sets`, the pair sets of the ranges from `base`'s on.
     #[inline]
     fn one(
         &self,
         i: usize,
+        slot: u32,
         base: u32,
         accs: &mut [Acc],
         exact: &mut FastMap<u32, Exact>,
         sets: &mut [FastSet<(u32, u64)>],
     ) {
-        let Some(&slot) = self.slots.get(i) else {
-            return;
-        };
         let Some(acc) = accs.get_mut(slot.wrapping_sub(base) as usize) else {
             return;
         };

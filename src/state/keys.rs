@@ -196,36 +196,42 @@ impl KeyMap {
     /// checked the kind). New ids in the dense range are numbered in id
     /// order, then the new hashed ones (see [`Hashed::slots`]).
     pub(crate) fn slots(&mut self, ids: &KeyColumn) -> Vec<u32> {
-        let out: Vec<AtomicU32> = (0..ids.len())
-            .into_par_iter()
-            .with_min_len(1 << 16)
-            .map(|_| AtomicU32::new(EMPTY))
-            .collect();
         let KeyMap {
             ids: seen,
             dense,
             hashed,
         } = self;
-        match (ids, seen) {
-            (KeyColumn::I64(v), seen) => {
+        let atomics = || -> Vec<AtomicU32> {
+            (0..ids.len())
+                .into_par_iter()
+                .with_min_len(1 << 16)
+                .map(|_| AtomicU32::new(EMPTY))
+                .collect()
+        };
+        let out = match ids {
+            KeyColumn::I64(v) => {
                 let Ids::I64(seen) = seen.get_or_insert(Ids::I64(Vec::new())) else {
                     return Vec::new();
                 };
-                dense_slots(dense, hashed, v, seen, &out);
+                return dense_slots(dense, hashed, v, seen);
             }
-            (KeyColumn::U64(v), seen) => {
+            KeyColumn::U64(v) => {
                 let Ids::U64(seen) = seen.get_or_insert(Ids::U64(Vec::new())) else {
                     return Vec::new();
                 };
+                let out = atomics();
                 hashed.slots(&Ints(v), seen, |_| true, &out);
+                out
             }
-            (KeyColumn::Str(col), seen) => {
+            KeyColumn::Str(col) => {
                 let Ids::Str(seen) = seen.get_or_insert(Ids::Str(Vec::new())) else {
                     return Vec::new();
                 };
+                let out = atomics();
                 hashed.slots(col, seen, |_| true, &out);
+                out
             }
-        }
+        };
         out.into_iter().map(AtomicU32::into_inner).collect()
     }
 
@@ -300,13 +306,7 @@ impl KeyMap {
 /// The slots of integer ids: the range widened when that stays dense, the
 /// ids in it looked up in parallel and the new ones numbered in id order;
 /// the ids outside go to the hashed shards.
-fn dense_slots(
-    dense: &mut Dense,
-    hashed: &mut Hashed,
-    v: &[i64],
-    seen: &mut Vec<i64>,
-    out: &[AtomicU32],
-) {
+fn dense_slots(dense: &mut Dense, hashed: &mut Hashed, v: &[i64], seen: &mut Vec<i64>) -> Vec<u32> {
     let (lo, hi) = crate::rfm::min_max(v, |&x| i128::from(x));
     if !v.is_empty() {
         dense.cover(lo as i64, hi as i64, seen.len() as u64 + v.len() as u64);
@@ -315,30 +315,36 @@ fn dense_slots(
     // An id can sit in the range and still be hashed (the range grew past
     // it later): look there before calling it new.
     let hashed_any = hashed.len() > 0;
+    let in_range = |dense: &Dense, hashed: &Hashed, i: usize, x: usize| match dense
+        .slots
+        .get(x)
+        .copied()
+        .unwrap_or(EMPTY)
+    {
+        EMPTY if hashed_any => hashed.get(&src, i).unwrap_or(EMPTY),
+        s => s,
+    };
     let fresh: Vec<AtomicU8> = (0..dense.slots.len())
         .into_par_iter()
         .with_min_len(1 << 16)
         .map(|_| AtomicU8::new(0))
         .collect();
-    {
+    let outside: usize = {
         let (dense, hashed): (&Dense, &Hashed) = (dense, hashed);
         v.par_iter()
             .enumerate()
             .with_min_len(1 << 14)
-            .for_each(|(i, &id)| {
-                let Some(x) = dense.index(id) else { return };
-                let slot = dense.slots.get(x).copied().unwrap_or(EMPTY);
-                let slot = match slot {
-                    EMPTY if hashed_any => hashed.get(&src, i).unwrap_or(EMPTY),
-                    s => s,
-                };
-                match (slot, out.get(i), fresh.get(x)) {
-                    (EMPTY, _, Some(f)) => f.store(1, Ordering::Relaxed),
-                    (s, Some(o), _) => o.store(s, Ordering::Relaxed),
-                    _ => {}
+            .map(|(i, &id)| match dense.index(id) {
+                None => 1,
+                Some(x) => {
+                    if let (EMPTY, Some(f)) = (in_range(dense, hashed, i, x), fresh.get(x)) {
+                        f.store(1, Ordering::Relaxed);
+                    }
+                    0
                 }
-            });
-    }
+            })
+            .sum()
+    };
     for (x, f) in fresh.iter().enumerate() {
         if f.load(Ordering::Relaxed) == 1 {
             if let Some(s) = dense.slots.get_mut(x) {
@@ -348,19 +354,21 @@ fn dense_slots(
         }
     }
     drop(fresh);
-    let outside = |i: usize| v.get(i).is_some_and(|&id| dense.index(id).is_none());
-    hashed.slots(&src, seen, outside, out);
-    let dense: &Dense = dense;
+    let mut away: Vec<AtomicU32> = Vec::new();
+    if outside > 0 {
+        away = (0..v.len()).map(|_| AtomicU32::new(EMPTY)).collect();
+        let is_outside = |i: usize| v.get(i).is_some_and(|&id| dense.index(id).is_none());
+        hashed.slots(&src, seen, is_outside, &away);
+    }
+    let (dense, hashed): (&Dense, &Hashed) = (dense, hashed);
     v.par_iter()
-        .zip(out.par_iter())
+        .enumerate()
         .with_min_len(1 << 14)
-        .for_each(|(&id, o)| {
-            if o.load(Ordering::Relaxed) == EMPTY {
-                if let Some(&s) = dense.index(id).and_then(|x| dense.slots.get(x)) {
-                    o.store(s, Ordering::Relaxed);
-                }
-            }
-        });
+        .map(|(i, &id)| match dense.index(id) {
+            Some(x) => in_range(dense, hashed, i, x),
+            None => away.get(i).map_or(EMPTY, |a| a.load(Ordering::Relaxed)),
+        })
+        .collect()
 }
 
 /// Strings in one Arrow-layout buffer.

@@ -21,6 +21,8 @@ mod summary_parts;
 #[cfg(test)]
 mod tests;
 
+use rayon::prelude::*;
+
 use crate::accumulate::Acc;
 use crate::calendar::Time;
 use crate::error::{Error, Result};
@@ -229,7 +231,7 @@ impl RfmState {
                 Some(Ids::Str(_)) => SortedKeys::Str(StrBuffer::default()),
                 _ => empty_keys(&KeyColumn::I64(&[])),
             };
-            return Ok(assemble(keys, Vec::new(), group_as_of.or(self.opts.as_of_day), &time).0);
+            return Ok(assemble(keys, &[], group_as_of.or(self.opts.as_of_day), &time).0);
         }
         let as_of_day = group_as_of
             .or(self.opts.as_of_day)
@@ -239,14 +241,31 @@ impl RfmState {
             check_as_of(as_of_day, self.min_pos, cutoff, &time)?;
         }
         let (order, keys) = self.keys.sorted();
-        let accs: Vec<Acc> = order.iter().map(|&s| self.accs[s as usize]).collect();
-        let kept: Vec<u32> = order
-            .iter()
-            .zip(&accs)
-            .filter(|(_, a)| a.seen && a.has_purchase())
-            .map(|(&s, _)| s)
-            .collect();
+        // One batch of dense ids is in id order already: no copy then.
+        let in_order = order.len() == self.accs.len()
+            && order.par_iter().enumerate().all(|(i, &s)| s as usize == i);
+        let gathered: Vec<Acc>;
+        let accs: &[Acc] = match in_order {
+            true => &self.accs,
+            false => {
+                gathered = order
+                    .par_iter()
+                    .map(|&s| self.accs.get(s as usize).copied().unwrap_or_default())
+                    .collect();
+                &gathered
+            }
+        };
         let (mut table, spilled) = assemble(keys, accs, Some(as_of_day), &time);
+        // The slot of each of the table's customers, for the exact sums.
+        let kept: Vec<u32> = match spilled.is_empty() {
+            true => Vec::new(),
+            false => order
+                .iter()
+                .zip(accs)
+                .filter(|(_, a)| a.seen && a.has_purchase())
+                .map(|(&s, _)| s)
+                .collect(),
+        };
         for pos in spilled {
             let Some(sum) = kept.get(pos).and_then(|s| self.exact.get(s)) else {
                 continue;
