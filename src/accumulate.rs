@@ -22,7 +22,7 @@ pub(crate) struct Acc {
     /// Whether the customer has any row at or before the as-of date.
     pub(crate) seen: bool,
     /// Whether an amount did not fit the fast fixed point: `money` is then
-    /// incomplete and the customer is summed again exactly (see `refold`).
+    /// incomplete and the customer's sum is kept exactly by the fold.
     pub(crate) spilled: bool,
     /// Amounts inside the window.
     pub(crate) money: Money,

@@ -11,28 +11,6 @@ pub(crate) trait KeyAccess: Sync {
     fn key(&self, i: usize) -> Self::K;
     fn hash(k: Self::K) -> u64;
     fn sorted(keys: Vec<Self::K>) -> SortedKeys;
-    /// The hash of row `i`'s key.
-    fn hash_row(&self, i: usize) -> u64 {
-        Self::hash(self.key(i))
-    }
-    /// Row `i`'s key, whose hash `h` is known.
-    fn key_hashed(&self, i: usize, _h: u64) -> Self::K {
-        self.key(i)
-    }
-    /// Row `i`'s key hash and the key packed in 64 bits: the key itself for
-    /// integers, the hash for strings (see [`KeyAccess::unpack`]).
-    fn packed(&self, i: usize) -> (u64, u64) {
-        let h = self.hash_row(i);
-        (h, h)
-    }
-    /// The key of row `row` from its packed form.
-    fn unpack(&self, packed: u64, row: usize) -> Self::K {
-        self.key_hashed(row, packed)
-    }
-    /// Hints that [`KeyAccess::unpack`] will read row `row`: `stage` 0 for
-    /// what can be fetched first (string offsets), 1 for what they point
-    /// to. Nothing for keys packed whole.
-    fn prefetch_unpack(&self, _row: usize, _stage: u8) {}
 }
 
 impl KeyAccess for &[i64] {
@@ -46,12 +24,6 @@ impl KeyAccess for &[i64] {
     fn sorted(keys: Vec<i64>) -> SortedKeys {
         SortedKeys::I64(keys)
     }
-    fn packed(&self, i: usize) -> (u64, u64) {
-        (hash_u64(self[i] as u64), self[i] as u64)
-    }
-    fn unpack(&self, packed: u64, _row: usize) -> i64 {
-        packed as i64
-    }
 }
 
 impl KeyAccess for &[u64] {
@@ -64,12 +36,6 @@ impl KeyAccess for &[u64] {
     }
     fn sorted(keys: Vec<u64>) -> SortedKeys {
         SortedKeys::U64(keys)
-    }
-    fn packed(&self, i: usize) -> (u64, u64) {
-        (hash_u64(self[i]), self[i])
-    }
-    fn unpack(&self, packed: u64, _row: usize) -> u64 {
-        packed
     }
 }
 
@@ -91,18 +57,6 @@ impl<'a> KeyAccess for StrColumn<'a> {
             }
         }
         SortedKeys::Str(buf)
-    }
-    fn hash_row(&self, i: usize) -> u64 {
-        hash_bytes(self.get(i))
-    }
-    fn key_hashed(&self, i: usize, h: u64) -> StrKey<'a> {
-        StrKey::with_hash(h, self.get(i))
-    }
-    fn prefetch_unpack(&self, row: usize, stage: u8) {
-        match stage {
-            0 => self.prefetch(row),
-            _ => self.prefetch_bytes(row),
-        }
     }
 }
 

@@ -1,8 +1,6 @@
 //! The parts of grouping that the folds share: rows scattered into
-//! partitions by a hash of their key ([`scatter`]), the key columns as the
-//! partitioned folds of the summary and the history read them, the keys
-//! of all partitions sorted once ([`sort_partitions`]), and the prefetch
-//! hint.
+//! partitions ([`scatter`]), the key columns as the history's partitioned
+//! walk reads them, and the prefetch hint.
 
 mod access;
 mod partitioned;
@@ -10,7 +8,7 @@ mod partitioned;
 mod tests;
 
 pub(crate) use access::{DistinctAccess, DistinctBy, DistinctStr, KeyAccess};
-pub(crate) use partitioned::{partition_of, scatter, sort_partitions, KeyHasher, PARTS};
+pub(crate) use partitioned::{partition_of, scatter, KeyHasher, PARTS};
 
 /// Hints the CPU to load `x` into the cache.
 #[inline(always)]

@@ -1,13 +1,10 @@
-//! Rows scattered into partitions by a hash of their key, and the keys of
-//! folded partitions sorted.
+//! Rows scattered into partitions by a hash of their key.
 
 use std::hash::Hasher;
 
 use rayon::prelude::*;
 
-use crate::keys::{hash_bytes, hash_u64, SortedKeys};
-
-use super::access::KeyAccess;
+use crate::keys::{hash_bytes, hash_u64};
 
 /// The partition of a key hash: its top bits.
 #[inline]
@@ -47,31 +44,6 @@ pub(crate) fn scatter<R: Send, E: Send>(
         .collect::<Vec<_>>()
         .into_iter()
         .collect()
-}
-
-/// The keys of all partitions in order, with their accumulators. Keys are
-/// distinct across partitions, since a key lives in one.
-pub(crate) fn sort_partitions<A: KeyAccess, T: Copy + Send + Sync>(
-    folded: Vec<(Vec<A::K>, Vec<T>)>,
-) -> (SortedKeys, Vec<T>) {
-    let mut order: Vec<(A::K, u32, u32)> = folded
-        .iter()
-        .enumerate()
-        .flat_map(|(p, (keys, _))| {
-            keys.iter()
-                .enumerate()
-                .map(move |(l, &k)| (k, p as u32, l as u32))
-        })
-        .collect();
-    order.par_sort_unstable_by(|a, b| a.0.cmp(&b.0));
-    let accs = order
-        .par_iter()
-        .map(|&(_, p, l)| folded[p as usize].1[l as usize])
-        .collect();
-    (
-        A::sorted(order.into_iter().map(|(k, _, _)| k).collect()),
-        accs,
-    )
 }
 
 /// Hashes keys for the per-partition maps. It re-mixes the key hash so the

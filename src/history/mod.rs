@@ -21,8 +21,8 @@ use crate::calendar::{date_of_day, day_of_date, format_day, Window};
 use crate::error::{Error, Result};
 use crate::group::{DistinctAccess, DistinctBy, DistinctStr};
 use crate::keys::{KeyColumn, SortedKeys};
-use crate::refold::show_key;
 use crate::rfm::{check_input, check_rows, empty_keys, Frequency, Input, Names, Options, Returns};
+use crate::rounding::show_key;
 
 use crate::rfm::min_max;
 use assemble::{blocks, Columns};

@@ -13,8 +13,8 @@ use crate::calendar::Time;
 use crate::error::Result;
 use crate::group::{DistinctAccess, KeyHasher};
 use crate::money::{Exact, Money};
-use crate::refold::rounded;
 use crate::rfm::Frequency;
+use crate::rounding::rounded;
 use crate::scan::Amounts;
 
 use super::assemble::Out;

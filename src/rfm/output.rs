@@ -35,7 +35,7 @@ fn show(keys: &SortedKeys, i: usize) -> String {
 /// with rows after the as-of date only were never "seen"; those with returns
 /// only were seen but made no purchase: both are left out, the second kind
 /// reported to the caller. Also returns the result's rows whose monetary is
-/// still to be summed exactly (see `refold`).
+/// still to be rounded from their exact sums (see `crate::rounding`).
 pub(crate) fn assemble(
     keys: SortedKeys,
     accs: &[Acc],

@@ -1,9 +1,15 @@
-//! A batch's rows folded into the accumulators of their slots. Large
-//! batches run in parallel over ranges of slots: the rows are scattered by
-//! range (each range's rows kept in row order), and each range's
-//! accumulators, about a cache's worth, are folded by one thread. Every
-//! customer sees its rows in the same order as a plain loop would, so the
-//! result is the same for any thread count.
+//! The one fold of the engine: a batch's rows into the accumulators of
+//! their slots. What a row does to its customer is a [`Visit`] (the RFM
+//! table's and the CLV summary's); how the rows get there is this module's.
+//!
+//! Large batches run in parallel over ranges of slots: the rows, each with
+//! its slot, are scattered by range in parallel chunks (each range's rows
+//! kept in row order), and each range's accumulators, about a cache's
+//! worth, are folded by one thread with the range's exact sums and pair
+//! set. Every customer sees its rows in the same order as a plain loop
+//! would, so the result is the same for any thread count.
+
+use std::hash::Hash;
 
 use rayon::prelude::*;
 
@@ -14,125 +20,149 @@ use crate::scan::Amounts;
 
 use super::keys::{FastMap, FastSet};
 use super::pairs::{range_of, Pairs, RANGE_BITS};
+
 /// Below this many rows the scatter costs more than it saves.
 const PARALLEL_ROWS: usize = 1 << 16;
 /// How many rows ahead the values are fetched.
 const AHEAD: usize = 16;
 
-/// What a fold needs besides the rows and the accumulators.
-pub(super) struct Fold<'a> {
+/// What one row does to its customer.
+pub(super) trait Visit: Sync {
+    type Acc: Send + Sync;
+    /// The exact sums of a customer whose amounts the fast fixed point
+    /// cannot hold.
+    type Exact: Send;
+    /// The second key of distinct counting (day, order, period).
+    type Key: Send + Hash + Eq + Copy;
+    /// Whether the rows go into the pair sets (so that a range's set is
+    /// grown once, for its rows, before the fold).
+    fn distinct(&self) -> bool;
+    /// Hints that row `i`'s values will be read soon.
+    fn prefetch(&self, i: usize);
+    /// Folds row `i` into `acc`, the accumulator of `slot`; `exact` and
+    /// `pairs` are those of the slot's range.
+    fn visit(
+        &self,
+        i: usize,
+        slot: u32,
+        acc: &mut Self::Acc,
+        exact: &mut FastMap<u32, Self::Exact>,
+        pairs: &mut FastSet<(u32, Self::Key)>,
+    );
+}
+
+/// Folds every row (`slots[i]`: row `i`'s slot) into `accs`.
+pub(super) fn fold<V: Visit>(
+    v: &V,
+    slots: &[u32],
+    accs: &mut [V::Acc],
+    exact: &mut FastMap<u32, V::Exact>,
+    pairs: &mut Pairs<V::Key>,
+) {
+    let n = slots.len();
+    let ranges = accs.len().div_ceil(1 << RANGE_BITS);
+    let sets = pairs.ranges_mut(ranges);
+    if n < PARALLEL_ROWS || ranges < 2 || u32::try_from(n).is_err() {
+        for (i, &slot) in slots.iter().enumerate() {
+            if let Some(acc) = slots.get(i + AHEAD).and_then(|&s| accs.get(s as usize)) {
+                prefetch(acc);
+            }
+            let (Some(acc), Some(set)) =
+                (accs.get_mut(slot as usize), sets.get_mut(range_of(slot)))
+            else {
+                continue;
+            };
+            v.visit(i, slot, acc, exact, set);
+        }
+        return;
+    }
+    let scattered = scatter(n, ranges, |i| {
+        let rec = slots.get(i).map(|&s| (range_of(s), (i as u32, s)));
+        Ok::<_, std::convert::Infallible>(rec)
+    });
+    let Ok(scattered) = scattered;
+    let mut exacts: Vec<FastMap<u32, V::Exact>> = (0..ranges).map(|_| FastMap::default()).collect();
+    for (slot, sum) in exact.drain() {
+        if let Some(part) = exacts.get_mut(range_of(slot)) {
+            part.insert(slot, sum);
+        }
+    }
+    accs.par_chunks_mut(1 << RANGE_BITS)
+        .zip(exacts.par_iter_mut())
+        .zip(sets.par_iter_mut())
+        .enumerate()
+        .for_each(|(r, ((chunk, ex), set))| {
+            let base = (r as u32) << RANGE_BITS;
+            if v.distinct() {
+                set.reserve(scattered.iter().map(|l| l.get(r).map_or(0, Vec::len)).sum());
+            }
+            for list in &scattered {
+                let recs = list.get(r).map_or(&[][..], Vec::as_slice);
+                range(v, recs, base, chunk, ex, set);
+            }
+        });
+    exacts.into_iter().for_each(|part| exact.extend(part));
+}
+
+/// Folds the rows `recs` ((row, slot), in row order) into `accs`, whose
+/// first slot is `base`, fetching each row's values and then its
+/// accumulator ahead.
+fn range<V: Visit>(
+    v: &V,
+    recs: &[(u32, u32)],
+    base: u32,
+    accs: &mut [V::Acc],
+    exact: &mut FastMap<u32, V::Exact>,
+    set: &mut FastSet<(u32, V::Key)>,
+) {
+    for (k, &(i, slot)) in recs.iter().enumerate() {
+        if let Some(&(j, _)) = recs.get(k + AHEAD) {
+            v.prefetch(j as usize);
+        }
+        if let Some(acc) = recs
+            .get(k + AHEAD / 2)
+            .and_then(|&(_, s)| accs.get(s.wrapping_sub(base) as usize))
+        {
+            prefetch(acc);
+        }
+        if let Some(acc) = accs.get_mut(slot.wrapping_sub(base) as usize) {
+            v.visit(i as usize, slot, acc, exact, set);
+        }
+    }
+}
+
+/// The RFM table's rows: purchases, returns, the window and distinct
+/// counting.
+pub(super) struct TableRows<'a> {
     pub rows: &'a Rows<'a>,
-    /// The slot of every row.
-    pub slots: &'a [u32],
     pub count_rows: bool,
     /// Each row's distinct key (day or order), for distinct counting.
     pub key: Option<&'a (dyn Fn(usize) -> Option<u64> + Sync)>,
 }
 
-impl Fold<'_> {
-    /// Folds every row into `accs`, the sums of spilled customers into
-    /// `exact`, and (distinct counting) each purchase's (slot, key) pair
-    /// into `pairs`, counting the new ones.
-    pub fn run(&self, accs: &mut [Acc], exact: &mut FastMap<u32, Exact>, pairs: &mut Pairs<u64>) {
-        let n = self.slots.len();
-        let ranges = accs.len().div_ceil(1 << RANGE_BITS);
-        let sets = pairs.ranges_mut(ranges);
-        if n < PARALLEL_ROWS || ranges < 2 || u32::try_from(n).is_err() {
-            self.all(n, accs, exact, sets);
-            return;
-        }
-        // Each row with its slot, by range of slots, chunk by chunk in row order.
-        let slots = self.slots;
-        let scattered = scatter(n, ranges, |i| {
-            let rec = slots.get(i).map(|&s| (range_of(s), (i as u32, s)));
-            Ok::<_, std::convert::Infallible>(rec)
-        });
-        let Ok(scattered) = scattered;
-        let mut exacts: Vec<FastMap<u32, Exact>> =
-            (0..ranges).map(|_| FastMap::default()).collect();
-        for (slot, sum) in exact.drain() {
-            if let Some(part) = exacts.get_mut(range_of(slot)) {
-                part.insert(slot, sum);
-            }
-        }
-        accs.par_chunks_mut(1 << RANGE_BITS)
-            .zip(exacts.par_iter_mut())
-            .zip(sets.par_iter_mut())
-            .enumerate()
-            .for_each(|(r, ((chunk, ex), set))| {
-                let base = (r as u32) << RANGE_BITS;
-                let set = std::slice::from_mut(set);
-                for list in &scattered {
-                    let recs = list.get(r).map_or(&[][..], Vec::as_slice);
-                    self.range(recs, base, chunk, ex, set);
-                }
-            });
-        exacts.into_iter().for_each(|part| exact.extend(part));
+impl Visit for TableRows<'_> {
+    type Acc = Acc;
+    type Exact = Exact;
+    type Key = u64;
+
+    fn distinct(&self) -> bool {
+        self.key.is_some()
     }
 
-    /// Folds rows `0..n` in order into `accs` (every slot), fetching each
-    /// row's accumulator ahead.
-    fn all(
-        &self,
-        n: usize,
-        accs: &mut [Acc],
-        exact: &mut FastMap<u32, Exact>,
-        sets: &mut [FastSet<(u32, u64)>],
-    ) {
-        for i in 0..n {
-            if let Some(acc) = self
-                .slots
-                .get(i + AHEAD)
-                .and_then(|&s| accs.get(s as usize))
-            {
-                prefetch(acc);
-            }
-            if let Some(&slot) = self.slots.get(i) {
-                self.one(i, slot, 0, accs, exact, sets);
-            }
-        }
-    }
-
-    /// Folds the rows `recs` ((row, slot), in row order) into `accs`,
-    /// whose first slot is `base`, fetching each row's values and then its
-    /// accumulator ahead.
-    fn range(
-        &self,
-        recs: &[(u32, u32)],
-        base: u32,
-        accs: &mut [Acc],
-        exact: &mut FastMap<u32, Exact>,
-        sets: &mut [FastSet<(u32, u64)>],
-    ) {
-        for (k, &(i, slot)) in recs.iter().enumerate() {
-            if let Some(&(j, _)) = recs.get(k + AHEAD) {
-                self.rows.prefetch(j as usize);
-            }
-            if let Some(acc) = recs
-                .get(k + AHEAD / 2)
-                .and_then(|&(_, s)| accs.get(s.wrapping_sub(base) as usize))
-            {
-                prefetch(acc);
-            }
-            self.one(i as usize, slot, base, accs, exact, sets);
-        }
-    }
-
-    /// Folds row `i` (slot `slot`) into `accs`, whose first slot is `base`, and its pair
-    /// into `sets`, the pair sets of the ranges from `base`'s on.
     #[inline]
-    fn one(
+    fn prefetch(&self, i: usize) {
+        self.rows.prefetch(i);
+    }
+
+    #[inline]
+    fn visit(
         &self,
         i: usize,
         slot: u32,
-        base: u32,
-        accs: &mut [Acc],
+        acc: &mut Acc,
         exact: &mut FastMap<u32, Exact>,
-        sets: &mut [FastSet<(u32, u64)>],
+        pairs: &mut FastSet<(u32, u64)>,
     ) {
-        let Some(acc) = accs.get_mut(slot.wrapping_sub(base) as usize) else {
-            return;
-        };
         let counted = self.rows.visit(i, acc, self.count_rows);
         if let (true, Amounts::F64(v)) = (acc.spilled && self.rows.adds_money(i), self.rows.amounts)
         {
@@ -144,9 +174,8 @@ impl Fold<'_> {
             }
         }
         if let (true, Some(key)) = (counted, self.key) {
-            let set = sets.get_mut(range_of(slot).wrapping_sub(range_of(base)));
-            if let (Some(k), Some(set)) = (key(i), set) {
-                if set.insert((slot, k)) {
+            if let Some(k) = key(i) {
+                if pairs.insert((slot, k)) {
                     acc.count += 1;
                 }
             }

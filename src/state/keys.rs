@@ -32,6 +32,9 @@ impl Hasher for StateHasher {
     fn write_i64(&mut self, x: i64) {
         self.write_u64(x as u64);
     }
+    fn write_i32(&mut self, x: i32) {
+        self.write_u64(u64::from(x as u32));
+    }
     fn write_u32(&mut self, x: u32) {
         self.write_u64(u64::from(x));
     }

@@ -18,6 +18,7 @@ mod parts;
 mod shards;
 mod summary;
 mod summary_parts;
+mod summary_rows;
 #[cfg(test)]
 mod tests;
 
@@ -28,11 +29,11 @@ use crate::calendar::Time;
 use crate::error::{Error, Result};
 use crate::keys::{KeyColumn, SortedKeys, StrBuffer};
 use crate::money::Exact;
-use crate::refold::rounded;
 use crate::rfm::{
     assemble, check_as_of, check_input, check_rows, empty_keys, rows_of, Frequency, Input, Names,
     Options, RfmTable,
 };
+use crate::rounding::rounded;
 use crate::scan::Span;
 
 #[cfg(feature = "python")]
@@ -42,7 +43,7 @@ pub use parts::Parts;
 pub use summary::SummaryState;
 pub use summary_parts::SummaryParts;
 
-use fold::Fold;
+use fold::{fold, TableRows};
 use keys::{FastMap, KeyMap};
 use pairs::Pairs;
 
@@ -167,13 +168,18 @@ impl RfmState {
             Frequency::Orders if orders.is_some() => Some(&order_key),
             _ => None,
         };
-        let fold = Fold {
+        let visit = TableRows {
             rows: &rows,
-            slots: &slots,
             count_rows: self.opts.frequency == Frequency::Rows,
             key,
         };
-        fold.run(&mut self.accs, &mut self.exact, &mut self.pairs);
+        fold(
+            &visit,
+            &slots,
+            &mut self.accs,
+            &mut self.exact,
+            &mut self.pairs,
+        );
         self.min_pos = self.min_pos.min(span.min_pos);
         self.max_pos = self.max_pos.max(span.max_pos);
         self.rows += input.time.len() as u64;
@@ -271,7 +277,7 @@ impl RfmState {
                 continue;
             };
             let m = rounded(sum, &names.amount, || {
-                crate::refold::show_key(&table.customer_id, pos)
+                crate::rounding::show_key(&table.customer_id, pos)
             })?;
             if let Some(slot) = table.monetary.get_mut(pos) {
                 *slot = m;

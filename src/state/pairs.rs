@@ -8,7 +8,7 @@ use std::hash::Hash;
 use super::keys::FastSet;
 
 /// Slots per range: a range's accumulators (64 bytes each) stay in the cache.
-pub(crate) const RANGE_BITS: u32 = 13;
+pub(crate) const RANGE_BITS: u32 = 12;
 
 /// The range of a slot.
 #[inline]

@@ -8,14 +8,17 @@
 //! earlier first period's sum as "first" and moves the later one into the
 //! others, so the sums stay exact whatever the order.
 
-use super::keys::{FastMap, FastSet, Ids, KeyMap};
+use super::keys::{FastMap, Ids, KeyMap};
 use crate::error::{Error, Result};
 use crate::keys::{SortedKeys, StrBuffer};
 use crate::money::{Exact, Money};
-use crate::refold::{rounded, show_key};
 use crate::rfm::Names;
-use crate::scan::Amounts;
-use crate::summary::{row_periods, Summary, SummaryInput, SummaryOptions};
+use crate::rounding::{rounded, show_key};
+use crate::summary::{selector, Summary, SummaryInput, SummaryOptions};
+
+use super::fold::fold;
+use super::pairs::Pairs;
+use super::summary_rows::SummaryRows;
 
 /// What is known about one customer.
 #[derive(Debug, Clone, Copy)]
@@ -44,7 +47,7 @@ impl Default for SummaryAcc {
 }
 
 /// The exact sums of a spilled customer: first period, other periods.
-type Sums = (Exact, Exact);
+pub(crate) type Sums = (Exact, Exact);
 
 /// The state of a streamed `rfm_summary`.
 #[derive(Debug, Clone)]
@@ -54,7 +57,9 @@ pub struct SummaryState {
     pub(crate) keys: KeyMap,
     pub(crate) accs: Vec<SummaryAcc>,
     pub(crate) exact: FastMap<u32, Sums>,
-    pub(crate) pairs: FastSet<(u32, i64)>,
+    /// (customer, period) pairs: periods of years 1 to 9999 fit an i32
+    /// (hours too), which halves the sets.
+    pub(crate) pairs: Pairs<i32>,
     pub rows: u64,
     pub has_amounts: Option<bool>,
 }
@@ -67,7 +72,7 @@ impl SummaryState {
             keys: KeyMap::default(),
             accs: Vec::new(),
             exact: FastMap::default(),
-            pairs: FastSet::default(),
+            pairs: Pairs::default(),
             rows: 0,
             has_amounts: None,
         }
@@ -93,71 +98,23 @@ impl SummaryState {
             ));
         }
         self.keys.check_kind(&input.ids, &names.customer_id)?;
-        let periods = row_periods(input, &self.opts, names)?;
+        let select = selector(input, &self.opts, names)?;
+        select.check()?;
         self.ticks_per_day = Some(input.ticks_per_day);
         self.has_amounts = Some(input.amounts.is_some());
         let slots = self.keys.slots(&input.ids);
         self.accs.resize(self.keys.len(), SummaryAcc::default());
-        for (i, (&slot, p)) in slots.iter().zip(&periods).enumerate() {
-            let (Some(p), Some(acc)) = (*p, self.accs.get_mut(slot as usize)) else {
-                continue;
-            };
-            // The customer's first and last periods are in `pairs` already:
-            // the common case of several rows in one period skips the look-up.
-            let known = acc.rows > 0 && (p == acc.last || p == acc.first);
-            acc.rows += 1;
-            if !known && self.pairs.insert((slot, p)) {
-                acc.periods += 1;
-            }
-            let earlier = p < acc.first;
-            if earlier {
-                let old = std::mem::take(&mut acc.first_sum);
-                acc.rest_sum.merge(&old);
-                acc.first = p;
-                if let Some((f, r)) = self.exact.get_mut(&slot) {
-                    r.merge(f);
-                    *f = Exact::default();
-                }
-            }
-            acc.last = acc.last.max(p);
-            let in_first = p == acc.first;
-            match input.amounts {
-                Some(Amounts::I64(v)) => {
-                    let x = v[i];
-                    let sum = if in_first {
-                        &mut acc.first_sum
-                    } else {
-                        &mut acc.rest_sum
-                    };
-                    sum.add_int(x);
-                    if let Some((f, r)) = self.exact.get_mut(&slot) {
-                        let mut e = Money::default();
-                        e.add_int(x);
-                        if in_first { f } else { r }.merge(&e.to_exact());
-                    }
-                }
-                Some(Amounts::F64(v)) => {
-                    let x = v[i];
-                    let sum = if in_first {
-                        &mut acc.first_sum
-                    } else {
-                        &mut acc.rest_sum
-                    };
-                    let fits = sum.add_float(x);
-                    if !fits && !acc.spilled {
-                        acc.spilled = true;
-                        let sums = (acc.first_sum.to_exact(), acc.rest_sum.to_exact());
-                        self.exact.insert(slot, sums);
-                        if let Some((f, r)) = self.exact.get_mut(&slot) {
-                            if in_first { f } else { r }.add(x);
-                        }
-                    } else if let Some((f, r)) = self.exact.get_mut(&slot) {
-                        if in_first { f } else { r }.add(x);
-                    }
-                }
-                None => {}
-            }
-        }
+        let rows = SummaryRows {
+            select: &select,
+            amounts: input.amounts,
+        };
+        fold(
+            &rows,
+            &slots,
+            &mut self.accs,
+            &mut self.exact,
+            &mut self.pairs,
+        );
         self.rows += input.ts.len() as u64;
         Ok(())
     }
@@ -218,11 +175,11 @@ impl SummaryState {
             a.rows += b.rows;
             a.spilled |= b.spilled;
         }
-        for &(j, p) in &other.pairs {
+        for (j, p) in other.pairs.iter() {
             let Some(&slot) = slots.get(j as usize) else {
                 continue;
             };
-            if self.pairs.insert((slot, p)) {
+            if self.pairs.insert(slot, p) {
                 if let Some(a) = self.accs.get_mut(slot as usize) {
                     a.periods += 1;
                 }

@@ -1,6 +1,7 @@
 //! A summary state as plain columns, for saving it and loading it back.
 
-use super::keys::{FastMap, FastSet, Ids, KeyMap};
+use super::keys::{FastMap, Ids, KeyMap};
+use super::pairs::Pairs;
 use super::summary::{SummaryAcc, SummaryState};
 use crate::error::{Error, Result};
 use crate::money::{Exact, Money, LIMBS};
@@ -73,9 +74,9 @@ impl SummaryState {
             p.exact_limbs.extend_from_slice(f.limbs());
             p.exact_limbs.extend_from_slice(r.limbs());
         }
-        let mut pairs: Vec<(u32, i64)> = self.pairs.iter().copied().collect();
+        let mut pairs: Vec<(u32, i32)> = self.pairs.iter().collect();
         pairs.sort_unstable();
-        (p.pair_slot, p.pair_period) = pairs.into_iter().unzip();
+        (p.pair_slot, p.pair_period) = pairs.into_iter().map(|(s, q)| (s, i64::from(q))).unzip();
         p
     }
 
@@ -121,15 +122,18 @@ impl SummaryState {
                 _ => return Err(bad("exact sums")),
             };
         }
-        if p.pair_slot.len() != p.pair_period.len() || p.pair_slot.iter().any(|&s| s as usize >= n)
+        let periods_fit = p.pair_period.iter().all(|&q| i32::try_from(q).is_ok());
+        if p.pair_slot.len() != p.pair_period.len()
+            || p.pair_slot.iter().any(|&s| s as usize >= n)
+            || !periods_fit
         {
             return Err(bad("pairs"));
         }
-        let pairs: FastSet<(u32, i64)> = p
+        let pairs: Pairs<i32> = p
             .pair_slot
             .iter()
             .copied()
-            .zip(p.pair_period.iter().copied())
+            .zip(p.pair_period.iter().map(|&q| q as i32))
             .collect();
         let mut state = SummaryState::new(opts);
         state.keys = keys;

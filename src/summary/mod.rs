@@ -7,28 +7,20 @@
 //! core finds the first and last period, the number of distinct periods, and
 //! the exact sums of the amounts in the first period and in all the others,
 //! from which the Python layer derives frequency, recency, T and the mean
-//! per-period spend. One parallel pass: rows are scattered into partitions
-//! by a hash of the id, and each partition is folded with a map of its
-//! customers and a set of its (customer, period) pairs. Nothing is sorted but
-//! the distinct customer ids, for the output order.
+//! per-period spend. The engine's state folds the rows
+//! ([`crate::state::SummaryState`]); this module holds the period rules and
+//! the row checks.
 
-mod columns;
-mod fold;
-mod pairs;
 mod select;
 #[cfg(test)]
 mod tests;
 
-use rayon::prelude::*;
-
 use crate::error::{Error, Result};
 use crate::keys::{KeyColumn, SortedKeys};
-use crate::refold::{refold, rounded, show_key};
-use crate::rfm::{min_max, Names};
+use crate::rfm::Names;
 use crate::scan::Amounts;
+use crate::state::SummaryState;
 
-use columns::Columns;
-use fold::{dense_slots, Fold};
 pub(crate) use select::Select;
 use select::{check_lengths, FIRST_DAY, LAST_DAY};
 
@@ -155,86 +147,13 @@ pub struct Summary {
 }
 
 /// Computes the summary. See the Python `rfmkit.rfm_summary` for the rules.
+///
+/// One in-memory summary is one batch of the streamed state
+/// ([`SummaryState`]): the engine's fold, then its finish.
 pub fn summarize(input: &SummaryInput, opts: &SummaryOptions, names: &Names) -> Result<Summary> {
-    let n = input.ts.len();
-    let select = selector(input, opts, names)?;
-    let end_period = opts.end_period;
-    let fold = Fold {
-        select: &select,
-        amounts: input.amounts,
-    };
-    let (keys, cols) = match input.ids {
-        KeyColumn::I64(ids) => {
-            let (lo, hi) = min_max(ids, |&x| i128::from(x));
-            match dense_slots(n, lo, hi) {
-                Some(slots) => {
-                    let (idx, cols) = fold.dense(slots, n, |i| (i128::from(ids[i]) - lo) as u64)?;
-                    let lo = lo as i64;
-                    let keys = idx.par_iter().map(|&i| lo + i as i64).collect();
-                    (SortedKeys::I64(keys), cols)
-                }
-                None => fold.run(&ids, n)?,
-            }
-        }
-        KeyColumn::U64(ids) => {
-            let (lo, hi) = min_max(ids, |&x| i128::from(x));
-            match dense_slots(n, lo, hi) {
-                Some(slots) => {
-                    let (idx, cols) = fold.dense(slots, n, |i| (i128::from(ids[i]) - lo) as u64)?;
-                    let keys = idx.par_iter().map(|&i| lo as u64 + i).collect();
-                    (SortedKeys::U64(keys), cols)
-                }
-                None => fold.run(&ids, n)?,
-            }
-        }
-        KeyColumn::Str(ids) => fold.run(&ids, n)?,
-    };
-    let mut cols = cols;
-    exact_sums(input, &select, &keys, &mut cols, names)?;
-    Ok(assemble(keys, cols, end_period))
-}
-
-/// Sums the customers whose amounts the fast fixed point could not hold
-/// again, exactly: the first period's amounts and the others'.
-fn exact_sums(
-    input: &SummaryInput,
-    select: &Select,
-    keys: &SortedKeys,
-    cols: &mut Columns,
-    names: &Names,
-) -> Result<()> {
-    let at: Vec<usize> = cols.spilled.par_iter().positions(|&s| s).collect();
-    let Some(Amounts::F64(v)) = input.amounts.filter(|_| !at.is_empty()) else {
-        return Ok(());
-    };
-    let first = &cols.first;
-    let sums = refold(&input.ids, keys, &at, 2, |i, j| {
-        let period = i64::from(select.get(i).ok()?? as i32);
-        let first = *first.get(*at.get(j)?)?;
-        Some((usize::from(period != first), v[i]))
-    });
-    for (j, &pos) in at.iter().enumerate() {
-        let (Some(f), Some(r)) = (sums.get(2 * j), sums.get(2 * j + 1)) else {
-            continue;
-        };
-        let mut total = f.clone();
-        total.merge(r);
-        let customer = || show_key(keys, pos);
-        let values = [
-            rounded(f, &names.amount, customer)?,
-            rounded(r, &names.amount, customer)?,
-            rounded(&total, &names.amount, customer)?,
-        ];
-        for (col, value) in [&mut cols.first_sum, &mut cols.rest_sum, &mut cols.total_sum]
-            .into_iter()
-            .zip(values)
-        {
-            if let Some(slot) = col.get_mut(pos) {
-                *slot = value;
-            }
-        }
-    }
-    Ok(())
+    let mut state = SummaryState::new(*opts);
+    state.update(input, names)?;
+    state.finish(names)
 }
 
 /// The row rules of a summary, after the checks on the columns and options.
@@ -277,32 +196,4 @@ pub(crate) fn selector<'a>(
         first_ok,
         last_ok,
     })
-}
-
-/// Every row's period when it counts, every row validated (the first bad
-/// row is the error): what a streamed summary folds.
-pub(crate) fn row_periods(
-    input: &SummaryInput,
-    opts: &SummaryOptions,
-    names: &Names,
-) -> Result<Vec<Option<i64>>> {
-    let select = selector(input, opts, names)?;
-    (0..input.ts.len())
-        .map(|i| Ok(select.get(i)?.map(|p| i64::from(p as i32))))
-        .collect()
-}
-
-fn assemble(customer_id: SortedKeys, c: Columns, end_period: Option<i64>) -> Summary {
-    let latest = c.last.par_iter().copied().max();
-    Summary {
-        customer_id,
-        first: c.first,
-        last: c.last,
-        periods: c.periods,
-        rows: c.rows,
-        first_sum: c.first_sum,
-        rest_sum: c.rest_sum,
-        total_sum: c.total_sum,
-        end_period: end_period.or(latest),
-    }
 }

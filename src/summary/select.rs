@@ -23,6 +23,33 @@ pub(crate) struct Select<'a> {
 }
 
 impl Select<'_> {
+    /// Validates every row in parallel: the first bad row's error.
+    pub(crate) fn check(&self) -> Result<()> {
+        use rayon::prelude::*;
+        let bad = (0..self.input.ts.len())
+            .into_par_iter()
+            .with_min_len(1 << 14)
+            .find_first(|&i| self.get(i).is_err());
+        match bad.map(|i| self.get(i)) {
+            Some(Err(e)) => Err(e),
+            _ => Ok(()),
+        }
+    }
+
+    /// Hints that row `i`'s date and amount will be read soon.
+    #[inline]
+    pub(crate) fn prefetch(&self, i: usize) {
+        use crate::group::prefetch;
+        if let Some(t) = self.input.ts.get(i) {
+            prefetch(t);
+        }
+        match self.input.amounts {
+            Some(Amounts::F64(v)) => v.get(i).map(prefetch),
+            Some(Amounts::I64(v)) => v.get(i).map(prefetch),
+            None => None,
+        };
+    }
+
     /// Validates row `i` and gives its period (as the bits of an i32) if the
     /// row counts. Validation covers every row, counted or not; the checks
     /// are inlined and the error is built out of line.

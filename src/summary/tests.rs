@@ -1,4 +1,3 @@
-use super::pairs::PairSet;
 use super::*;
 use crate::calendar::date_of_day;
 use chrono::{Datelike, NaiveDate, NaiveDateTime};
@@ -178,16 +177,6 @@ fn dense_hashed_and_string_paths_agree() {
     };
     assert!(d.windows(2).all(|w| w[0] < w[1]));
     assert!(d.iter().zip(h).all(|(a, b)| a * 1_000_003 == *b));
-}
-
-#[test]
-fn pair_set_grows_and_resets() {
-    let mut set = PairSet::default();
-    set.reset(10);
-    assert!(set.insert(5) && !set.insert(5) && set.insert(6));
-    set.reset(1000);
-    assert!(set.insert(5));
-    assert!((0..1000u64).filter(|&k| set.insert(k << 32 | 7)).count() == 1000);
 }
 
 #[test]

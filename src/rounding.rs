@@ -1,67 +1,11 @@
-//! The exact second pass for the few customers whose amounts the fast
+//! The exact sums rounded to float64, once per customer: amounts the fast
 //! fixed point cannot hold (below 2^-64 or above 2^63: 1e-8 of a coin,
-//! 1e300). The first pass marks them; this pass finds their rows by id and
-//! sums their amounts again with [`Exact`]. It reads every row once, looks
-//! up only the marked ids, and is skipped when no customer is marked.
-
-use std::collections::HashMap;
-use std::hash::Hash;
+//! 1e300) are summed exactly by the fold, and a sum beyond float64's range
+//! is an error naming the customer.
 
 use crate::error::{Error, Result};
-use crate::keys::{KeyColumn, SortedKeys};
+use crate::keys::SortedKeys;
 use crate::money::Exact;
-
-/// The exact sums of the customers at positions `at` of `keys` (the ids of
-/// a result), `buckets` sums each: `add(row, j)` tells which of the sums
-/// of customer `at[j]` row `row` goes into, and its amount (`None`: none).
-/// The result holds customer `at[j]`'s bucket `b` at `j * buckets + b`.
-pub(crate) fn refold(
-    ids: &KeyColumn,
-    keys: &SortedKeys,
-    at: &[usize],
-    buckets: usize,
-    add: impl Fn(usize, usize) -> Option<(usize, f64)>,
-) -> Vec<Exact> {
-    let mut sums = vec![Exact::default(); at.len() * buckets];
-    let mut fold = |row: usize, j: Option<&usize>| {
-        let Some(&j) = j else {
-            return;
-        };
-        if let Some((b, x)) = add(row, j) {
-            if let Some(s) = sums.get_mut(j * buckets + b) {
-                s.add(x);
-            }
-        }
-    };
-    match (ids, keys) {
-        (KeyColumn::I64(ids), SortedKeys::I64(k)) => {
-            let map = index(at, |i| k.get(i).copied());
-            ids.iter()
-                .enumerate()
-                .for_each(|(r, id)| fold(r, map.get(id)));
-        }
-        (KeyColumn::U64(ids), SortedKeys::U64(k)) => {
-            let map = index(at, |i| k.get(i).copied());
-            ids.iter()
-                .enumerate()
-                .for_each(|(r, id)| fold(r, map.get(id)));
-        }
-        (KeyColumn::Str(ids), SortedKeys::Str(k)) => {
-            let col = k.column();
-            let map = index(at, |i| (i < col.len()).then(|| col.get(i)));
-            (0..ids.len()).for_each(|r| fold(r, map.get(ids.get(r))));
-        }
-        _ => {} // ids and keys of different kinds never happen: keys come from ids
-    }
-    sums
-}
-
-fn index<K: Hash + Eq>(at: &[usize], key: impl Fn(usize) -> Option<K>) -> HashMap<K, usize> {
-    at.iter()
-        .enumerate()
-        .filter_map(|(j, &i)| key(i).map(|k| (k, j)))
-        .collect()
-}
 
 /// An exact sum as f64, or the error naming the customer when it lies
 /// beyond f64's range.
