@@ -18,6 +18,7 @@ __all__ = [
     "score_fit",
     "score_ntile",
     "period_summary",
+    "split_summary",
 ]
 
 __version__: str
@@ -204,6 +205,28 @@ def period_summary(
     """Per customer: first and last period ordinal, distinct periods, rows, and
     the exact sums of the amounts in the first period, the others and all.
     Rows count when after < ts <= until and their period is at most end_period."""
+
+class _RawSplit(TypedDict):
+    train: _RawSummary
+    test: _RawSummary  # aligned with train's customers
+    test_customers: int
+
+def split_summary(
+    *,
+    ids: _KeyArg,
+    ts: npt.NDArray[np.int64],
+    ticks_per_day: int,
+    amounts: npt.NDArray[np.float64] | npt.NDArray[np.int64] | None,
+    unit: str,  # "D", "W", "M", "h" or "H"
+    train_until: int,
+    train_end_period: int,
+    test_until: int,
+    names: tuple[str, str, str],
+) -> _RawSplit:
+    """The training window (ts <= train_until, periods up to train_end_period)
+    and the test window (train_until < ts <= test_until) in one pass: the
+    training customers' summaries, the test columns of the same customers in
+    the same order, and how many customers have a test row."""
 
 @final
 class RawRfmState:

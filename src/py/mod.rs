@@ -25,6 +25,7 @@ fn core_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<score::CutPoints>()?;
     m.add_class::<segment::CompiledScheme>()?;
     m.add_function(wrap_pyfunction!(summary::period_summary, m)?)?;
+    m.add_function(wrap_pyfunction!(summary::split_summary, m)?)?;
     m.add_class::<state::RawRfmState>()?;
     m.add_class::<summary_state::RawSummaryState>()?;
     Ok(())

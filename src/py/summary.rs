@@ -9,6 +9,7 @@ use super::error::CoreError;
 use super::rfm::{keys_to_py, AmountArg};
 use crate::rfm::Names;
 use crate::scan::Amounts;
+use crate::state::split;
 use crate::summary::{summarize, SummaryInput, SummaryOptions, Unit};
 
 /// Computes the per-customer period summary from prepared columns (see
@@ -51,6 +52,58 @@ pub fn period_summary<'py>(
         .detach(|| summarize(&input, &opts, &names))
         .map_err(CoreError)?;
     summary_to_dict(py, s)
+}
+
+/// The training and test windows' summaries in one pass over prepared
+/// columns (see `rfmkit._core.pyi`).
+#[pyfunction]
+#[pyo3(signature = (*, ids, ts, ticks_per_day, amounts, unit, train_until, train_end_period, test_until, names))]
+#[allow(clippy::too_many_arguments)]
+pub fn split_summary<'py>(
+    py: Python<'py>,
+    ids: &Bound<'py, PyTuple>,
+    ts: PyReadonlyArray1<'py, i64>,
+    ticks_per_day: i64,
+    amounts: Option<AmountArg<'py>>,
+    unit: &str,
+    train_until: i64,
+    train_end_period: i64,
+    test_until: i64,
+    names: (String, String, String),
+) -> PyResult<Bound<'py, PyDict>> {
+    let names = names3(names);
+    let ids = KeyArg::extract(ids, &names.customer_id)?;
+    let input = SummaryInput {
+        ids: ids.column(&names.customer_id)?,
+        ts: ts.as_slice()?,
+        ticks_per_day,
+        amounts: match &amounts {
+            Some(AmountArg::F64(a)) => Some(Amounts::F64(a.as_slice()?)),
+            Some(AmountArg::I64(a)) => Some(Amounts::I64(a.as_slice()?)),
+            None => None,
+        },
+    };
+    let unit = unit.parse::<Unit>().map_err(CoreError)?;
+    let train = SummaryOptions {
+        unit,
+        after: None,
+        until: Some(train_until),
+        end_period: Some(train_end_period),
+    };
+    let test = SummaryOptions {
+        unit,
+        after: Some(train_until),
+        until: Some(test_until),
+        end_period: None,
+    };
+    let s = py
+        .detach(|| split(&input, &train, &test, &names))
+        .map_err(CoreError)?;
+    let d = PyDict::new(py);
+    d.set_item("train", summary_to_dict(py, s.train)?)?;
+    d.set_item("test", summary_to_dict(py, s.test)?)?;
+    d.set_item("test_customers", s.test_customers)?;
+    Ok(d)
 }
 
 /// The summary as the Python layer reads it.

@@ -16,6 +16,7 @@ mod merge;
 mod pairs;
 mod parts;
 mod shards;
+mod split;
 mod summary;
 mod summary_parts;
 mod summary_rows;
@@ -40,6 +41,7 @@ use crate::scan::Span;
 pub(crate) use keys::buffer;
 pub use keys::Ids;
 pub use parts::Parts;
+pub use split::{split, Split};
 pub use summary::SummaryState;
 pub use summary_parts::SummaryParts;
 

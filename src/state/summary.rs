@@ -198,47 +198,8 @@ impl SummaryState {
             .into_iter()
             .filter(|&s| self.accs.get(s as usize).is_some_and(|a| a.rows > 0))
             .collect();
-        let keys = keep(&self.keys, &counted);
-        let mut out = Summary {
-            customer_id: keys,
-            first: Vec::with_capacity(counted.len()),
-            last: Vec::with_capacity(counted.len()),
-            periods: Vec::with_capacity(counted.len()),
-            rows: Vec::with_capacity(counted.len()),
-            first_sum: Vec::with_capacity(counted.len()),
-            rest_sum: Vec::with_capacity(counted.len()),
-            total_sum: Vec::with_capacity(counted.len()),
-            end_period: None,
-        };
-        for (pos, &s) in counted.iter().enumerate() {
-            let Some(a) = self.accs.get(s as usize) else {
-                continue;
-            };
-            out.first.push(a.first);
-            out.last.push(a.last);
-            out.periods.push(i64::from(a.periods));
-            out.rows.push(i64::from(a.rows));
-            let (f, r, t) = match self.exact.get(&s) {
-                Some((f, r)) => {
-                    let mut t = f.clone();
-                    t.merge(r);
-                    let who = || show_key(&out.customer_id, pos);
-                    (
-                        rounded(f, &names.amount, who)?,
-                        rounded(r, &names.amount, who)?,
-                        rounded(&t, &names.amount, who)?,
-                    )
-                }
-                None => {
-                    let mut t = a.first_sum;
-                    t.merge(&a.rest_sum);
-                    (a.first_sum.to_f64(), a.rest_sum.to_f64(), t.to_f64())
-                }
-            };
-            out.first_sum.push(f);
-            out.rest_sum.push(r);
-            out.total_sum.push(t);
-        }
+        let of = |s: u32| (self.accs.get(s as usize), self.exact.get(&s));
+        let mut out = columns(&self.keys, &counted, of, names)?;
         out.end_period = self
             .opts
             .end_period
@@ -254,6 +215,59 @@ impl SummaryState {
     pub fn is_empty(&self) -> bool {
         self.keys.len() == 0
     }
+}
+
+/// The summary columns of the customers `counted` (slots, in id order),
+/// each one's accumulator and exact sums given by `of` (a customer without
+/// one gets empty columns). The end period is left to the caller.
+pub(crate) fn columns<'a>(
+    keys: &KeyMap,
+    counted: &[u32],
+    of: impl Fn(u32) -> (Option<&'a SummaryAcc>, Option<&'a Sums>),
+    names: &Names,
+) -> Result<Summary> {
+    let n = counted.len();
+    let mut out = Summary {
+        customer_id: keep(keys, counted),
+        first: Vec::with_capacity(n),
+        last: Vec::with_capacity(n),
+        periods: Vec::with_capacity(n),
+        rows: Vec::with_capacity(n),
+        first_sum: Vec::with_capacity(n),
+        rest_sum: Vec::with_capacity(n),
+        total_sum: Vec::with_capacity(n),
+        end_period: None,
+    };
+    let empty = SummaryAcc::default();
+    for (pos, &s) in counted.iter().enumerate() {
+        let (acc, exact) = of(s);
+        let a = acc.unwrap_or(&empty);
+        out.first.push(a.first);
+        out.last.push(a.last);
+        out.periods.push(i64::from(a.periods));
+        out.rows.push(i64::from(a.rows));
+        let (f, r, t) = match exact {
+            Some((f, r)) => {
+                let mut t = f.clone();
+                t.merge(r);
+                let who = || show_key(&out.customer_id, pos);
+                (
+                    rounded(f, &names.amount, who)?,
+                    rounded(r, &names.amount, who)?,
+                    rounded(&t, &names.amount, who)?,
+                )
+            }
+            None => {
+                let mut t = a.first_sum;
+                t.merge(&a.rest_sum);
+                (a.first_sum.to_f64(), a.rest_sum.to_f64(), t.to_f64())
+            }
+        };
+        out.first_sum.push(f);
+        out.rest_sum.push(r);
+        out.total_sum.push(t);
+    }
+    Ok(out)
 }
 
 /// The (first period, other periods) sums of two partial states of one

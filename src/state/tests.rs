@@ -322,3 +322,64 @@ fn one_pass_sorts_counts_and_ignores_threads() {
         assert_eq!(a.customer_id.len(), 20_000);
     }
 }
+
+/// The one-pass split equals two summaries joined on the training
+/// customers: a boundary inside a period, a customer seen only in the test
+/// window, amounts that spill, and a batch large enough to run in parallel.
+#[test]
+fn split_equals_two_summaries() {
+    let n = 150_000usize;
+    let ids: Vec<i64> = (0..n).map(|i| ((i * 7919) % 30_011) as i64).collect();
+    let ts: Vec<i64> = (0..n).map(|i| ((i * 31) % 4_000) as i64).collect();
+    let amt: Vec<f64> = (0..n)
+        .map(|i| match i % 97 {
+            0 => 1e-9,
+            1 => 1e300,
+            2 => -1e300,
+            _ => (i % 13) as f64 * 0.1,
+        })
+        .collect();
+    let input = SummaryInput {
+        ids: KeyColumn::I64(&ids),
+        ts: &ts,
+        ticks_per_day: 24,
+        amounts: Some(Amounts::F64(&amt)),
+    };
+    let names = Names::default();
+    let (cut, end) = (2_000 * 24 / 24 + 5, 3_500);
+    let train = SummaryOptions {
+        unit: Unit::Day,
+        after: None,
+        until: Some(cut),
+        end_period: Some(cut / 24),
+    };
+    let test = SummaryOptions {
+        unit: Unit::Day,
+        after: Some(cut),
+        until: Some(end),
+        end_period: None,
+    };
+    let got = split(&input, &train, &test, &names).unwrap();
+    let a = summarize(&input, &train, &names).unwrap();
+    let b = summarize(&input, &test, &names).unwrap();
+    let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+    assert_eq!(got.train.first, a.first);
+    assert_eq!(got.train.periods, a.periods);
+    assert_eq!(bits(&got.train.total_sum), bits(&a.total_sum));
+    assert_eq!(bits(&got.train.first_sum), bits(&a.first_sum));
+    assert_eq!(got.train.end_period, a.end_period);
+    assert_eq!(got.test_customers, b.customer_id.len());
+    let (SortedKeys::I64(ta), SortedKeys::I64(tb)) = (&a.customer_id, &b.customer_id) else {
+        panic!()
+    };
+    for (pos, id) in ta.iter().enumerate() {
+        match tb.binary_search(id) {
+            Ok(j) => {
+                assert_eq!(got.test.periods[pos], b.periods[j]);
+                assert_eq!(got.test.rows[pos], b.rows[j]);
+                assert_eq!(got.test.total_sum[pos].to_bits(), b.total_sum[j].to_bits());
+            }
+            Err(_) => assert_eq!((got.test.rows[pos], got.test.total_sum[pos]), (0, 0.0)),
+        }
+    }
+}

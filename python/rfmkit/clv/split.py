@@ -9,11 +9,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 
+from .._core import split_summary
 from .._typing import FrameLike, OutputLike, PeriodEndLike, TableLike
 from ..errors import InputError
+from ..io.columns import unencodable
 from ..io.ids import Keys
 from ..io.output import follows_input
 from ..io.walltime import wall_when
@@ -24,8 +24,8 @@ from .summary import (
     first_date,
     like_peers,
     mean_column,
+    period_ordinal,
     prepare,
-    summarize,
     summary_frame,
 )
 
@@ -165,8 +165,8 @@ class Split:
     train_end: pd.Timestamp
     test_end: pd.Timestamp
     train: Mapping[str, Any]  # the core's summary of each window
-    test: Mapping[str, Any]
-    at: np.ndarray  # each test customer's row in train, or -1
+    test: Mapping[str, Any]  # aligned with train's customers
+    at: np.ndarray  # each training customer's row, or -1 without a test row
     steps: int  # periods from the train end to the test end
 
 
@@ -198,34 +198,33 @@ def split_rows(
     if train_end >= test_end:
         raise InputError(f"{train_arg} {train_end} must be before {test_arg} {test_end}")
     names = (customer_id_col, datetime_col, monetary_value_col or "monetary_value")
-    train = summarize(keys, dates, amounts, unit, names, until=train_end, end=train_end)
+    # One pass: each customer's training and test accumulators side by side,
+    # the test columns aligned with the training customers.
+    try:
+        both = split_summary(
+            ids=keys.arg,
+            ts=dates.time.ts,
+            ticks_per_day=dates.time.ticks_per_day,
+            amounts=amounts,
+            unit=unit,
+            train_until=dates.ticks(train_end),
+            train_end_period=period_ordinal(train_end, unit),
+            test_until=dates.ticks(test_end),
+            names=names,
+        )
+    except UnicodeEncodeError:
+        raise unencodable({customer_id_col: keys.arg[1]}) from None
+    train, test = both["train"], both["test"]
     if len(train["first"]) == 0:
         raise InputError(
             f"no transactions at or before {train_arg} {train_end}; the first is on {first_date(dates)}"
         )
-    test = summarize(keys, dates, amounts, unit, names, after=train_end, until=test_end)
-    if len(test["first"]) == 0:
+    if both["test_customers"] == 0:
         raise InputError(
             f"no transactions after {train_arg} {train_end} and at or before "
             f"{test_arg} {test_end}: the test window is empty"
         )
-    at = _positions(keys.finish(train["customer_id"]), keys.finish(test["customer_id"]))
+    # Each training customer's own row, or -1 without a test purchase.
+    at = np.where(test["rows"] > 0, np.arange(len(test["rows"])), -1)
     steps = (test_end.to_period(unit) - train_end.to_period(unit)).n
     return Split(keys, like, money_like, unit, scaler, train_end, test_end, train, test, at, steps)
-
-
-def _positions(train_ids: Any, test_ids: Any) -> np.ndarray:
-    """Where each test customer is among the (sorted, distinct) training
-    customers, or -1."""
-    if isinstance(train_ids, pa.Array):
-        return (
-            pc.index_in(test_ids, value_set=train_ids)
-            .fill_null(-1)
-            .to_numpy(zero_copy_only=False)
-            .astype(np.int64)
-        )
-    pos = np.searchsorted(train_ids, test_ids)
-    pos = np.minimum(pos, max(len(train_ids) - 1, 0))
-    found = len(train_ids) > 0
-    hit = found & (train_ids[pos] == test_ids) if found else np.zeros(len(test_ids), bool)
-    return np.where(hit, pos, -1)

@@ -1,0 +1,130 @@
+//! `rfm_train_test_split` in one pass: each customer has a training and a
+//! test accumulator side by side (slots `2s` and `2s + 1`), and each row
+//! goes into the one of its window, through the summary's own visit. The
+//! test columns come out aligned with the training customers.
+
+use rayon::prelude::*;
+
+use super::fold::{fold, Visit};
+use super::keys::{FastMap, FastSet, KeyMap};
+use super::pairs::Pairs;
+use super::summary::{columns, SummaryAcc, Sums};
+use super::summary_rows::SummaryRows;
+use crate::error::{Error, Result};
+use crate::rfm::Names;
+use crate::summary::{selector, Summary, SummaryInput, SummaryOptions};
+
+/// The two windows' summaries of one pass.
+#[derive(Debug, Clone)]
+pub struct Split {
+    /// The customers with a row in the training window.
+    pub train: Summary,
+    /// The test window's columns of the same customers, in the same order
+    /// (no rows: zero rows, periods and sums).
+    pub test: Summary,
+    /// Customers with a row in the test window, trained or not.
+    pub test_customers: usize,
+}
+
+/// Rows of the training window into even slots, the others into odd ones.
+struct SplitRows<'a> {
+    train: SummaryRows<'a>,
+    test: SummaryRows<'a>,
+}
+
+impl Visit for SplitRows<'_> {
+    type Acc = SummaryAcc;
+    type Exact = Sums;
+    type Key = i32;
+
+    fn distinct(&self) -> bool {
+        true
+    }
+
+    #[inline]
+    fn prefetch(&self, i: usize) {
+        self.train.prefetch(i);
+    }
+
+    #[inline]
+    fn visit(
+        &self,
+        i: usize,
+        slot: u32,
+        acc: &mut SummaryAcc,
+        exact: &mut FastMap<u32, Sums>,
+        pairs: &mut FastSet<(u32, i32)>,
+    ) {
+        match slot & 1 {
+            0 => self.train.visit(i, slot, acc, exact, pairs),
+            _ => self.test.visit(i, slot, acc, exact, pairs),
+        }
+    }
+}
+
+/// Summarizes the training window (`train`) and the test window (`test`,
+/// whose rows are the ones after the training end) in one pass.
+pub fn split(
+    input: &SummaryInput,
+    train: &SummaryOptions,
+    test: &SummaryOptions,
+    names: &Names,
+) -> Result<Split> {
+    let train_sel = selector(input, train, names)?;
+    train_sel.check()?;
+    let test_sel = selector(input, test, names)?;
+    let mut keys = KeyMap::default();
+    let slots = keys.slots(&input.ids);
+    if keys.len() >= 1 << 31 {
+        return Err(Error::TooLarge(format!(
+            "{} customers; a split supports at most 2^31",
+            keys.len()
+        )));
+    }
+    // A row outside the training window is a test row or counts nowhere;
+    // the test visit's own rules tell which.
+    let doubled: Vec<u32> = slots
+        .par_iter()
+        .enumerate()
+        .with_min_len(1 << 14)
+        .map(|(i, &s)| 2 * s + u32::from(!matches!(train_sel.get(i), Ok(Some(_)))))
+        .collect();
+    let mut accs = vec![SummaryAcc::default(); 2 * keys.len()];
+    let mut exact = FastMap::default();
+    let mut pairs = Pairs::default();
+    let rows = SplitRows {
+        train: SummaryRows {
+            select: &train_sel,
+            amounts: input.amounts,
+        },
+        test: SummaryRows {
+            select: &test_sel,
+            amounts: input.amounts,
+        },
+    };
+    fold(&rows, &doubled, &mut accs, &mut exact, &mut pairs);
+    let rows_of = |s: u32| accs.get(s as usize).map_or(0, |a| a.rows);
+    let (order, _) = keys.sorted();
+    let counted: Vec<u32> = order.into_iter().filter(|&s| rows_of(2 * s) > 0).collect();
+    let (accs, exact) = (&accs, &exact);
+    let side = |w: u32| {
+        move |s: u32| {
+            let v = 2 * s + w;
+            (accs.get(v as usize), exact.get(&v))
+        }
+    };
+    let mut train_out = columns(&keys, &counted, side(0), names)?;
+    train_out.end_period = train
+        .end_period
+        .or_else(|| train_out.last.iter().copied().max());
+    let mut test_out = columns(&keys, &counted, side(1), names)?;
+    test_out.end_period = test.end_period;
+    let test_customers = (0..keys.len() as u32)
+        .filter(|&s| rows_of(2 * s + 1) > 0)
+        .count();
+    Ok(Split {
+        train: train_out,
+        test: test_out,
+        test_customers,
+    })
+}
