@@ -4,9 +4,14 @@
 //! Python bindings live in `py` behind the `python` feature, and nothing
 //! else in the crate knows about Python.
 //!
-//! The public API is what this file exports: the four computations
-//! ([`rfm()`], [`summary::summarize`], [`score`] and [`segment`]) and the
+//! The public API is what this file exports: the computations ([`rfm()`],
+//! [`summary::summarize`], [`state::split`], [`score`] and [`segment`]), the
+//! mergeable states ([`state::RfmState`], [`state::SummaryState`]) and the
 //! column types they read. Everything else is internal (`pub(crate)`).
+//!
+//! One engine folds transactions into customers: `state`'s fold, over the
+//! row rules of each computation. An in-memory table or summary is one
+//! batch of a state; a streamed or distributed one is many, merged.
 
 mod accumulate;
 mod calendar;

@@ -8,6 +8,7 @@ use super::error::CoreError;
 use super::rfm::{keys_to_py, names_of, window_of, with_input, AmountArg};
 use crate::calendar::Window;
 use crate::history::{churn_labels, rfm_history, History, HistoryOptions, LabelOptions};
+use crate::rfm::{Frequency, Returns};
 
 /// The RFM table at every snapshot day (see `rfmkit._core.pyi`).
 #[pyfunction]
@@ -22,8 +23,8 @@ pub fn history_columns<'py>(
     amounts: AmountArg<'py>,
     orders: Option<&Bound<'py, PyTuple>>,
     snapshot_days: PyReadonlyArray1<'py, i64>,
-    frequency: &str,
-    returns: &str,
+    frequency: Frequency,
+    returns: Returns,
     names: (String, String, String, String),
     window_days: Option<i64>,
     window_months: Option<i64>,
@@ -42,8 +43,8 @@ pub fn history_columns<'py>(
             let opts = HistoryOptions {
                 snapshot_days,
                 window: window_of(window_days, window_months)?,
-                frequency: frequency.parse().map_err(CoreError)?,
-                returns: returns.parse().map_err(CoreError)?,
+                frequency,
+                returns,
             };
             let h = py
                 .detach(|| rfm_history(input, &opts, &names))
@@ -65,7 +66,7 @@ pub fn label_columns<'py>(
     days: Option<PyReadonlyArray1<'py, i32>>,
     amounts: AmountArg<'py>,
     snapshot_days: PyReadonlyArray1<'py, i64>,
-    returns: &str,
+    returns: Returns,
     names: (String, String, String, String),
     horizon_days: Option<i64>,
     horizon_months: Option<i64>,
@@ -88,7 +89,7 @@ pub fn label_columns<'py>(
             let opts = LabelOptions {
                 snapshot_days,
                 horizon,
-                returns: returns.parse().map_err(CoreError)?,
+                returns,
             };
             let l = py
                 .detach(|| churn_labels(input, &opts, &names))

@@ -5,6 +5,7 @@
 mod columns;
 mod error;
 mod history;
+mod options;
 mod rfm;
 mod score;
 mod segment;

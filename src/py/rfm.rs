@@ -8,7 +8,7 @@ use super::columns::KeyArg;
 use super::error::{CoreError, InputError};
 use crate::calendar::{Time, Window};
 use crate::keys::SortedKeys;
-use crate::rfm::{rfm, Input, Names, Options, RfmTable};
+use crate::rfm::{rfm, Frequency, Input, Names, Options, Returns, RfmTable};
 use crate::scan::Amounts;
 
 /// Amounts as float64 or int64.
@@ -31,8 +31,8 @@ pub fn rfm_columns<'py>(
     amounts: AmountArg<'py>,
     orders: Option<&Bound<'py, PyTuple>>,
     as_of_day: Option<i64>,
-    frequency: &str,
-    returns: &str,
+    frequency: Frequency,
+    returns: Returns,
     names: (String, String, String, String),
     window_days: Option<i64>,
     window_months: Option<i64>,
@@ -51,8 +51,8 @@ pub fn rfm_columns<'py>(
             let opts = Options {
                 as_of_day,
                 window: window_of(window_days, window_months)?,
-                frequency: frequency.parse().map_err(CoreError)?,
-                returns: returns.parse().map_err(CoreError)?,
+                frequency,
+                returns,
             };
             let table = py.detach(|| rfm(input, &opts, &names)).map_err(CoreError)?;
             table_to_dict(py, table)

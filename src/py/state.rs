@@ -8,7 +8,7 @@ use super::columns::KeyArg;
 use super::error::{CoreError, InputError};
 use super::rfm::{names_of, table_to_dict, window_of, with_input, AmountArg};
 use crate::keys::{KeyColumn, SortedKeys};
-use crate::rfm::Options;
+use crate::rfm::{Frequency, Options, Returns};
 use crate::state::{buffer, Ids, Parts, RfmState, TimeKind};
 
 /// The per-customer state of a streamed `rfm_table` (see `rfmkit.RFMState`).
@@ -20,14 +20,14 @@ pub struct RawRfmState {
 fn options(
     as_of_day: Option<i64>,
     window: (Option<i64>, Option<i64>),
-    frequency: &str,
-    returns: &str,
+    frequency: Frequency,
+    returns: Returns,
 ) -> PyResult<Options> {
     Ok(Options {
         as_of_day,
         window: window_of(window.0, window.1)?,
-        frequency: frequency.parse().map_err(CoreError)?,
-        returns: returns.parse().map_err(CoreError)?,
+        frequency,
+        returns,
     })
 }
 
@@ -37,8 +37,8 @@ impl RawRfmState {
     #[pyo3(signature = (*, as_of_day, frequency, returns, window_days=None, window_months=None))]
     fn new(
         as_of_day: Option<i64>,
-        frequency: &str,
-        returns: &str,
+        frequency: Frequency,
+        returns: Returns,
         window_days: Option<i64>,
         window_months: Option<i64>,
     ) -> PyResult<Self> {
@@ -182,8 +182,8 @@ impl RawRfmState {
     fn load(
         parts: &Bound<'_, PyDict>,
         as_of_day: Option<i64>,
-        frequency: &str,
-        returns: &str,
+        frequency: Frequency,
+        returns: Returns,
         window_days: Option<i64>,
         window_months: Option<i64>,
     ) -> PyResult<RawRfmState> {

@@ -23,7 +23,7 @@ pub fn period_summary<'py>(
     ts: PyReadonlyArray1<'py, i64>,
     ticks_per_day: i64,
     amounts: Option<AmountArg<'py>>,
-    unit: &str,
+    unit: Unit,
     after: Option<i64>,
     until: Option<i64>,
     end_period: Option<i64>,
@@ -43,7 +43,7 @@ pub fn period_summary<'py>(
         },
     };
     let opts = SummaryOptions {
-        unit: unit.parse::<Unit>().map_err(CoreError)?,
+        unit,
         after,
         until,
         end_period,
@@ -65,7 +65,7 @@ pub fn split_summary<'py>(
     ts: PyReadonlyArray1<'py, i64>,
     ticks_per_day: i64,
     amounts: Option<AmountArg<'py>>,
-    unit: &str,
+    unit: Unit,
     train_until: i64,
     train_end_period: i64,
     test_until: i64,
@@ -83,7 +83,6 @@ pub fn split_summary<'py>(
             None => None,
         },
     };
-    let unit = unit.parse::<Unit>().map_err(CoreError)?;
     let train = SummaryOptions {
         unit,
         after: None,

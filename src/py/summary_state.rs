@@ -20,9 +20,9 @@ pub struct RawSummaryState {
     inner: SummaryState,
 }
 
-fn options(unit: &str, end_period: Option<i64>) -> PyResult<SummaryOptions> {
+fn options(unit: Unit, end_period: Option<i64>) -> PyResult<SummaryOptions> {
     Ok(SummaryOptions {
-        unit: unit.parse::<Unit>().map_err(CoreError)?,
+        unit,
         after: None,
         until: None,
         end_period,
@@ -33,7 +33,7 @@ fn options(unit: &str, end_period: Option<i64>) -> PyResult<SummaryOptions> {
 impl RawSummaryState {
     #[new]
     #[pyo3(signature = (*, unit, end_period))]
-    fn new(unit: &str, end_period: Option<i64>) -> PyResult<Self> {
+    fn new(unit: Unit, end_period: Option<i64>) -> PyResult<Self> {
         Ok(RawSummaryState {
             inner: SummaryState::new(options(unit, end_period)?),
         })
@@ -136,7 +136,7 @@ impl RawSummaryState {
     #[pyo3(signature = (parts, *, unit, end_period))]
     fn load(
         parts: &Bound<'_, PyDict>,
-        unit: &str,
+        unit: Unit,
         end_period: Option<i64>,
     ) -> PyResult<RawSummaryState> {
         let get = |k: &str| saved(parts, k);
