@@ -156,6 +156,96 @@ pub(crate) fn format_day(day: i64) -> String {
         .unwrap_or_else(|_| format!("day {day}"))
 }
 
+/// Days since 1970-01-01 of 0001-01-01 and 9999-12-31: dates are of
+/// years 1 to 9999, the range of Python's `datetime`, so that no day
+/// arithmetic can overflow. The one home of that rule.
+pub(crate) const FIRST_DAY: i64 = -719_162;
+pub(crate) const LAST_DAY: i64 = 2_932_896;
+
+/// Whether a day number is a date of years 1 to 9999.
+#[inline]
+pub(crate) fn in_years(day: i64) -> bool {
+    (FIRST_DAY..=LAST_DAY).contains(&day)
+}
+
+/// The length of a period.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unit {
+    Day,
+    /// Weeks from Monday to Sunday (pandas' "W", that is "W-SUN").
+    Week,
+    /// Calendar months.
+    Month,
+    Hour,
+}
+
+impl std::str::FromStr for Unit {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "D" => Ok(Unit::Day),
+            "W" => Ok(Unit::Week),
+            "M" => Ok(Unit::Month),
+            "h" | "H" => Ok(Unit::Hour),
+            _ => Err(Error::option(
+                "time_unit",
+                format!("{s:?}; expected 'D' (days), 'W' (weeks), 'M' (months) or 'h' (hours)"),
+            )),
+        }
+    }
+}
+
+impl Unit {
+    /// The ordinal of the period holding a naive timestamp of
+    /// `ticks_per_day` ticks a day. Consecutive periods have consecutive
+    /// ordinals; only differences matter.
+    #[inline(always)]
+    pub fn period(self, ts: i64, ticks_per_day: i64) -> i64 {
+        let day = day_of(ts, ticks_per_day);
+        match self {
+            Unit::Day => day,
+            // 1970-01-01 was a Thursday: day -3 is the Monday of week 0.
+            Unit::Week => (day + 3).div_euclid(7),
+            Unit::Month => month_of_day(day),
+            Unit::Hour if ticks_per_day % 24 == 0 => ts.div_euclid(ticks_per_day / 24),
+            Unit::Hour => day * 24,
+        }
+    }
+}
+
+/// The day of a timestamp. The usual units get a constant divisor, which
+/// the compiler turns into a multiplication: a division is slow.
+#[inline]
+fn day_of(ts: i64, ticks_per_day: i64) -> i64 {
+    const NS: i64 = 86_400_000_000_000;
+    const US: i64 = 86_400_000_000;
+    const MS: i64 = 86_400_000;
+    const S: i64 = 86_400;
+    match ticks_per_day {
+        NS => ts.div_euclid(NS),
+        US => ts.div_euclid(US),
+        MS => ts.div_euclid(MS),
+        S => ts.div_euclid(S),
+        1 => ts,
+        _ => ts.div_euclid(ticks_per_day),
+    }
+}
+
+/// Months since January 1970 of a day number (days since 1970-01-01), by
+/// the civil-from-days algorithm (H. Hinnant): integer arithmetic only.
+#[inline]
+pub(crate) fn month_of_day(day: i64) -> i64 {
+    let z = day + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let (month, march_based_year) = if mp < 10 { (mp + 3, 0) } else { (mp - 9, 1) };
+    let year = yoe + era * 400 + march_based_year;
+    (year - 1970) * 12 + month - 1
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -17,7 +17,7 @@ mod walk;
 
 use chrono::Months;
 
-use crate::calendar::{date_of_day, day_of_date, format_day, Window};
+use crate::calendar::{date_of_day, day_of_date, format_day, in_years, Window};
 use crate::error::{Error, Result};
 use crate::group::{DistinctAccess, DistinctBy, DistinctStr};
 use crate::keys::{KeyColumn, SortedKeys};
@@ -182,8 +182,7 @@ fn check_days(days: &[i64]) -> Result<()> {
         ));
     }
     for &d in days {
-        let year = date_of_day(d).map(|x| chrono::Datelike::year(&x));
-        if !matches!(year, Ok(1..=9999)) {
+        if !in_years(d) {
             return Err(Error::option(
                 "snapshots",
                 format!("day {d} since 1970-01-01 is not a date of years 1 to 9999"),

@@ -6,7 +6,7 @@ pub(crate) mod output;
 use rayon::prelude::*;
 
 use crate::accumulate::Rows;
-use crate::calendar::{date_of_day, format_day, Time, Window};
+use crate::calendar::{format_day, in_years, Time, Window};
 use crate::error::{Error, Result};
 use crate::keys::{KeyColumn, SortedKeys, StrBuffer};
 use crate::scan::{scan, Amounts, Span};
@@ -238,12 +238,7 @@ pub(crate) fn rows_of<'a>(
 /// `datetime.date`: far-off values (a corrupt `datetime64[D]`) end here, so
 /// no day arithmetic can overflow.
 fn check_calendar(as_of_day: Option<i64>, span: &Span, time: &Time, names: &Names) -> Result<()> {
-    let in_range = |day: i64| {
-        matches!(
-            date_of_day(day).map(|d| chrono::Datelike::year(&d)),
-            Ok(1..=9999)
-        )
-    };
+    let in_range = in_years;
     if let Some(day) = as_of_day.filter(|&d| !in_range(d)) {
         return Err(Error::option(
             "as_of",

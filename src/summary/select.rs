@@ -1,6 +1,6 @@
 //! Which rows count, and the validation of every row.
 
-use crate::calendar::{date_of_day, NAT};
+use crate::calendar::{in_years, NAT};
 use crate::error::{Error, Result};
 use crate::rfm::Names;
 use crate::scan::{check_amount, Amounts};
@@ -110,14 +110,9 @@ pub(super) fn check_lengths(input: &SummaryInput, names: &Names) -> Result<()> {
     }
 }
 
-/// Days since 1970-01-01 of 0001-01-01 and 9999-12-31.
-pub(super) const FIRST_DAY: i64 = -719_162;
-pub(super) const LAST_DAY: i64 = 2_932_896;
-
 /// Dates must be of years 1 to 9999, the range of Python's `datetime`.
 fn check_date(day: i64, column: &str, row: usize) -> Result<()> {
-    let year = date_of_day(day).map(|d| chrono::Datelike::year(&d));
-    if matches!(year, Ok(1..=9999)) {
+    if in_years(day) {
         return Ok(());
     }
     Err(Error::InvalidValue {

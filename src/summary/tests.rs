@@ -1,5 +1,6 @@
 use super::*;
 use crate::calendar::date_of_day;
+use crate::calendar::month_of_day;
 use chrono::{Datelike, NaiveDate, NaiveDateTime};
 
 fn day(s: &str) -> i64 {
