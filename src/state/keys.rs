@@ -56,7 +56,7 @@ pub enum Ids {
 /// Integer ids in a dense range: the slot of id `base + i` at `slots[i]`
 /// (`EMPTY` when unseen). Most integer ids are numbered densely, and an
 /// array look-up is several times cheaper per row than a hash probe; the
-/// ids that fall outside the range go to the hash map, and a look-up tries
+/// ids that fall outside the range go to the hash shards, and a look-up tries
 /// both, so each id lives in exactly one of them.
 #[derive(Debug, Clone, Default)]
 struct Dense {
@@ -66,7 +66,7 @@ struct Dense {
 
 const EMPTY: u32 = u32::MAX;
 /// The range is at most this many times the customers (and batch rows) it
-/// serves, or `DENSE_FLOOR` slots: sparse ids stay in the hash map.
+/// serves, or `DENSE_FLOOR` slots: sparse ids stay in the hash shards.
 const DENSE_FACTOR: u64 = 4;
 const DENSE_FLOOR: u64 = 1 << 16;
 const DENSE_CEILING: u64 = 1 << 30;

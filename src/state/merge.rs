@@ -1,5 +1,7 @@
 //! Merging states: the union of their customers, exactly.
 
+use rayon::prelude::*;
+
 use super::RfmState;
 use crate::accumulate::Acc;
 use crate::error::{Error, Result};
@@ -42,30 +44,58 @@ impl RfmState {
     /// `slots[j]`: the slot here of the other state's slot `j`.
     fn merge_slots(&mut self, other: &RfmState, slots: &[u32]) {
         let distinct = self.opts.frequency != Frequency::Rows;
-        for (j, (&slot, b)) in slots.iter().zip(&other.accs).enumerate() {
-            let Some(a) = self.accs.get_mut(slot as usize) else {
+        // The exact sums of the (rare) spilled customers first, from both
+        // sides' money as it was.
+        let spilled: Vec<usize> = (0..slots.len())
+            .into_par_iter()
+            .with_min_len(1 << 14)
+            .filter(|&j| {
+                let a = slots.get(j).and_then(|&s| self.accs.get(s as usize));
+                let b = other.accs.get(j);
+                a.is_some_and(|a| a.spilled) || b.is_some_and(|b| b.spilled)
+            })
+            .collect();
+        for j in spilled {
+            let (Some(&slot), Some(b)) = (slots.get(j), other.accs.get(j)) else {
                 continue;
             };
-            if a.spilled || b.spilled {
-                let mine = self
-                    .exact
-                    .remove(&slot)
-                    .unwrap_or_else(|| a.money.to_exact());
-                let theirs = other
-                    .exact
-                    .get(&(j as u32))
-                    .cloned()
-                    .unwrap_or_else(|| b.money.to_exact());
-                let mut sum = mine;
-                sum.merge(&theirs);
-                self.exact.insert(slot, sum);
-            }
-            let count = a.count;
-            a.merge(b);
-            if distinct {
-                a.count = count; // recounted from the pairs below
+            let Some(a) = self.accs.get(slot as usize) else {
+                continue;
+            };
+            let mine = self
+                .exact
+                .remove(&slot)
+                .unwrap_or_else(|| a.money.to_exact());
+            let theirs = other
+                .exact
+                .get(&(j as u32))
+                .cloned()
+                .unwrap_or_else(|| b.money.to_exact());
+            let mut sum = mine;
+            sum.merge(&theirs);
+            self.exact.insert(slot, sum);
+        }
+        // Then every accumulator, in parallel: each slot here has at most
+        // one of the other's.
+        let mut from = vec![u32::MAX; self.accs.len()];
+        for (j, &slot) in slots.iter().enumerate() {
+            if let Some(f) = from.get_mut(slot as usize) {
+                *f = j as u32;
             }
         }
+        self.accs
+            .par_iter_mut()
+            .zip(from.par_iter())
+            .with_min_len(1 << 12)
+            .for_each(|(a, &j)| {
+                if let Some(b) = other.accs.get(j as usize) {
+                    let count = a.count;
+                    a.merge(b);
+                    if distinct {
+                        a.count = count; // recounted from the pairs below
+                    }
+                }
+            });
         for (j, k) in other.pairs.iter() {
             let key = match other.orders.kind {
                 Some("str") => {

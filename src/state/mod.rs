@@ -1,13 +1,15 @@
-//! A streamed RFM table: the per-customer state of `rfm_table`, updated
-//! batch by batch and merged exactly, so that any split of the rows into
-//! batches, any order of updates and any tree of merges gives the table of
-//! all the rows at once, bit for bit.
+//! The engine, and the streamed RFM table on it: the per-customer state of
+//! `rfm_table`, updated batch by batch and merged exactly, so that any split
+//! of the rows into batches, any order of updates and any tree of merges
+//! gives the table of all the rows at once, bit for bit. `rfm_table` on one
+//! frame is one batch of it; `SummaryState` and the split are the same fold
+//! over the summary's rows (see `fold.rs`).
 //!
-//! The state is what the in-memory fold keeps per customer ([`Acc`]: first
-//! and last purchase, counts, the exact money sum) plus what exactness needs
-//! across batches: the exact wide sums of the customers whose amounts the
-//! fast fixed point cannot hold, and the (customer, day) or (customer,
-//! order) pairs that distinct counting needs. Each batch is validated as
+//! The state is what the fold keeps per customer ([`Acc`]: first and last
+//! purchase, counts, the exact money sum) plus what exactness needs across
+//! batches: the exact wide sums of the customers whose amounts the fast
+//! fixed point cannot hold, and the (customer, day) or (customer, order)
+//! pairs that distinct counting needs. Each batch is validated as
 //! `rfm_table` validates its input (rows counted from the batch's start).
 
 mod fold;

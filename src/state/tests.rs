@@ -98,8 +98,9 @@ fn summary_states_merge_their_first_periods() {
 }
 
 /// Dense ranges, ids outside them, a range that widens down and up and a
-/// batch too sparse to widen it: every id keeps one slot, numbered in order
-/// of first appearance, and `sorted` is the id order.
+/// batch too sparse to widen it: every id keeps one slot across batches and
+/// through a save, slots are numbered 0.. without gaps, and `sorted` is the
+/// id order.
 #[test]
 fn dense_and_hashed_ids_keep_one_slot_each() {
     let batches: [&[i64]; 6] = [
@@ -190,7 +191,7 @@ fn hashed_ids_keep_one_slot_each() {
 }
 
 /// Batches large enough for the parallel fold (many slot ranges), with
-/// sparse ids in the hash map, amounts that spill, returns and every
+/// sparse ids in the hash shards, amounts that spill, returns and every
 /// frequency: the same table as one in-memory pass.
 #[test]
 fn parallel_folds_equal_one_pass() {
