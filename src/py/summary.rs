@@ -31,17 +31,7 @@ pub fn period_summary<'py>(
 ) -> PyResult<Bound<'py, PyDict>> {
     let names = names3(names);
     let ids = KeyArg::extract(ids, &names.customer_id)?;
-    let amounts = amounts;
-    let input = SummaryInput {
-        ids: ids.column(&names.customer_id)?,
-        ts: ts.as_slice()?,
-        ticks_per_day,
-        amounts: match &amounts {
-            Some(AmountArg::F64(a)) => Some(Amounts::F64(a.as_slice()?)),
-            Some(AmountArg::I64(a)) => Some(Amounts::I64(a.as_slice()?)),
-            None => None,
-        },
-    };
+    let input = summary_input(&ids, &ts, ticks_per_day, &amounts, &names)?;
     let opts = SummaryOptions {
         unit,
         after,
@@ -73,16 +63,7 @@ pub fn split_summary<'py>(
 ) -> PyResult<Bound<'py, PyDict>> {
     let names = names3(names);
     let ids = KeyArg::extract(ids, &names.customer_id)?;
-    let input = SummaryInput {
-        ids: ids.column(&names.customer_id)?,
-        ts: ts.as_slice()?,
-        ticks_per_day,
-        amounts: match &amounts {
-            Some(AmountArg::F64(a)) => Some(Amounts::F64(a.as_slice()?)),
-            Some(AmountArg::I64(a)) => Some(Amounts::I64(a.as_slice()?)),
-            None => None,
-        },
-    };
+    let input = summary_input(&ids, &ts, ticks_per_day, &amounts, &names)?;
     let train = SummaryOptions {
         unit,
         after: None,
@@ -103,6 +84,26 @@ pub fn split_summary<'py>(
     d.set_item("test", summary_to_dict(py, s.test)?)?;
     d.set_item("test_customers", s.test_customers)?;
     Ok(d)
+}
+
+/// The summary's columns, borrowed from the prepared arrays.
+pub(super) fn summary_input<'a>(
+    ids: &'a KeyArg<'_>,
+    ts: &'a PyReadonlyArray1<'_, i64>,
+    ticks_per_day: i64,
+    amounts: &'a Option<AmountArg<'_>>,
+    names: &Names,
+) -> PyResult<SummaryInput<'a>> {
+    Ok(SummaryInput {
+        ids: ids.column(&names.customer_id)?,
+        ts: ts.as_slice()?,
+        ticks_per_day,
+        amounts: match amounts {
+            Some(AmountArg::F64(a)) => Some(Amounts::F64(a.as_slice()?)),
+            Some(AmountArg::I64(a)) => Some(Amounts::I64(a.as_slice()?)),
+            None => None,
+        },
+    })
 }
 
 /// The summary as the Python layer reads it.

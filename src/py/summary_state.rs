@@ -9,10 +9,9 @@ use super::columns::KeyArg;
 use super::error::CoreError;
 use super::rfm::AmountArg;
 use super::state::{ids_from_py, ids_to_py, saved, vec};
-use super::summary::{names3, summary_to_dict};
-use crate::scan::Amounts;
+use super::summary::{names3, summary_input, summary_to_dict};
 use crate::state::{SummaryParts, SummaryState};
-use crate::summary::{SummaryInput, SummaryOptions, Unit};
+use crate::summary::{SummaryOptions, Unit};
 
 /// The per-customer state of a streamed `rfm_summary`.
 #[pyclass(module = "rfmkit._core")]
@@ -52,16 +51,7 @@ impl RawSummaryState {
     ) -> PyResult<()> {
         let names = names3(names);
         let ids = KeyArg::extract(ids, &names.customer_id)?;
-        let input = SummaryInput {
-            ids: ids.column(&names.customer_id)?,
-            ts: ts.as_slice()?,
-            ticks_per_day,
-            amounts: match &amounts {
-                Some(AmountArg::F64(a)) => Some(Amounts::F64(a.as_slice()?)),
-                Some(AmountArg::I64(a)) => Some(Amounts::I64(a.as_slice()?)),
-                None => None,
-            },
-        };
+        let input = summary_input(&ids, &ts, ticks_per_day, &amounts, &names)?;
         let state = &mut self.inner;
         py.detach(|| state.update(&input, &names))
             .map_err(|e| CoreError(e).into())

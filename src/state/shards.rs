@@ -55,50 +55,40 @@ impl Store {
 
 pub(crate) struct Ints<'a, T>(pub &'a [T]);
 
-impl Source for Ints<'_, i64> {
-    type Owned = i64;
-    fn len(&self) -> usize {
-        self.0.len()
-    }
-    #[inline]
-    fn hash(&self, i: usize) -> u64 {
-        self.0.get(i).map_or(0, |&x| hash_u64(x as u64))
-    }
-    #[inline]
-    fn is(&self, i: usize, store: &Store, local: usize) -> bool {
-        self.0.get(i).map(|&x| x as u64) == store.ints.get(local).copied()
-    }
-    fn keep(&self, i: usize, store: &mut Store) {
-        store.ints.push(self.own(i) as u64);
-    }
-    fn own(&self, i: usize) -> i64 {
-        self.0.get(i).copied().unwrap_or_default()
-    }
-    #[inline]
-    fn prefetch(&self, i: usize, late: bool) {
-        if let (false, Some(x)) = (late, self.0.get(i)) {
-            prefetch(x);
-        }
+/// Integer ids, signed or not, as 64 bits.
+pub(crate) trait IntId: Copy + Default + Eq + Send + Sync {
+    fn bits(self) -> u64;
+}
+
+impl IntId for i64 {
+    fn bits(self) -> u64 {
+        self as u64
     }
 }
 
-impl Source for Ints<'_, u64> {
-    type Owned = u64;
+impl IntId for u64 {
+    fn bits(self) -> u64 {
+        self
+    }
+}
+
+impl<T: IntId> Source for Ints<'_, T> {
+    type Owned = T;
     fn len(&self) -> usize {
         self.0.len()
     }
     #[inline]
     fn hash(&self, i: usize) -> u64 {
-        self.0.get(i).map_or(0, |&x| hash_u64(x))
+        self.0.get(i).map_or(0, |&x| hash_u64(x.bits()))
     }
     #[inline]
     fn is(&self, i: usize, store: &Store, local: usize) -> bool {
-        self.0.get(i) == store.ints.get(local)
+        self.0.get(i).map(|&x| x.bits()) == store.ints.get(local).copied()
     }
     fn keep(&self, i: usize, store: &mut Store) {
-        store.ints.push(self.own(i));
+        store.ints.push(self.own(i).bits());
     }
-    fn own(&self, i: usize) -> u64 {
+    fn own(&self, i: usize) -> T {
         self.0.get(i).copied().unwrap_or_default()
     }
     #[inline]
