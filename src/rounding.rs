@@ -53,6 +53,7 @@ mod tests {
             },
             amounts: Amounts::F64(&AMT),
             orders: None,
+            groups: &[],
         };
         let opts = Options {
             as_of_day: None,
@@ -113,6 +114,7 @@ mod tests {
             },
             amounts: Amounts::F64(&amt),
             orders: None,
+            groups: &[],
         };
         let opts = Options {
             as_of_day: None,

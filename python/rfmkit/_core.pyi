@@ -29,6 +29,8 @@ __version__: str
 # ("i64", int64 array) | ("u64", uint64 array) | ("str", int32 or int64 offsets, uint8 data)
 # | ("obj", object array of str)
 _KeyArg = tuple[str, npt.NDArray] | tuple[str, npt.NDArray, npt.NDArray[np.uint8]]
+# A group column: a key column, or ("f64", float64 array)
+_GroupArg = _KeyArg
 
 class _RawTable(TypedDict):
     customer_id: _KeyArg
@@ -40,6 +42,9 @@ class _RawTable(TypedDict):
     as_of_day: int | None
     without_purchase: int
     first_without_purchase: str | None
+    # With groups: (each row's group, [each group column's sorted values], the
+    # group of the first customer left out, or None); None without groups.
+    groups: tuple[npt.NDArray[np.uint32], list[_GroupArg], int | None] | None
 
 def rfm_columns(
     *,
@@ -55,6 +60,8 @@ def rfm_columns(
     names: tuple[str, str, str, str],
     window_days: int | None = None,
     window_months: int | None = None,
+    groups: list[_GroupArg] | None = None,
+    by: list[str] = ...,
 ) -> _RawTable:
     """Groups transactions by customer with the interpreter released.
 
@@ -240,6 +247,7 @@ class RawRfmState:
         returns: str,
         window_days: int | None = None,
         window_months: int | None = None,
+        by: int = 0,
     ) -> RawRfmState: ...
     def update(
         self,
@@ -251,12 +259,13 @@ class RawRfmState:
         amounts: npt.NDArray[np.float64] | npt.NDArray[np.int64],
         orders: _KeyArg | None,
         names: tuple[str, str, str, str],
+        groups: list[_GroupArg] | None = None,
+        by: list[str] = ...,
     ) -> None: ...
     def merge(self, other: RawRfmState) -> RawRfmState: ...
     def absorb(self, other: RawRfmState) -> None: ...
     def copy(self) -> RawRfmState: ...
-    def finish(self, names: tuple[str, str, str, str], as_of_day: int | None = None) -> _RawTable: ...
-    def day_span(self) -> tuple[int, int] | None: ...
+    def finish(self, names: tuple[str, str, str, str]) -> _RawTable: ...
     def export(self) -> dict[str, Any]: ...
     @staticmethod
     def load(

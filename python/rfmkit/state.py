@@ -9,11 +9,9 @@ the same table, bit for bit, as ``rfm_table`` on all the rows at once.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from typing import Any
 
-import numpy as np
 import pandas as pd
 import pyarrow as pa
 
@@ -24,21 +22,20 @@ from .io import dates as _time
 from .io.amounts import amount_column
 from .io.columns import unencodable
 from .io.frames import get_columns
+from .io.group_args import GroupArg, group_columns
 from .io.ids import key_column
 from .io.output import OutputKind, output_kind, to_output
 from .io.windows import window_arg
-from .state_groups import (
-    GroupKey,
-    batch_groups,
-    check_kinds,
-    group_label,
-    group_order,
-    plain_ids,
-    remap_rows,
-    take_key_arg,
-)
+from .state_groups import batch_group_args, check_kinds, plain_ids, same_group_dtypes
 from .state_io import ipc_bytes, ipc_table, state_from_table, state_table
-from .table import check_choice, group_names_of, result_frame, warn_without_purchase, window_kwargs
+from .table import (
+    check_choice,
+    group_names_of,
+    grouped_describe,
+    result_frame,
+    warn_without_purchase,
+    window_kwargs,
+)
 
 __all__ = ["RFMState"]
 
@@ -55,8 +52,11 @@ class RFMState:
         state cannot know its end while the batches are still coming. Without
         ``as_of`` the as-of date is the latest date over all batches.
     by : str or list of str, optional
-        Group columns, as for :func:`rfmkit.rfm_table`: the state keeps one
-        core state per group, and :meth:`finish` gives the grouped table.
+        Group columns, as for :func:`rfmkit.rfm_table`: the core keys each
+        customer by (group, id), and :meth:`finish` gives the grouped table.
+        The group columns' dtype is the first batch's; a categorical column
+        keeps the first batch's categories (later batches are recoded to
+        them, and a value outside them is an error).
 
     Notes
     -----
@@ -132,9 +132,10 @@ class RFMState:
             "tz": tz,
             "by": self._by or None,
         }
-        # One core state per group (the key () without by=), and each group's values.
-        self._parts: dict[GroupKey, RawRfmState] = {}
-        self._values: dict[GroupKey, dict[str, pd.Series]] = {}
+        # The core state (under the key (): none before the first batch), and
+        # the first batch's group columns (their dtypes, for the result).
+        self._parts: dict[tuple, RawRfmState] = {}
+        self._groups: list[GroupArg] | None = None
         self._time: _time.TimeColumn | None = None  # the first batch's dates: unit and zone
         self._like: Any = None  # the first batch's id dtype
         self._batches = 0
@@ -172,51 +173,33 @@ class RFMState:
             orders = key_column(plain_ids(columns[name_order]), name_order)
         self._kinds = check_kinds(self._kinds, keys, orders, len(time.ts), (name_id, name_order))
         args = (keys.arg, time.ts, time.days, amounts, None if orders is None else orders.arg)
+        groups = batch_group_args(columns, self._by, self._groups) if self._by else None
         try:
-            if not self._by:
-                raw = self._parts[()] if () in self._parts else self._new_raw(time)
-                self._feed(raw, args, time.ticks_per_day)
-                self._parts[()] = raw
-            else:
-                self._update_groups(columns, args, time)
+            raw = self._parts[()] if () in self._parts else self._new_raw(time)
+            self._feed(raw, args, time.ticks_per_day, groups)
+            self._parts[()] = raw
         except UnicodeEncodeError:
             raise unencodable({name_id: ids, name_order: columns.get(name_order)}) from None
+        if self._groups is None and groups:
+            self._groups = groups
         if first:
             self._time, self._kind = time, kind or self._kind
             # rfm_table's rule: the id column's own dtype (a categorical's too)
             self._like = getattr(columns[name_id], "dtype", None)
 
-    def _feed(self, raw: RawRfmState, args: tuple, tpd: int) -> None:
+    def _feed(self, raw: RawRfmState, args: tuple, tpd: int, groups: list[GroupArg] | None) -> None:
         ids, ts, days, amounts, orders = args
         raw.update(
-            ids=ids, ts=ts, ticks_per_day=tpd, days=days, amounts=amounts, orders=orders, names=self._names
+            ids=ids,
+            ts=ts,
+            ticks_per_day=tpd,
+            days=days,
+            amounts=amounts,
+            orders=orders,
+            names=self._names,
+            groups=None if groups is None else [g.arg for g in groups],
+            by=self._by,
         )
-
-    def _update_groups(self, columns: dict, args: tuple, time: _time.TimeColumn) -> None:
-        """Each group's rows into a fresh core state first, so that an error
-        in any group leaves the whole state as it was; then merged in."""
-        ids, ts, days, amounts, orders = args
-        n = len(ts)
-        fresh: list[tuple[GroupKey, RawRfmState, dict]] = []
-        for key, rows, values in batch_groups([columns[g] for g in self._by], self._by, n):
-            raw = self._new_raw(time)
-            try:
-                part = (
-                    take_key_arg(ids, rows),
-                    np.ascontiguousarray(ts[rows]),
-                    None if days is None else np.ascontiguousarray(days[rows]),
-                    np.ascontiguousarray(amounts[rows]),
-                    take_key_arg(orders, rows),
-                )
-                self._feed(raw, part, time.ticks_per_day)
-            except (InputError, InputTypeError) as exc:
-                raise remap_rows(exc, rows, group_label(key, self._by)) from None
-            fresh.append((key, raw, values))
-        for key, raw, values in fresh:
-            if key in self._parts:
-                self._parts[key].absorb(raw)
-            else:
-                self._parts[key], self._values[key] = raw, values
 
     def _new_raw(self, time: _time.TimeColumn) -> RawRfmState:
         return RawRfmState(
@@ -224,6 +207,7 @@ class RFMState:
             **window_kwargs(self._window),
             frequency=self._opts["frequency"],
             returns=self._opts["returns"],
+            by=len(self._by),
         )
 
     # -- combining -----------------------------------------------------
@@ -239,19 +223,19 @@ class RFMState:
         mine, theirs = self._time, other._time
         if mine is not None and theirs is not None and (mine.unit, mine.zone) != (theirs.unit, theirs.zone):
             raise InputError("merge needs states whose dates have the same unit and time zone")
+        if self._groups is not None and other._groups is not None:
+            same_group_dtypes(self._groups, other._groups, self._by)
         out = RFMState.__new__(RFMState)
         out.__dict__.update(self.__dict__ if self._time is not None else other.__dict__)
         out._batches = self._batches + other._batches
         # Copies: later updates of the result must not reach self or other.
         out._parts = {k: v.copy() for k, v in self._parts.items()}
-        out._values = dict(self._values)
+        out._groups = self._groups if self._groups is not None else other._groups
         for key, raw in other._parts.items():
             if key in out._parts:
                 out._parts[key].absorb(raw)
             else:
                 out._parts[key] = raw.copy()
-                if key in other._values:
-                    out._values[key] = other._values[key]
         return out
 
     def _describe(self) -> str:
@@ -264,12 +248,11 @@ class RFMState:
         kind = self._kind if output is None else output_kind(None, output)
         if not self._parts or self._time is None:
             raise InputError("the state has no rows yet: update it with a batch first")
-        if not self._by:
-            raw = self._parts[()].finish(self._names)
-            warn_without_purchase(raw, stacklevel=3)
-            return to_output(self._frame(raw, None), kind)
-        grouped, group_cols = self._grouped()
-        return to_output(self._frame(grouped, group_cols), kind)
+        raw = self._parts[()].finish(self._names)
+        groups = self._groups or []
+        warn_without_purchase(raw, grouped_describe(raw, groups, self._by), stacklevel=3)
+        group_cols = group_columns(raw["groups"], groups, self._by) if self._by else None
+        return to_output(self._frame(raw, group_cols), kind)
 
     def _frame(self, raw: Any, groups: dict[str, Any] | None) -> pd.DataFrame:
         assert self._time is not None
@@ -288,51 +271,6 @@ class RFMState:
             returns=self._opts["returns"],
             groups=groups,
         )
-
-    def _grouped(self) -> tuple[dict, dict[str, Any]]:
-        """The groups' tables as one, in rfm_table(by=)'s order, as of the
-        as-of date of all the groups (the latest date over all of them)."""
-        spans = [s for s in (p.day_span() for p in self._parts.values()) if s is not None]
-        assert self._time is not None
-        given = _time.as_of_day(self._opts["as_of"], self._time)
-        as_of_day = given if given is not None else max(s[1] for s in spans)
-        first_day = min(s[0] for s in spans)
-        if as_of_day is not None and first_day > as_of_day:
-            first = _day_text(first_day)
-            raise InputError(
-                f"invalid as_of: {_day_text(as_of_day)} is before the first transaction, on {first}"
-            )
-        order = group_order(list(self._parts), self._values, self._by)
-        parts = [(key, self._parts[key].finish(self._names, as_of_day)) for key in order]
-        raw: dict[str, Any] = {"as_of_day": as_of_day}
-        for col in ("recency", "frequency", "monetary", "first_purchase", "last_purchase"):
-            raw[col] = np.concatenate([p[col] for _, p in parts]) if parts else np.empty(0, np.int64)
-        kinds = {p["customer_id"][0] for _, p in parts}
-        if kinds == {"str"}:
-            raw["customer_id"] = ("arrow", pa.concat_arrays([_strings(p["customer_id"]) for _, p in parts]))
-        else:
-            raw["customer_id"] = (kinds.pop(), np.concatenate([p["customer_id"][1] for _, p in parts]))
-        sizes = [len(p["recency"]) for _, p in parts]
-        group_cols = {
-            name: pd.concat(
-                [
-                    self._values[key][name].take(np.zeros(n, dtype=np.int64))
-                    for (key, _), n in zip(parts, sizes, strict=True)
-                ],
-                ignore_index=True,
-            )
-            for name in self._by
-        }
-        left_out = [(key, p) for key, p in parts if p["without_purchase"]]
-        raw["without_purchase"] = sum(p["without_purchase"] for _, p in left_out)
-        raw["first_without_purchase"] = None
-        if left_out:
-            key, p = left_out[0]
-            raw["first_without_purchase"] = (
-                f"customer {p['first_without_purchase']} in {group_label(key, self._by)}"
-            )
-        warn_without_purchase(raw, stacklevel=4)
-        return raw, group_cols
 
     def __len__(self) -> int:
         return sum(len(p) for p in self._parts.values())
@@ -356,10 +294,6 @@ class RFMState:
 
     def __setstate__(self, state: dict) -> None:
         self.__dict__.update(RFMState.from_arrow(ipc_table(state["arrow"])).__dict__)
-
-
-def _day_text(day: int) -> str:
-    return (dt.date(1970, 1, 1) + dt.timedelta(days=int(day))).isoformat()
 
 
 def _key(opts: dict) -> dict:

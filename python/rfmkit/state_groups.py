@@ -1,11 +1,11 @@
-"""The groups of a grouped :class:`rfmkit.RFMState` (``by=``): one core state
-per group, the rows of a batch split by group, and the groups put back in
-``rfm_table(by=...)``'s order (sorted by group value, then by id).
+"""The groups of a grouped :class:`rfmkit.RFMState` (``by=``): each batch's
+group columns prepared for the core (which keys customers by group and id
+itself), held to the first batch's dtypes, and the checks on the kinds of
+ids that a batch must share with the earlier ones.
 """
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import numpy as np
@@ -13,79 +13,61 @@ import pandas as pd
 import pyarrow as pa
 
 from .errors import InputError, InputTypeError
-from .io.groups import Groups
+from .io.columns import first_true
+from .io.group_args import GroupArg, group_arg
 
-__all__ = [
-    "GroupKey",
-    "batch_groups",
-    "check_kinds",
-    "group_label",
-    "group_order",
-    "plain_ids",
-    "remap_rows",
-    "take_key_arg",
-]
-
-GroupKey = tuple
-"""A group as the tuple of its values (``()`` for an ungrouped state)."""
+__all__ = ["batch_group_args", "check_kinds", "plain_ids", "same_group_dtypes"]
 
 
-def take_key_arg(arg: tuple | None, rows: np.ndarray) -> tuple | None:
-    """The rows ``rows`` of a prepared key column (as ``key_column`` makes it)."""
-    if arg is None:
-        return None
-    kind = arg[0]
-    if kind in ("i64", "u64", "obj"):
-        return (kind, np.ascontiguousarray(arg[1][rows]))
-    offsets, data = arg[1], arg[2]
-    typ = pa.large_binary() if offsets.dtype == np.int64 else pa.binary()
-    values = pa.Array.from_buffers(typ, len(offsets) - 1, [None, pa.py_buffer(offsets), pa.py_buffer(data)])
-    taken = values.take(pa.array(rows)).cast(pa.large_binary())
-    buffers = taken.buffers()
-    new_offsets = np.frombuffer(buffers[1], dtype=np.int64)[taken.offset : taken.offset + len(taken) + 1]
-    start = int(new_offsets[0]) if len(new_offsets) else 0
-    end = int(new_offsets[-1]) if len(new_offsets) else 0
-    raw = np.frombuffer(buffers[2], dtype=np.uint8) if buffers[2] is not None else np.zeros(0, np.uint8)
-    return ("str", (new_offsets - start).astype(np.int64), raw[start:end].copy())
-
-
-def batch_groups(
-    columns: list[Any], names: list[str], n_rows: int
-) -> list[tuple[GroupKey, np.ndarray, dict]]:
-    """The groups of a batch: each group's key, its rows, and its value as a
-    one-row Series per group column (which keeps the column's dtype)."""
-    groups = Groups.build(columns, names, n_rows)
+def batch_group_args(columns: dict, names: list[str], first: list[GroupArg] | None) -> list[GroupArg]:
+    """A batch's group columns for the core. A categorical column is recoded
+    to the first batch's categories (its codes are what the core keys);
+    values that only Python can order are refused (a state must key them
+    alike in every batch)."""
     out = []
-    for code, rows in enumerate(groups.rows()):
-        key = groups.key(code)
-        values = groups.values(np.array([code], dtype=np.int64))
-        out.append((key if isinstance(key, tuple) else (key,), rows, values))
+    for j, name in enumerate(names):
+        col = columns[name]
+        arg = group_arg(col, name)
+        if isinstance(arg.dtype, tuple):
+            raise InputTypeError(
+                f"column {name!r} holds {arg.dtype[1]} values a streamed state cannot group by: "
+                "use numbers, text, booleans, dates, periods or categories",
+                column=name,
+            )
+        before = None if first is None else first[j].dtype
+        if isinstance(before, pd.CategoricalDtype) and arg.dtype != before:
+            arg = group_arg(_recoded(col, name, before), name)
+        out.append(arg)
     return out
 
 
-def group_order(keys: list[GroupKey], values: dict[GroupKey, dict], names: list[str]) -> list[GroupKey]:
-    """The groups in ``rfm_table(by=...)``'s order: sorted by their values."""
-    if not keys:
-        return []
-    columns = [pd.concat([values[k][name] for k in keys], ignore_index=True) for name in names]
-    groups = Groups.build(columns, names, len(keys))
-    return [keys[i] for i in np.argsort(groups.codes, kind="stable")]
+def _recoded(col: Any, name: str, dtype: pd.CategoricalDtype) -> pd.Series:
+    if isinstance(col, (pa.Array, pa.ChunkedArray)):
+        col = col.to_pandas()
+    values = pd.Series(np.asarray(col, dtype=object))
+    recoded = pd.Series(pd.Categorical(values, dtype=dtype))
+    lost = (recoded.isna() & values.notna()).to_numpy()
+    if lost.any():
+        row = first_true(lost)
+        raise InputError(
+            f"column {name!r} has the value {values.iloc[row]!r} at row {row}, which is not one of "
+            "the categories of the earlier batches",
+            column=name,
+            row=row,
+            value=values.iloc[row],
+        )
+    return recoded
 
 
-def group_label(key: GroupKey, names: list[str]) -> str:
-    """A group for messages: ``channel='web'``."""
-    return ", ".join(f"{n}={v!r}" for n, v in zip(names, key, strict=True))
-
-
-def remap_rows(exc: InputError | InputTypeError, rows: np.ndarray, label: str) -> InputError | InputTypeError:
-    """An error raised on one group's rows, with the row numbers of the batch."""
-    row = exc.row
-    message = str(exc)
-    if row is not None and 0 <= row < len(rows):
-        batch_row = int(rows[row])
-        message = re.sub(rf"\bat row {row}\b", f"at row {batch_row}", message, count=1)
-        row = batch_row
-    return type(exc)(f"{message} ({label})", column=exc.column, row=row, value=exc.value)
+def same_group_dtypes(mine: list[GroupArg], theirs: list[GroupArg], names: list[str]) -> None:
+    """Two states' categorical group columns must have the same categories."""
+    for name, a, b in zip(names, mine, theirs, strict=True):
+        cats = isinstance(a.dtype, pd.CategoricalDtype) or isinstance(b.dtype, pd.CategoricalDtype)
+        if cats and a.dtype != b.dtype:
+            raise InputError(
+                f"merge needs states whose group column {name!r} has the same categories: "
+                f"{a.dtype} vs {b.dtype}"
+            )
 
 
 def check_kinds(seen: tuple | None, keys: Any, orders: Any, n: int, names: tuple[str, str]) -> tuple | None:

@@ -7,7 +7,8 @@ fixed-point money sum as four unsigned 64-bit words (``money_0`` ..
 ``exact``, the 34 limbs of the wide exact sum of a customer whose amounts
 the fixed point cannot hold (empty otherwise); and ``pairs``, the
 customer's distinct days or orders (order ids as bytes when they are text).
-The options, column names, date unit and zone, and the counters are JSON
+A grouped state (``by=``) adds each customer's group columns under their own
+names, in the first batch's dtypes. The options, column names, date unit and zone, and the counters are JSON
 in the schema metadata under ``b"rfmkit.state"``.
 """
 
@@ -24,6 +25,7 @@ import pyarrow.compute as pc
 from ._core import RawRfmState
 from .errors import InputError
 from .io import dates as _time
+from .io.group_args import group_arg
 from .io.output import OutputKind
 from .table import window_kwargs
 
@@ -39,7 +41,9 @@ __all__ = [
 ]
 
 _KEY = b"rfmkit.state"
-_FORMAT = 1
+_FORMAT = 2
+# Format 1 differs only for grouped states (one block of rows per group).
+_READS = (1, 2)
 _LIMBS = 34
 _ACC = {
     "first_ts": pa.int64(),
@@ -72,25 +76,20 @@ def state_table(state: Any) -> pa.Table:
         return pa.table({"customer_id": pa.array([], pa.int64())}).replace_schema_metadata(
             {_KEY: json.dumps(meta)}
         )
-    tables, groups = [], []
-    for i, (key, raw) in enumerate(state._parts.items()):
-        table, part_meta = _raw_table(raw)
-        if state._by:
-            n = table.num_rows
-            table = table.append_column("__group", pa.array(np.full(n, i, dtype=np.int32)))
-            for name in state._by:
-                value = state._values[key][name].take(np.zeros(n, dtype=np.int64))
-                table = table.append_column(name, pa.Array.from_pandas(value))
-        tables.append(table)
-        groups.append(part_meta)
-    meta["groups"] = groups
-    table = pa.concat_tables(tables, promote_options="permissive")
+    parts = state._parts[()].export()
+    table, part_meta = _raw_table(parts)
+    if state._by:
+        values = parts["groups"][1]
+        args = state._groups or []
+        meta["group_dtypes"] = [str(a.dtype) for a in args]
+        for name, arg, v in zip(state._by, args, values, strict=True):
+            table = table.append_column(name, pa.Array.from_pandas(arg.restore(v)))
+    meta["groups"] = [part_meta]
     return table.replace_schema_metadata({_KEY: json.dumps(meta)})
 
 
-def _raw_table(raw: RawRfmState) -> tuple[pa.Table, dict[str, Any]]:
-    """One core state's columns, and its scalars."""
-    parts = raw.export()
+def _raw_table(parts: dict[str, Any]) -> tuple[pa.Table, dict[str, Any]]:
+    """A core state's columns (as ``RawRfmState.export`` gives them), and its scalars."""
     n = len(parts["first_ts"])
     ids = parts["ids"]
     if ids is None:
@@ -174,7 +173,7 @@ def state_from_table(cls: Any, table: pa.Table) -> Any:
     if raw_meta is None:
         raise InputError("this table is not a saved RFMState (no b'rfmkit.state' metadata)")
     meta = json.loads(raw_meta)
-    if meta.get("format") != _FORMAT:
+    if meta.get("format") not in _READS or (meta.get("format") != _FORMAT and meta.get("by")):
         raise InputError(f"unknown RFMState format {meta.get('format')!r}")
     opts = meta["options"]
     names = meta["names"]
@@ -198,25 +197,32 @@ def state_from_table(cls: Any, table: pa.Table) -> Any:
     state._time = _time.TimeColumn(ts=np.empty(0, np.int64), unit=meta["unit"], days=None, zone=zone)
     state._kind = OutputKind("pandas")
     t = table.combine_chunks()
-    if not state._by:
-        state._parts[()] = _load_raw(t, meta["groups"][0], state)
-        return state
-    group_of = t.column("__group").to_numpy()
-    for i, part_meta in enumerate(meta["groups"]):
-        rows = np.flatnonzero(group_of == i)
-        sub = t.take(pa.array(rows))
-        first = sub.slice(0, 1).select(state._by).to_pandas()
-        values = {name: first[name].reset_index(drop=True) for name in state._by}
-        if not len(rows):
-            raise InputError("this saved RFMState has a group without customers")
-        key = tuple(v.item() if hasattr(v, "item") else v for v in (values[n].iloc[0] for n in state._by))
-        state._parts[key] = _load_raw(sub.combine_chunks(), part_meta, state)
-        state._values[key] = values
+    groups = None
+    if state._by:
+        dtypes = meta.get("group_dtypes") or [None] * len(state._by)
+        state._groups = [
+            group_arg(_as_dtype(t.column(name).to_pandas(), text), name)
+            for name, text in zip(state._by, dtypes, strict=True)
+        ]
+        groups = (len(state._by), [g.arg for g in state._groups])
+    state._parts[()] = _load_raw(t, meta["groups"][0], state, groups)
     return state
 
 
-def _load_raw(t: pa.Table, meta: dict[str, Any], state: Any) -> RawRfmState:
-    """One core state from its columns and scalars."""
+def _as_dtype(s: pd.Series, text: str | None) -> pd.Series:
+    """A saved group column in the dtype it was saved from, where pandas
+    can name it (Arrow gives categories, dates and numbers back as they were)."""
+    dtype = None if text is None else pandas_dtype(text)
+    if dtype is None or isinstance(dtype, pd.CategoricalDtype) or s.dtype == dtype:
+        return s
+    try:
+        return s.astype(dtype)
+    except (TypeError, ValueError):
+        return s
+
+
+def _load_raw(t: pa.Table, meta: dict[str, Any], state: Any, groups: tuple | None) -> RawRfmState:
+    """The core state from its columns, scalars and group columns."""
     n = t.num_rows
     ids_col = t.column("customer_id").chunk(0) if t.column("customer_id").num_chunks else pa.array([])
     if meta["ids_kind"] == "str":
@@ -226,7 +232,7 @@ def _load_raw(t: pa.Table, meta: dict[str, Any], state: Any) -> RawRfmState:
         ids = (meta["ids_kind"], ids_col.to_numpy(zero_copy_only=False).astype(dtype))
     else:
         ids = None
-    parts: dict[str, Any] = {"ids": ids}
+    parts: dict[str, Any] = {"ids": ids, "groups": groups}
     for name, typ in _ACC.items():
         parts[name] = t.column(name).to_numpy().astype(typ.to_pandas_dtype())
     exact = t.column("exact").chunk(0) if n else pa.array([], pa.large_list(pa.uint64()))

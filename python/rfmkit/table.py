@@ -18,7 +18,7 @@ from .io import dates as _time
 from .io.amounts import amount_column
 from .io.columns import unencodable
 from .io.frames import get_columns
-from .io.groups import GroupKeys
+from .io.group_args import GroupArg, group_arg, group_columns, group_label
 from .io.ids import id_series, key_column
 from .io.output import follows_input
 from .io.windows import window_arg
@@ -231,14 +231,7 @@ def rfm_table(
     columns = get_columns(data, names + group_names)
     order_col = columns[order_id] if order_id is not None else None
     name_args = (customer_id, date, amount, order_id or "order_id")
-    groups = None
-    if group_names:
-        groups = GroupKeys.build(
-            [columns[g] for g in group_names],
-            group_names,
-            key_column(columns[customer_id], customer_id),
-            customer_id,
-        )
+    groups = [group_arg(columns[g], g) for g in group_names]
     raw, keys, time = _compute(
         columns[customer_id],
         columns[date],
@@ -250,16 +243,19 @@ def rfm_table(
         frequency,
         returns,
         tz,
-        groups,
+        (groups, group_names),
     )
     like = getattr(columns[customer_id], "dtype", None)
-    group_cols: dict[str, Any] = {}
-    if groups is None:
-        ids = keys.finish(raw["customer_id"])
-    else:
-        group_cols, ids = groups.split(raw["customer_id"][1])
+    group_cols = group_columns(raw["groups"], groups, group_names) if groups else {}
     return result_frame(
-        raw, ids, like, time, window=window, frequency=frequency, returns=returns, groups=group_cols
+        raw,
+        keys.finish(raw["customer_id"]),
+        like,
+        time,
+        window=window,
+        frequency=frequency,
+        returns=returns,
+        groups=group_cols,
     )
 
 
@@ -329,7 +325,8 @@ def group_names_of(by: Any, inputs: list[str | None]) -> list[str]:
 
 
 def _compute(ids, date, amount, order_id, names, as_of, window, frequency, returns, tz, groups=None):
-    keys = key_column(ids, names[0]) if groups is None else groups.keys
+    group_list, group_names = groups if groups is not None else ([], [])
+    keys = key_column(ids, names[0])
     time = _time.time_column(date, names[1], tz)
     amounts = amount_column(amount, names[2])
     orders = key_column(order_id, names[3]) if order_id is not None else None
@@ -348,12 +345,24 @@ def _compute(ids, date, amount, order_id, names, as_of, window, frequency, retur
             frequency=frequency,
             returns=returns,
             names=tuple(names),
+            groups=[g.arg for g in group_list] if group_list else None,
+            by=list(group_names),
             **window_kwargs(window_spec),
         )
     except UnicodeEncodeError:
         raise unencodable({names[0]: ids, names[3]: order_id}) from None
-    warn_without_purchase(raw, None if groups is None else groups.describe, stacklevel=4)
+    warn_without_purchase(raw, grouped_describe(raw, group_list, group_names), stacklevel=4)
     return raw, keys, time
+
+
+def grouped_describe(raw: Mapping[str, Any], groups: list[GroupArg], names: list[str]) -> Any:
+    """How the returns-only warning names the first customer of a grouped
+    table: with its group (``None`` without groups)."""
+    out = raw.get("groups")
+    if not groups or out is None or out[2] is None:
+        return None
+    label = group_label(out, groups, names, int(out[2]))
+    return lambda first: f"customer {first} in {label}"
 
 
 def warn_without_purchase(raw: Mapping[str, Any], describe: Any = None, stacklevel: int = 3) -> None:

@@ -20,6 +20,7 @@ fn input(orders: bool) -> Input<'static> {
         },
         amounts: Amounts::F64(&AMT),
         orders: orders.then_some(KeyColumn::I64(&ORD)),
+        groups: &[],
     }
 }
 
@@ -125,6 +126,7 @@ fn timing() {
         },
         amounts: Amounts::F64(&amt),
         orders: None,
+        groups: &[],
     };
     let days: Vec<i64> = (1..=24).map(|m| m * 30).collect();
     let opts = HistoryOptions {

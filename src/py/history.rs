@@ -29,7 +29,7 @@ pub fn history_columns<'py>(
     window_days: Option<i64>,
     window_months: Option<i64>,
 ) -> PyResult<Bound<'py, PyDict>> {
-    let names = names_of(names);
+    let names = names_of(names, Vec::new());
     let snapshot_days = snapshot_days.as_slice()?;
     with_input(
         ids,
@@ -37,7 +37,7 @@ pub fn history_columns<'py>(
         ticks_per_day,
         days,
         &amounts,
-        orders,
+        (orders, None),
         &names,
         |input| {
             let opts = HistoryOptions {
@@ -71,7 +71,7 @@ pub fn label_columns<'py>(
     horizon_days: Option<i64>,
     horizon_months: Option<i64>,
 ) -> PyResult<Bound<'py, PyDict>> {
-    let names = names_of(names);
+    let names = names_of(names, Vec::new());
     let snapshot_days = snapshot_days.as_slice()?;
     let horizon = match window_of(horizon_days, horizon_months)? {
         Some(w) => w,
@@ -83,7 +83,7 @@ pub fn label_columns<'py>(
         ticks_per_day,
         days,
         &amounts,
-        None,
+        (None, None),
         &names,
         |input| {
             let opts = LabelOptions {

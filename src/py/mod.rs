@@ -4,6 +4,7 @@
 
 mod columns;
 mod error;
+mod groups;
 mod history;
 mod options;
 mod rfm;

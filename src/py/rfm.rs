@@ -2,10 +2,11 @@
 
 use numpy::{IntoPyArray, PyReadonlyArray1};
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyTuple};
+use pyo3::types::{PyDict, PyList, PyTuple};
 
 use super::columns::KeyArg;
 use super::error::{CoreError, InputError};
+use super::groups::{group_args, group_columns, table_groups_to_py};
 use crate::calendar::{Time, Window};
 use crate::keys::SortedKeys;
 use crate::rfm::{rfm, Frequency, Input, Names, Options, Returns, RfmTable};
@@ -20,7 +21,7 @@ pub enum AmountArg<'py> {
 
 /// Computes the RFM table from prepared columns (see `rfmkit._core.pyi`).
 #[pyfunction]
-#[pyo3(signature = (*, ids, ts, ticks_per_day, days, amounts, orders, as_of_day, frequency, returns, names, window_days=None, window_months=None))]
+#[pyo3(signature = (*, ids, ts, ticks_per_day, days, amounts, orders, as_of_day, frequency, returns, names, window_days=None, window_months=None, groups=None, by=Vec::new()))]
 #[allow(clippy::too_many_arguments)]
 pub fn rfm_columns<'py>(
     py: Python<'py>,
@@ -36,16 +37,17 @@ pub fn rfm_columns<'py>(
     names: (String, String, String, String),
     window_days: Option<i64>,
     window_months: Option<i64>,
+    groups: Option<&Bound<'py, PyList>>,
+    by: Vec<String>,
 ) -> PyResult<Bound<'py, PyDict>> {
-    let names = names_of(names);
-    let amounts = amounts;
+    let names = names_of(names, by);
     with_input(
         ids,
         ts,
         ticks_per_day,
         days,
         &amounts,
-        orders,
+        (orders, groups),
         &names,
         |input| {
             let opts = Options {
@@ -61,14 +63,21 @@ pub fn rfm_columns<'py>(
 }
 
 /// The user's column names, from the tuple the Python layer passes.
-pub(super) fn names_of(names: (String, String, String, String)) -> Names {
+pub(super) fn names_of(names: (String, String, String, String), by: Vec<String>) -> Names {
     Names {
         customer_id: names.0,
         date: names.1,
         amount: names.2,
         order_id: names.3,
+        by,
     }
 }
+
+/// The order ids and the group columns of a batch, both optional.
+pub(super) type Extra<'a, 'py> = (
+    Option<&'a Bound<'py, PyTuple>>,
+    Option<&'a Bound<'py, PyList>>,
+);
 
 /// Runs `f` on the transaction columns as the core reads them.
 #[allow(clippy::too_many_arguments)]
@@ -78,11 +87,13 @@ pub(super) fn with_input<'py, R>(
     ticks_per_day: i64,
     days: Option<PyReadonlyArray1<'py, i32>>,
     amounts: &AmountArg<'py>,
-    orders: Option<&Bound<'py, PyTuple>>,
+    (orders, groups): Extra<'_, 'py>,
     names: &Names,
     f: impl FnOnce(&Input) -> PyResult<R>,
 ) -> PyResult<R> {
     let ids = KeyArg::extract(ids, &names.customer_id)?;
+    let group_args = group_args(groups, &names.by)?;
+    let group_cols = group_columns(&group_args, &names.by)?;
     let orders = orders
         .map(|o| KeyArg::extract(o, &names.order_id))
         .transpose()?;
@@ -106,6 +117,7 @@ pub(super) fn with_input<'py, R>(
             .as_ref()
             .map(|o| o.column(&names.order_id))
             .transpose()?,
+        groups: &group_cols,
     };
     f(&input)
 }
@@ -133,6 +145,8 @@ pub(super) fn table_to_dict(py: Python<'_>, t: RfmTable) -> PyResult<Bound<'_, P
     d.set_item("as_of_day", t.as_of_day)?;
     d.set_item("without_purchase", t.without_purchase)?;
     d.set_item("first_without_purchase", t.first_without_purchase)?;
+    let groups = t.groups.map(|g| table_groups_to_py(py, g)).transpose()?;
+    d.set_item("groups", groups)?;
     Ok(d)
 }
 

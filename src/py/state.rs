@@ -2,10 +2,11 @@
 
 use numpy::{IntoPyArray, PyReadonlyArray1};
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyTuple};
+use pyo3::types::{PyDict, PyList, PyTuple};
 
 use super::columns::KeyArg;
 use super::error::{CoreError, InputError};
+use super::groups::{values_from_py, values_to_py};
 use super::rfm::{names_of, table_to_dict, window_of, with_input, AmountArg};
 use crate::keys::{KeyColumn, SortedKeys};
 use crate::rfm::{Frequency, Options, Returns};
@@ -34,22 +35,27 @@ fn options(
 #[pymethods]
 impl RawRfmState {
     #[new]
-    #[pyo3(signature = (*, as_of_day, frequency, returns, window_days=None, window_months=None))]
+    #[pyo3(signature = (*, as_of_day, frequency, returns, window_days=None, window_months=None, by=0))]
     fn new(
         as_of_day: Option<i64>,
         frequency: Frequency,
         returns: Returns,
         window_days: Option<i64>,
         window_months: Option<i64>,
+        by: usize,
     ) -> PyResult<Self> {
         let opts = options(as_of_day, (window_days, window_months), frequency, returns)?;
+        let inner = match by {
+            0 => RfmState::new(opts),
+            n => RfmState::grouped(opts, n),
+        };
         Ok(RawRfmState {
-            inner: RfmState::new(opts).map_err(CoreError)?,
+            inner: inner.map_err(CoreError)?,
         })
     }
 
     /// Folds one batch of prepared columns in (as `rfm_columns` takes them).
-    #[pyo3(signature = (*, ids, ts, ticks_per_day, days, amounts, orders, names))]
+    #[pyo3(signature = (*, ids, ts, ticks_per_day, days, amounts, orders, names, groups=None, by=Vec::new()))]
     #[allow(clippy::too_many_arguments)]
     fn update<'py>(
         &mut self,
@@ -61,8 +67,10 @@ impl RawRfmState {
         amounts: AmountArg<'py>,
         orders: Option<&Bound<'py, PyTuple>>,
         names: (String, String, String, String),
+        groups: Option<&Bound<'py, PyList>>,
+        by: Vec<String>,
     ) -> PyResult<()> {
-        let names = names_of(names);
+        let names = names_of(names, by);
         let state = &mut self.inner;
         with_input(
             ids,
@@ -70,7 +78,7 @@ impl RawRfmState {
             ticks_per_day,
             days,
             &amounts,
-            orders,
+            (orders, groups),
             &names,
             |input| {
                 // The core checks the whole batch before it changes the state:
@@ -102,28 +110,15 @@ impl RawRfmState {
         Ok(RawRfmState { inner: out })
     }
 
-    /// The table; with `as_of_day`, as of that day (one group of a grouped
-    /// table: the as-of date is all the groups').
-    #[pyo3(signature = (names, as_of_day=None))]
+    /// The table of every row folded in so far.
     fn finish<'py>(
         &self,
         py: Python<'py>,
         names: (String, String, String, String),
-        as_of_day: Option<i64>,
     ) -> PyResult<Bound<'py, PyDict>> {
-        let names = names_of(names);
-        let table = py
-            .detach(|| match as_of_day {
-                Some(day) => self.inner.finish_at(&names, day),
-                None => self.inner.finish(&names),
-            })
-            .map_err(CoreError)?;
+        let names = names_of(names, Vec::new());
+        let table = py.detach(|| self.inner.finish(&names)).map_err(CoreError)?;
         table_to_dict(py, table)
-    }
-
-    /// The days of the earliest and the latest row, or `None`.
-    fn day_span(&self) -> Option<(i64, i64)> {
-        self.inner.day_span()
     }
 
     /// Customers in the state.
@@ -136,6 +131,17 @@ impl RawRfmState {
         let p = self.inner.parts();
         let d = PyDict::new(py);
         d.set_item("ids", ids_to_py(py, p.ids)?)?;
+        let groups = match p.groups {
+            None => None,
+            Some((width, values)) => {
+                let values = values
+                    .into_iter()
+                    .map(|v| values_to_py(py, v))
+                    .collect::<PyResult<Vec<_>>>()?;
+                Some((width, values))
+            }
+        };
+        d.set_item("groups", groups)?;
         d.set_item("first_ts", p.first_ts.into_pyarray(py))?;
         d.set_item("last_ts", p.last_ts.into_pyarray(py))?;
         d.set_item("last_pos", p.last_pos.into_pyarray(py))?;
@@ -228,8 +234,21 @@ impl RawRfmState {
                 ))
             }
         };
+        let groups = match parts.get_item("groups")? {
+            None => None,
+            Some(g) if g.is_none() => None,
+            Some(g) => {
+                let (width, values): (usize, Vec<Bound<'_, PyAny>>) = g.extract()?;
+                let values = values
+                    .iter()
+                    .map(|v| values_from_py(v, "by"))
+                    .collect::<PyResult<Vec<_>>>()?;
+                Some((width, values))
+            }
+        };
         let p = Parts {
             ids,
+            groups,
             first_ts: vec(get("first_ts")?)?,
             last_ts: vec(get("last_ts")?)?,
             last_pos: vec(get("last_pos")?)?,

@@ -10,7 +10,7 @@ use crate::calendar::{format_day, in_years, Time, Window};
 use crate::error::{Error, Result};
 use crate::keys::{KeyColumn, SortedKeys, StrBuffer};
 use crate::scan::{scan, Amounts, Span};
-use crate::state::RfmState;
+use crate::state::{GroupColumn, GroupValues, RfmState};
 
 pub(crate) use output::assemble;
 
@@ -73,6 +73,8 @@ pub struct Names {
     pub date: String,
     pub amount: String,
     pub order_id: String,
+    /// The group columns (`by=`).
+    pub by: Vec<String>,
 }
 
 impl Default for Names {
@@ -82,6 +84,7 @@ impl Default for Names {
             date: "date".into(),
             amount: "amount".into(),
             order_id: "order_id".into(),
+            by: Vec::new(),
         }
     }
 }
@@ -93,6 +96,8 @@ pub struct Input<'a> {
     pub time: Time<'a>,
     pub amounts: Amounts<'a>,
     pub orders: Option<KeyColumn<'a>>,
+    /// The group columns (`by=`; empty without groups).
+    pub groups: &'a [GroupColumn<'a>],
 }
 
 /// The options of a computation.
@@ -121,6 +126,18 @@ pub struct RfmTable {
     /// returns), and the first of them.
     pub without_purchase: u64,
     pub first_without_purchase: Option<String>,
+    /// With `by=`: each row's group and the groups' values.
+    pub groups: Option<TableGroups>,
+}
+
+/// The groups of a grouped table: each row's group (an index into the
+/// sorted groups), the sorted groups' values per column, and the group of
+/// the first customer left out for having no purchase.
+#[derive(Debug, Clone)]
+pub struct TableGroups {
+    pub rows: Vec<u32>,
+    pub values: Vec<GroupValues>,
+    pub first_without_purchase: Option<u32>,
 }
 
 /// Computes the RFM table. See the Python `rfm_table` for the semantics.
@@ -139,10 +156,15 @@ pub fn rfm(input: &Input, opts: &Options, names: &Names) -> Result<RfmTable> {
     let span = check_rows(input, opts, names, cutoff)?;
     let as_of_day = opts.as_of_day.unwrap_or_else(|| time.day_of(span.max_pos));
     check_as_of(as_of_day, span.min_pos, cutoff, &time)?;
-    let mut state = RfmState::new(Options {
+    let opts = Options {
         as_of_day: Some(as_of_day),
         ..*opts
-    })?;
+    };
+    let mut state = match input.groups.len() {
+        0 => RfmState::new(opts)?,
+        n => RfmState::grouped(opts, n)?,
+    };
+    state.check_groups(input, names)?;
     state.fold(input, names, &span, time.end_of(as_of_day))?;
     state.finish(names)
 }

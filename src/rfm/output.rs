@@ -83,6 +83,7 @@ pub(crate) fn assemble(
         first_purchase,
         last_purchase,
         as_of_day,
+        groups: None,
     };
     (table, spilled)
 }

@@ -64,7 +64,7 @@ struct Dense {
     slots: Vec<u32>,
 }
 
-const EMPTY: u32 = u32::MAX;
+pub(super) const EMPTY: u32 = u32::MAX;
 /// The range is at most this many times the customers (and batch rows) it
 /// serves, or `DENSE_FLOOR` slots: sparse ids stay in the hash shards.
 const DENSE_FACTOR: u64 = 4;
@@ -119,8 +119,11 @@ impl Dense {
 #[derive(Debug, Clone, Default)]
 pub struct KeyMap {
     pub(crate) ids: Option<Ids>,
+    /// The group code of each slot (grouped states only, whose ids are all
+    /// hashed as (group, id)).
+    pub(crate) group_of: Vec<u32>,
     dense: Dense,
-    hashed: Hashed,
+    pub(super) hashed: Hashed,
 }
 
 impl KeyMap {
@@ -203,6 +206,7 @@ impl KeyMap {
             ids: seen,
             dense,
             hashed,
+            ..
         } = self;
         let atomics = || -> Vec<AtomicU32> {
             (0..ids.len())

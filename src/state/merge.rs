@@ -35,7 +35,27 @@ impl RfmState {
                 "the states' order ids are of different kinds",
             ));
         }
-        let slots = self.keys.absorb(&other.keys)?;
+        let slots = match (&mut self.groups, &other.groups) {
+            (None, None) => self.keys.absorb(&other.keys)?,
+            (Some(mine), Some(theirs)) => {
+                // Checked before anything changes: a failed merge leaves
+                // the state as it was.
+                if !self.keys.same_kind(&other.keys) {
+                    return Err(Error::option(
+                        "merge",
+                        "the states' ids are of different kinds",
+                    ));
+                }
+                let remap = mine.absorb(theirs)?;
+                self.keys.absorb_grouped(&other.keys, &remap)?
+            }
+            _ => {
+                return Err(Error::option(
+                    "merge",
+                    "one state is grouped (by=) and the other is not",
+                ))
+            }
+        };
         self.accs.resize(self.keys.len(), Acc::default());
         self.merge_slots(other, &slots);
         Ok(())

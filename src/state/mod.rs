@@ -13,6 +13,8 @@
 //! `rfm_table` validates its input (rows counted from the batch's start).
 
 mod fold;
+mod group_keys;
+mod groups;
 mod keys;
 mod merge;
 mod pairs;
@@ -34,11 +36,12 @@ use crate::keys::{KeyColumn, SortedKeys, StrBuffer};
 use crate::money::Exact;
 use crate::rfm::{
     assemble, check_as_of, check_input, check_rows, empty_keys, rows_of, Frequency, Input, Names,
-    Options, RfmTable,
+    Options, RfmTable, TableGroups,
 };
 use crate::rounding::rounded;
 use crate::scan::Span;
 
+pub use groups::{GroupColumn, GroupValues, Groups};
 #[cfg(feature = "python")]
 pub(crate) use keys::buffer;
 pub use keys::Ids;
@@ -93,6 +96,8 @@ pub struct RfmState {
     pub opts: Options,
     pub time: Option<TimeKind>,
     pub(crate) keys: KeyMap,
+    /// The groups of a grouped state (`by=`).
+    pub groups: Option<Groups>,
     pub(crate) accs: Vec<Acc>,
     pub(crate) exact: FastMap<u32, Exact>,
     pub(crate) pairs: Pairs<u64>,
@@ -117,6 +122,7 @@ impl RfmState {
             opts,
             time: None,
             keys: KeyMap::default(),
+            groups: None,
             accs: Vec::new(),
             exact: FastMap::default(),
             pairs: Pairs::default(),
@@ -125,6 +131,13 @@ impl RfmState {
             max_pos: i64::MIN,
             rows: 0,
         })
+    }
+
+    /// An empty state grouped by `width` columns (`by=`).
+    pub fn grouped(opts: Options, width: usize) -> Result<RfmState> {
+        let mut state = RfmState::new(opts)?;
+        state.groups = Some(Groups::new(width));
+        Ok(state)
     }
 
     /// Folds one batch in. On error the state is unchanged.
@@ -139,6 +152,7 @@ impl RfmState {
             });
         }
         self.keys.check_kind(&input.ids, &names.customer_id)?;
+        self.check_groups(input, names)?;
         if input.time.is_empty() {
             return Ok(());
         }
@@ -163,7 +177,13 @@ impl RfmState {
             _ => None,
         };
         self.time = Some(TimeKind::of(&time));
-        let slots = self.keys.slots(&input.ids);
+        let slots = match &mut self.groups {
+            None => self.keys.slots(&input.ids),
+            Some(groups) => {
+                let codes = groups.codes(input.groups, input.time.len());
+                self.keys.grouped_slots(&input.ids, &codes)
+            }
+        };
         self.accs.resize(self.keys.len(), Acc::default());
         let day_key = |i: usize| Some(time.day_of(time.pos(i)) as u64);
         let order_key = |i: usize| orders.as_ref().and_then(|o| o.get(i).copied());
@@ -188,6 +208,15 @@ impl RfmState {
         self.max_pos = self.max_pos.max(span.max_pos);
         self.rows += input.time.len() as u64;
         Ok(())
+    }
+
+    /// A grouped state takes group columns, an ungrouped one none.
+    pub(crate) fn check_groups(&self, input: &Input, names: &Names) -> Result<()> {
+        match &self.groups {
+            Some(groups) => groups.check(input.groups, names, input.time.len()),
+            None if input.groups.is_empty() => Ok(()),
+            None => Err(Error::option("by", "this state has no group columns")),
+        }
     }
 
     /// Every row's order id as a pair key.
@@ -217,23 +246,6 @@ impl RfmState {
 
     /// The table of every row folded in so far.
     pub fn finish(&self, names: &Names) -> Result<RfmTable> {
-        self.finish_with(names, None)
-    }
-
-    /// The days of the earliest and the latest row (`None` without rows).
-    pub fn day_span(&self) -> Option<(i64, i64)> {
-        let time = self.time?.empty();
-        (self.rows > 0).then(|| (time.day_of(self.min_pos), time.day_of(self.max_pos)))
-    }
-
-    /// The table as of `as_of_day` (recency counted from it), without the
-    /// check that it is not before the first row: one group of a grouped
-    /// table, whose as-of date is that of all the groups.
-    pub fn finish_at(&self, names: &Names, as_of_day: i64) -> Result<RfmTable> {
-        self.finish_with(names, Some(as_of_day))
-    }
-
-    fn finish_with(&self, names: &Names, group_as_of: Option<i64>) -> Result<RfmTable> {
         let time = self.time.unwrap_or(TimeKind::Naive(1)).empty();
         if self.rows == 0 {
             let keys = match &self.keys.ids {
@@ -241,16 +253,26 @@ impl RfmState {
                 Some(Ids::Str(_)) => SortedKeys::Str(StrBuffer::default()),
                 _ => empty_keys(&KeyColumn::I64(&[])),
             };
-            return Ok(assemble(keys, &[], group_as_of.or(self.opts.as_of_day), &time).0);
+            let mut table = assemble(keys, &[], self.opts.as_of_day, &time).0;
+            if let Some(groups) = &self.groups {
+                table.groups = Some(table_groups(groups, &groups.ranks(), &[], &[]));
+            }
+            return Ok(table);
         }
-        let as_of_day = group_as_of
-            .or(self.opts.as_of_day)
+        let as_of_day = self
+            .opts
+            .as_of_day
             .unwrap_or_else(|| time.day_of(self.max_pos));
-        if group_as_of.is_none() {
-            let cutoff = self.opts.as_of_day.map_or(i64::MAX, |d| time.end_of(d));
-            check_as_of(as_of_day, self.min_pos, cutoff, &time)?;
-        }
-        let (order, keys) = self.keys.sorted();
+        let cutoff = self.opts.as_of_day.map_or(i64::MAX, |d| time.end_of(d));
+        check_as_of(as_of_day, self.min_pos, cutoff, &time)?;
+        let ranks = self.groups.as_ref().map(Groups::ranks);
+        let (order, keys, group_rank) = match &ranks {
+            None => {
+                let (order, keys) = self.keys.sorted();
+                (order, keys, Vec::new())
+            }
+            Some(ranks) => self.keys.sorted_grouped(ranks),
+        };
         // One batch of dense ids is in id order already: no copy then.
         let in_order = order.len() == self.accs.len()
             && order.par_iter().enumerate().all(|(i, &s)| s as usize == i);
@@ -266,6 +288,9 @@ impl RfmState {
             }
         };
         let (mut table, spilled) = assemble(keys, accs, Some(as_of_day), &time);
+        if let (Some(groups), Some(ranks)) = (&self.groups, &ranks) {
+            table.groups = Some(table_groups(groups, ranks, accs, &group_rank));
+        }
         // The slot of each of the table's customers, for the exact sums.
         let kept: Vec<u32> = match spilled.is_empty() {
             true => Vec::new(),
@@ -288,6 +313,24 @@ impl RfmState {
             }
         }
         Ok(table)
+    }
+}
+
+/// The groups of a grouped table: the group rank of each row kept (as
+/// `assemble` keeps them) and of the first customer left out.
+fn table_groups(groups: &Groups, ranks: &[u32], accs: &[Acc], group_rank: &[u32]) -> TableGroups {
+    let both = accs.iter().zip(group_rank);
+    TableGroups {
+        rows: both
+            .clone()
+            .filter(|(a, _)| a.seen && a.has_purchase())
+            .map(|(_, &g)| g)
+            .collect(),
+        first_without_purchase: both
+            .clone()
+            .find(|(a, _)| a.seen && !a.has_purchase())
+            .map(|(_, &g)| g),
+        values: groups.sorted_values(ranks),
     }
 }
 

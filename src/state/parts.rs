@@ -1,6 +1,7 @@
 //! A state as plain columns, for saving it (Arrow, pickle) and loading it
 //! back: nothing is lost, the money sums included (as integers).
 
+use super::groups::{with_columns, GroupValues};
 use super::keys::{FastMap, Ids, KeyMap};
 use super::pairs::Pairs;
 use super::{Orders, RfmState, TimeKind};
@@ -14,6 +15,9 @@ use crate::rfm::Options;
 #[derive(Debug, Clone, Default)]
 pub struct Parts {
     pub ids: Option<Ids>,
+    /// A grouped state's group columns: their number, and each customer's
+    /// values (no columns before the first batch).
+    pub groups: Option<(usize, Vec<GroupValues>)>,
     pub first_ts: Vec<i64>,
     pub last_ts: Vec<i64>,
     pub last_pos: Vec<i64>,
@@ -42,6 +46,10 @@ impl RfmState {
     pub fn parts(&self) -> Parts {
         let mut p = Parts {
             ids: self.keys.ids.clone(),
+            groups: self.groups.as_ref().map(|g| {
+                let of = &self.keys.group_of;
+                (g.width, g.values.iter().map(|v| v.take(of)).collect())
+            }),
             orders_kind: self.orders.kind,
             orders: self.orders.dict.clone(),
             time: self.time,
@@ -84,7 +92,10 @@ impl RfmState {
     pub fn from_parts(opts: Options, p: Parts) -> Result<RfmState> {
         let bad =
             |what: &str| Error::option("state", format!("the saved state is damaged: {what}"));
-        let mut state = RfmState::new(opts)?;
+        let mut state = match &p.groups {
+            None => RfmState::new(opts)?,
+            Some((width, _)) => RfmState::grouped(opts, *width)?,
+        };
         let n = p.first_ts.len();
         let lens = [
             p.last_ts.len(),
@@ -100,7 +111,19 @@ impl RfmState {
         if lens.iter().any(|&l| l != n) {
             return Err(bad("columns of different lengths"));
         }
-        let keys = KeyMap::from_ids(p.ids.clone()).ok_or_else(|| bad("an id appears twice"))?;
+        let keys = match (&mut state.groups, p.groups) {
+            (Some(groups), Some((width, values))) => {
+                if !(values.len() == width || values.is_empty() && n == 0)
+                    || values.iter().any(|v| v.len() != n)
+                {
+                    return Err(bad("group columns"));
+                }
+                let codes = with_columns(&values, |cols| groups.codes(cols, n));
+                KeyMap::from_grouped(p.ids.clone(), codes)
+            }
+            _ => KeyMap::from_ids(p.ids.clone()),
+        }
+        .ok_or_else(|| bad("an id appears twice"))?;
         if keys.len() != n {
             return Err(bad("ids and customers differ"));
         }

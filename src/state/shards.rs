@@ -37,6 +37,8 @@ pub(crate) trait Source: Sync {
 /// its rows are looked up: integers as their bits, text in one buffer.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Store {
+    /// The group code of each id (grouped states only).
+    groups: Vec<u32>,
     ints: Vec<u64>,
     bytes: Vec<u8>,
     ends: Vec<usize>,
@@ -127,6 +129,42 @@ impl Source for StrColumn<'_> {
                 true => self.prefetch_bytes(i),
             }
         }
+    }
+}
+
+/// The ids of a grouped state's batch: (group code, id), each row's code
+/// beside its id.
+pub(crate) struct Grouped<'a, S> {
+    pub codes: &'a [u32],
+    pub ids: S,
+}
+
+impl<S: Source> Source for Grouped<'_, S> {
+    type Owned = S::Owned;
+    fn len(&self) -> usize {
+        self.ids.len()
+    }
+    #[inline]
+    fn hash(&self, i: usize) -> u64 {
+        let code = self.codes.get(i).copied().unwrap_or_default();
+        hash_u64(self.ids.hash(i) ^ u64::from(code).wrapping_mul(0x9E37_79B9_7F4A_7C15))
+    }
+    #[inline]
+    fn is(&self, i: usize, store: &Store, local: usize) -> bool {
+        self.codes.get(i) == store.groups.get(local) && self.ids.is(i, store, local)
+    }
+    fn keep(&self, i: usize, store: &mut Store) {
+        store
+            .groups
+            .push(self.codes.get(i).copied().unwrap_or_default());
+        self.ids.keep(i, store);
+    }
+    fn own(&self, i: usize) -> S::Owned {
+        self.ids.own(i)
+    }
+    #[inline]
+    fn prefetch(&self, i: usize, late: bool) {
+        self.ids.prefetch(i, late);
     }
 }
 

@@ -18,6 +18,7 @@ fn input(r: std::ops::Range<usize>) -> Input<'static> {
         },
         amounts: Amounts::F64(&AMT[r]),
         orders: None,
+        groups: &[],
     }
 }
 
@@ -231,6 +232,7 @@ fn parallel_folds_equal_one_pass() {
         },
         amounts: Amounts::F64(&amt[r.clone()]),
         orders: (f == Frequency::Orders).then(|| KeyColumn::I64(&ord[r])),
+        groups: &[],
     };
     for f in [Frequency::Rows, Frequency::Days, Frequency::Orders] {
         let mut o = opts(f);
@@ -277,6 +279,7 @@ fn one_pass_sorts_counts_and_ignores_threads() {
         },
         amounts: Amounts::I64(&amt),
         orders: None,
+        groups: &[],
     };
     let names = Names::default();
     let got = rfm(&input, &opts(Frequency::Days), &names).unwrap();
@@ -305,6 +308,7 @@ fn one_pass_sorts_counts_and_ignores_threads() {
         },
         amounts: Amounts::F64(&amt),
         orders: None,
+        groups: &[],
     };
     let run = |threads: usize, f: Frequency| {
         let pool = rayon::ThreadPoolBuilder::new()
@@ -383,4 +387,136 @@ fn split_equals_two_summaries() {
             Err(_) => assert_eq!((got.test.rows[pos], got.test.total_sum[pos]), (0, 0.0)),
         }
     }
+}
+
+/// Each group's rows alone, as of the day of the latest row of all.
+fn group_alone(rows: &[usize], f: Frequency, as_of_day: i64) -> RfmTable {
+    let ids: Vec<i64> = rows.iter().map(|&i| IDS[i]).collect();
+    let ts: Vec<i64> = rows.iter().map(|&i| TS[i]).collect();
+    let amt: Vec<f64> = rows.iter().map(|&i| AMT[i]).collect();
+    let input = Input {
+        ids: KeyColumn::I64(&ids),
+        time: Time::Naive {
+            ts: &ts,
+            ticks_per_day: 1,
+        },
+        amounts: Amounts::F64(&amt),
+        orders: None,
+        groups: &[],
+    };
+    let o = Options {
+        as_of_day: Some(as_of_day),
+        ..opts(f)
+    };
+    rfm(&input, &o, &Names::default()).unwrap()
+}
+
+#[test]
+fn grouped_tables_equal_each_group_alone_through_batches_merges_and_saves() {
+    // Two group columns: text (one value repeats in another case) and floats.
+    let text: [&str; 8] = ["web", "app", "web", "web", "app", "app", "web", "app"];
+    let nums: [f64; 8] = [0.0, 1.0, -0.0, 0.0, 1.0, 1.0, 0.0, 1.0];
+    let mut buf = crate::keys::StrBuffer::with_capacity(8);
+    text.iter().for_each(|s| buf.push(s.as_bytes()));
+    let names = Names {
+        by: vec!["channel".into(), "x".into()],
+        ..Names::default()
+    };
+    let cols = [GroupColumn::Str(buf.column()), GroupColumn::F64(&nums)];
+    for f in [Frequency::Rows, Frequency::Days] {
+        let mut one = RfmState::grouped(opts(f), 2).unwrap();
+        let mut all = input(0..8);
+        all.groups = &cols;
+        one.update(&all, &names).unwrap();
+        let got = one.finish(&names).unwrap();
+        let groups = got.groups.clone().unwrap();
+        // ("app", 1.0) then ("web", 0.0): -0.0 and 0.0 are one group.
+        assert_eq!(
+            groups.values[0],
+            GroupValues::Str(vec!["app".as_bytes().into(), "web".as_bytes().into()])
+        );
+        assert_eq!(groups.values[1], GroupValues::F64(vec![1.0, 0.0]));
+        let app = group_alone(&[1, 4, 5, 7], f, 9);
+        let web = group_alone(&[0, 2, 3, 6], f, 9);
+        let n_app = app.recency.len();
+        assert_eq!(groups.rows[..n_app], vec![0; n_app][..]);
+        assert!(groups.rows[n_app..].iter().all(|&g| g == 1));
+        let cat = |a: &[f64], b: &[f64]| [a, b].concat();
+        assert_eq!(got.monetary, cat(&app.monetary, &web.monetary));
+        assert_eq!(
+            got.frequency,
+            [app.frequency.clone(), web.frequency.clone()].concat()
+        );
+        assert_eq!(
+            got.recency,
+            [app.recency.clone(), web.recency.clone()].concat()
+        );
+        // Batches (each with its own slice of the group columns), merged
+        // in another order, saved and loaded: the same table.
+        let mut a = RfmState::grouped(opts(f), 2).unwrap();
+        let mut b = RfmState::grouped(opts(f), 2).unwrap();
+        let (t0, t1) = (&text[5..8], &text[0..5]);
+        let (mut b0, mut b1) = (
+            crate::keys::StrBuffer::with_capacity(3),
+            crate::keys::StrBuffer::with_capacity(5),
+        );
+        t0.iter().for_each(|s| b0.push(s.as_bytes()));
+        t1.iter().for_each(|s| b1.push(s.as_bytes()));
+        let c0 = [GroupColumn::Str(b0.column()), GroupColumn::F64(&nums[5..8])];
+        let c1 = [GroupColumn::Str(b1.column()), GroupColumn::F64(&nums[0..5])];
+        let mut i0 = input(5..8);
+        i0.groups = &c0;
+        let mut i1 = input(0..5);
+        i1.groups = &c1;
+        a.update(&i0, &names).unwrap();
+        b.update(&i1, &names).unwrap();
+        a.merge(&b).unwrap();
+        let loaded = RfmState::from_parts(opts(f), a.parts()).unwrap();
+        for other in [a.finish(&names).unwrap(), loaded.finish(&names).unwrap()] {
+            assert_eq!(other.monetary, got.monetary);
+            assert_eq!(other.frequency, got.frequency);
+            assert_eq!(other.groups.unwrap().rows, groups.rows);
+        }
+    }
+}
+
+#[test]
+fn grouped_batches_are_checked_before_the_state_changes() {
+    let names = Names {
+        by: vec!["g".into()],
+        ..Names::default()
+    };
+    let nan = [0.0, f64::NAN, 0.0];
+    let mut state = RfmState::grouped(opts(Frequency::Rows), 1).unwrap();
+    let cols = [GroupColumn::F64(&nan)];
+    let mut i = input(0..3);
+    i.groups = &cols;
+    let err = state.update(&i, &names).unwrap_err();
+    assert!(
+        matches!(&err, Error::Missing { column, row: 1, .. } if column == "g"),
+        "{err}"
+    );
+    let short = [GroupColumn::I64(&[1, 2])];
+    i.groups = &short;
+    assert!(matches!(
+        state.update(&i, &names),
+        Err(Error::Length { .. })
+    ));
+    i.groups = &[];
+    assert!(
+        state.update(&i, &names).is_err(),
+        "a grouped state needs its group columns"
+    );
+    assert_eq!(state.parts_len(), 0);
+    let ints = [GroupColumn::I64(&[1, 2, 1])];
+    i.groups = &ints;
+    state.update(&i, &names).unwrap();
+    let mut plain = RfmState::new(opts(Frequency::Rows)).unwrap();
+    assert!(plain.merge(&state).is_err());
+    let floats = [GroupColumn::F64(&[1.0, 2.0, 1.0])];
+    i.groups = &floats;
+    assert!(
+        matches!(state.update(&i, &names), Err(Error::Type { .. })),
+        "another kind"
+    );
 }
