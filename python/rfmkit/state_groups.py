@@ -35,18 +35,26 @@ def batch_group_args(columns: dict, names: list[str], first: list[GroupArg] | No
                 column=name,
             )
         before = None if first is None else first[j].dtype
-        if isinstance(before, pd.CategoricalDtype) and arg.dtype != before:
+        if isinstance(before, pd.CategoricalDtype) and not _same_categories(arg.dtype, before):
             arg = group_arg(_recoded(col, name, before), name)
         out.append(arg)
     return out
+
+
+def _same_categories(a: Any, b: Any) -> bool:
+    """Whether the codes of two dtypes mean the same values (pandas calls two
+    unordered categoricals equal whatever the order of their categories)."""
+    if not (isinstance(a, pd.CategoricalDtype) and isinstance(b, pd.CategoricalDtype)):
+        return False
+    return a.ordered == b.ordered and a.categories.equals(b.categories)
 
 
 def _recoded(col: Any, name: str, dtype: pd.CategoricalDtype) -> pd.Series:
     if isinstance(col, (pa.Array, pa.ChunkedArray)):
         col = col.to_pandas()
     values = pd.Series(np.asarray(col, dtype=object))
-    recoded = pd.Series(pd.Categorical(values, dtype=dtype))
-    lost = (recoded.isna() & values.notna()).to_numpy()
+    codes = dtype.categories.get_indexer(pd.Index(values))
+    lost = (codes < 0) & values.notna().to_numpy()
     if lost.any():
         row = first_true(lost)
         raise InputError(
@@ -56,6 +64,7 @@ def _recoded(col: Any, name: str, dtype: pd.CategoricalDtype) -> pd.Series:
             row=row,
             value=values.iloc[row],
         )
+    recoded = pd.Series(pd.Categorical.from_codes(codes, dtype=dtype))
     return recoded
 
 
@@ -63,7 +72,7 @@ def same_group_dtypes(mine: list[GroupArg], theirs: list[GroupArg], names: list[
     """Two states' categorical group columns must have the same categories."""
     for name, a, b in zip(names, mine, theirs, strict=True):
         cats = isinstance(a.dtype, pd.CategoricalDtype) or isinstance(b.dtype, pd.CategoricalDtype)
-        if cats and a.dtype != b.dtype:
+        if cats and not _same_categories(a.dtype, b.dtype):
             raise InputError(
                 f"merge needs states whose group column {name!r} has the same categories: "
                 f"{a.dtype} vs {b.dtype}"
