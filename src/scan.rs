@@ -1,10 +1,12 @@
-//! The validation pass: one parallel read of the dates and amounts that
-//! rejects missing or unusable values, finds the span of the data, and counts
-//! returns, before any customer is grouped.
+//! The rules every transaction row is held to, and the table's validation
+//! pass: one parallel read of the dates and amounts that rejects missing or
+//! unusable values, finds the span of the data, and counts returns, before
+//! any customer is grouped. The summary checks its rows by the same rules
+//! (`check_date`, `check_day`, `check_amount`) inside its own pass.
 
 use rayon::prelude::*;
 
-use crate::calendar::{Time, NAT};
+use crate::calendar::{in_years, Time, NAT};
 use crate::error::{Error, Result};
 
 /// The amount column: floats or integers, borrowed.
@@ -123,6 +125,32 @@ pub(crate) fn scan(
         .try_fold(Span::empty(), |acc, part| Ok(acc.merge(part?)))
 }
 
+/// A date must be present.
+#[inline]
+pub(crate) fn check_date(ts: i64, column: &str, row: usize) -> Result<()> {
+    if ts != NAT {
+        return Ok(());
+    }
+    Err(Error::Missing {
+        column: column.into(),
+        what: "NaT".into(),
+        row,
+    })
+}
+
+/// A date's day must be of years 1 to 9999, the range of Python's `datetime`.
+pub(crate) fn check_day(day: i64, column: &str, row: usize) -> Result<()> {
+    if in_years(day) {
+        return Ok(());
+    }
+    Err(Error::InvalidValue {
+        column: column.into(),
+        value: format!("day {day} since 1970-01-01"),
+        row,
+        reason: "dates must be in years 1 to 9999".into(),
+    })
+}
+
 /// Checks a float amount: finite (every finite amount sums exactly).
 #[inline]
 pub(crate) fn check_amount(x: f64, row: usize, column: &str) -> Result<()> {
@@ -151,13 +179,7 @@ fn scan_rows(
 ) -> Result<Span> {
     let mut span = Span::empty();
     for i in rows {
-        if time.ts(i) == NAT {
-            return Err(Error::Missing {
-                column: date_col.into(),
-                what: "NaT".into(),
-                row: i,
-            });
-        }
+        check_date(time.ts(i), date_col, i)?;
         if let Some(Amounts::F64(v)) = amounts {
             check_amount(v[i], i, amount_col)?;
         }

@@ -9,7 +9,7 @@ use crate::accumulate::Rows;
 use crate::calendar::{format_day, in_years, Time, Window};
 use crate::error::{Error, Result};
 use crate::keys::{KeyColumn, SortedKeys, StrBuffer};
-use crate::scan::{scan, Amounts, Span};
+use crate::scan::{check_day, scan, Amounts, Span};
 use crate::state::{GroupColumn, GroupValues, RfmState};
 
 pub(crate) use output::assemble;
@@ -260,23 +260,14 @@ pub(crate) fn rows_of<'a>(
 /// `datetime.date`: far-off values (a corrupt `datetime64[D]`) end here, so
 /// no day arithmetic can overflow.
 fn check_calendar(as_of_day: Option<i64>, span: &Span, time: &Time, names: &Names) -> Result<()> {
-    let in_range = in_years;
-    if let Some(day) = as_of_day.filter(|&d| !in_range(d)) {
+    if let Some(day) = as_of_day.filter(|&d| !in_years(d)) {
         return Err(Error::option(
             "as_of",
             format!("day {day} since 1970-01-01 is not a date of years 1 to 9999"),
         ));
     }
     for (pos, row) in [(span.min_pos, span.min_row), (span.max_pos, span.max_row)] {
-        let day = time.day_of(pos);
-        if !in_range(day) {
-            return Err(Error::InvalidValue {
-                column: names.date.clone(),
-                value: format!("day {day} since 1970-01-01"),
-                row,
-                reason: "dates must be in years 1 to 9999".into(),
-            });
-        }
+        check_day(time.day_of(pos), &names.date, row)?;
     }
     Ok(())
 }

@@ -151,6 +151,10 @@ pub struct Groups {
     index: FastMap<Box<[u8]>, u32>,
 }
 
+/// A chunk's group codes (numbered from 0 in the chunk) and each of its
+/// groups' key and first row.
+type Local = (Vec<u32>, Vec<(Box<[u8]>, usize)>);
+
 /// Rows per chunk of the parallel numbering.
 const CHUNK: usize = 1 << 16;
 
@@ -226,12 +230,14 @@ impl Groups {
             self.values = cols.iter().map(GroupValues::empty_like).collect();
         }
         // Each chunk numbers its own groups, in the order of their first rows.
-        type Local = (Vec<u32>, Vec<(Box<[u8]>, usize)>);
         let locals: Vec<Local> = (0..rows.div_ceil(CHUNK))
             .into_par_iter()
             .map(|c| {
                 let start = c * CHUNK;
                 let end = (start + CHUNK).min(rows);
+                if let Some(local) = small_ints(cols, start, end) {
+                    return local;
+                }
                 let mut map: FastMap<Box<[u8]>, u32> = FastMap::default();
                 let mut firsts = Vec::new();
                 let mut key = Vec::new();
@@ -330,6 +336,36 @@ impl Groups {
         }
         self.values.iter().map(|v| v.take(&by_rank)).collect()
     }
+}
+
+/// The fast case of one integer column of few distinct values (category
+/// codes, flags): its chunk numbered through an array, not a hash map.
+fn small_ints(cols: &[GroupColumn], start: usize, end: usize) -> Option<Local> {
+    const SPAN: i64 = 1 << 12;
+    let [GroupColumn::I64(v)] = cols else {
+        return None;
+    };
+    let chunk = v.get(start..end)?;
+    let lo = *chunk.iter().min()?;
+    let hi = *chunk.iter().max()?;
+    if hi.checked_sub(lo).is_none_or(|d| d >= SPAN) {
+        return None;
+    }
+    let mut table = vec![u32::MAX; (hi - lo + 1) as usize];
+    let mut firsts = Vec::new();
+    let codes = chunk
+        .iter()
+        .enumerate()
+        .map(|(k, &x)| {
+            let slot = &mut table[(x - lo) as usize];
+            if *slot == u32::MAX {
+                *slot = firsts.len() as u32;
+                firsts.push((Box::from(&x.to_le_bytes()[..]), start + k));
+            }
+            *slot
+        })
+        .collect();
+    Some((codes, firsts))
 }
 
 fn push_row(values: &mut [GroupValues], cols: &[GroupColumn], row: usize) {

@@ -1,9 +1,10 @@
-//! Which rows count, and the validation of every row.
+//! Which rows count, and the validation of every row (by the rules of
+//! `crate::scan`).
 
-use crate::calendar::{in_years, NAT};
+use crate::calendar::NAT;
 use crate::error::{Error, Result};
 use crate::rfm::Names;
-use crate::scan::{check_amount, Amounts};
+use crate::scan::{check_amount, check_date, check_day, Amounts};
 
 use super::{SummaryInput, Unit};
 
@@ -76,21 +77,15 @@ impl Select<'_> {
 #[inline(never)]
 fn row_error(input: &SummaryInput, names: &Names, i: usize) -> Error {
     let ts = input.ts[i];
-    if ts == NAT {
-        return Error::Missing {
-            column: names.date.clone(),
-            what: "NaT".into(),
-            row: i,
-        };
-    }
-    if let Err(e) = check_date(ts.div_euclid(input.ticks_per_day), &names.date, i) {
-        return e;
-    }
-    match input.amounts {
-        Some(Amounts::F64(v)) => check_amount(v[i], i, &names.amount).err(),
-        _ => None,
-    }
-    .unwrap_or_else(|| Error::option("row", format!("row {i} was rejected without a reason")))
+    let checked = check_date(ts, &names.date, i)
+        .and_then(|()| check_day(ts.div_euclid(input.ticks_per_day), &names.date, i))
+        .and_then(|()| match input.amounts {
+            Some(Amounts::F64(v)) => check_amount(v[i], i, &names.amount),
+            _ => Ok(()),
+        });
+    checked
+        .err()
+        .unwrap_or_else(|| Error::option("row", format!("row {i} was rejected without a reason")))
 }
 
 pub(super) fn check_lengths(input: &SummaryInput, names: &Names) -> Result<()> {
@@ -108,17 +103,4 @@ pub(super) fn check_lengths(input: &SummaryInput, names: &Names) -> Result<()> {
         }),
         None => Ok(()),
     }
-}
-
-/// Dates must be of years 1 to 9999, the range of Python's `datetime`.
-fn check_date(day: i64, column: &str, row: usize) -> Result<()> {
-    if in_years(day) {
-        return Ok(());
-    }
-    Err(Error::InvalidValue {
-        column: column.into(),
-        value: format!("day {day} since 1970-01-01"),
-        row,
-        reason: "dates must be in years 1 to 9999".into(),
-    })
 }
