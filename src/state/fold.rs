@@ -18,8 +18,8 @@ use crate::group::{prefetch, scatter};
 use crate::money::Exact;
 use crate::scan::Amounts;
 
-use super::keys::{FastMap, FastSet};
-use super::pairs::{range_of, Pairs, RANGE_BITS};
+use super::keys::FastMap;
+use super::pairs::{range_of, PairSet, Pairs, RANGE_BITS};
 
 /// Below this many rows the scatter costs more than it saves.
 const PARALLEL_ROWS: usize = 1 << 16;
@@ -47,7 +47,7 @@ pub(super) trait Visit: Sync {
         slot: u32,
         acc: &mut Self::Acc,
         exact: &mut FastMap<u32, Self::Exact>,
-        pairs: &mut FastSet<(u32, Self::Key)>,
+        pairs: &mut PairSet<Self::Key>,
     );
 }
 
@@ -113,7 +113,7 @@ fn range<V: Visit>(
     base: u32,
     accs: &mut [V::Acc],
     exact: &mut FastMap<u32, V::Exact>,
-    set: &mut FastSet<(u32, V::Key)>,
+    set: &mut PairSet<V::Key>,
 ) {
     for (k, &(i, slot)) in recs.iter().enumerate() {
         if let Some(&(j, _)) = recs.get(k + AHEAD) {
@@ -161,7 +161,7 @@ impl Visit for TableRows<'_> {
         slot: u32,
         acc: &mut Acc,
         exact: &mut FastMap<u32, Exact>,
-        pairs: &mut FastSet<(u32, u64)>,
+        pairs: &mut PairSet<u64>,
     ) {
         let counted = self.rows.visit(i, acc, self.count_rows);
         if let (true, Amounts::F64(v)) = (acc.spilled && self.rows.adds_money(i), self.rows.amounts)

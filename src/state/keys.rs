@@ -2,15 +2,17 @@
 //! id to slot. A batch's look-ups run in parallel, and its new ids are
 //! numbered in an order that depends only on the rows.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
-use std::sync::atomic::{AtomicU32, AtomicU8, Ordering};
+use std::sync::atomic::AtomicU32;
 
 use rayon::prelude::*;
 
 use crate::error::{Error, Result};
 use crate::keys::{hash_bytes, hash_u64, KeyColumn, SortedKeys, StrBuffer};
 
+pub(super) use super::dense::EMPTY;
+use super::dense::{dense_slots, Dense};
 use super::shards::{Hashed, Ints};
 
 /// The hasher of the states' maps and sets: the crate's integer and byte
@@ -43,7 +45,6 @@ impl Hasher for StateHasher {
 }
 
 pub(crate) type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<StateHasher>>;
-pub(crate) type FastSet<K> = HashSet<K, BuildHasherDefault<StateHasher>>;
 
 /// Ids seen so far, by slot.
 #[derive(Debug, Clone)]
@@ -51,67 +52,6 @@ pub enum Ids {
     I64(Vec<i64>),
     U64(Vec<u64>),
     Str(Vec<Box<[u8]>>),
-}
-
-/// Integer ids in a dense range: the slot of id `base + i` at `slots[i]`
-/// (`EMPTY` when unseen). Most integer ids are numbered densely, and an
-/// array look-up is several times cheaper per row than a hash probe; the
-/// ids that fall outside the range go to the hash shards, and a look-up tries
-/// both, so each id lives in exactly one of them.
-#[derive(Debug, Clone, Default)]
-struct Dense {
-    base: i64,
-    slots: Vec<u32>,
-}
-
-pub(super) const EMPTY: u32 = u32::MAX;
-/// The range is at most this many times the customers (and batch rows) it
-/// serves, or `DENSE_FLOOR` slots: sparse ids stay in the hash shards.
-const DENSE_FACTOR: u64 = 4;
-const DENSE_FLOOR: u64 = 1 << 16;
-const DENSE_CEILING: u64 = 1 << 30;
-
-impl Dense {
-    /// Widens the range to `lo..=hi` when that stays dense enough for
-    /// `n` ids; false when it would not (the range is then unchanged).
-    fn cover(&mut self, lo: i64, hi: i64, n: u64) -> bool {
-        if lo > hi {
-            return false;
-        }
-        let (new_lo, new_hi) = if self.slots.is_empty() {
-            (lo, hi)
-        } else {
-            let top = self.base.saturating_add(self.slots.len() as i64 - 1);
-            (lo.min(self.base), hi.max(top))
-        };
-        let span = (new_hi as i128 - new_lo as i128 + 1) as u128;
-        let limit = (n.saturating_mul(DENSE_FACTOR)).clamp(DENSE_FLOOR, DENSE_CEILING);
-        if span > u128::from(limit) {
-            return false;
-        }
-        if self.slots.is_empty() {
-            self.base = new_lo;
-            self.slots = vec![EMPTY; span as usize];
-            return true;
-        }
-        if new_lo < self.base {
-            let shift = (self.base - new_lo) as usize;
-            let mut wider = vec![EMPTY; span as usize];
-            wider[shift..shift + self.slots.len()].copy_from_slice(&self.slots);
-            self.slots = wider;
-            self.base = new_lo;
-        } else {
-            self.slots.resize(span as usize, EMPTY);
-        }
-        true
-    }
-
-    /// The index of `id` in the range.
-    #[inline]
-    fn index(&self, id: i64) -> Option<usize> {
-        let i = id.wrapping_sub(self.base) as u64;
-        (id >= self.base && i < self.slots.len() as u64).then_some(i as usize)
-    }
 }
 
 /// The ids of a state and the slot of each: integer ids in the dense
@@ -123,6 +63,8 @@ pub struct KeyMap {
     /// hashed as (group, id)).
     pub(crate) group_of: Vec<u32>,
     dense: Dense,
+    /// A grouped state's dense ranges, one per group (few groups only).
+    pub(super) dense_groups: Vec<Dense>,
     pub(super) hashed: Hashed,
 }
 
@@ -147,6 +89,7 @@ impl KeyMap {
                         None => return None,
                     }
                 }
+                map.dense.held = (v.len() - map.hashed.len()) as u64;
             }
             Some(Ids::U64(v)) => {
                 let src = Ints(v.as_slice());
@@ -220,7 +163,15 @@ impl KeyMap {
                 let Ids::I64(seen) = seen.get_or_insert(Ids::I64(Vec::new())) else {
                     return Vec::new();
                 };
-                return dense_slots(dense, hashed, v, seen);
+                return dense_slots(
+                    std::slice::from_mut(dense),
+                    hashed,
+                    v,
+                    &|_| 0,
+                    &Ints(v),
+                    seen,
+                    None,
+                );
             }
             KeyColumn::U64(v) => {
                 let Ids::U64(seen) = seen.get_or_insert(Ids::U64(Vec::new())) else {
@@ -308,74 +259,6 @@ impl KeyMap {
             None => (order, SortedKeys::I64(Vec::new())),
         }
     }
-}
-
-/// The slots of integer ids: the range widened when that stays dense, the
-/// ids in it looked up in parallel and the new ones numbered in id order;
-/// the ids outside go to the hashed shards.
-fn dense_slots(dense: &mut Dense, hashed: &mut Hashed, v: &[i64], seen: &mut Vec<i64>) -> Vec<u32> {
-    let (lo, hi) = crate::rfm::min_max(v, |&x| i128::from(x));
-    if !v.is_empty() {
-        dense.cover(lo as i64, hi as i64, seen.len() as u64 + v.len() as u64);
-    }
-    let src = Ints(v);
-    // An id can sit in the range and still be hashed (the range grew past
-    // it later): look there before calling it new.
-    let hashed_any = hashed.len() > 0;
-    let in_range = |dense: &Dense, hashed: &Hashed, i: usize, x: usize| match dense
-        .slots
-        .get(x)
-        .copied()
-        .unwrap_or(EMPTY)
-    {
-        EMPTY if hashed_any => hashed.get(&src, i).unwrap_or(EMPTY),
-        s => s,
-    };
-    let fresh: Vec<AtomicU8> = (0..dense.slots.len())
-        .into_par_iter()
-        .with_min_len(1 << 16)
-        .map(|_| AtomicU8::new(0))
-        .collect();
-    let outside: usize = {
-        let (dense, hashed): (&Dense, &Hashed) = (dense, hashed);
-        v.par_iter()
-            .enumerate()
-            .with_min_len(1 << 14)
-            .map(|(i, &id)| match dense.index(id) {
-                None => 1,
-                Some(x) => {
-                    if let (EMPTY, Some(f)) = (in_range(dense, hashed, i, x), fresh.get(x)) {
-                        f.store(1, Ordering::Relaxed);
-                    }
-                    0
-                }
-            })
-            .sum()
-    };
-    for (x, f) in fresh.iter().enumerate() {
-        if f.load(Ordering::Relaxed) == 1 {
-            if let Some(s) = dense.slots.get_mut(x) {
-                *s = seen.len() as u32;
-                seen.push(dense.base + x as i64);
-            }
-        }
-    }
-    drop(fresh);
-    let mut away: Vec<AtomicU32> = Vec::new();
-    if outside > 0 {
-        away = (0..v.len()).map(|_| AtomicU32::new(EMPTY)).collect();
-        let is_outside = |i: usize| v.get(i).is_some_and(|&id| dense.index(id).is_none());
-        hashed.slots(&src, seen, is_outside, &away);
-    }
-    let (dense, hashed): (&Dense, &Hashed) = (dense, hashed);
-    v.par_iter()
-        .enumerate()
-        .with_min_len(1 << 14)
-        .map(|(i, &id)| match dense.index(id) {
-            Some(x) => in_range(dense, hashed, i, x),
-            None => away.get(i).map_or(EMPTY, |a| a.load(Ordering::Relaxed)),
-        })
-        .collect()
 }
 
 /// Strings in one Arrow-layout buffer.

@@ -47,7 +47,7 @@ impl RfmState {
                     ));
                 }
                 let remap = mine.absorb(theirs)?;
-                self.keys.absorb_grouped(&other.keys, &remap)?
+                self.keys.absorb_grouped(&other.keys, &remap, mine.len())?
             }
             _ => {
                 return Err(Error::option(

@@ -12,6 +12,7 @@
 //! pairs that distinct counting needs. Each batch is validated as
 //! `rfm_table` validates its input (rows counted from the batch's start).
 
+mod dense;
 mod fold;
 mod group_keys;
 mod groups;
@@ -181,7 +182,7 @@ impl RfmState {
             None => self.keys.slots(&input.ids),
             Some(groups) => {
                 let codes = groups.codes(input.groups, input.time.len());
-                self.keys.grouped_slots(&input.ids, &codes)
+                self.keys.grouped_slots(&input.ids, &codes, groups.len())
             }
         };
         self.accs.resize(self.keys.len(), Acc::default());

@@ -6,7 +6,8 @@
 use rayon::prelude::*;
 
 use super::fold::{fold, Visit};
-use super::keys::{FastMap, FastSet, KeyMap};
+use super::keys::{FastMap, KeyMap};
+use super::pairs::PairSet;
 use super::pairs::Pairs;
 use super::summary::{columns, SummaryAcc, Sums};
 use super::summary_rows::SummaryRows;
@@ -53,7 +54,7 @@ impl Visit for SplitRows<'_> {
         slot: u32,
         acc: &mut SummaryAcc,
         exact: &mut FastMap<u32, Sums>,
-        pairs: &mut FastSet<(u32, i32)>,
+        pairs: &mut PairSet<i32>,
     ) {
         match slot & 1 {
             0 => self.train.visit(i, slot, acc, exact, pairs),
@@ -87,7 +88,7 @@ pub fn split(
         .par_iter()
         .enumerate()
         .with_min_len(1 << 14)
-        .map(|(i, &s)| 2 * s + u32::from(!matches!(train_sel.get(i), Ok(Some(_)))))
+        .map(|(i, &s)| 2 * s + u32::from(train_sel.period(i).is_none()))
         .collect();
     let mut accs = vec![SummaryAcc::default(); 2 * keys.len()];
     let mut exact = FastMap::default();

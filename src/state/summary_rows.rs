@@ -3,7 +3,8 @@
 //! apart from the others', exactly.
 
 use super::fold::Visit;
-use super::keys::{FastMap, FastSet};
+use super::keys::FastMap;
+use super::pairs::PairSet;
 use super::summary::{SummaryAcc, Sums};
 use crate::money::{Exact, Money};
 use crate::scan::Amounts;
@@ -36,9 +37,9 @@ impl Visit for SummaryRows<'_> {
         slot: u32,
         acc: &mut SummaryAcc,
         exact: &mut FastMap<u32, Sums>,
-        pairs: &mut FastSet<(u32, i32)>,
+        pairs: &mut PairSet<i32>,
     ) {
-        let Ok(Some(p)) = self.select.get(i) else {
+        let Some(p) = self.select.period(i) else {
             return;
         };
         let q = p as i32;

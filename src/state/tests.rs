@@ -520,3 +520,66 @@ fn grouped_batches_are_checked_before_the_state_changes() {
         "another kind"
     );
 }
+
+#[test]
+fn grouped_integer_ids_in_dense_ranges_and_hashed_agree() {
+    // 40 groups (more than get a dense range each), fed in three batches,
+    // the state saved and loaded between them (a loaded state is hashed):
+    // every (group, id)'s row count is that of a plain hash map.
+    let n = 30_000usize;
+    // The rows of the first 4 groups come first.
+    let mut order: Vec<i64> = (0..n as i64).collect();
+    order.sort_by_key(|&i| (i * 31) % 40 >= 4);
+    let ids: Vec<i64> = order.iter().map(|&i| (i * 7919) % 5_000 - 100).collect();
+    let codes: Vec<i64> = order.iter().map(|&i| (i * 31) % 40).collect();
+    let ts: Vec<i64> = order.iter().map(|&i| i % 365).collect();
+    let amt: Vec<f64> = order.iter().map(|&i| (i % 17) as f64 + 0.25).collect();
+    let names = Names {
+        by: vec!["g".into()],
+        ..Names::default()
+    };
+    let batch = |r: std::ops::Range<usize>, f: &mut dyn FnMut(&Input)| {
+        let cols = [GroupColumn::I64(&codes[r.clone()])];
+        let input = Input {
+            ids: KeyColumn::I64(&ids[r.clone()]),
+            time: Time::Naive {
+                ts: &ts[r.clone()],
+                ticks_per_day: 1,
+            },
+            amounts: Amounts::F64(&amt[r]),
+            orders: None,
+            groups: &cols,
+        };
+        f(&input);
+    };
+    let o = Options {
+        as_of_day: Some(400),
+        ..opts(Frequency::Rows)
+    };
+    let mut state = RfmState::grouped(o, 1).unwrap();
+    // The first batch has 4 groups only, the second all 40.
+    let cut = codes.iter().position(|&c| c >= 4).unwrap_or(n);
+    batch(0..cut, &mut |i| state.update(i, &names).unwrap());
+    batch(cut..2 * n / 3, &mut |i| state.update(i, &names).unwrap());
+    let mut state = RfmState::from_parts(o, state.parts()).unwrap();
+    batch(2 * n / 3..n, &mut |i| state.update(i, &names).unwrap());
+    let mut want: std::collections::BTreeMap<(i64, i64), i64> = Default::default();
+    for i in 0..n {
+        *want.entry((codes[i], ids[i])).or_default() += 1;
+    }
+    let got = state.finish(&names).unwrap();
+    let groups = got.groups.unwrap();
+    let SortedKeys::I64(keys) = &got.customer_id else {
+        panic!("integer ids");
+    };
+    let GroupValues::I64(values) = &groups.values[0] else {
+        panic!("integer groups");
+    };
+    let rows: Vec<((i64, i64), i64)> = keys
+        .iter()
+        .zip(&groups.rows)
+        .zip(&got.frequency)
+        .map(|((&id, &g), &f)| ((values[g as usize], id), f))
+        .collect();
+    assert_eq!(rows, want.into_iter().collect::<Vec<_>>());
+}

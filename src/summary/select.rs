@@ -24,16 +24,43 @@ pub(crate) struct Select<'a> {
 }
 
 impl Select<'_> {
-    /// Validates every row in parallel: the first bad row's error.
+    /// Validates every row in parallel: the first bad row's error. Chunks
+    /// are checked without branches (the common case: no bad row); the
+    /// first bad chunk is then searched for its first bad row.
     pub(crate) fn check(&self) -> Result<()> {
         use rayon::prelude::*;
-        let bad = (0..self.input.ts.len())
-            .into_par_iter()
-            .with_min_len(1 << 14)
-            .find_first(|&i| self.get(i).is_err());
-        match bad.map(|i| self.get(i)) {
-            Some(Err(e)) => Err(e),
-            _ => Ok(()),
+        const STEP: usize = 1 << 14;
+        let (lo, hi) = (self.first_ok, self.last_ok);
+        let bad_ts = |t: i64| (t == NAT) | (t < lo) | (t > hi);
+        let bad_chunk = |c: usize, chunk: &[i64]| {
+            let dates = chunk.iter().fold(false, |bad, &t| bad | bad_ts(t));
+            let amounts = match self.input.amounts {
+                Some(Amounts::F64(v)) => v
+                    .get(c * STEP..c * STEP + chunk.len())
+                    .is_some_and(|a| a.iter().fold(false, |bad, x| bad | !x.is_finite())),
+                _ => false,
+            };
+            dates | amounts
+        };
+        let first_bad = self
+            .input
+            .ts
+            .par_chunks(STEP)
+            .enumerate()
+            .find_first(|(c, chunk)| bad_chunk(*c, chunk));
+        let Some((c, chunk)) = first_bad else {
+            return Ok(());
+        };
+        let bad_row = |i: usize| {
+            let amount_bad = match self.input.amounts {
+                Some(Amounts::F64(v)) => v.get(i).is_some_and(|x| !x.is_finite()),
+                _ => false,
+            };
+            self.input.ts.get(i).is_some_and(|&t| bad_ts(t)) || amount_bad
+        };
+        match (c * STEP..c * STEP + chunk.len()).find(|&i| bad_row(i)) {
+            Some(i) => Err(row_error(self.input, self.names, i)),
+            None => Ok(()),
         }
     }
 
@@ -51,24 +78,16 @@ impl Select<'_> {
         };
     }
 
-    /// Validates row `i` and gives its period (as the bits of an i32) if the
-    /// row counts. Validation covers every row, counted or not; the checks
-    /// are inlined and the error is built out of line.
+    /// The period of row `i` (as the bits of an i32) if the row counts, for
+    /// a row that `check` has passed.
     #[inline(always)]
-    pub(crate) fn get(&self, i: usize) -> Result<Option<u32>> {
-        let ts = self.input.ts[i];
-        let amount_ok = match self.input.amounts {
-            Some(Amounts::F64(v)) => v[i].is_finite(),
-            _ => true,
-        };
-        if ts == NAT || ts < self.first_ok || ts > self.last_ok || !amount_ok {
-            return Err(row_error(self.input, self.names, i));
-        }
+    pub(crate) fn period(&self, i: usize) -> Option<u32> {
+        let ts = *self.input.ts.get(i)?;
         if ts <= self.after || ts > self.until {
-            return Ok(None);
+            return None;
         }
         let p = self.unit.period(ts, self.tpd);
-        Ok((p <= self.end).then_some(p as i32 as u32))
+        (p <= self.end).then_some(p as i32 as u32)
     }
 }
 
