@@ -43,6 +43,7 @@ def _column(kind: str, k: np.ndarray) -> pd.Series:
             (pd.Timestamp("2024-01-01") + pd.to_timedelta(k, "h")).tz_localize("Europe/Paris")
         ),
         "period": lambda: pd.Series(pd.period_range("2024-01", periods=4, freq="M")[k]),
+        "timedelta": lambda: pd.Series(pd.to_timedelta(k * 90, "min")),
     }
     return four[kind]()
 
@@ -62,6 +63,7 @@ KINDS = [
     "datetime",
     "datetime_tz",
     "period",
+    "timedelta",
 ]
 
 
@@ -125,6 +127,18 @@ def test_categorical_batches_with_other_categories_are_recoded():
         state.update(odd)
     assert (info.value.column, info.value.row) == ("g", 0)
     pd.testing.assert_frame_equal(state.finish(), before)
+
+
+def test_plain_and_categorical_batches_mix_by_the_first_batch():
+    values = np.array(["web", "app", "shop", "tel"], dtype=object)[_K]
+    tx = _TX.assign(g=pd.Series(values, dtype=object))
+    want = rfmkit.rfm_table(tx, by="g")
+    later = tx.iloc[800:].assign(g=pd.Categorical(values[800:]))
+    state = RFMState(by="g").update(tx.iloc[:800]).update(later)
+    pd.testing.assert_frame_equal(state.finish(), want)
+    cats = _TX.assign(g=pd.Categorical(values))
+    state = RFMState(by="g").update(cats.iloc[:800]).update(tx.iloc[800:])
+    pd.testing.assert_frame_equal(state.finish(), rfmkit.rfm_table(cats, by="g"))
 
 
 def test_categories_must_match_to_merge():

@@ -37,6 +37,13 @@ def batch_group_args(columns: dict, names: list[str], first: list[GroupArg] | No
         before = None if first is None else first[j].dtype
         if isinstance(before, pd.CategoricalDtype) and not _same_categories(arg.dtype, before):
             arg = group_arg(_recoded(col, name, before), name)
+        elif (
+            before is not None
+            and not isinstance(before, pd.CategoricalDtype)
+            and isinstance(arg.dtype, pd.CategoricalDtype)
+        ):
+            # The first batch's values were plain: so are this one's.
+            arg = group_arg(_plain_values(col), name)
         out.append(arg)
     return out
 
@@ -47,6 +54,13 @@ def _same_categories(a: Any, b: Any) -> bool:
     if not (isinstance(a, pd.CategoricalDtype) and isinstance(b, pd.CategoricalDtype)):
         return False
     return a.ordered == b.ordered and a.categories.equals(b.categories)
+
+
+def _plain_values(col: Any) -> pd.Series:
+    if isinstance(col, (pa.Array, pa.ChunkedArray)):
+        col = col.to_pandas()
+    series = pd.Series(col).reset_index(drop=True)
+    return series.astype(series.dtype.categories.dtype)
 
 
 def _recoded(col: Any, name: str, dtype: pd.CategoricalDtype) -> pd.Series:

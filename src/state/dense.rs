@@ -76,11 +76,11 @@ impl Dense {
 /// them looked up in parallel and the new ones numbered range by range in
 /// id order (`numbered`, when given, gets each new id's range); the ids
 /// outside go to the hashed shards (as `src` keys them), numbered after.
-pub(super) fn dense_slots<S: Source<Owned = i64>>(
+pub(super) fn dense_slots<S: Source<Owned = i64>, W: Fn(usize) -> usize + Sync>(
     ranges: &mut [Dense],
     hashed: &mut Hashed,
     v: &[i64],
-    which: &(dyn Fn(usize) -> usize + Sync),
+    which: &W,
     src: &S,
     seen: &mut Vec<i64>,
     mut numbered: Option<&mut Vec<u32>>,
@@ -172,9 +172,9 @@ pub(super) fn dense_slots<S: Source<Owned = i64>>(
 
 /// Row `i`'s range, the range, and the id's index in it (`None` outside).
 #[inline]
-fn locate<'a>(
+fn locate<'a, W: Fn(usize) -> usize>(
     ranges: &'a [Dense],
-    which: &(dyn Fn(usize) -> usize + Sync),
+    which: &W,
     i: usize,
     id: i64,
 ) -> Option<(usize, &'a Dense, usize)> {
@@ -184,7 +184,7 @@ fn locate<'a>(
 }
 
 /// Each range's smallest and largest id and its rows.
-fn spans(v: &[i64], which: &(dyn Fn(usize) -> usize + Sync), n: usize) -> Vec<(i64, i64, u64)> {
+fn spans<W: Fn(usize) -> usize + Sync>(v: &[i64], which: &W, n: usize) -> Vec<(i64, i64, u64)> {
     let empty = || vec![(i64::MAX, i64::MIN, 0u64); n];
     v.par_iter()
         .enumerate()

@@ -22,36 +22,30 @@ impl KeyMap {
         let codes = group_of.as_slice();
         let added = match &ids {
             None => group_of.is_empty(),
-            Some(Ids::I64(v)) => {
-                v.len() == codes.len()
-                    && add_all(
-                        &mut map.hashed,
-                        &Grouped {
-                            codes,
-                            ids: Ints(v.as_slice()),
-                        },
-                    )
-            }
-            Some(Ids::U64(v)) => {
-                v.len() == codes.len()
-                    && add_all(
-                        &mut map.hashed,
-                        &Grouped {
-                            codes,
-                            ids: Ints(v.as_slice()),
-                        },
-                    )
-            }
+            Some(v) if v.len() != codes.len() => false,
+            Some(Ids::I64(v)) => add_all(
+                &mut map.hashed,
+                &Grouped {
+                    codes,
+                    ids: Ints(v),
+                },
+            ),
+            Some(Ids::U64(v)) => add_all(
+                &mut map.hashed,
+                &Grouped {
+                    codes,
+                    ids: Ints(v),
+                },
+            ),
             Some(Ids::Str(v)) => {
                 let buf = buffer(v);
-                v.len() == codes.len()
-                    && add_all(
-                        &mut map.hashed,
-                        &Grouped {
-                            codes,
-                            ids: buf.column(),
-                        },
-                    )
+                add_all(
+                    &mut map.hashed,
+                    &Grouped {
+                        codes,
+                        ids: buf.column(),
+                    },
+                )
             }
         };
         if !added {

@@ -54,6 +54,16 @@ pub enum Ids {
     Str(Vec<Box<[u8]>>),
 }
 
+impl Ids {
+    pub(crate) fn len(&self) -> usize {
+        match self {
+            Ids::I64(v) => v.len(),
+            Ids::U64(v) => v.len(),
+            Ids::Str(v) => v.len(),
+        }
+    }
+}
+
 /// The ids of a state and the slot of each: integer ids in the dense
 /// range by array, the others hashed (see [`Hashed`]).
 #[derive(Debug, Clone, Default)]
@@ -113,12 +123,7 @@ impl KeyMap {
 
     /// Customers.
     pub(crate) fn len(&self) -> usize {
-        match &self.ids {
-            None => 0,
-            Some(Ids::I64(v)) => v.len(),
-            Some(Ids::U64(v)) => v.len(),
-            Some(Ids::Str(v)) => v.len(),
-        }
+        self.ids.as_ref().map_or(0, Ids::len)
     }
 
     /// Ids of another kind than the ones seen are an error.

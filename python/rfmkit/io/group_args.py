@@ -78,9 +78,7 @@ def _numbers(s: pd.Series, name: str) -> GroupArg:
 def _datetimes(s: pd.Series, name: str) -> GroupArg:
     _check_missing(s, name)
     dtype = s.dtype
-    unit = np.datetime_data(getattr(dtype, "base", dtype))[0] if dtype.kind == "M" else None
-    if isinstance(dtype, pd.DatetimeTZDtype):
-        unit = dtype.unit
+    unit = dtype.unit if isinstance(dtype, pd.DatetimeTZDtype) else np.datetime_data(dtype)[0]
     kind = "M" if dtype.kind == "M" else "m"
     ticks = np.asarray(s.array.asi8 if hasattr(s.array, "asi8") else s.to_numpy().view("i8"))
     tz = getattr(dtype, "tz", None)
