@@ -203,6 +203,17 @@ def test_arrow_and_polars_inputs_key_alike():
     pd.testing.assert_frame_equal(state.finish(), want, check_dtype=False)
 
 
+def test_arrow_text_groups_with_a_null_name_the_row():
+    table = pa.Table.from_pandas(_TX.assign(g=_column("string", _K)))
+    values = table.column("g").to_pylist()
+    values[41] = None
+    table = table.set_column(table.schema.get_field_index("g"), "g", pa.array(values))
+    for run in (lambda: rfmkit.rfm_table(table, by="g"), lambda: RFMState(by="g").update(table)):
+        with pytest.raises(InputError, match="missing value") as info:
+            run()
+        assert (info.value.column, info.value.row) == ("g", 41)
+
+
 def test_returns_only_warning_names_the_group():
     tx = pd.DataFrame(
         {

@@ -117,9 +117,8 @@ def _periods(s: pd.Series, name: str) -> GroupArg:
     )
 
 
-def _text(col: Column, s: pd.Series, name: str) -> GroupArg:
+def _text(col: Column, like: Any, name: str) -> GroupArg:
     keys = key_column(col, name)
-    like = s.dtype
 
     def restore(out: tuple) -> pd.Series:
         return id_series(strings_out(out), like).reset_index(drop=True)
@@ -145,6 +144,18 @@ def _sorted_codes(s: pd.Series, name: str) -> GroupArg:
 
 def group_arg(col: Column, name: str) -> GroupArg:
     """Prepares one group column for the core."""
+    if isinstance(col, (pa.Array, pa.ChunkedArray)) and _is_text(col.type):
+        # Arrow text goes to the core as it is (no copy into Python objects).
+        arr = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
+        if arr.null_count:
+            row = first_true(arr.is_null().to_numpy(zero_copy_only=False))
+            raise InputError(
+                f"column {name!r} has a missing value (null) at row {row}; group values must not be missing",
+                column=name,
+                row=row,
+                value=None,
+            )
+        return _text(arr, pd.Series(arr.slice(0, 0).to_pandas()).dtype, name)
     s = _series(col)
     dtype = s.dtype
     if isinstance(dtype, pd.CategoricalDtype):
@@ -157,7 +168,7 @@ def group_arg(col: Column, name: str) -> GroupArg:
         isinstance(dtype, pd.ArrowDtype) and pa.types.is_string(dtype.pyarrow_dtype)
     ):
         _check_missing(s, name)
-        return _text(col if isinstance(col, (pa.Array, pa.ChunkedArray)) else s, s, name)
+        return _text(s, dtype, name)
     if dtype.kind in "biuf":
         if dtype.kind != "f" or isinstance(dtype, pd.api.extensions.ExtensionDtype):
             _check_missing(s, name)
@@ -172,8 +183,12 @@ def group_arg(col: Column, name: str) -> GroupArg:
         _check_missing(s, name)
         inferred = pd.api.types.infer_dtype(s, skipna=True)
         if inferred in ("string", "empty"):
-            return _text(s, s, name)
+            return _text(s, dtype, name)
     return _sorted_codes(s, name)
+
+
+def _is_text(t: pa.DataType) -> bool:
+    return pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_string_view(t)
 
 
 def group_columns(out: tuple | None, args: Sequence[GroupArg], names: Sequence[str]) -> dict[str, pd.Series]:
