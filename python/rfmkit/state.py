@@ -26,7 +26,7 @@ from .io.group_args import GroupArg, group_columns
 from .io.ids import key_column
 from .io.output import OutputKind, output_kind, to_output
 from .io.windows import window_arg
-from .state_groups import batch_group_args, check_kinds, plain_ids, same_group_dtypes
+from .state_groups import batch_group_args, plain_ids, same_group_dtypes
 from .state_io import ipc_bytes, ipc_table, state_from_table, state_table
 from .table import (
     check_choice,
@@ -140,7 +140,6 @@ class RFMState:
         self._like: Any = None  # the first batch's id dtype
         self._batches = 0
         self._kind = OutputKind("pandas")  # the first batch's kind: polars in, polars out
-        self._kinds: tuple | None = None  # the kinds of the ids and order ids seen
 
     # -- feeding -------------------------------------------------------
     def update(self, batch: TableLike) -> RFMState:
@@ -171,7 +170,6 @@ class RFMState:
         orders = None
         if self._opts["order_id"] is not None:
             orders = key_column(plain_ids(columns[name_order]), name_order)
-        self._kinds = check_kinds(self._kinds, keys, orders, len(time.ts), (name_id, name_order))
         args = (keys.arg, time.ts, time.days, amounts, None if orders is None else orders.arg)
         groups = batch_group_args(columns, self._by, self._groups) if self._by else None
         try:

@@ -1,7 +1,6 @@
 """The groups of a grouped :class:`rfmkit.RFMState` (``by=``): each batch's
 group columns prepared for the core (which keys customers by group and id
-itself), held to the first batch's dtypes, and the checks on the kinds of
-ids that a batch must share with the earlier ones.
+itself), held to the first batch's dtypes, and categorical ids as values.
 """
 
 from __future__ import annotations
@@ -16,7 +15,7 @@ from .errors import InputError, InputTypeError
 from .io.columns import first_true
 from .io.group_args import GroupArg, group_arg
 
-__all__ = ["batch_group_args", "check_kinds", "plain_ids", "same_group_dtypes"]
+__all__ = ["batch_group_args", "plain_ids", "same_group_dtypes"]
 
 
 def batch_group_args(columns: dict, names: list[str], first: list[GroupArg] | None) -> list[GroupArg]:
@@ -91,27 +90,6 @@ def same_group_dtypes(mine: list[GroupArg], theirs: list[GroupArg], names: list[
                 f"merge needs states whose group column {name!r} has the same categories: "
                 f"{a.dtype} vs {b.dtype}"
             )
-
-
-def check_kinds(seen: tuple | None, keys: Any, orders: Any, n: int, names: tuple[str, str]) -> tuple | None:
-    """The kinds of a batch's ids and order ids, checked against ``seen``
-    (the earlier batches') before anything changes: a grouped batch touches
-    several core states. Returns the kinds to remember."""
-    if n == 0:
-        return seen
-    kinds = tuple(
-        None if k is None else ("str" if k.arg[0] in ("str", "obj") else k.arg[0]) for k in (keys, orders)
-    )
-    if seen is None:
-        return kinds
-    words = {"i64": "integers", "u64": "unsigned integers", "str": "text"}
-    for name, now, before in zip(names, kinds, seen, strict=True):
-        if now != before and before is not None:
-            raise InputTypeError(
-                f"column {name!r}: the ids of this batch are {words.get(str(now), now)}, "
-                f"the earlier batches' {words.get(str(before), before)} (another kind)"
-            )
-    return seen
 
 
 def plain_ids(col: Any) -> Any:

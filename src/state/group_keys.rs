@@ -7,7 +7,7 @@ use std::sync::atomic::AtomicU32;
 use rayon::prelude::*;
 
 use super::dense::{dense_slots, Dense};
-use super::keys::{buffer, Ids, KeyMap, EMPTY};
+use super::keys::{buffer, unset_slots, Ids, KeyMap, EMPTY};
 use super::shards::{Grouped, Hashed, Ints, Source};
 use crate::error::{Error, Result};
 use crate::keys::{KeyColumn, SortedKeys, StrBuffer};
@@ -66,13 +66,7 @@ impl KeyMap {
         groups: usize,
     ) -> Vec<u32> {
         let before = self.len();
-        let atomics = || -> Vec<AtomicU32> {
-            (0..ids.len())
-                .into_par_iter()
-                .with_min_len(1 << 16)
-                .map(|_| AtomicU32::new(EMPTY))
-                .collect()
-        };
+        let atomics = || unset_slots(ids.len());
         let unwrap = |out: Vec<AtomicU32>| out.into_iter().map(AtomicU32::into_inner).collect();
         let KeyMap {
             ids: seen,

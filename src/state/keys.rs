@@ -156,13 +156,7 @@ impl KeyMap {
             hashed,
             ..
         } = self;
-        let atomics = || -> Vec<AtomicU32> {
-            (0..ids.len())
-                .into_par_iter()
-                .with_min_len(1 << 16)
-                .map(|_| AtomicU32::new(EMPTY))
-                .collect()
-        };
+        let atomics = || unset_slots(ids.len());
         let out = match ids {
             KeyColumn::I64(v) => {
                 let Ids::I64(seen) = seen.get_or_insert(Ids::I64(Vec::new())) else {
@@ -264,6 +258,15 @@ impl KeyMap {
             None => (order, SortedKeys::I64(Vec::new())),
         }
     }
+}
+
+/// A slot per row, none set yet (the look-ups' output).
+pub(super) fn unset_slots(n: usize) -> Vec<AtomicU32> {
+    (0..n)
+        .into_par_iter()
+        .with_min_len(1 << 16)
+        .map(|_| AtomicU32::new(EMPTY))
+        .collect()
 }
 
 /// Strings in one Arrow-layout buffer.
