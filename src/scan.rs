@@ -177,6 +177,23 @@ fn scan_rows(
     rows: std::ops::Range<usize>,
     (date_col, amount_col): (&str, &str),
 ) -> Result<Span> {
+    let r = rows.clone();
+    let fast = match (time, amounts) {
+        (Time::Naive { ts, .. }, Some(Amounts::F64(v))) => match (ts.get(r.clone()), v.get(r)) {
+            (Some(ts), Some(v)) => {
+                clean_rows(ts, v, cutoff, rows.start, |x| (x.is_finite(), x < 0.0))
+            }
+            _ => None,
+        },
+        (Time::Naive { ts, .. }, Some(Amounts::I64(v))) => match (ts.get(r.clone()), v.get(r)) {
+            (Some(ts), Some(v)) => clean_rows(ts, v, cutoff, rows.start, |x| (true, x < 0)),
+            _ => None,
+        },
+        _ => None,
+    };
+    if let Some(span) = fast {
+        return Ok(span);
+    }
     let mut span = Span::empty();
     for i in rows {
         check_date(time.ts(i), date_col, i)?;
@@ -198,6 +215,48 @@ fn scan_rows(
         }
     }
     Ok(span)
+}
+
+/// The span of a chunk of naive dates and amounts with no bad row, in
+/// branch-free passes the compiler vectorizes; `None` when a row is bad
+/// (the row-by-row pass then finds and reports the first). `rule(x)`:
+/// whether an amount is valid, and whether it is a return.
+#[inline]
+fn clean_rows<T: Copy>(
+    ts: &[i64],
+    v: &[T],
+    cutoff: i64,
+    start: usize,
+    rule: impl Fn(T) -> (bool, bool),
+) -> Option<Span> {
+    let (mut bad, mut lo, mut hi, mut negatives) = (false, i64::MAX, i64::MIN, 0u64);
+    for (&t, &x) in ts.iter().zip(v) {
+        let (valid, negative) = rule(x);
+        bad |= (t == NAT) | !valid;
+        lo = lo.min(t);
+        hi = hi.max(t);
+        negatives += u64::from((t <= cutoff) & negative);
+    }
+    if bad || ts.is_empty() {
+        return None;
+    }
+    let first_negative = match negatives {
+        0 => None,
+        _ => Some(
+            start
+                + ts.iter()
+                    .zip(v)
+                    .position(|(&t, &x)| t <= cutoff && rule(x).1)?,
+        ),
+    };
+    Some(Span {
+        min_pos: lo,
+        min_row: start + ts.iter().position(|&t| t == lo)?,
+        max_pos: hi,
+        max_row: start + ts.iter().position(|&t| t == hi)?,
+        negatives,
+        first_negative,
+    })
 }
 
 #[cfg(test)]

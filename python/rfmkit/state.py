@@ -227,12 +227,12 @@ class RFMState:
         out.__dict__.update(self.__dict__ if self._time is not None else other.__dict__)
         out._batches = self._batches + other._batches
         # Copies: later updates of the result must not reach self or other.
-        out._parts = {k: v.copy() for k, v in self._parts.items()}
+        out._parts = {
+            k: v.merge(other._parts[k]) if k in other._parts else v.copy() for k, v in self._parts.items()
+        }
         out._groups = self._groups if self._groups is not None else other._groups
         for key, raw in other._parts.items():
-            if key in out._parts:
-                out._parts[key].absorb(raw)
-            else:
+            if key not in out._parts:
                 out._parts[key] = raw.copy()
         return out
 

@@ -97,16 +97,21 @@ impl RawRfmState {
     }
 
     /// An independent copy.
-    fn copy(&self) -> RawRfmState {
+    fn copy(&self, py: Python<'_>) -> RawRfmState {
+        let inner = &self.inner;
         RawRfmState {
-            inner: self.inner.clone(),
+            inner: py.detach(|| inner.copy()),
         }
     }
 
     /// A new state holding both (neither is changed).
     fn merge(&self, py: Python<'_>, other: &RawRfmState) -> PyResult<RawRfmState> {
-        let mut out = self.inner.clone();
-        py.detach(|| out.merge(&other.inner)).map_err(CoreError)?;
+        let (mine, theirs) = (&self.inner, &other.inner);
+        let out = py.detach(|| {
+            let mut out = mine.copy();
+            out.merge(theirs).map(|()| out)
+        });
+        let out = out.map_err(CoreError)?;
         Ok(RawRfmState { inner: out })
     }
 

@@ -43,40 +43,61 @@ pub(crate) fn assemble(
     time: &Time,
 ) -> (RfmTable, Vec<usize>) {
     let as_of = as_of_day.unwrap_or(0);
-    type Columns = (
-        Vec<usize>,
-        (Vec<i64>, (Vec<i64>, (Vec<f64>, (Vec<i64>, Vec<i64>)))),
-    );
-    let (idx, (recency, (frequency, (monetary, (first_purchase, last_purchase))))): Columns = accs
-        .par_iter()
-        .enumerate()
-        .filter(|(_, a)| a.seen && a.has_purchase())
-        .map(|(i, a)| {
-            let recency = as_of - time.day_of(a.last_pos);
-            (
-                i,
-                (
-                    recency,
-                    (
-                        i64::from(a.count),
-                        (a.money.to_f64(), (a.first_ts, a.last_ts)),
-                    ),
-                ),
-            )
-        })
-        .unzip();
-    let spilled: Vec<usize> = idx
-        .par_iter()
-        .positions(|&i| accs.get(i).is_some_and(|a| a.spilled))
-        .collect();
-    let dropped: Vec<usize> = accs
-        .par_iter()
-        .positions(|a| a.seen && !a.has_purchase())
-        .collect();
+    let kept = |a: &Acc| a.seen && a.has_purchase();
+    // Each column is filled in place from the kept accumulators (an unzip
+    // of nested tuples built and appended lists of every column).
+    let all = accs.par_iter().with_min_len(1 << 14).all(kept);
+    let idx: Vec<usize> = match all {
+        true => Vec::new(),
+        false => accs.par_iter().positions(kept).collect(),
+    };
+    let column = |f: &(dyn Fn(&Acc) -> i64 + Sync)| -> Vec<i64> {
+        match all {
+            true => accs.par_iter().with_min_len(1 << 14).map(f).collect(),
+            false => idx
+                .par_iter()
+                .with_min_len(1 << 14)
+                .map(|&i| accs.get(i).map_or(0, f))
+                .collect(),
+        }
+    };
+    let recency = column(&|a| as_of - time.day_of(a.last_pos));
+    let frequency = column(&|a| i64::from(a.count));
+    let first_purchase = column(&|a| a.first_ts);
+    let last_purchase = column(&|a| a.last_ts);
+    let monetary: Vec<f64> = match all {
+        true => accs
+            .par_iter()
+            .with_min_len(1 << 14)
+            .map(|a| a.money.to_f64())
+            .collect(),
+        false => idx
+            .par_iter()
+            .with_min_len(1 << 14)
+            .map(|&i| accs.get(i).map_or(0.0, |a| a.money.to_f64()))
+            .collect(),
+    };
+    let spilled: Vec<usize> = match all {
+        true => accs.par_iter().positions(|a| a.spilled).collect(),
+        false => idx
+            .par_iter()
+            .positions(|&i| accs.get(i).is_some_and(|a| a.spilled))
+            .collect(),
+    };
+    let dropped: Vec<usize> = match all {
+        true => Vec::new(),
+        false => accs
+            .par_iter()
+            .positions(|a| a.seen && !a.has_purchase())
+            .collect(),
+    };
     let table = RfmTable {
         first_without_purchase: dropped.first().map(|&i| show(&keys, i)),
         without_purchase: dropped.len() as u64,
-        customer_id: take(keys, &idx),
+        customer_id: match all {
+            true => keys,
+            false => take(keys, &idx),
+        },
         recency,
         frequency,
         monetary,

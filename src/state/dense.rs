@@ -2,11 +2,16 @@
 //! outside the ranges hashed. An ungrouped state has one range; a grouped
 //! one (few groups) a range per group, each row looking in its group's.
 
-use std::sync::atomic::{AtomicU32, AtomicU8, Ordering};
+use std::sync::atomic::{AtomicU32, Ordering};
 
 use rayon::prelude::*;
 
+use crate::group::prefetch;
+
 use super::shards::{Hashed, Source};
+
+/// Rows between a slot's prefetch and its read.
+const AHEAD: usize = 16;
 
 /// Integer ids in a dense range: the slot of id `base + i` at `slots[i]`
 /// (`EMPTY` when unseen). Most integer ids are numbered densely, and an
@@ -103,41 +108,59 @@ pub(super) fn dense_slots<S: Source<Owned = i64>, W: Fn(usize) -> usize + Sync>(
         EMPTY if hashed_any => hashed.get(src, i).unwrap_or(EMPTY),
         s => s,
     };
-    let fresh: Vec<Vec<AtomicU8>> = ranges
-        .iter()
-        .map(|r| {
-            (0..r.slots.len())
-                .into_par_iter()
-                .with_min_len(1 << 16)
-                .map(|_| AtomicU8::new(0))
-                .collect()
-        })
-        .collect();
-    let outside: usize = {
+    // Each thread marks the new ids of its part of the rows in bitsets of
+    // its own (a shared mark array bounced its lines between the caches).
+    let parts = rayon::current_num_threads().clamp(1, v.len().div_ceil(1 << 16).max(1));
+    let part_len = v.len().div_ceil(parts).max(1);
+    let (marks, outside): (Vec<Vec<Vec<u64>>>, Vec<usize>) = {
         let (ranges, hashed): (&[Dense], &Hashed) = (ranges, hashed);
-        v.par_iter()
+        v.par_chunks(part_len)
             .enumerate()
-            .with_min_len(1 << 14)
-            .map(|(i, &id)| match locate(ranges, which, i, id) {
-                None => 1,
-                Some((r, range, x)) => {
-                    let f = fresh.get(r).and_then(|f| f.get(x));
-                    if let (EMPTY, Some(f)) = (in_range(range, hashed, i, x), f) {
-                        // Read first: a store to a line both threads read
-                        // would bounce it between their caches.
-                        if f.load(Ordering::Relaxed) == 0 {
-                            f.store(1, Ordering::Relaxed);
+            .map(|(p, part)| {
+                let mut bits: Vec<Vec<u64>> = ranges
+                    .iter()
+                    .map(|r| vec![0u64; r.slots.len().div_ceil(64)])
+                    .collect();
+                let mut outside = 0;
+                for (k, &id) in part.iter().enumerate() {
+                    let i = p * part_len + k;
+                    match locate(ranges, which, i, id) {
+                        None => outside += 1,
+                        Some((r, range, x)) => {
+                            // Without hashed ids, whether a marked id is new
+                            // is asked once per id when numbering, not per row.
+                            let new = !hashed_any || in_range(range, hashed, i, x) == EMPTY;
+                            if let (true, Some(w)) =
+                                (new, bits.get_mut(r).and_then(|b| b.get_mut(x / 64)))
+                            {
+                                *w |= 1 << (x % 64);
+                            }
                         }
                     }
-                    0
                 }
+                (bits, outside)
             })
-            .sum()
+            .unzip()
     };
-    for (r, (range, fresh)) in ranges.iter_mut().zip(&fresh).enumerate() {
-        for (x, f) in fresh.iter().enumerate() {
-            if f.load(Ordering::Relaxed) == 1 {
-                if let Some(s) = range.slots.get_mut(x) {
+    let outside: usize = outside.into_iter().sum();
+    for (r, range) in ranges.iter_mut().enumerate() {
+        let words = range.slots.len().div_ceil(64);
+        let fresh: Vec<u64> = (0..words)
+            .into_par_iter()
+            .with_min_len(1 << 12)
+            .map(|w| {
+                marks
+                    .iter()
+                    .filter_map(|m| m.get(r).and_then(|b| b.get(w)))
+                    .fold(0, |a, &b| a | b)
+            })
+            .collect();
+        for (w, &word) in fresh.iter().enumerate() {
+            let mut bits = word;
+            while bits != 0 {
+                let x = w * 64 + bits.trailing_zeros() as usize;
+                bits &= bits - 1;
+                if let Some(s) = range.slots.get_mut(x).filter(|s| **s == EMPTY) {
                     *s = seen.len() as u32;
                     seen.push(range.base + x as i64);
                     range.held += 1;
@@ -148,7 +171,7 @@ pub(super) fn dense_slots<S: Source<Owned = i64>, W: Fn(usize) -> usize + Sync>(
             }
         }
     }
-    drop(fresh);
+    drop(marks);
     let mut away: Vec<AtomicU32> = Vec::new();
     if outside > 0 {
         away = (0..v.len()).map(|_| AtomicU32::new(EMPTY)).collect();
@@ -160,12 +183,22 @@ pub(super) fn dense_slots<S: Source<Owned = i64>, W: Fn(usize) -> usize + Sync>(
         hashed.slots(src, seen, is_outside, &away);
     }
     let (ranges, hashed): (&[Dense], &Hashed) = (ranges, hashed);
-    v.par_iter()
-        .enumerate()
+    let slot_of = |i: usize, id: i64| match locate(ranges, which, i, id) {
+        Some((_, range, x)) => in_range(range, hashed, i, x),
+        None => away.get(i).map_or(EMPTY, |a| a.load(Ordering::Relaxed)),
+    };
+    (0..v.len())
+        .into_par_iter()
         .with_min_len(1 << 14)
-        .map(|(i, &id)| match locate(ranges, which, i, id) {
-            Some((_, range, x)) => in_range(range, hashed, i, x),
-            None => away.get(i).map_or(EMPTY, |a| a.load(Ordering::Relaxed)),
+        .map(|i| {
+            // The slot a few rows ahead is a cache miss: ask for it early.
+            let ahead = v
+                .get(i + AHEAD)
+                .and_then(|&a| locate(ranges, which, i + AHEAD, a));
+            if let Some(s) = ahead.and_then(|(_, range, x)| range.slots.get(x)) {
+                prefetch(s);
+            }
+            v.get(i).map_or(EMPTY, |&id| slot_of(i, id))
         })
         .collect()
 }

@@ -131,6 +131,80 @@ fn range<V: Visit>(
     }
 }
 
+/// The RFM table's fold without distinct counting, for a batch of many
+/// rows per customer: the rows are cut into one contiguous part per
+/// thread, each part folded in row order into accumulators of its own (the
+/// first into `accs`), and the copies merged into `accs` slot by slot. The
+/// rows' values are read in order and no row is scattered; every operation
+/// of [`Acc::merge`] is exact and commutative, and a customer whose amounts
+/// spilled in any part gets its exact sum from all the parts' sums.
+pub(super) fn fold_copies(
+    v: &TableRows,
+    slots: &[u32],
+    accs: &mut [Acc],
+    exact: &mut FastMap<u32, Exact>,
+) {
+    let parts = rayon::current_num_threads().max(1);
+    let per = slots.len().div_ceil(parts).max(1);
+    let mut chunks = slots.chunks(per);
+    let Some(first) = chunks.next() else {
+        return;
+    };
+    let rest: Vec<&[u32]> = chunks.collect();
+    let n = accs.len();
+    let walk = |start: usize, rows: &[u32], accs: &mut [Acc], exact: &mut FastMap<u32, Exact>| {
+        let mut none = PairSet::default();
+        for (k, &slot) in rows.iter().enumerate() {
+            if let Some(acc) = rows.get(k + AHEAD).and_then(|&s| accs.get(s as usize)) {
+                prefetch(acc);
+            }
+            if let Some(acc) = accs.get_mut(slot as usize) {
+                v.visit(start + k, slot, acc, exact, &mut none);
+            }
+        }
+    };
+    let (_, copies) = rayon::join(
+        || walk(0, first, accs, exact),
+        || {
+            rest.par_iter()
+                .enumerate()
+                .map(|(p, rows)| {
+                    let mut own: Vec<Acc> = Vec::new();
+                    own.resize(n, Acc::default());
+                    let mut ex = FastMap::default();
+                    walk((p + 1) * per, rows, &mut own, &mut ex);
+                    (own, ex)
+                })
+                .collect::<Vec<_>>()
+        },
+    );
+    for (own, ex) in &copies {
+        // The exact sums of the spilled customers first, from both sides'
+        // money as it was.
+        let spilled: Vec<usize> = (0..n)
+            .into_par_iter()
+            .with_min_len(1 << 14)
+            .filter(|&s| accs[s].spilled || own[s].spilled)
+            .collect();
+        for s in spilled {
+            let slot = s as u32;
+            let mut sum = exact
+                .remove(&slot)
+                .unwrap_or_else(|| accs[s].money.to_exact());
+            let theirs = ex
+                .get(&slot)
+                .cloned()
+                .unwrap_or_else(|| own[s].money.to_exact());
+            sum.merge(&theirs);
+            exact.insert(slot, sum);
+        }
+        accs.par_iter_mut()
+            .zip(own.par_iter())
+            .with_min_len(1 << 12)
+            .for_each(|(a, b)| a.merge(b));
+    }
+}
+
 /// The RFM table's rows: purchases, returns, the window and distinct
 /// counting.
 pub(super) struct TableRows<'a> {

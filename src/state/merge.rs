@@ -3,7 +3,6 @@
 use rayon::prelude::*;
 
 use super::RfmState;
-use crate::accumulate::Acc;
 use crate::error::{Error, Result};
 use crate::rfm::Frequency;
 
@@ -56,7 +55,7 @@ impl RfmState {
                 ))
             }
         };
-        self.accs.resize(self.keys.len(), Acc::default());
+        super::grow(&mut self.accs, self.keys.len());
         self.merge_slots(other, &slots);
         Ok(())
     }

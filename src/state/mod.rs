@@ -51,7 +51,7 @@ pub use split::{split, Split};
 pub use summary::SummaryState;
 pub use summary_parts::SummaryParts;
 
-use fold::{fold, TableRows};
+use fold::{fold, fold_copies, TableRows};
 use keys::{FastMap, KeyMap};
 use pairs::Pairs;
 
@@ -185,7 +185,7 @@ impl RfmState {
                 self.keys.grouped_slots(&input.ids, &codes, groups.len())
             }
         };
-        self.accs.resize(self.keys.len(), Acc::default());
+        grow(&mut self.accs, self.keys.len());
         let day_key = |i: usize| Some(time.day_of(time.pos(i)) as u64);
         let order_key = |i: usize| orders.as_ref().and_then(|o| o.get(i).copied());
         let key: Option<&(dyn Fn(usize) -> Option<u64> + Sync)> = match self.opts.frequency {
@@ -198,13 +198,17 @@ impl RfmState {
             count_rows: self.opts.frequency == Frequency::Rows,
             key,
         };
-        fold(
-            &visit,
-            &slots,
-            &mut self.accs,
-            &mut self.exact,
-            &mut self.pairs,
-        );
+        if key.is_none() && slots.len() >= 2 * self.accs.len() {
+            fold_copies(&visit, &slots, &mut self.accs, &mut self.exact);
+        } else {
+            fold(
+                &visit,
+                &slots,
+                &mut self.accs,
+                &mut self.exact,
+                &mut self.pairs,
+            );
+        }
         self.min_pos = self.min_pos.min(span.min_pos);
         self.max_pos = self.max_pos.max(span.max_pos);
         self.rows += input.time.len() as u64;
@@ -317,6 +321,19 @@ impl RfmState {
     }
 }
 
+/// Adds default accumulators up to `n`, in parallel (a large batch's
+/// new customers are tens of megabytes of fresh pages).
+pub(crate) fn grow<A: Default + Send>(accs: &mut Vec<A>, n: usize) {
+    if let Some(more) = n.checked_sub(accs.len()).filter(|&m| m > 0) {
+        accs.par_extend(
+            (0..more)
+                .into_par_iter()
+                .with_min_len(1 << 14)
+                .map(|_| A::default()),
+        );
+    }
+}
+
 /// The groups of a grouped table: the group rank of each row kept (as
 /// `assemble` keeps them) and of the first customer left out.
 fn table_groups(groups: &Groups, ranks: &[u32], accs: &[Acc], group_rank: &[u32]) -> TableGroups {
@@ -336,6 +353,30 @@ fn table_groups(groups: &Groups, ranks: &[u32], accs: &[Acc], group_rank: &[u32]
 }
 
 impl RfmState {
+    /// An independent copy, its accumulators copied in parallel (a state
+    /// of a million customers holds 64 MB of them).
+    pub fn copy(&self) -> RfmState {
+        let mut accs = Vec::new();
+        self.accs
+            .par_iter()
+            .with_min_len(1 << 14)
+            .copied()
+            .collect_into_vec(&mut accs);
+        RfmState {
+            opts: self.opts,
+            time: self.time,
+            keys: self.keys.clone(),
+            groups: self.groups.clone(),
+            accs,
+            exact: self.exact.clone(),
+            pairs: self.pairs.clone(),
+            orders: self.orders.clone(),
+            min_pos: self.min_pos,
+            max_pos: self.max_pos,
+            rows: self.rows,
+        }
+    }
+
     /// Customers in the state.
     pub fn parts_len(&self) -> usize {
         self.keys.len()

@@ -103,7 +103,7 @@ impl SummaryState {
         self.ticks_per_day = Some(input.ticks_per_day);
         self.has_amounts = Some(input.amounts.is_some());
         let slots = self.keys.slots(&input.ids);
-        self.accs.resize(self.keys.len(), SummaryAcc::default());
+        super::grow(&mut self.accs, self.keys.len());
         let rows = SummaryRows {
             select: &select,
             amounts: input.amounts,
@@ -144,7 +144,7 @@ impl SummaryState {
             }
         }
         let slots = self.keys.absorb(&other.keys)?;
-        self.accs.resize(self.keys.len(), SummaryAcc::default());
+        super::grow(&mut self.accs, self.keys.len());
         for (j, (&slot, b)) in slots.iter().zip(&other.accs).enumerate() {
             let Some(a) = self.accs.get_mut(slot as usize) else {
                 continue;
