@@ -7,7 +7,7 @@ use std::sync::atomic::AtomicU32;
 use rayon::prelude::*;
 
 use super::dense::{dense_slots, Dense};
-use super::keys::{buffer, unset_slots, Ids, KeyMap, EMPTY};
+use super::keys::{buffer, text_order, unset_slots, Ids, KeyMap, EMPTY};
 use super::shards::{Grouped, Hashed, Ints, Source};
 use crate::error::{Error, Result};
 use crate::keys::{KeyColumn, SortedKeys, StrBuffer};
@@ -216,9 +216,7 @@ impl KeyMap {
                 SortedKeys::U64(order.iter().map(|&s| v[s as usize]).collect())
             }
             Some(Ids::Str(v)) => {
-                order.par_sort_unstable_by(|&a, &b| {
-                    (rank(a), &v[a as usize]).cmp(&(rank(b), &v[b as usize]))
-                });
+                order = text_order(v, rank);
                 let mut buf = StrBuffer::with_capacity(order.len());
                 order.iter().for_each(|&s| buf.push(&v[s as usize]));
                 SortedKeys::Str(buf)

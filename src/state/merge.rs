@@ -7,6 +7,30 @@ use crate::error::{Error, Result};
 use crate::rfm::Frequency;
 
 impl RfmState {
+    /// An independent copy, its accumulators copied in parallel (a state
+    /// of a million customers holds 64 MB of them).
+    pub fn copy(&self) -> RfmState {
+        let mut accs = Vec::new();
+        self.accs
+            .par_iter()
+            .with_min_len(1 << 14)
+            .copied()
+            .collect_into_vec(&mut accs);
+        RfmState {
+            opts: self.opts,
+            time: self.time,
+            keys: self.keys.clone(),
+            groups: self.groups.clone(),
+            accs,
+            exact: self.exact.clone(),
+            pairs: self.pairs.clone(),
+            orders: self.orders.clone(),
+            min_pos: self.min_pos,
+            max_pos: self.max_pos,
+            rows: self.rows,
+        }
+    }
+
     /// Folds another state in (`other` is unchanged).
     pub fn merge(&mut self, other: &RfmState) -> Result<()> {
         if self.opts != other.opts {

@@ -91,6 +91,24 @@ pub struct Orders {
     index: FastMap<Box<[u8]>, u64>,
 }
 
+/// A batch's order ids as pair keys.
+enum OrderKeys<'a> {
+    Signed(&'a [i64]),
+    Unsigned(&'a [u64]),
+    Interned(Vec<u64>),
+}
+
+impl OrderKeys<'_> {
+    #[inline]
+    fn get(&self, i: usize) -> Option<u64> {
+        match self {
+            OrderKeys::Signed(v) => v.get(i).map(|&x| x as u64),
+            OrderKeys::Unsigned(v) => v.get(i).copied(),
+            OrderKeys::Interned(v) => v.get(i).copied(),
+        }
+    }
+}
+
 /// The state of a streamed `rfm_table`.
 #[derive(Debug, Clone)]
 pub struct RfmState {
@@ -187,7 +205,7 @@ impl RfmState {
         };
         grow(&mut self.accs, self.keys.len());
         let day_key = |i: usize| Some(time.day_of(time.pos(i)) as u64);
-        let order_key = |i: usize| orders.as_ref().and_then(|o| o.get(i).copied());
+        let order_key = |i: usize| orders.as_ref().and_then(|o| o.get(i));
         let key: Option<&(dyn Fn(usize) -> Option<u64> + Sync)> = match self.opts.frequency {
             Frequency::Days => Some(&day_key),
             Frequency::Orders if orders.is_some() => Some(&order_key),
@@ -224,8 +242,9 @@ impl RfmState {
         }
     }
 
-    /// Every row's order id as a pair key.
-    fn order_keys(&mut self, orders: &KeyColumn, names: &Names) -> Result<Vec<u64>> {
+    /// Every row's order id as a pair key: integers read in place, text
+    /// interned.
+    fn order_keys<'a>(&mut self, orders: &KeyColumn<'a>, names: &Names) -> Result<OrderKeys<'a>> {
         let kind = match orders {
             KeyColumn::I64(_) => "i64",
             KeyColumn::U64(_) => "u64",
@@ -240,12 +259,14 @@ impl RfmState {
             });
         }
         self.orders.kind = Some(kind);
-        Ok(match orders {
-            KeyColumn::I64(v) => v.iter().map(|&x| x as u64).collect(),
-            KeyColumn::U64(v) => v.to_vec(),
-            KeyColumn::Str(col) => (0..col.len())
-                .map(|i| self.orders.intern(col.get(i)))
-                .collect(),
+        Ok(match *orders {
+            KeyColumn::I64(v) => OrderKeys::Signed(v),
+            KeyColumn::U64(v) => OrderKeys::Unsigned(v),
+            KeyColumn::Str(col) => OrderKeys::Interned(
+                (0..col.len())
+                    .map(|i| self.orders.intern(col.get(i)))
+                    .collect(),
+            ),
         })
     }
 
@@ -353,30 +374,6 @@ fn table_groups(groups: &Groups, ranks: &[u32], accs: &[Acc], group_rank: &[u32]
 }
 
 impl RfmState {
-    /// An independent copy, its accumulators copied in parallel (a state
-    /// of a million customers holds 64 MB of them).
-    pub fn copy(&self) -> RfmState {
-        let mut accs = Vec::new();
-        self.accs
-            .par_iter()
-            .with_min_len(1 << 14)
-            .copied()
-            .collect_into_vec(&mut accs);
-        RfmState {
-            opts: self.opts,
-            time: self.time,
-            keys: self.keys.clone(),
-            groups: self.groups.clone(),
-            accs,
-            exact: self.exact.clone(),
-            pairs: self.pairs.clone(),
-            orders: self.orders.clone(),
-            min_pos: self.min_pos,
-            max_pos: self.max_pos,
-            rows: self.rows,
-        }
-    }
-
     /// Customers in the state.
     pub fn parts_len(&self) -> usize {
         self.keys.len()
