@@ -168,11 +168,13 @@ impl<S: Source> Source for Grouped<'_, S> {
     }
 }
 
-/// A table entry: the id's hash and its index among the shard's ids
-/// (`FREE`: no id).
+/// A table entry: the low half of the id's hash (what picks its bucket,
+/// and a first test of equality) and its index among the shard's ids
+/// (`FREE`: no id). Eight bytes, as is each row's record on its way to its
+/// shard: the top bits of the hash picked the shard already.
 #[derive(Debug, Clone, Copy)]
 struct Entry {
-    hash: u64,
+    hash: u32,
     local: u32,
 }
 
@@ -201,7 +203,7 @@ struct Shard {
 impl Shard {
     /// The index of the id hashed `h` that `is` recognises.
     #[inline]
-    fn find(&self, h: u64, is: impl Fn(&Store, usize) -> bool) -> Option<usize> {
+    fn find(&self, h: u32, is: impl Fn(&Store, usize) -> bool) -> Option<usize> {
         let mask = self.entries.len().checked_sub(1)?;
         let mut b = h as usize & mask;
         loop {
@@ -217,7 +219,7 @@ impl Shard {
     }
 
     /// Adds row `i`'s id, known to be absent, with this slot.
-    fn insert<S: Source>(&mut self, src: &S, i: usize, h: u64, slot: u32) {
+    fn insert<S: Source>(&mut self, src: &S, i: usize, h: u32, slot: u32) {
         if (self.slots.len() + 1) * 2 > self.entries.len() {
             self.grow();
         }
@@ -227,7 +229,7 @@ impl Shard {
         self.place(h, local);
     }
 
-    fn place(&mut self, h: u64, local: u32) {
+    fn place(&mut self, h: u32, local: u32) {
         let mask = self.entries.len() - 1;
         let mut b = h as usize & mask;
         while self.entries[b].local != FREE {
@@ -245,7 +247,7 @@ impl Shard {
     }
 
     #[inline]
-    fn prefetch(&self, h: u64) {
+    fn prefetch(&self, h: u32) {
         if let Some(e) = self
             .entries
             .get(h as usize & self.entries.len().wrapping_sub(1))
@@ -280,7 +282,7 @@ impl Hashed {
     pub(crate) fn get<S: Source>(&self, src: &S, i: usize) -> Option<u32> {
         let h = src.hash(i);
         let shard = self.shards.get(shard_of(h))?;
-        let local = shard.find(h, |store, l| src.is(i, store, l))?;
+        let local = shard.find(h as u32, |store, l| src.is(i, store, l))?;
         shard.slots.get(local).copied()
     }
 
@@ -292,7 +294,7 @@ impl Hashed {
         self.shards.resize_with(SHARDS, Shard::default);
         let h = src.hash(i);
         if let Some(shard) = self.shards.get_mut(shard_of(h)) {
-            shard.insert(src, i, h, slot);
+            shard.insert(src, i, h as u32, slot);
         }
         true
     }
@@ -311,7 +313,7 @@ impl Hashed {
         let scattered = scatter(src.len(), SHARDS, |i| {
             let rec = take(i).then(|| {
                 let h = src.hash(i);
-                (shard_of(h), (i as u32, h))
+                (shard_of(h), (i as u32, h as u32))
             });
             Ok::<_, std::convert::Infallible>(rec)
         });
