@@ -8,6 +8,7 @@ use std::cmp::Ordering;
 
 use rayon::prelude::*;
 
+use super::group_codes::{number_chunk, Local};
 use super::keys::FastMap;
 use crate::error::{Error, Result};
 use crate::keys::StrColumn;
@@ -44,7 +45,7 @@ impl GroupColumn<'_> {
 
     /// Row `i`'s value appended to a group's key.
     #[inline]
-    fn encode(&self, i: usize, key: &mut Vec<u8>) {
+    pub(super) fn encode(&self, i: usize, key: &mut Vec<u8>) {
         match self {
             GroupColumn::I64(v) => key.extend_from_slice(&v[i].to_le_bytes()),
             GroupColumn::U64(v) => key.extend_from_slice(&v[i].to_le_bytes()),
@@ -151,10 +152,6 @@ pub struct Groups {
     index: FastMap<Box<[u8]>, u32>,
 }
 
-/// A chunk's group codes (numbered from 0 in the chunk) and each of its
-/// groups' key and first row.
-type Local = (Vec<u32>, Vec<(Box<[u8]>, usize)>);
-
 /// Rows per chunk of the parallel numbering.
 const CHUNK: usize = 1 << 16;
 
@@ -235,37 +232,26 @@ impl Groups {
             .map(|c| {
                 let start = c * CHUNK;
                 let end = (start + CHUNK).min(rows);
-                if let Some(local) = small_ints(cols, start, end) {
-                    return local;
-                }
-                let mut map: FastMap<Box<[u8]>, u32> = FastMap::default();
-                let mut firsts = Vec::new();
-                let mut key = Vec::new();
-                let codes = (start..end)
-                    .map(|i| {
-                        key.clear();
-                        cols.iter().for_each(|col| col.encode(i, &mut key));
-                        if let Some(&code) = map.get(key.as_slice()) {
-                            return code;
-                        }
-                        let code = firsts.len() as u32;
-                        map.insert(key.as_slice().into(), code);
-                        firsts.push((key.as_slice().into(), i));
-                        code
-                    })
-                    .collect();
-                (codes, firsts)
+                number_chunk(cols, start, end)
             })
             .collect();
         // Then the chunks' groups get the state's codes, chunk by chunk.
-        let mut out = Vec::with_capacity(rows);
+        let mut chunks = Vec::with_capacity(locals.len());
         for (codes, firsts) in locals {
             let global: Vec<u32> = firsts
                 .into_iter()
                 .map(|(key, row)| self.code(key, |values| push_row(values, cols, row)))
                 .collect();
-            out.extend(codes.into_iter().map(|c| global[c as usize]));
+            chunks.push((codes, global));
         }
+        let mut out = vec![0u32; rows];
+        out.par_chunks_mut(CHUNK)
+            .zip(chunks.par_iter())
+            .for_each(|(out, (codes, global))| {
+                for (o, &c) in out.iter_mut().zip(codes) {
+                    *o = global.get(c as usize).copied().unwrap_or_default();
+                }
+            });
         out
     }
 
@@ -336,36 +322,6 @@ impl Groups {
         }
         self.values.iter().map(|v| v.take(&by_rank)).collect()
     }
-}
-
-/// The fast case of one integer column of few distinct values (category
-/// codes, flags): its chunk numbered through an array, not a hash map.
-fn small_ints(cols: &[GroupColumn], start: usize, end: usize) -> Option<Local> {
-    const SPAN: i64 = 1 << 12;
-    let [GroupColumn::I64(v)] = cols else {
-        return None;
-    };
-    let chunk = v.get(start..end)?;
-    let lo = *chunk.iter().min()?;
-    let hi = *chunk.iter().max()?;
-    if hi.checked_sub(lo).is_none_or(|d| d >= SPAN) {
-        return None;
-    }
-    let mut table = vec![u32::MAX; (hi - lo + 1) as usize];
-    let mut firsts = Vec::new();
-    let codes = chunk
-        .iter()
-        .enumerate()
-        .map(|(k, &x)| {
-            let slot = &mut table[(x - lo) as usize];
-            if *slot == u32::MAX {
-                *slot = firsts.len() as u32;
-                firsts.push((Box::from(&x.to_le_bytes()[..]), start + k));
-            }
-            *slot
-        })
-        .collect();
-    Some((codes, firsts))
 }
 
 fn push_row(values: &mut [GroupValues], cols: &[GroupColumn], row: usize) {

@@ -14,6 +14,7 @@
 
 mod dense;
 mod fold;
+mod group_codes;
 mod group_keys;
 mod groups;
 mod keys;
