@@ -131,6 +131,16 @@ fn range<V: Visit>(
     }
 }
 
+/// How many parts [`fold_copies`] cuts a batch of `rows` rows into, for
+/// `accs` accumulators (1: fold it by [`fold`] instead).
+pub(super) fn copies(rows: usize, accs: usize) -> usize {
+    // Each part past the first holds a copy of every accumulator (64 bytes
+    // a customer): at most one copy per four rows a customer, so the copies
+    // stay within the rows' own size, whatever the thread count.
+    let affordable = 1 + rows / (4 * accs.max(1));
+    rayon::current_num_threads().clamp(1, affordable.max(1))
+}
+
 /// The RFM table's fold without distinct counting, for a batch of many
 /// rows per customer: the rows are cut into one contiguous part per
 /// thread, each part folded in row order into accumulators of its own (the
@@ -144,7 +154,7 @@ pub(super) fn fold_copies(
     accs: &mut [Acc],
     exact: &mut FastMap<u32, Exact>,
 ) {
-    let parts = rayon::current_num_threads().max(1);
+    let parts = copies(slots.len(), accs.len());
     let per = slots.len().div_ceil(parts).max(1);
     let mut chunks = slots.chunks(per);
     let Some(first) = chunks.next() else {

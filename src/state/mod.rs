@@ -52,7 +52,7 @@ pub use split::{split, Split};
 pub use summary::SummaryState;
 pub use summary_parts::SummaryParts;
 
-use fold::{fold, fold_copies, TableRows};
+use fold::{copies, fold, fold_copies, TableRows};
 use keys::{FastMap, KeyMap};
 use pairs::Pairs;
 
@@ -217,7 +217,7 @@ impl RfmState {
             count_rows: self.opts.frequency == Frequency::Rows,
             key,
         };
-        if key.is_none() && slots.len() >= 2 * self.accs.len() {
+        if key.is_none() && copies(slots.len(), self.accs.len()) > 1 {
             fold_copies(&visit, &slots, &mut self.accs, &mut self.exact);
         } else {
             fold(
