@@ -44,8 +44,8 @@ pub(crate) fn assemble(
 ) -> (RfmTable, Vec<usize>) {
     let as_of = as_of_day.unwrap_or(0);
     let kept = |a: &Acc| a.seen && a.has_purchase();
-    // Each column is filled in place from the kept accumulators (an unzip
-    // of nested tuples built and appended lists of every column).
+    // Each column is collected on its own from the kept accumulators (a
+    // rayon unzip of nested tuples gathered every column through lists).
     let all = accs.par_iter().with_min_len(1 << 14).all(kept);
     let idx: Vec<usize> = match all {
         true => Vec::new(),

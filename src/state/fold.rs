@@ -191,20 +191,19 @@ pub(super) fn fold_copies(
     for (own, ex) in &copies {
         // The exact sums of the spilled customers first, from both sides'
         // money as it was.
-        let spilled: Vec<usize> = (0..n)
-            .into_par_iter()
+        let spilled: Vec<usize> = accs
+            .par_iter()
+            .zip(own.par_iter())
             .with_min_len(1 << 14)
-            .filter(|&s| accs[s].spilled || own[s].spilled)
+            .positions(|(a, b)| a.spilled || b.spilled)
             .collect();
         for s in spilled {
+            let (Some(a), Some(b)) = (accs.get(s), own.get(s)) else {
+                continue;
+            };
             let slot = s as u32;
-            let mut sum = exact
-                .remove(&slot)
-                .unwrap_or_else(|| accs[s].money.to_exact());
-            let theirs = ex
-                .get(&slot)
-                .cloned()
-                .unwrap_or_else(|| own[s].money.to_exact());
+            let mut sum = exact.remove(&slot).unwrap_or_else(|| a.money.to_exact());
+            let theirs = ex.get(&slot).cloned().unwrap_or_else(|| b.money.to_exact());
             sum.merge(&theirs);
             exact.insert(slot, sum);
         }
