@@ -79,15 +79,22 @@ impl<'a> StrKey<'a> {
 
     #[inline]
     fn with_hash(hash: u64, bytes: &'a [u8]) -> Self {
-        let mut head = [0u8; 16];
-        let k = bytes.len().min(16);
-        head[..k].copy_from_slice(&bytes[..k]);
         StrKey {
             hash,
-            prefix: u128::from_be_bytes(head),
+            prefix: prefix(bytes),
             bytes,
         }
     }
+}
+
+/// The first 16 bytes of `bytes`, zero-padded, as a big-endian integer:
+/// integer order is byte order, up to a tie on the prefix.
+#[inline]
+pub(crate) fn prefix(bytes: &[u8]) -> u128 {
+    let mut head = [0u8; 16];
+    let k = bytes.len().min(16);
+    head[..k].copy_from_slice(&bytes[..k]);
+    u128::from_be_bytes(head)
 }
 
 impl PartialEq for StrKey<'_> {

@@ -7,7 +7,7 @@ mod partitioned;
 #[cfg(test)]
 mod tests;
 
-pub(crate) use access::{DistinctAccess, DistinctBy, DistinctStr, KeyAccess};
+pub(crate) use access::{prefix, DistinctAccess, DistinctBy, DistinctStr, KeyAccess};
 pub(crate) use partitioned::{partition_of, scatter, KeyHasher, PARTS};
 
 /// Hints the CPU to load `x` into the cache.

@@ -202,10 +202,7 @@ pub(super) fn fold_copies(
                 continue;
             };
             let slot = s as u32;
-            let mut sum = exact.remove(&slot).unwrap_or_else(|| a.money.to_exact());
-            let theirs = ex.get(&slot).cloned().unwrap_or_else(|| b.money.to_exact());
-            sum.merge(&theirs);
-            exact.insert(slot, sum);
+            super::merge::exact_union(exact, slot, a, ex.get(&slot), b);
         }
         accs.par_iter_mut()
             .zip(own.par_iter())

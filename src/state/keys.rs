@@ -9,6 +9,7 @@ use std::sync::atomic::AtomicU32;
 use rayon::prelude::*;
 
 use crate::error::{Error, Result};
+use crate::group::prefix;
 use crate::keys::{hash_bytes, hash_u64, KeyColumn, SortedKeys, StrBuffer};
 
 pub(super) use super::dense::EMPTY;
@@ -264,16 +265,10 @@ impl KeyMap {
 /// bytes, as a big-endian integer, decide most comparisons, so the sort
 /// rarely follows a pointer to the bytes (a cache miss each).
 pub(super) fn text_order(v: &[Box<[u8]>], rank: impl Fn(u32) -> u32 + Sync) -> Vec<u32> {
-    let head = |b: &[u8]| {
-        let mut h = [0u8; 16];
-        let k = b.len().min(16);
-        h[..k].copy_from_slice(&b[..k]);
-        u128::from_be_bytes(h)
-    };
     let mut keyed: Vec<(u32, u128, u32)> = (0..v.len() as u32)
         .into_par_iter()
         .with_min_len(1 << 14)
-        .map(|s| (rank(s), v.get(s as usize).map_or(0, |b| head(b)), s))
+        .map(|s| (rank(s), v.get(s as usize).map_or(0, |b| prefix(b)), s))
         .collect();
     keyed.par_sort_unstable_by(|a, b| {
         (a.0, a.1)

@@ -2,8 +2,11 @@
 
 use rayon::prelude::*;
 
+use super::keys::FastMap;
 use super::RfmState;
+use crate::accumulate::Acc;
 use crate::error::{Error, Result};
+use crate::money::Exact;
 use crate::rfm::Frequency;
 
 impl RfmState {
@@ -105,18 +108,7 @@ impl RfmState {
             let Some(a) = self.accs.get(slot as usize) else {
                 continue;
             };
-            let mine = self
-                .exact
-                .remove(&slot)
-                .unwrap_or_else(|| a.money.to_exact());
-            let theirs = other
-                .exact
-                .get(&(j as u32))
-                .cloned()
-                .unwrap_or_else(|| b.money.to_exact());
-            let mut sum = mine;
-            sum.merge(&theirs);
-            self.exact.insert(slot, sum);
+            exact_union(&mut self.exact, slot, a, other.exact.get(&(j as u32)), b);
         }
         // Then every accumulator, in parallel: each slot here has at most
         // one of the other's.
@@ -166,4 +158,19 @@ impl RfmState {
         self.max_pos = self.max_pos.max(other.max_pos);
         self.rows += other.rows;
     }
+}
+
+/// The exact sum of customer `slot` from two partial accumulators of it,
+/// `a` (whose exact sum, if any, is in `exact`) and `b` (with `theirs`):
+/// each side's exact sum, or its fixed-point money when it has none.
+pub(super) fn exact_union(
+    exact: &mut FastMap<u32, Exact>,
+    slot: u32,
+    a: &Acc,
+    theirs: Option<&Exact>,
+    b: &Acc,
+) {
+    let mut sum = exact.remove(&slot).unwrap_or_else(|| a.money.to_exact());
+    sum.merge(&theirs.cloned().unwrap_or_else(|| b.money.to_exact()));
+    exact.insert(slot, sum);
 }
