@@ -78,72 +78,103 @@ pub(crate) struct Rows<'a> {
     pub(crate) exclude_returns: bool,
 }
 
+/// A row as the fold carries it: its slot and the values the rules read,
+/// so that a range's rows are read in order, not fetched one by one.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Row {
+    pub(crate) slot: u32,
+    /// The local day (zoned data: the row's position).
+    pub(crate) day: i32,
+    pub(crate) ts: i64,
+    /// The amount's bits (an `f64`'s or an `i64`'s, as the column is).
+    pub(crate) amount: u64,
+    /// The key of distinct counting (day or order), if any.
+    pub(crate) key: u64,
+}
+
 impl Rows<'_> {
-    /// Hints that row `i`'s date and amount will be read soon.
-    #[inline]
-    pub(crate) fn prefetch(&self, i: usize) {
-        use crate::group::prefetch;
-        match self.time {
-            Time::Naive { ts, .. } => prefetch(&ts[i]),
-            Time::Zoned { ts, days } => {
-                prefetch(&ts[i]);
-                prefetch(&days[i]);
-            }
-        }
-        match self.amounts {
-            Amounts::F64(v) => prefetch(&v[i]),
-            Amounts::I64(v) => prefetch(&v[i]),
-        }
-    }
-
-    /// Row `i`'s position and whether it is a return, if the row counts at
-    /// all: at or before the cut-off, and not an excluded return.
-    #[inline]
-    fn counted(&self, i: usize) -> Option<(i64, bool)> {
+    /// Row `i` (of slot `slot`) if it counts at all: at or before the
+    /// cut-off, and not an excluded return. `key` gives the row's distinct
+    /// key from its position.
+    #[inline(always)]
+    pub(crate) fn row(&self, i: usize, slot: u32, key: impl Fn(i64) -> u64) -> Option<Row> {
         let pos = self.time.pos(i);
-        let negative = self.amounts.is_negative(i);
-        (pos <= self.cutoff && !(negative && self.exclude_returns)).then_some((pos, negative))
-    }
-
-    /// Whether row `i`'s amount goes into monetary.
-    #[inline]
-    pub(crate) fn adds_money(&self, i: usize) -> bool {
-        self.counted(i)
-            .is_some_and(|(pos, _)| pos >= self.window_start)
-    }
-
-    /// Adds row `i` to `acc`. Returns whether the row is a purchase inside
-    /// the window, the rows that distinct-order and distinct-day counting use.
-    #[inline]
-    pub(crate) fn visit(&self, i: usize, acc: &mut Acc, count_rows: bool) -> bool {
-        let Some((pos, negative)) = self.counted(i) else {
-            return false;
+        let (amount, negative) = match self.amounts {
+            Amounts::F64(v) => (v[i].to_bits(), v[i] < 0.0),
+            Amounts::I64(v) => (v[i] as u64, v[i] < 0),
         };
+        if pos > self.cutoff || (negative && self.exclude_returns) {
+            return None;
+        }
+        let day = match self.time {
+            Time::Naive { .. } => 0,
+            Time::Zoned { .. } => pos as i32,
+        };
+        Some(Row {
+            slot,
+            day,
+            ts: self.time.ts(i),
+            amount,
+            key: key(pos),
+        })
+    }
+
+    /// A row's position (see [`Time::pos`]).
+    #[inline]
+    fn pos(&self, row: &Row) -> i64 {
+        match self.time {
+            Time::Naive { .. } => row.ts,
+            Time::Zoned { .. } => i64::from(row.day),
+        }
+    }
+
+    /// Adds a row (one that [`Rows::row`] gave) to `acc`. Returns whether
+    /// the row is a purchase inside the window (the rows that distinct-order
+    /// and distinct-day counting use), and whether it is inside the window
+    /// (its amount goes into monetary).
+    #[inline]
+    pub(crate) fn visit(&self, row: &Row, acc: &mut Acc, count_rows: bool) -> (bool, bool) {
+        let pos = self.pos(row);
         acc.seen = true;
         let in_window = pos >= self.window_start;
-        if in_window {
-            match self.amounts {
-                Amounts::F64(v) => acc.spilled |= !acc.money.add_float(v[i]),
-                Amounts::I64(v) => acc.money.add_int(v[i]),
+        let negative = match self.amounts {
+            Amounts::F64(_) => {
+                let x = f64::from_bits(row.amount);
+                if in_window {
+                    acc.spilled |= !acc.money.add_float(x);
+                }
+                x < 0.0
             }
-        }
+            Amounts::I64(_) => {
+                let x = row.amount as i64;
+                if in_window {
+                    acc.money.add_int(x);
+                }
+                x < 0
+            }
+        };
         if negative {
-            return false;
+            return (false, in_window);
         }
-        let ts = self.time.ts(i);
-        acc.first_ts = acc.first_ts.min(ts);
-        acc.last_ts = acc.last_ts.max(ts);
+        acc.first_ts = acc.first_ts.min(row.ts);
+        acc.last_ts = acc.last_ts.max(row.ts);
         acc.last_pos = acc.last_pos.max(pos);
         if in_window && count_rows {
             acc.count += 1;
         }
-        in_window
+        (in_window, in_window)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Row `i` as the fold adds it: whether it is a purchase in the window.
+    fn add(rows: &Rows, i: usize, acc: &mut Acc) -> bool {
+        rows.row(i, 0, |_| 0)
+            .is_some_and(|row| rows.visit(&row, acc, true).0)
+    }
 
     #[test]
     fn visit_applies_cutoff_window_and_returns() {
@@ -160,7 +191,7 @@ mod tests {
             exclude_returns: false,
         };
         let mut acc = Acc::default();
-        let counted: Vec<bool> = (0..5).map(|i| rows.visit(i, &mut acc, true)).collect();
+        let counted: Vec<bool> = (0..5).map(|i| add(&rows, i, &mut acc)).collect();
         assert_eq!(counted, [false, false, true, false, true]);
         assert_eq!((acc.first_ts, acc.last_ts, acc.count), (1, 6, 2));
         assert_eq!(acc.money.to_f64(), -3.0 + 2.5 + 1.0);
@@ -171,7 +202,7 @@ mod tests {
         };
         let mut acc = Acc::default();
         (0..5).for_each(|i| {
-            excl.visit(i, &mut acc, true);
+            add(&excl, i, &mut acc);
         });
         assert_eq!(acc.money.to_f64(), 3.5);
     }
@@ -191,11 +222,11 @@ mod tests {
             exclude_returns: false,
         };
         let (mut a, mut b, mut all) = (Acc::default(), Acc::default(), Acc::default());
-        rows.visit(0, &mut a, true);
-        rows.visit(1, &mut b, true);
-        rows.visit(2, &mut b, true);
+        add(&rows, 0, &mut a);
+        add(&rows, 1, &mut b);
+        add(&rows, 2, &mut b);
         (0..3).for_each(|i| {
-            rows.visit(i, &mut all, true);
+            add(&rows, i, &mut all);
         });
         b.merge(&a);
         assert_eq!(

@@ -165,7 +165,7 @@ pub fn rfm(input: &Input, opts: &Options, names: &Names) -> Result<RfmTable> {
         n => RfmState::grouped(opts, n)?,
     };
     state.check_groups(input, names)?;
-    state.fold(input, names, &span, time.end_of(as_of_day))?;
+    state.fold(input, names, &span, time.end_of(as_of_day), false)?;
     state.finish(names)
 }
 

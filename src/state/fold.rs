@@ -2,29 +2,41 @@
 //! their slots. What a row does to its customer is a [`Visit`] (the RFM
 //! table's and the CLV summary's); how the rows get there is this module's.
 //!
-//! Large batches run in parallel over ranges of slots: the rows, each with
-//! its slot, are scattered by range in parallel chunks (each range's rows
-//! kept in row order), and each range's accumulators, about a cache's
-//! worth, are folded by one thread with the range's exact sums and pair
-//! set. Every customer sees its rows in the same order as a plain loop
-//! would, so the result is the same for any thread count.
+//! Large batches run in parallel over ranges of slots. Each row's values
+//! are read once, in row order, and scattered with its slot to its range in
+//! parallel chunks (each range's rows kept in row order). Each range's
+//! accumulators, about a cache's worth, are then folded by one thread from
+//! those records, read in order. A range's distinct keys (days, orders,
+//! periods) are collected as its rows are folded, sorted by slot by a
+//! counting sort, and counted per customer; only a state that sees more
+//! batches keeps them, in its pair sets. When the records of every row
+//! would take too much memory, the ranges are folded in groups, one pass
+//! over the rows each. Every customer sees its rows in the same order as a
+//! plain loop would, so the result is the same for any thread count.
 
 use std::hash::Hash;
 
 use rayon::prelude::*;
 
-use crate::accumulate::{Acc, Rows};
+use crate::accumulate::{Acc, Row, Rows};
 use crate::group::{prefetch, scatter};
 use crate::money::Exact;
 use crate::scan::Amounts;
 
 use super::keys::FastMap;
 use super::pairs::{range_of, PairSet, Pairs, RANGE_BITS};
+use super::OrderKeys;
 
 /// Below this many rows the scatter costs more than it saves.
 const PARALLEL_ROWS: usize = 1 << 16;
-/// How many rows ahead the values are fetched.
+/// How many rows ahead an accumulator is fetched.
 const AHEAD: usize = 16;
+/// At most this many bytes of row records per pass over the rows.
+#[cfg(not(test))]
+const RECORD_BYTES: usize = 1 << 27;
+/// Small in tests, so that both one pass and several are tested.
+#[cfg(test)]
+const RECORD_BYTES: usize = 1 << 22;
 
 /// What one row does to its customer.
 pub(super) trait Visit: Sync {
@@ -33,101 +45,212 @@ pub(super) trait Visit: Sync {
     /// cannot hold.
     type Exact: Send;
     /// The second key of distinct counting (day, order, period).
-    type Key: Send + Hash + Eq + Copy;
-    /// Whether the rows go into the pair sets (so that a range's set is
-    /// grown once, for its rows, before the fold).
-    fn distinct(&self) -> bool;
-    /// Hints that row `i`'s values will be read soon.
-    fn prefetch(&self, i: usize);
-    /// Folds row `i` into `acc`, the accumulator of `slot`; `exact` and
-    /// `pairs` are those of the slot's range.
+    type Key: Send + Hash + Ord + Copy + Default;
+    /// A row as the fold carries it: its slot and the values it needs.
+    type Row: Copy + Send + Sync;
+    /// Row `i` (of slot `slot`), if it counts at all.
+    fn row(&self, i: usize, slot: u32) -> Option<Self::Row>;
+    /// The slot of a row.
+    fn slot(row: &Self::Row) -> u32;
+    /// Folds a row into `acc`, its slot's accumulator (`exact`: the sums of
+    /// the slot's range); gives the row's key when it counts distinctly.
     fn visit(
         &self,
-        i: usize,
-        slot: u32,
+        row: &Self::Row,
         acc: &mut Self::Acc,
         exact: &mut FastMap<u32, Self::Exact>,
-        pairs: &mut PairSet<Self::Key>,
-    );
+    ) -> Option<Self::Key>;
+    /// Counts `n` new distinct keys of a customer.
+    fn add_distinct(acc: &mut Self::Acc, n: u32);
 }
 
-/// Folds every row (`slots[i]`: row `i`'s slot) into `accs`.
+/// Folds every row (`slots[i]`: row `i`'s slot) into `accs`. The pairs of
+/// distinct counting are kept in `pairs` when `keep` (a state that may see
+/// more batches); otherwise `accs` must hold no earlier batch, and the
+/// pairs of a large batch are only counted.
 pub(super) fn fold<V: Visit>(
     v: &V,
     slots: &[u32],
     accs: &mut [V::Acc],
     exact: &mut FastMap<u32, V::Exact>,
     pairs: &mut Pairs<V::Key>,
+    keep: bool,
 ) {
     let n = slots.len();
     let ranges = accs.len().div_ceil(1 << RANGE_BITS);
-    let sets = pairs.ranges_mut(ranges);
     if n < PARALLEL_ROWS || ranges < 2 || u32::try_from(n).is_err() {
         for (i, &slot) in slots.iter().enumerate() {
             if let Some(acc) = slots.get(i + AHEAD).and_then(|&s| accs.get(s as usize)) {
                 prefetch(acc);
             }
-            let (Some(acc), Some(set)) =
-                (accs.get_mut(slot as usize), sets.get_mut(range_of(slot)))
-            else {
+            let (Some(row), Some(acc)) = (v.row(i, slot), accs.get_mut(slot as usize)) else {
                 continue;
             };
-            v.visit(i, slot, acc, exact, set);
+            if let Some(k) = v.visit(&row, acc, exact) {
+                if pairs.insert(slot, k) {
+                    V::add_distinct(acc, 1);
+                }
+            }
         }
         return;
     }
-    let scattered = scatter(n, ranges, |i| {
-        let rec = slots.get(i).map(|&s| (range_of(s), (i as u32, s)));
-        Ok::<_, std::convert::Infallible>(rec)
-    });
-    let Ok(scattered) = scattered;
+    let sets = pairs.ranges_mut(ranges);
     let mut exacts: Vec<FastMap<u32, V::Exact>> = (0..ranges).map(|_| FastMap::default()).collect();
     for (slot, sum) in exact.drain() {
         if let Some(part) = exacts.get_mut(range_of(slot)) {
             part.insert(slot, sum);
         }
     }
-    accs.par_chunks_mut(1 << RANGE_BITS)
-        .zip(exacts.par_iter_mut())
-        .zip(sets.par_iter_mut())
-        .enumerate()
-        .for_each(|(r, ((chunk, ex), set))| {
-            let base = (r as u32) << RANGE_BITS;
-            if v.distinct() {
-                set.reserve(scattered.iter().map(|l| l.get(r).map_or(0, Vec::len)).sum());
-            }
-            for list in &scattered {
-                let recs = list.get(r).map_or(&[][..], Vec::as_slice);
-                range(v, recs, base, chunk, ex, set);
-            }
+    // Groups of ranges whose records fit the budget, one pass each.
+    let passes = (n * std::mem::size_of::<V::Row>())
+        .div_ceil(RECORD_BYTES)
+        .clamp(1, ranges);
+    let per = ranges.div_ceil(passes);
+    let chunks = accs.chunks_mut(per << RANGE_BITS);
+    let groups = chunks.zip(exacts.chunks_mut(per).zip(sets.chunks_mut(per)));
+    for (g, (accs, (exacts, sets))) in groups.enumerate() {
+        let (lo, count) = (g * per, exacts.len());
+        let scattered = scatter(n, count, |i| {
+            let rec = slots.get(i).and_then(|&s| {
+                let r = range_of(s).wrapping_sub(lo);
+                (r < count)
+                    .then(|| v.row(i, s).map(|row| (r, row)))
+                    .flatten()
+            });
+            Ok::<_, std::convert::Infallible>(rec)
         });
+        let Ok(scattered) = scattered;
+        accs.par_chunks_mut(1 << RANGE_BITS)
+            .zip(exacts.par_iter_mut().zip(sets.par_iter_mut()))
+            .enumerate()
+            .for_each_init(Scratch::default, |scratch, (r, (accs, (ex, set)))| {
+                let base = ((lo + r) as u32) << RANGE_BITS;
+                let lists = scattered
+                    .iter()
+                    .map(|l| l.get(r).map_or(&[][..], Vec::as_slice));
+                let set = keep.then_some(set);
+                range(v, lists, base, accs, ex, set, scratch);
+            });
+    }
     exacts.into_iter().for_each(|part| exact.extend(part));
 }
 
-/// Folds the rows `recs` ((row, slot), in row order) into `accs`, whose
-/// first slot is `base`, fetching each row's values and then its
-/// accumulator ahead.
-fn range<V: Visit>(
+/// The buffers of one thread's range folds.
+struct Scratch<K> {
+    /// The distinct keys met, with the range-local slot.
+    keys: Vec<(u32, K)>,
+    /// Keys per local slot, then where each slot's keys start.
+    counts: Vec<u32>,
+    sorted: Vec<K>,
+}
+
+impl<K> Default for Scratch<K> {
+    fn default() -> Self {
+        Scratch {
+            keys: Vec::new(),
+            counts: Vec::new(),
+            sorted: Vec::new(),
+        }
+    }
+}
+
+/// Folds one range's rows (`lists`: its records of each chunk, in row
+/// order) into `accs`, whose first slot is `base`, then counts the distinct
+/// keys met per customer (new to `set` when kept).
+fn range<'r, V: Visit>(
     v: &V,
-    recs: &[(u32, u32)],
+    lists: impl Iterator<Item = &'r [V::Row]>,
     base: u32,
     accs: &mut [V::Acc],
     exact: &mut FastMap<u32, V::Exact>,
-    set: &mut PairSet<V::Key>,
-) {
-    for (k, &(i, slot)) in recs.iter().enumerate() {
-        if let Some(&(j, _)) = recs.get(k + AHEAD) {
-            v.prefetch(j as usize);
+    set: Option<&mut PairSet<V::Key>>,
+    scratch: &mut Scratch<V::Key>,
+) where
+    V::Row: 'r,
+{
+    let Scratch {
+        keys,
+        counts,
+        sorted,
+    } = scratch;
+    keys.clear();
+    // The range's accumulators, fetched in order: the hardware streams them
+    // in, where the rows would miss on each one's first touch.
+    accs.iter().for_each(prefetch);
+    for list in lists {
+        for (k, row) in list.iter().enumerate() {
+            if let Some(acc) = list
+                .get(k + AHEAD)
+                .and_then(|r| accs.get(V::slot(r).wrapping_sub(base) as usize))
+            {
+                prefetch(acc);
+            }
+            let local = V::slot(row).wrapping_sub(base);
+            let Some(acc) = accs.get_mut(local as usize) else {
+                continue;
+            };
+            if let Some(key) = v.visit(row, acc, exact) {
+                keys.push((local, key));
+            }
         }
-        if let Some(acc) = recs
-            .get(k + AHEAD / 2)
-            .and_then(|&(_, s)| accs.get(s.wrapping_sub(base) as usize))
-        {
-            prefetch(acc);
+    }
+    if keys.is_empty() {
+        return;
+    }
+    // A counting sort by slot, each slot's keys in a run of their own.
+    counts.clear();
+    counts.resize(accs.len() + 1, 0);
+    for &(local, _) in keys.iter() {
+        if let Some(c) = counts.get_mut(local as usize + 1) {
+            *c += 1;
         }
-        if let Some(acc) = accs.get_mut(slot.wrapping_sub(base) as usize) {
-            v.visit(i as usize, slot, acc, exact, set);
+    }
+    let mut start = 0u32;
+    for c in counts.iter_mut() {
+        start += *c;
+        *c = start;
+    }
+    sorted.clear();
+    sorted.resize(keys.len(), V::Key::default());
+    for &(local, key) in keys.iter() {
+        let Some(at) = counts.get_mut(local as usize) else {
+            continue;
+        };
+        if let Some(place) = sorted.get_mut(*at as usize) {
+            *place = key;
         }
+        *at += 1;
+    }
+    // `counts[s]` is now where slot s's run ends (and s + 1's starts).
+    let mut set = set;
+    if let Some(set) = set.as_deref_mut() {
+        set.reserve(keys.len());
+    }
+    let mut from = 0usize;
+    for (local, (&end, acc)) in counts.iter().zip(accs.iter_mut()).enumerate() {
+        let end = end as usize;
+        let Some(run) = sorted.get_mut(from..end) else {
+            break;
+        };
+        from = end;
+        if run.is_empty() {
+            continue;
+        }
+        run.sort_unstable();
+        let slot = base + local as u32;
+        let mut new = 0;
+        let mut last = None;
+        for &key in run.iter() {
+            if last == Some(key) {
+                continue;
+            }
+            last = Some(key);
+            new += match set.as_deref_mut() {
+                Some(set) => u32::from(set.insert((slot, key))),
+                None => 1,
+            };
+        }
+        V::add_distinct(acc, new);
     }
 }
 
@@ -163,14 +286,15 @@ pub(super) fn fold_copies(
     let rest: Vec<&[u32]> = chunks.collect();
     let n = accs.len();
     let walk = |start: usize, rows: &[u32], accs: &mut [Acc], exact: &mut FastMap<u32, Exact>| {
-        let mut none = PairSet::default();
         for (k, &slot) in rows.iter().enumerate() {
             if let Some(acc) = rows.get(k + AHEAD).and_then(|&s| accs.get(s as usize)) {
                 prefetch(acc);
             }
-            if let Some(acc) = accs.get_mut(slot as usize) {
-                v.visit(start + k, slot, acc, exact, &mut none);
-            }
+            let (Some(row), Some(acc)) = (v.row(start + k, slot), accs.get_mut(slot as usize))
+            else {
+                continue;
+            };
+            v.visit(&row, acc, exact);
         }
     };
     let (_, copies) = rayon::join(
@@ -211,54 +335,61 @@ pub(super) fn fold_copies(
     }
 }
 
+/// What the RFM table counts distinctly, if anything.
+#[derive(Clone, Copy)]
+pub(super) enum Distinct<'a> {
+    Rows,
+    Days,
+    Orders(&'a OrderKeys<'a>),
+}
+
 /// The RFM table's rows: purchases, returns, the window and distinct
 /// counting.
 pub(super) struct TableRows<'a> {
     pub rows: &'a Rows<'a>,
-    pub count_rows: bool,
-    /// Each row's distinct key (day or order), for distinct counting.
-    pub key: Option<&'a (dyn Fn(usize) -> Option<u64> + Sync)>,
+    pub distinct: Distinct<'a>,
 }
 
 impl Visit for TableRows<'_> {
     type Acc = Acc;
     type Exact = Exact;
     type Key = u64;
+    type Row = Row;
 
-    fn distinct(&self) -> bool {
-        self.key.is_some()
+    #[inline(always)]
+    fn row(&self, i: usize, slot: u32) -> Option<Row> {
+        let key = |pos: i64| match self.distinct {
+            Distinct::Rows => 0,
+            Distinct::Days => self.rows.time.day_of(pos) as u64,
+            Distinct::Orders(o) => o.get(i).unwrap_or(0),
+        };
+        self.rows.row(i, slot, key)
     }
 
     #[inline]
-    fn prefetch(&self, i: usize) {
-        self.rows.prefetch(i);
+    fn slot(row: &Row) -> u32 {
+        row.slot
     }
 
     #[inline]
-    fn visit(
-        &self,
-        i: usize,
-        slot: u32,
-        acc: &mut Acc,
-        exact: &mut FastMap<u32, Exact>,
-        pairs: &mut PairSet<u64>,
-    ) {
-        let counted = self.rows.visit(i, acc, self.count_rows);
-        if let (true, Amounts::F64(v)) = (acc.spilled && self.rows.adds_money(i), self.rows.amounts)
-        {
+    fn visit(&self, row: &Row, acc: &mut Acc, exact: &mut FastMap<u32, Exact>) -> Option<u64> {
+        let rows = self.rows;
+        let counts_rows = matches!(self.distinct, Distinct::Rows);
+        let (purchase, in_window) = rows.visit(row, acc, counts_rows);
+        if let (true, true, Amounts::F64(_)) = (acc.spilled, in_window, rows.amounts) {
             // Amounts the fixed point cannot hold: this customer's sum is
             // kept exactly from here on (from what it had so far).
             let money = acc.money;
-            if let Some(&x) = v.get(i) {
-                exact.entry(slot).or_insert_with(|| money.to_exact()).add(x);
-            }
+            exact
+                .entry(row.slot)
+                .or_insert_with(|| money.to_exact())
+                .add(f64::from_bits(row.amount));
         }
-        if let (true, Some(key)) = (counted, self.key) {
-            if let Some(k) = key(i) {
-                if pairs.insert((slot, k)) {
-                    acc.count += 1;
-                }
-            }
-        }
+        (purchase && !counts_rows).then_some(row.key)
+    }
+
+    #[inline]
+    fn add_distinct(acc: &mut Acc, n: u32) {
+        acc.count += n;
     }
 }

@@ -52,7 +52,7 @@ pub use split::{split, Split};
 pub use summary::SummaryState;
 pub use summary_parts::SummaryParts;
 
-use fold::{copies, fold, fold_copies, TableRows};
+use fold::{copies, fold, fold_copies, Distinct, TableRows};
 use keys::{FastMap, KeyMap};
 use pairs::Pairs;
 
@@ -179,16 +179,19 @@ impl RfmState {
         let time = input.time;
         let cutoff = self.opts.as_of_day.map_or(i64::MAX, |d| time.end_of(d));
         let span = check_rows(input, &self.opts, names, cutoff)?;
-        self.fold(input, names, &span, cutoff)
+        self.fold(input, names, &span, cutoff, true)
     }
 
     /// Folds a batch whose rows `check_rows` has passed (giving `span`).
+    /// Without `keep`, the state is new and will see no other batch: the
+    /// pairs of distinct counting need only be counted, not kept.
     pub(crate) fn fold(
         &mut self,
         input: &Input,
         names: &Names,
         span: &Span,
         cutoff: i64,
+        keep: bool,
     ) -> Result<()> {
         let time = input.time;
         let rows = rows_of(input, &self.opts, cutoff, self.opts.as_of_day.unwrap_or(0))?;
@@ -205,19 +208,16 @@ impl RfmState {
             }
         };
         grow(&mut self.accs, self.keys.len());
-        let day_key = |i: usize| Some(time.day_of(time.pos(i)) as u64);
-        let order_key = |i: usize| orders.as_ref().and_then(|o| o.get(i));
-        let key: Option<&(dyn Fn(usize) -> Option<u64> + Sync)> = match self.opts.frequency {
-            Frequency::Days => Some(&day_key),
-            Frequency::Orders if orders.is_some() => Some(&order_key),
-            _ => None,
+        let distinct = match (self.opts.frequency, &orders) {
+            (Frequency::Days, _) => Distinct::Days,
+            (Frequency::Orders, Some(o)) => Distinct::Orders(o),
+            _ => Distinct::Rows,
         };
         let visit = TableRows {
             rows: &rows,
-            count_rows: self.opts.frequency == Frequency::Rows,
-            key,
+            distinct,
         };
-        if key.is_none() && copies(slots.len(), self.accs.len()) > 1 {
+        if matches!(distinct, Distinct::Rows) && copies(slots.len(), self.accs.len()) > 1 {
             fold_copies(&visit, &slots, &mut self.accs, &mut self.exact);
         } else {
             fold(
@@ -226,6 +226,7 @@ impl RfmState {
                 &mut self.accs,
                 &mut self.exact,
                 &mut self.pairs,
+                keep,
             );
         }
         self.min_pos = self.min_pos.min(span.min_pos);

@@ -148,7 +148,8 @@ impl RfmState {
         let mut exact = FastMap::default();
         for (s, limbs) in p.exact_slot.iter().zip(p.exact_limbs.chunks(LIMBS)) {
             let e = Exact::from_limbs(limbs).ok_or_else(|| bad("exact sums"))?;
-            if *s as usize >= n {
+            // Only a spilled customer has an exact sum.
+            if p.spilled.get(*s as usize) != Some(&true) {
                 return Err(bad("exact sums"));
             }
             exact.insert(*s, e);

@@ -7,10 +7,9 @@ use rayon::prelude::*;
 
 use super::fold::{fold, Visit};
 use super::keys::{FastMap, KeyMap};
-use super::pairs::PairSet;
 use super::pairs::Pairs;
 use super::summary::{columns, SummaryAcc, Sums};
-use super::summary_rows::SummaryRows;
+use super::summary_rows::{SummaryRow, SummaryRows};
 use crate::error::{Error, Result};
 use crate::rfm::Names;
 use crate::summary::{selector, Summary, SummaryInput, SummaryOptions};
@@ -37,29 +36,36 @@ impl Visit for SplitRows<'_> {
     type Acc = SummaryAcc;
     type Exact = Sums;
     type Key = i32;
+    type Row = SummaryRow;
 
-    fn distinct(&self) -> bool {
-        true
+    #[inline(always)]
+    fn row(&self, i: usize, slot: u32) -> Option<SummaryRow> {
+        match slot & 1 {
+            0 => self.train.row(i, slot),
+            _ => self.test.row(i, slot),
+        }
     }
 
     #[inline]
-    fn prefetch(&self, i: usize) {
-        self.train.prefetch(i);
+    fn slot(row: &SummaryRow) -> u32 {
+        SummaryRows::slot(row)
     }
 
+    /// A carried row holds its period and amount: both windows fold it
+    /// alike.
     #[inline]
     fn visit(
         &self,
-        i: usize,
-        slot: u32,
+        row: &SummaryRow,
         acc: &mut SummaryAcc,
         exact: &mut FastMap<u32, Sums>,
-        pairs: &mut PairSet<i32>,
-    ) {
-        match slot & 1 {
-            0 => self.train.visit(i, slot, acc, exact, pairs),
-            _ => self.test.visit(i, slot, acc, exact, pairs),
-        }
+    ) -> Option<i32> {
+        self.train.visit(row, acc, exact)
+    }
+
+    #[inline]
+    fn add_distinct(acc: &mut SummaryAcc, n: u32) {
+        SummaryRows::add_distinct(acc, n);
     }
 }
 
@@ -103,7 +109,7 @@ pub fn split(
             amounts: input.amounts,
         },
     };
-    fold(&rows, &doubled, &mut accs, &mut exact, &mut pairs);
+    fold(&rows, &doubled, &mut accs, &mut exact, &mut pairs, false);
     let rows_of = |s: u32| accs.get(s as usize).map_or(0, |a| a.rows);
     let (order, _) = keys.sorted();
     let counted: Vec<u32> = order.into_iter().filter(|&s| rows_of(2 * s) > 0).collect();

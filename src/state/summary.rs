@@ -81,6 +81,12 @@ impl SummaryState {
     /// Folds one batch in; the batch is checked whole first, so an error
     /// leaves the state unchanged.
     pub fn update(&mut self, input: &SummaryInput, names: &Names) -> Result<()> {
+        self.fold(input, names, true)
+    }
+
+    /// Folds one batch in; without `keep`, the state is new and will see no
+    /// other batch, so the distinct periods need only be counted.
+    pub(crate) fn fold(&mut self, input: &SummaryInput, names: &Names, keep: bool) -> Result<()> {
         if self.ticks_per_day.is_some_and(|t| t != input.ticks_per_day) {
             return Err(Error::Type {
                 column: names.date.clone(),
@@ -114,6 +120,7 @@ impl SummaryState {
             &mut self.accs,
             &mut self.exact,
             &mut self.pairs,
+            keep,
         );
         self.rows += input.ts.len() as u64;
         Ok(())

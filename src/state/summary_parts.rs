@@ -118,7 +118,8 @@ impl SummaryState {
             let (f, r) = limbs.split_at(LIMBS);
             let sums = Exact::from_limbs(f).zip(Exact::from_limbs(r));
             match sums {
-                Some(sums) if (*s as usize) < n => exact.insert(*s, sums),
+                // Only a spilled customer has exact sums.
+                Some(sums) if p.spilled.get(*s as usize) == Some(&true) => exact.insert(*s, sums),
                 _ => return Err(bad("exact sums")),
             };
         }

@@ -77,7 +77,7 @@ pub struct Summary {
 /// ([`SummaryState`]): the engine's fold, then its finish.
 pub fn summarize(input: &SummaryInput, opts: &SummaryOptions, names: &Names) -> Result<Summary> {
     let mut state = SummaryState::new(*opts);
-    state.update(input, names)?;
+    state.fold(input, names, false)?;
     state.finish(names)
 }
 

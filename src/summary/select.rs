@@ -64,20 +64,6 @@ impl Select<'_> {
         }
     }
 
-    /// Hints that row `i`'s date and amount will be read soon.
-    #[inline]
-    pub(crate) fn prefetch(&self, i: usize) {
-        use crate::group::prefetch;
-        if let Some(t) = self.input.ts.get(i) {
-            prefetch(t);
-        }
-        match self.input.amounts {
-            Some(Amounts::F64(v)) => v.get(i).map(prefetch),
-            Some(Amounts::I64(v)) => v.get(i).map(prefetch),
-            None => None,
-        };
-    }
-
     /// The period of row `i` (as the bits of an i32) if the row counts, for
     /// a row that `check` has passed.
     #[inline(always)]
