@@ -8,7 +8,7 @@ mod partitioned;
 mod tests;
 
 pub(crate) use access::{prefix, DistinctAccess, DistinctBy, DistinctStr, KeyAccess};
-pub(crate) use partitioned::{partition_of, scatter, KeyHasher, PARTS};
+pub(crate) use partitioned::{partition_of, scatter, scatter_counted, KeyHasher, PARTS};
 
 /// Hints the CPU to load `x` into the cache.
 #[inline(always)]

@@ -46,6 +46,37 @@ pub(crate) fn scatter<R: Send, E: Send>(
         .collect()
 }
 
+/// [`scatter`] for rows whose partition is cheap to find: `part(i)` gives
+/// row `i`'s partition (`None`: no partition), and `record(i)` its record
+/// (`None` leaves it out). A first pass over each chunk counts its rows per
+/// partition, so that every list is allocated once, at most at its size.
+pub(crate) fn scatter_counted<R: Send>(
+    n: usize,
+    parts: usize,
+    part: impl Fn(usize) -> Option<usize> + Sync,
+    record: impl Fn(usize) -> Option<R> + Sync,
+) -> Vec<Vec<Vec<R>>> {
+    (0..n.div_ceil(CHUNK))
+        .into_par_iter()
+        .map(|c| {
+            let rows = c * CHUNK..n.min((c + 1) * CHUNK);
+            let mut sizes = vec![0usize; parts];
+            for i in rows.clone() {
+                if let Some(size) = part(i).and_then(|p| sizes.get_mut(p)) {
+                    *size += 1;
+                }
+            }
+            let mut out: Vec<Vec<R>> = sizes.iter().map(|&k| Vec::with_capacity(k)).collect();
+            for i in rows {
+                if let Some(list) = part(i).and_then(|p| out.get_mut(p)) {
+                    list.extend(record(i));
+                }
+            }
+            out
+        })
+        .collect()
+}
+
 /// Hashes keys for the per-partition maps. It re-mixes the key hash so the
 /// bits that chose the partition (equal for every key of a map) do not feed
 /// the map's bucket index or control bytes.

@@ -18,22 +18,19 @@ use std::hash::Hash;
 
 use rayon::prelude::*;
 
-use crate::accumulate::{Acc, Row, Rows};
-use crate::group::{prefetch, scatter};
-use crate::money::Exact;
-use crate::scan::Amounts;
+use crate::group::{prefetch, scatter_counted};
 
 use super::keys::FastMap;
 use super::pairs::{range_of, PairSet, Pairs, RANGE_BITS};
-use super::OrderKeys;
 
 /// Below this many rows the scatter costs more than it saves.
 const PARALLEL_ROWS: usize = 1 << 16;
 /// How many rows ahead an accumulator is fetched.
-const AHEAD: usize = 16;
-/// At most this many bytes of row records per pass over the rows.
+pub(super) const AHEAD: usize = 16;
+/// At most this many bytes of row records per pass over the rows: ten
+/// million rows of the table or the summary in one pass.
 #[cfg(not(test))]
-const RECORD_BYTES: usize = 1 << 27;
+const RECORD_BYTES: usize = 1 << 28;
 /// Small in tests, so that both one pass and several are tested.
 #[cfg(test)]
 const RECORD_BYTES: usize = 1 << 22;
@@ -110,16 +107,12 @@ pub(super) fn fold<V: Visit>(
     let groups = chunks.zip(exacts.chunks_mut(per).zip(sets.chunks_mut(per)));
     for (g, (accs, (exacts, sets))) in groups.enumerate() {
         let (lo, count) = (g * per, exacts.len());
-        let scattered = scatter(n, count, |i| {
-            let rec = slots.get(i).and_then(|&s| {
-                let r = range_of(s).wrapping_sub(lo);
-                (r < count)
-                    .then(|| v.row(i, s).map(|row| (r, row)))
-                    .flatten()
-            });
-            Ok::<_, std::convert::Infallible>(rec)
-        });
-        let Ok(scattered) = scattered;
+        let part = |i: usize| {
+            let r = slots.get(i).map(|&s| range_of(s).wrapping_sub(lo))?;
+            (r < count).then_some(r)
+        };
+        let record = |i: usize| slots.get(i).and_then(|&s| v.row(i, s));
+        let scattered = scatter_counted(n, count, part, record);
         accs.par_chunks_mut(1 << RANGE_BITS)
             .zip(exacts.par_iter_mut().zip(sets.par_iter_mut()))
             .enumerate()
@@ -251,145 +244,5 @@ fn range<'r, V: Visit>(
             };
         }
         V::add_distinct(acc, new);
-    }
-}
-
-/// How many parts [`fold_copies`] cuts a batch of `rows` rows into, for
-/// `accs` accumulators (1: fold it by [`fold`] instead).
-pub(super) fn copies(rows: usize, accs: usize) -> usize {
-    // Each part past the first holds a copy of every accumulator (64 bytes
-    // a customer): at most one copy per four rows a customer, so the copies
-    // stay within the rows' own size, whatever the thread count.
-    let affordable = 1 + rows / (4 * accs.max(1));
-    rayon::current_num_threads().clamp(1, affordable.max(1))
-}
-
-/// The RFM table's fold without distinct counting, for a batch of many
-/// rows per customer: the rows are cut into one contiguous part per
-/// thread, each part folded in row order into accumulators of its own (the
-/// first into `accs`), and the copies merged into `accs` slot by slot. The
-/// rows' values are read in order and no row is scattered; every operation
-/// of [`Acc::merge`] is exact and commutative, and a customer whose amounts
-/// spilled in any part gets its exact sum from all the parts' sums.
-pub(super) fn fold_copies(
-    v: &TableRows,
-    slots: &[u32],
-    accs: &mut [Acc],
-    exact: &mut FastMap<u32, Exact>,
-) {
-    let parts = copies(slots.len(), accs.len());
-    let per = slots.len().div_ceil(parts).max(1);
-    let mut chunks = slots.chunks(per);
-    let Some(first) = chunks.next() else {
-        return;
-    };
-    let rest: Vec<&[u32]> = chunks.collect();
-    let n = accs.len();
-    let walk = |start: usize, rows: &[u32], accs: &mut [Acc], exact: &mut FastMap<u32, Exact>| {
-        for (k, &slot) in rows.iter().enumerate() {
-            if let Some(acc) = rows.get(k + AHEAD).and_then(|&s| accs.get(s as usize)) {
-                prefetch(acc);
-            }
-            let (Some(row), Some(acc)) = (v.row(start + k, slot), accs.get_mut(slot as usize))
-            else {
-                continue;
-            };
-            v.visit(&row, acc, exact);
-        }
-    };
-    let (_, copies) = rayon::join(
-        || walk(0, first, accs, exact),
-        || {
-            rest.par_iter()
-                .enumerate()
-                .map(|(p, rows)| {
-                    let mut own: Vec<Acc> = Vec::new();
-                    own.resize(n, Acc::default());
-                    let mut ex = FastMap::default();
-                    walk((p + 1) * per, rows, &mut own, &mut ex);
-                    (own, ex)
-                })
-                .collect::<Vec<_>>()
-        },
-    );
-    for (own, ex) in &copies {
-        // The exact sums of the spilled customers first, from both sides'
-        // money as it was.
-        let spilled: Vec<usize> = accs
-            .par_iter()
-            .zip(own.par_iter())
-            .with_min_len(1 << 14)
-            .positions(|(a, b)| a.spilled || b.spilled)
-            .collect();
-        for s in spilled {
-            let (Some(a), Some(b)) = (accs.get(s), own.get(s)) else {
-                continue;
-            };
-            let slot = s as u32;
-            super::merge::exact_union(exact, slot, a, ex.get(&slot), b);
-        }
-        accs.par_iter_mut()
-            .zip(own.par_iter())
-            .with_min_len(1 << 12)
-            .for_each(|(a, b)| a.merge(b));
-    }
-}
-
-/// What the RFM table counts distinctly, if anything.
-#[derive(Clone, Copy)]
-pub(super) enum Distinct<'a> {
-    Rows,
-    Days,
-    Orders(&'a OrderKeys<'a>),
-}
-
-/// The RFM table's rows: purchases, returns, the window and distinct
-/// counting.
-pub(super) struct TableRows<'a> {
-    pub rows: &'a Rows<'a>,
-    pub distinct: Distinct<'a>,
-}
-
-impl Visit for TableRows<'_> {
-    type Acc = Acc;
-    type Exact = Exact;
-    type Key = u64;
-    type Row = Row;
-
-    #[inline(always)]
-    fn row(&self, i: usize, slot: u32) -> Option<Row> {
-        let key = |pos: i64| match self.distinct {
-            Distinct::Rows => 0,
-            Distinct::Days => self.rows.time.day_of(pos) as u64,
-            Distinct::Orders(o) => o.get(i).unwrap_or(0),
-        };
-        self.rows.row(i, slot, key)
-    }
-
-    #[inline]
-    fn slot(row: &Row) -> u32 {
-        row.slot
-    }
-
-    #[inline]
-    fn visit(&self, row: &Row, acc: &mut Acc, exact: &mut FastMap<u32, Exact>) -> Option<u64> {
-        let rows = self.rows;
-        let counts_rows = matches!(self.distinct, Distinct::Rows);
-        let (purchase, in_window) = rows.visit(row, acc, counts_rows);
-        if let (true, true, Amounts::F64(_)) = (acc.spilled, in_window, rows.amounts) {
-            // Amounts the fixed point cannot hold: this customer's sum is
-            // kept exactly from here on (from what it had so far).
-            let money = acc.money;
-            exact
-                .entry(row.slot)
-                .or_insert_with(|| money.to_exact())
-                .add(f64::from_bits(row.amount));
-        }
-        (purchase && !counts_rows).then_some(row.key)
-    }
-
-    #[inline]
-    fn add_distinct(acc: &mut Acc, n: u32) {
-        acc.count += n;
     }
 }

@@ -26,6 +26,7 @@ mod split;
 mod summary;
 mod summary_parts;
 mod summary_rows;
+mod table_rows;
 #[cfg(test)]
 mod tests;
 
@@ -52,9 +53,9 @@ pub use split::{split, Split};
 pub use summary::SummaryState;
 pub use summary_parts::SummaryParts;
 
-use fold::{copies, fold, fold_copies, Distinct, TableRows};
 use keys::{FastMap, KeyMap};
 use pairs::Pairs;
+use table_rows::{fold_table, Distinct};
 
 /// The kind of the dates: naive with this many ticks a day, or zoned.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -213,22 +214,8 @@ impl RfmState {
             (Frequency::Orders, Some(o)) => Distinct::Orders(o),
             _ => Distinct::Rows,
         };
-        let visit = TableRows {
-            rows: &rows,
-            distinct,
-        };
-        if matches!(distinct, Distinct::Rows) && copies(slots.len(), self.accs.len()) > 1 {
-            fold_copies(&visit, &slots, &mut self.accs, &mut self.exact);
-        } else {
-            fold(
-                &visit,
-                &slots,
-                &mut self.accs,
-                &mut self.exact,
-                &mut self.pairs,
-                keep,
-            );
-        }
+        let (accs, exact, pairs) = (&mut self.accs, &mut self.exact, &mut self.pairs);
+        fold_table(&rows, distinct, &slots, accs, exact, pairs, keep);
         self.min_pos = self.min_pos.min(span.min_pos);
         self.max_pos = self.max_pos.max(span.max_pos);
         self.rows += input.time.len() as u64;
