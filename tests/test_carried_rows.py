@@ -84,3 +84,19 @@ def test_a_large_summary_equals_small_batches_and_keeps_its_first_period_apart()
     got = whole.set_index("customer_id")
     assert (got["frequency"] == weeks - 1).all()
     assert (weeks < tx.groupby("customer_id").size()).any()  # weeks do repeat
+
+
+@pytest.mark.parametrize("frequency", ["days", "orders"])
+def test_a_large_grouped_batch_equals_each_group_alone(frequency):
+    tx = transactions(4)
+    tx["channel"] = np.array(["web", "app", "store"])[tx["customer_id"].to_numpy() % 7 % 3]
+    tx.loc[tx.index % 5 == 0, "channel"] = "phone"
+    options = {"frequency": frequency, "as_of": "2024-04-30"}
+    if frequency == "orders":
+        options["order_id"] = "order_id"
+    grouped = rfmkit.rfm_table(tx, by="channel", **options)
+    pd.testing.assert_frame_equal(streamed(tx, 9_000, by="channel", **options), grouped)
+    for channel, rows in tx.groupby("channel"):
+        alone = rfmkit.rfm_table(rows, **options)
+        mine = grouped[grouped["channel"] == channel].drop(columns="channel")
+        pd.testing.assert_frame_equal(mine.reset_index(drop=True), alone, check_dtype=False)
