@@ -8,6 +8,8 @@
 //! earlier first period's sum as "first" and moves the later one into the
 //! others, so the sums stay exact whatever the order.
 
+use rayon::prelude::*;
+
 use super::keys::{FastMap, Ids, KeyMap};
 use crate::error::{Error, Result};
 use crate::keys::{SortedKeys, StrBuffer};
@@ -230,49 +232,55 @@ impl SummaryState {
 pub(crate) fn columns<'a>(
     keys: &KeyMap,
     counted: &[u32],
-    of: impl Fn(u32) -> (Option<&'a SummaryAcc>, Option<&'a Sums>),
+    of: impl Fn(u32) -> (Option<&'a SummaryAcc>, Option<&'a Sums>) + Sync,
     names: &Names,
 ) -> Result<Summary> {
-    let n = counted.len();
+    let empty = SummaryAcc::default();
+    let accs: Vec<&SummaryAcc> = counted
+        .par_iter()
+        .map(|&s| of(s).0.unwrap_or(&empty))
+        .collect();
+    // Each column filled in parallel from the fast sums; the exact ones
+    // below, in id order (so that an error names the first such customer).
+    let column = |f: fn(&SummaryAcc) -> i64| accs.par_iter().map(|a| f(a)).collect();
+    let sum = |f: fn(&SummaryAcc) -> Money| accs.par_iter().map(|a| f(a).to_f64()).collect();
     let mut out = Summary {
         customer_id: keep(keys, counted),
-        first: Vec::with_capacity(n),
-        last: Vec::with_capacity(n),
-        periods: Vec::with_capacity(n),
-        rows: Vec::with_capacity(n),
-        first_sum: Vec::with_capacity(n),
-        rest_sum: Vec::with_capacity(n),
-        total_sum: Vec::with_capacity(n),
+        first: column(|a| a.first),
+        last: column(|a| a.last),
+        periods: column(|a| i64::from(a.periods)),
+        rows: column(|a| i64::from(a.rows)),
+        first_sum: sum(|a| a.first_sum),
+        rest_sum: sum(|a| a.rest_sum),
+        total_sum: sum(|a| {
+            let mut t = a.first_sum;
+            t.merge(&a.rest_sum);
+            t
+        }),
         end_period: None,
     };
-    let empty = SummaryAcc::default();
-    for (pos, &s) in counted.iter().enumerate() {
-        let (acc, exact) = of(s);
-        let a = acc.unwrap_or(&empty);
-        out.first.push(a.first);
-        out.last.push(a.last);
-        out.periods.push(i64::from(a.periods));
-        out.rows.push(i64::from(a.rows));
-        let (f, r, t) = match exact {
-            Some((f, r)) => {
-                let mut t = f.clone();
-                t.merge(r);
-                let who = || show_key(&out.customer_id, pos);
-                (
-                    rounded(f, &names.amount, who)?,
-                    rounded(r, &names.amount, who)?,
-                    rounded(&t, &names.amount, who)?,
-                )
-            }
-            None => {
-                let mut t = a.first_sum;
-                t.merge(&a.rest_sum);
-                (a.first_sum.to_f64(), a.rest_sum.to_f64(), t.to_f64())
-            }
+    let spilled: Vec<usize> = counted
+        .par_iter()
+        .positions(|&s| of(s).1.is_some())
+        .collect();
+    for pos in spilled {
+        let Some((f, r)) = counted.get(pos).and_then(|&s| of(s).1) else {
+            continue;
         };
-        out.first_sum.push(f);
-        out.rest_sum.push(r);
-        out.total_sum.push(t);
+        let mut t = f.clone();
+        t.merge(r);
+        let who = || show_key(&out.customer_id, pos);
+        let sums = [
+            rounded(f, &names.amount, who)?,
+            rounded(r, &names.amount, who)?,
+            rounded(&t, &names.amount, who)?,
+        ];
+        let columns = [&mut out.first_sum, &mut out.rest_sum, &mut out.total_sum];
+        for (column, x) in columns.into_iter().zip(sums) {
+            if let Some(place) = column.get_mut(pos) {
+                *place = x;
+            }
+        }
     }
     Ok(out)
 }
