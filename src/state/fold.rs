@@ -45,7 +45,8 @@ pub(super) trait Visit: Sync {
     type Key: Send + Hash + Ord + Copy + Default;
     /// A row as the fold carries it: its slot and the values it needs.
     type Row: Copy + Send + Sync;
-    /// Row `i` (of slot `slot`), if it counts at all.
+    /// Row `i` (of slot `slot`), if it counts at all. The row may name
+    /// another slot of the same range instead (the split's test side).
     fn row(&self, i: usize, slot: u32) -> Option<Self::Row>;
     /// The slot of a row.
     fn slot(row: &Self::Row) -> u32;
@@ -80,7 +81,11 @@ pub(super) fn fold<V: Visit>(
             if let Some(acc) = slots.get(i + AHEAD).and_then(|&s| accs.get(s as usize)) {
                 prefetch(acc);
             }
-            let (Some(row), Some(acc)) = (v.row(i, slot), accs.get_mut(slot as usize)) else {
+            let Some(row) = v.row(i, slot) else {
+                continue;
+            };
+            let slot = V::slot(&row);
+            let Some(acc) = accs.get_mut(slot as usize) else {
                 continue;
             };
             if let Some(k) = v.visit(&row, acc, exact) {

@@ -40,10 +40,9 @@ impl Visit for SplitRows<'_> {
 
     #[inline(always)]
     fn row(&self, i: usize, slot: u32) -> Option<SummaryRow> {
-        match slot & 1 {
-            0 => self.train.row(i, slot),
-            _ => self.test.row(i, slot),
-        }
+        self.train
+            .row(i, slot)
+            .or_else(|| self.test.row(i, slot + 1))
     }
 
     #[inline]
@@ -88,14 +87,13 @@ pub fn split(
             keys.len()
         )));
     }
-    // A row outside the training window is a test row or counts nowhere;
-    // the test visit's own rules tell which.
-    let doubled: Vec<u32> = slots
-        .par_iter()
-        .enumerate()
+    // Each customer's training slot; a row that is not a training row
+    // goes to the slot beside it, if the test window takes it.
+    let mut slots = slots;
+    slots
+        .par_iter_mut()
         .with_min_len(1 << 14)
-        .map(|(i, &s)| 2 * s + u32::from(train_sel.period(i).is_none()))
-        .collect();
+        .for_each(|s| *s *= 2);
     let mut accs = vec![SummaryAcc::default(); 2 * keys.len()];
     let mut exact = FastMap::default();
     let mut pairs = Pairs::default();
@@ -109,7 +107,7 @@ pub fn split(
             amounts: input.amounts,
         },
     };
-    fold(&rows, &doubled, &mut accs, &mut exact, &mut pairs, false);
+    fold(&rows, &slots, &mut accs, &mut exact, &mut pairs, false);
     let rows_of = |s: u32| accs.get(s as usize).map_or(0, |a| a.rows);
     let (order, _) = keys.sorted();
     let counted: Vec<u32> = order.into_iter().filter(|&s| rows_of(2 * s) > 0).collect();

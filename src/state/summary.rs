@@ -259,10 +259,8 @@ pub(crate) fn columns<'a>(
         }),
         end_period: None,
     };
-    let spilled: Vec<usize> = counted
-        .par_iter()
-        .positions(|&s| of(s).1.is_some())
-        .collect();
+    // Only a spilled customer has exact sums.
+    let spilled: Vec<usize> = accs.par_iter().positions(|a| a.spilled).collect();
     for pos in spilled {
         let Some((f, r)) = counted.get(pos).and_then(|&s| of(s).1) else {
             continue;
