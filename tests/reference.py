@@ -37,6 +37,13 @@ def reference_rfm(
     naive or tz-aware pandas datetimes.
     """
     d = df.copy()
+    # Text ids as integer codes in the ids' sorted order: pandas 2.2 hashes object strings up to
+    # their first NUL, so its groupby and unique take "" and "\x00" for one id.
+    text_ids = None
+    if not pd.api.types.is_integer_dtype(d["customer_id"].dtype):
+        text_ids = sorted(set(d["customer_id"].tolist()))
+        code = {k: i for i, k in enumerate(text_ids)}
+        d["customer_id"] = np.array([code[k] for k in d["customer_id"].tolist()], dtype=np.int64)
     dates = d["date"]
     if isinstance(dates.dtype, pd.DatetimeTZDtype):
         zone = tz if tz is not None else dates.dt.tz
@@ -100,6 +107,8 @@ def reference_rfm(
                 .dt.tz_convert(zone)
                 .to_numpy()
             )
+    if text_ids is not None:
+        out["customer_id"] = np.array(text_ids, dtype=object)[out["customer_id"].to_numpy()]
     return out
 
 
