@@ -14,6 +14,8 @@
 //! batch of a state; a streamed or distributed one is many, merged.
 
 mod accumulate;
+#[cfg(all(feature = "python", target_os = "linux"))]
+mod alloc;
 mod calendar;
 mod error;
 mod group;
@@ -36,3 +38,8 @@ pub use scan::Amounts;
 
 #[cfg(feature = "python")]
 mod py;
+
+/// Large blocks on huge pages (see `alloc`): the extension's allocations only.
+#[cfg(all(feature = "python", target_os = "linux"))]
+#[global_allocator]
+static ALLOC: alloc::HugePages = alloc::HugePages;
