@@ -7,12 +7,15 @@
 //! 64 MB array costs sixteen thousand page faults. Linux backs anonymous
 //! memory with 2 MiB pages only where the program asks (`madvise`, the
 //! usual "transparent huge pages" setting), and Rust's allocator never asks.
-//! NumPy does the same for its own arrays.
+//! NumPy asks for its own arrays; this allocator asks for the extension's.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 
-/// Blocks at least this large are advised (smaller ones come from malloc's
-/// heap, where an advice would spill over to its neighbours).
+/// Blocks at least this large are advised. Smaller ones mostly come from
+/// malloc's heap, whose memory is handed to other blocks once freed; the
+/// large ones mostly have mappings of their own (glibc maps blocks of 128
+/// KiB and more, up to 32 MiB once it has freed such blocks), and an advice
+/// on part of the heap only changes how those pages are backed.
 const LARGE: usize = 4 << 20;
 const HUGE_PAGE: usize = 2 << 20;
 /// `MADV_HUGEPAGE` in Linux's `<asm-generic/mman-common.h>`.
