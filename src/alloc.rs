@@ -11,11 +11,10 @@
 
 use std::alloc::{GlobalAlloc, Layout, System};
 
-/// Blocks at least this large are advised. Smaller ones mostly come from
-/// malloc's heap, whose memory is handed to other blocks once freed; the
-/// large ones mostly have mappings of their own (glibc maps blocks of 128
-/// KiB and more, up to 32 MiB once it has freed such blocks), and an advice
-/// on part of the heap only changes how those pages are backed.
+/// Blocks at least this large are advised. glibc gives a block of 128 KiB
+/// or more a mapping of its own, and raises that bar (up to 32 MiB) each
+/// time it frees such a block, so a large block may also come from malloc's
+/// heap; an advice there only changes how those heap pages are backed.
 const LARGE: usize = 4 << 20;
 const HUGE_PAGE: usize = 2 << 20;
 /// `MADV_HUGEPAGE` in Linux's `<asm-generic/mman-common.h>`.
