@@ -138,3 +138,32 @@ fn exact_merge_and_integers() {
     a.merge(&b);
     assert_eq!(a.to_f64(), Some(1e-300));
 }
+
+#[test]
+fn i128_conversion_rounds_as_the_cast() {
+    use super::i128_to_f64;
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    let mut values = vec![0i128, 1, -1, i128::MAX, i128::MIN, i128::MIN + 1];
+    for k in 0..127 {
+        let p = 1i128 << k;
+        // Powers of two, their neighbours, and ties at bit 53 of the top.
+        values.extend([p, p - 1, p + 1, -p, -(p - 1), -(p + 1)]);
+        if k >= 54 {
+            let tie = p + (1i128 << (k - 53));
+            values.extend([tie, tie + 1, tie - 1, -tie, p + (3i128 << (k - 53))]);
+        }
+    }
+    for _ in 0..200_000 {
+        let wide = ((i128::from(next()) << 64) | i128::from(next())) >> (next() % 127);
+        values.push(wide);
+    }
+    for v in values {
+        assert_eq!(i128_to_f64(v).to_bits(), (v as f64).to_bits(), "{v}");
+    }
+}

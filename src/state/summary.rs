@@ -236,31 +236,62 @@ pub(crate) fn columns<'a>(
     names: &Names,
 ) -> Result<Summary> {
     let empty = SummaryAcc::default();
-    let accs: Vec<&SummaryAcc> = counted
-        .par_iter()
-        .map(|&s| of(s).0.unwrap_or(&empty))
-        .collect();
-    // Each column filled in parallel from the fast sums; the exact ones
-    // below, in id order (so that an error names the first such customer).
-    let column = |f: fn(&SummaryAcc) -> i64| accs.par_iter().map(|a| f(a)).collect();
-    let sum = |f: fn(&SummaryAcc) -> Money| accs.par_iter().map(|a| f(a).to_f64()).collect();
+    let n = counted.len();
     let mut out = Summary {
         customer_id: keep(keys, counted),
-        first: column(|a| a.first),
-        last: column(|a| a.last),
-        periods: column(|a| i64::from(a.periods)),
-        rows: column(|a| i64::from(a.rows)),
-        first_sum: sum(|a| a.first_sum),
-        rest_sum: sum(|a| a.rest_sum),
-        total_sum: sum(|a| {
-            let mut t = a.first_sum;
-            t.merge(&a.rest_sum);
-            t
-        }),
+        first: vec![0; n],
+        last: vec![0; n],
+        periods: vec![0; n],
+        rows: vec![0; n],
+        first_sum: vec![0.0; n],
+        rest_sum: vec![0.0; n],
+        total_sum: vec![0.0; n],
         end_period: None,
     };
-    // Only a spilled customer has exact sums.
-    let spilled: Vec<usize> = accs.par_iter().positions(|a| a.spilled).collect();
+    // Every column filled in one parallel pass from the fast sums (a pass
+    // per column cost a wake-up of the threads each, more than the work at
+    // 100k customers); the exact sums below, in id order, so that an error
+    // names the first such customer.
+    let c = n.div_ceil(4 * rayon::current_num_threads()).max(1 << 12);
+    let parts = (
+        counted.par_chunks(c),
+        out.first.par_chunks_mut(c),
+        out.last.par_chunks_mut(c),
+        out.periods.par_chunks_mut(c),
+        out.rows.par_chunks_mut(c),
+        out.first_sum.par_chunks_mut(c),
+        out.rest_sum.par_chunks_mut(c),
+        out.total_sum.par_chunks_mut(c),
+    );
+    let spilled: Vec<Vec<usize>> = parts
+        .into_par_iter()
+        .enumerate()
+        .map(|(k, (slots, first, last, periods, rows, fs, rs, ts))| {
+            let mut spilled = Vec::new();
+            for (j, &s) in slots.iter().enumerate() {
+                let a = of(s).0.unwrap_or(&empty);
+                let mut total = a.first_sum;
+                total.merge(&a.rest_sum);
+                let cells = (
+                    first.get_mut(j),
+                    last.get_mut(j),
+                    periods.get_mut(j),
+                    rows.get_mut(j),
+                );
+                if let (Some(f), Some(l), Some(p), Some(r)) = cells {
+                    (*f, *l, *p, *r) = (a.first, a.last, i64::from(a.periods), i64::from(a.rows));
+                }
+                if let (Some(f), Some(r), Some(t)) = (fs.get_mut(j), rs.get_mut(j), ts.get_mut(j)) {
+                    (*f, *r, *t) = (a.first_sum.to_f64(), a.rest_sum.to_f64(), total.to_f64());
+                }
+                if a.spilled {
+                    spilled.push(k * c + j);
+                }
+            }
+            spilled
+        })
+        .collect();
+    let spilled = spilled.into_iter().flatten();
     for pos in spilled {
         let Some((f, r)) = counted.get(pos).and_then(|&s| of(s).1) else {
             continue;
