@@ -143,6 +143,10 @@ pub(super) fn dense_slots<S: Source<Owned = i64>, W: Fn(usize) -> usize + Sync>(
             .unzip()
     };
     let outside: usize = outside.into_iter().sum();
+    // The common first batch: one range, fresh, every id in it, and each of
+    // its ids present. Then slot = index, and the look-up is arithmetic.
+    let identity = ranges.len() == 1 && seen.is_empty() && !hashed_any && outside == 0;
+    let mut identity = identity.then_some(0usize);
     for (r, range) in ranges.iter_mut().enumerate() {
         let words = range.slots.len().div_ceil(64);
         let fresh: Vec<u64> = (0..words)
@@ -161,6 +165,7 @@ pub(super) fn dense_slots<S: Source<Owned = i64>, W: Fn(usize) -> usize + Sync>(
                 let x = w * 64 + bits.trailing_zeros() as usize;
                 bits &= bits - 1;
                 if let Some(s) = range.slots.get_mut(x).filter(|s| **s == EMPTY) {
+                    identity = identity.filter(|&k| k == x).map(|k| k + 1);
                     *s = seen.len() as u32;
                     seen.push(range.base + x as i64);
                     range.held += 1;
@@ -172,6 +177,16 @@ pub(super) fn dense_slots<S: Source<Owned = i64>, W: Fn(usize) -> usize + Sync>(
         }
     }
     drop(marks);
+    if let (Some(count), [range]) = (identity, &*ranges) {
+        if count == range.slots.len() {
+            let base = range.base;
+            return v
+                .par_iter()
+                .with_min_len(1 << 14)
+                .map(|&id| id.wrapping_sub(base) as u32)
+                .collect();
+        }
+    }
     let mut away: Vec<AtomicU32> = Vec::new();
     if outside > 0 {
         away = (0..v.len()).map(|_| AtomicU32::new(EMPTY)).collect();

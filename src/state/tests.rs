@@ -153,6 +153,22 @@ fn dense_and_hashed_ids_keep_one_slot_each() {
     let (slots, keys) = dense.sorted();
     assert_eq!(slots, [0, 1, 2]);
     assert!(matches!(keys, SortedKeys::I64(k) if k == [3, 5, 9]));
+    // Every id of a fresh range present: slot = id - lowest id. A later
+    // batch with a gap, an id below and one far away keeps those slots.
+    let mut full = KeyMap::default();
+    assert_eq!(
+        full.slots(&KeyColumn::I64(&[12, 10, 11, 10, 13])),
+        [2, 0, 1, 0, 3]
+    );
+    let mut got = full.slots(&KeyColumn::I64(&[13, 9, 1 << 40, 15, 10]));
+    assert_eq!((got[0], got[4]), (3, 0));
+    got[1..4].sort_unstable();
+    assert_eq!(got[1..4], [4, 5, 6]);
+    let (_, keys) = full.sorted();
+    assert!(matches!(keys, SortedKeys::I64(k) if k == [9, 10, 11, 12, 13, 15, 1 << 40]));
+    // A range with a gap is numbered by rank, not by offset.
+    let mut gap = KeyMap::default();
+    assert_eq!(gap.slots(&KeyColumn::I64(&[20, 22, 20, 23])), [0, 1, 0, 2]);
 }
 
 /// Hashed ids (text, unsigned) looked up in parallel: one slot per id,
