@@ -28,6 +28,7 @@ from .io.output import OutputKind, output_kind, to_output
 from .io.windows import window_arg
 from .state_groups import batch_group_args, plain_ids, same_group_dtypes
 from .state_io import ipc_bytes, ipc_table, state_from_table, state_table
+from .state_meta import zone_key
 from .table import (
     check_choice,
     group_names_of,
@@ -161,7 +162,10 @@ class RFMState:
         ids = plain_ids(columns[name_id])
         keys = key_column(ids, name_id)
         time = _time.time_column(columns[name_date], name_date, self._opts["tz"])
-        if self._time is not None and (time.unit, time.zone) != (self._time.unit, self._time.zone):
+        if self._time is not None and (time.unit, zone_key(time.zone)) != (
+            self._time.unit,
+            zone_key(self._time.zone),
+        ):
             raise InputTypeError(
                 f"column {name_date!r} holds dates in {time.unit} {time.zone or 'naive'}, the earlier "
                 f"batches in {self._time.unit} {self._time.zone or 'naive'}: convert the batches alike"
@@ -219,7 +223,11 @@ class RFMState:
                 f"{self._describe()} vs {other._describe()}"
             )
         mine, theirs = self._time, other._time
-        if mine is not None and theirs is not None and (mine.unit, mine.zone) != (theirs.unit, theirs.zone):
+        if (
+            mine is not None
+            and theirs is not None
+            and (mine.unit, zone_key(mine.zone)) != (theirs.unit, zone_key(theirs.zone))
+        ):
             raise InputError("merge needs states whose dates have the same unit and time zone")
         if self._groups is not None and other._groups is not None:
             same_group_dtypes(self._groups, other._groups, self._by)

@@ -26,7 +26,7 @@ from ._core import RawRfmState
 from .errors import InputError
 from .io import dates as _time
 from .io.group_args import group_arg
-from .io.output import OutputKind
+from .state_meta import dtype_from_meta, dtype_meta, kind_from_meta, kind_meta, loading
 from .table import window_kwargs
 
 __all__ = [
@@ -69,7 +69,8 @@ def state_table(state: Any) -> pa.Table:
         "batches": state._batches,
         "unit": None if state._time is None else state._time.unit,
         "zone": None if state._time is None or state._time.zone is None else str(state._time.zone),
-        "like": None if state._like is None else str(state._like),
+        "like": dtype_meta(state._like),
+        "output": kind_meta(state._kind),
     }
     if not state._parts:
         meta["empty"] = True
@@ -165,6 +166,11 @@ def list_offsets(sizes: np.ndarray) -> pa.Array:
 
 def state_from_table(cls: Any, table: pa.Table) -> Any:
     """The state of a table from :func:`state_table`."""
+    with loading("RFMState"):
+        return _state_from_table(cls, table)
+
+
+def _state_from_table(cls: Any, table: pa.Table) -> Any:
     if not isinstance(table, pa.Table):
         raise InputError(
             f"from_arrow takes the pyarrow Table of RFMState.to_arrow, not {type(table).__name__}"
@@ -190,12 +196,12 @@ def state_from_table(cls: Any, table: pa.Table) -> Any:
         by=meta.get("by") or None,
     )
     state._batches = meta["batches"]
-    state._like = None if meta["like"] is None else pandas_dtype(meta["like"])
+    state._like = dtype_from_meta(meta["like"])
+    state._kind = kind_from_meta(meta.get("output"))
     if meta.get("empty"):
         return state
     zone = meta["zone"]
     state._time = _time.TimeColumn(ts=np.empty(0, np.int64), unit=meta["unit"], days=None, zone=zone)
-    state._kind = OutputKind("pandas")
     t = table.combine_chunks()
     groups = None
     if state._by:

@@ -24,7 +24,17 @@ from ..io.ids import Keys, key_column, strings_out
 from ..io.output import OutputKind, output_kind, to_output
 from ..io.walltime import WallDates, wall_dates, wall_when
 from ..state_groups import plain_ids
-from ..state_io import binary_array, binary_buffers, ipc_bytes, ipc_table, list_offsets, pandas_dtype
+from ..state_io import binary_array, binary_buffers, ipc_bytes, ipc_table, list_offsets
+from ..state_meta import (
+    dtype_from_meta,
+    dtype_meta,
+    end_from_meta,
+    end_meta,
+    kind_from_meta,
+    kind_meta,
+    loading,
+    zone_key,
+)
 from .summary import check_scaler, check_unit, like_peers, period_ordinal, period_start, summary_frame
 
 __all__ = ["SummaryState"]
@@ -56,8 +66,12 @@ class SummaryState:
     -----
     :meth:`update` checks each batch as ``rfm_summary`` checks its input (an
     error names the batch, counted from 0, and the row within it, and leaves
-    the state as it was). Batches must agree on the kind of ids and on the
-    dates' unit. :meth:`merge` needs states of the same options;
+    the state as it was). Batches must agree on the kind of ids, on the
+    dates' unit and on their time zone (naive dates, or one zone), as one
+    column would. Text dates without ``datetime_format`` are parsed batch by
+    batch, so a batch whose layout pandas would infer differently alone
+    (day first, say) can read otherwise than in one frame: give the format
+    when streaming text dates. :meth:`merge` needs states of the same options;
     :meth:`to_arrow` / :meth:`from_arrow` and ``pickle`` keep a state
     losslessly (exact money as integer columns).
 
@@ -102,11 +116,12 @@ class SummaryState:
         self._batches = 0
         self._kind = OutputKind("pandas")
         self._saved_end: int | None = None  # the end period, once the first batch fixes it
+        self._zone: str | None = None  # the first batch's time zone, by name ("" for naive dates)
 
     def _options(self) -> dict[str, Any]:
         return {
             "columns": list(self._cols),
-            "observation_period_end": None if self._end is None else str(self._end),
+            "observation_period_end": end_meta(self._end),
             "time_unit": self._unit,
             "time_scaler": self._scaler,
             "first": self._first,
@@ -131,6 +146,13 @@ class SummaryState:
         columns = get_columns(batch, names)
         keys = key_column(plain_ids(columns[id_col]), id_col)
         dates = wall_dates(columns[date_col], date_col, self._fmt)
+        zone = zone_key(dates.zone) or ""
+        if self._zone is not None and zone != self._zone:
+            raise InputTypeError(
+                f"column {date_col!r} holds dates in {zone or 'no time zone'}, the earlier batches "
+                f"in {self._zone or 'no time zone'}: convert the batches alike",
+                column=date_col,
+            )
         amounts = amount_column(columns[money_col], money_col) if money_col else None
         raw = self._raw if self._raw is not None else self._new_raw(dates)
         time = dates.time
@@ -141,6 +163,7 @@ class SummaryState:
             self._raw, self._keys = raw, keys
             self._like = getattr(columns[id_col], "dtype", None)
             self._kind = kind or self._kind
+            self._zone = zone
 
     def _new_raw(self, dates: WallDates) -> RawSummaryState:
         end = None
@@ -161,12 +184,17 @@ class SummaryState:
         out = SummaryState.__new__(SummaryState)
         out.__dict__.update(self.__dict__)
         out._batches = self._batches + other._batches
+        if self._zone is not None and other._zone is not None and self._zone != other._zone:
+            raise InputError(
+                f"merge needs states whose dates are in the same time zone: "
+                f"{self._zone or 'no time zone'} vs {other._zone or 'no time zone'}"
+            )
         mine, theirs = self._raw, other._raw
         if mine is None or theirs is None:
             src = self if theirs is None else other
             out._raw = src._raw if src._raw is None else src._raw.merge(RawSummaryState(**src._raw_options()))
             out._like, out._keys, out._kind = src._like, src._keys, src._kind
-            out._saved_end = src._saved_end
+            out._saved_end, out._zone = src._saved_end, src._zone
             return out
         out._raw = mine.merge(theirs)
         return out
@@ -212,7 +240,9 @@ class SummaryState:
     def to_arrow(self) -> pa.Table:
         """The state as a pyarrow Table, one row per customer; :meth:`from_arrow` reads it."""
         meta: dict[str, Any] = {"options": self._options(), "batches": self._batches}
-        meta["like"] = None if self._like is None else str(self._like)
+        meta["like"] = dtype_meta(self._like)
+        meta["output"] = kind_meta(self._kind)
+        meta["zone"] = self._zone
         if self._raw is None:
             return pa.table({"customer_id": pa.array([], pa.int64())}).replace_schema_metadata(
                 {_KEY: json.dumps(meta)}
@@ -248,21 +278,27 @@ class SummaryState:
     @classmethod
     def from_arrow(cls, table: pa.Table) -> SummaryState:
         """The state saved by :meth:`to_arrow`."""
+        with loading("SummaryState"):
+            return cls._from_arrow(table)
+
+    @classmethod
+    def _from_arrow(cls, table: pa.Table) -> SummaryState:
         if not isinstance(table, pa.Table) or _KEY not in (table.schema.metadata or {}):
             raise InputError("from_arrow takes the pyarrow Table of SummaryState.to_arrow")
         meta = json.loads(table.schema.metadata[_KEY])
         o = meta["options"]
         state = cls(
             *o["columns"],
-            observation_period_end=o["observation_period_end"],
+            observation_period_end=end_from_meta(o["observation_period_end"]),
             time_unit=o["time_unit"],
             time_scaler=o["time_scaler"],
             include_first_transaction=bool(o["first"]),
             datetime_format=o["datetime_format"],
         )
         state._batches = meta["batches"]
-        if meta["like"] is not None:
-            state._like = pandas_dtype(meta["like"])
+        state._like = dtype_from_meta(meta["like"])
+        state._kind = kind_from_meta(meta.get("output"))
+        state._zone = meta.get("zone")
         if "ids_kind" not in meta:
             return state
         t = table.combine_chunks()

@@ -1,0 +1,136 @@
+"""What a saved state keeps beside its columns, in JSON: the id column's
+dtype, the kind of result, the observation end and the dates' zone, each so
+that a state read back (from Arrow or a pickle) behaves as the one saved.
+
+JSON cannot hold every such value as it is: a categorical dtype's
+categories and the polars dtypes of an input's date columns are stored as a
+small Arrow IPC payload in base64; a ``pandas.Period`` as its start and
+frequency.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+from collections.abc import Iterator
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+
+from .errors import InputError, InputTypeError
+from .io.output import OutputKind
+
+__all__ = [
+    "dtype_from_meta",
+    "dtype_meta",
+    "end_from_meta",
+    "end_meta",
+    "kind_from_meta",
+    "kind_meta",
+    "loading",
+    "zone_key",
+]
+
+
+def _b64(table: pa.Table) -> str:
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table)
+    return base64.b64encode(sink.getvalue().to_pybytes()).decode("ascii")
+
+
+def _unb64(text: str) -> pa.Table:
+    return pa.ipc.open_stream(pa.py_buffer(base64.b64decode(text))).read_all()
+
+
+def dtype_meta(dtype: Any) -> Any:
+    """The id column's dtype as JSON: its name, or for a categorical its
+    categories (in order), whether they are ordered and their dtype."""
+    if dtype is None:
+        return None
+    if isinstance(dtype, pd.CategoricalDtype) and dtype.categories is not None:
+        cats = pa.table({"categories": pa.Array.from_pandas(dtype.categories.to_series(index=None))})
+        return {
+            "categories": _b64(cats),
+            "ordered": bool(dtype.ordered),
+            "categories_dtype": str(dtype.categories.dtype),
+        }
+    return str(dtype)
+
+
+def dtype_from_meta(meta: Any) -> Any:
+    """The dtype saved by :func:`dtype_meta` (None where pandas cannot name it)."""
+    if meta is None:
+        return None
+    if isinstance(meta, dict):
+        cats = pd.Index(_unb64(meta["categories"]).column(0).to_pandas()).rename(None)
+        with contextlib.suppress(TypeError, ValueError):
+            cats = cats.astype(meta.get("categories_dtype") or cats.dtype)
+        return pd.CategoricalDtype(cats, ordered=bool(meta.get("ordered")))
+    try:
+        return pd.api.types.pandas_dtype(meta)
+    except TypeError:
+        return None
+
+
+def kind_meta(kind: OutputKind) -> dict[str, Any]:
+    """The kind of result, with the polars dtypes of a polars input's dates."""
+    out: dict[str, Any] = {"kind": kind.kind, "date": kind.date, "dates": None}
+    if kind.dates:
+        import polars as pl
+
+        out["dates"] = _b64(pl.DataFrame(schema=dict(kind.dates)).to_arrow())
+    return out
+
+
+def kind_from_meta(meta: Any) -> OutputKind:
+    """The kind saved by :func:`kind_meta` (pandas for states saved before it)."""
+    if not isinstance(meta, dict):
+        return OutputKind("pandas")
+    dates: dict[str, Any] = {}
+    if meta.get("dates"):
+        import polars as pl
+
+        frame = pl.from_arrow(_unb64(meta["dates"]))
+        assert isinstance(frame, pl.DataFrame)
+        dates = dict(frame.schema)
+    return OutputKind(meta["kind"], dates, meta.get("date"))
+
+
+def end_meta(end: Any) -> Any:
+    """An observation end or as-of date as JSON: text, or a Period as its
+    start and frequency (its text, such as "2024-01-08/2024-01-14", does
+    not parse back)."""
+    if end is None:
+        return None
+    if isinstance(end, pd.Period):
+        return {"period": end.start_time.isoformat(), "freq": end.freqstr}
+    return str(end)
+
+
+def end_from_meta(meta: Any) -> Any:
+    """The end saved by :func:`end_meta`."""
+    if isinstance(meta, dict):
+        return pd.Period(pd.Timestamp(meta["period"]), freq=meta["freq"])
+    return meta
+
+
+def zone_key(zone: Any) -> str | None:
+    """A time zone compared by name: a zone read back from a saved state is
+    its name, the live one a tzinfo (``datetime.timezone.utc``, a
+    ``zoneinfo.ZoneInfo``, a pytz zone), which compare unequal."""
+    return None if zone is None else str(zone)
+
+
+@contextlib.contextmanager
+def loading(what: str) -> Iterator[None]:
+    """``with loading("RFMState"):`` turns a malformed saved table's raw
+    errors (a missing column or key, a value of the wrong type) into an
+    InputError; rfmkit's own errors pass through."""
+    try:
+        yield
+    except (InputError, InputTypeError):
+        raise
+    except (KeyError, IndexError, TypeError, ValueError, AttributeError, pa.ArrowException) as exc:
+        raise InputError(f"this table is not a readable saved {what}: {type(exc).__name__}: {exc}") from None
