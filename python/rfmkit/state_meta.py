@@ -50,7 +50,11 @@ def dtype_meta(dtype: Any) -> Any:
     if dtype is None:
         return None
     if isinstance(dtype, pd.CategoricalDtype) and dtype.categories is not None:
-        cats = pa.table({"categories": pa.Array.from_pandas(dtype.categories.to_series(index=None))})
+        try:
+            cats = pa.table({"categories": pa.Array.from_pandas(dtype.categories.to_series(index=None))})
+        except (pa.ArrowException, TypeError, ValueError):
+            # Categories Arrow cannot hold (mixed types): the name only, as before.
+            return str(dtype)
         return {
             "categories": _b64(cats),
             "ordered": bool(dtype.ordered),
