@@ -26,7 +26,7 @@ from ._core import RawRfmState
 from .errors import InputError
 from .io import dates as _time
 from .io.group_args import group_arg
-from .state_meta import dtype_from_meta, dtype_meta, kind_from_meta, kind_meta, loading
+from .state_meta import dtype_from_meta, dtype_meta, kind_from_meta, kind_meta, loading, pandas_dtype
 from .table import window_kwargs
 
 __all__ = [
@@ -267,10 +267,3 @@ def _load_raw(t: pa.Table, meta: dict[str, Any], state: Any, groups: tuple | Non
         frequency=opts["frequency"],
         returns=opts["returns"],
     )
-
-
-def pandas_dtype(text: str) -> Any:
-    try:
-        return pd.api.types.pandas_dtype(text)
-    except TypeError:
-        return None

@@ -29,6 +29,7 @@ __all__ = [
     "kind_from_meta",
     "kind_meta",
     "loading",
+    "pandas_dtype",
     "zone_key",
 ]
 
@@ -72,8 +73,13 @@ def dtype_from_meta(meta: Any) -> Any:
         with contextlib.suppress(TypeError, ValueError):
             cats = cats.astype(meta.get("categories_dtype") or cats.dtype)
         return pd.CategoricalDtype(cats, ordered=bool(meta.get("ordered")))
+    return pandas_dtype(meta)
+
+
+def pandas_dtype(text: str) -> Any:
+    """The pandas dtype of a dtype's name, None where pandas cannot name it."""
     try:
-        return pd.api.types.pandas_dtype(meta)
+        return pd.api.types.pandas_dtype(text)
     except TypeError:
         return None
 
