@@ -192,7 +192,21 @@ fn range<'r, V: Visit>(
             }
         }
     }
-    if keys.is_empty() {
+    distinct::<V>(keys, base, accs, set, counts, sorted);
+}
+
+/// Counts the distinct keys met per customer (`keys`: range-local slot and
+/// key, in row order; `accs`: the slots from `base`), new to `set` when
+/// kept, and adds them to the accumulators.
+fn distinct<V: Visit>(
+    keys: &[(u32, V::Key)],
+    base: u32,
+    accs: &mut [V::Acc],
+    mut set: Option<&mut PairSet<V::Key>>,
+    counts: &mut Vec<u32>,
+    sorted: &mut Vec<V::Key>,
+) {
+    if keys.is_empty() || ordered::<V>(keys, base, accs, set.as_deref_mut(), counts, sorted) {
         return;
     }
     // A counting sort by slot, each slot's keys in a run of their own.
@@ -220,7 +234,6 @@ fn range<'r, V: Visit>(
         *at += 1;
     }
     // `counts[s]` is now where slot s's run ends (and s + 1's starts).
-    let mut set = set;
     if let Some(set) = set.as_deref_mut() {
         set.reserve(keys.len());
     }
@@ -250,4 +263,67 @@ fn range<'r, V: Visit>(
         }
         V::add_distinct(acc, new);
     }
+}
+
+/// Counts the distinct keys of a range whose customers each met their keys
+/// in non-decreasing order (as in transactions sorted by date) with one
+/// pass and the last key per slot, and adds them (new to `set` when kept).
+/// Gives false, having changed no accumulator and no set, as soon as a key
+/// goes backwards: the caller sorts instead.
+fn ordered<V: Visit>(
+    keys: &[(u32, V::Key)],
+    base: u32,
+    accs: &mut [V::Acc],
+    set: Option<&mut PairSet<V::Key>>,
+    counts: &mut Vec<u32>,
+    lasts: &mut Vec<V::Key>,
+) -> bool {
+    counts.clear();
+    counts.resize(accs.len(), 0);
+    lasts.clear();
+    lasts.resize(accs.len(), V::Key::default());
+    for &(local, key) in keys {
+        let (Some(count), Some(last)) = (
+            counts.get_mut(local as usize),
+            lasts.get_mut(local as usize),
+        ) else {
+            continue;
+        };
+        if *count > 0 {
+            if key < *last {
+                return false;
+            }
+            if key == *last {
+                continue;
+            }
+        }
+        *count += 1;
+        *last = key;
+    }
+    if let Some(set) = set {
+        // Rising keys are distinct within the batch once repeats are
+        // skipped; the set knows which of them earlier batches had.
+        set.reserve(keys.len());
+        counts.iter_mut().for_each(|c| *c = 0);
+        lasts.iter_mut().for_each(|k| *k = V::Key::default());
+        for &(local, key) in keys {
+            let (Some(count), Some(last)) = (
+                counts.get_mut(local as usize),
+                lasts.get_mut(local as usize),
+            ) else {
+                continue;
+            };
+            if key == *last && *count > 0 {
+                continue;
+            }
+            *last = key;
+            *count += u32::from(set.insert((base + local, key)));
+        }
+    }
+    for (acc, &n) in accs.iter_mut().zip(counts.iter()) {
+        if n > 0 {
+            V::add_distinct(acc, n);
+        }
+    }
+    true
 }

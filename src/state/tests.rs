@@ -434,7 +434,21 @@ fn one_shot_summary_equals_streamed_summary() {
         until: Some(8_000),
         end_period: None,
     };
-    for amounts in [Amounts::F64(&amt), Amounts::I64(&ints)] {
+    // In date order too, and on pools of several sizes.
+    let mut sorted = ts.clone();
+    sorted.sort_unstable();
+    let cases = [
+        (&ts, Amounts::F64(&amt), 2),
+        (&ts, Amounts::I64(&ints), 2),
+        (&sorted, Amounts::F64(&amt), 2),
+        (&sorted, Amounts::F64(&amt), 3),
+        (&sorted, Amounts::I64(&ints), 4),
+    ];
+    for (ts, amounts, threads) in cases {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
         let input = |r: std::ops::Range<usize>| SummaryInput {
             ids: KeyColumn::I64(&ids[r.clone()]),
             ts: &ts[r.clone()],
@@ -444,7 +458,7 @@ fn one_shot_summary_equals_streamed_summary() {
                 Amounts::I64(v) => Amounts::I64(&v[r]),
             }),
         };
-        let want = summarize(&input(0..n), &opts, &names).unwrap();
+        let want = pool.install(|| summarize(&input(0..n), &opts, &names).unwrap());
         let mut a = SummaryState::new(opts);
         a.update(&input(0..120_000), &names).unwrap();
         a.update(&input(120_000..120_050), &names).unwrap();
@@ -656,4 +670,47 @@ fn grouped_integer_ids_in_dense_ranges_and_hashed_agree() {
         .map(|((&id, &g), &f)| ((values[g as usize], id), f))
         .collect();
     assert_eq!(rows, want.into_iter().collect::<Vec<_>>());
+}
+
+/// Distinct days counted in one pass when each customer's days rise (rows
+/// sorted by date), and by sorting when one goes back: both equal a plain
+/// count, in one call and through batches.
+#[test]
+fn rising_and_falling_days_count_the_same() {
+    let n = 150_000usize;
+    let ids: Vec<i64> = (0..n).map(|i| ((i * 7919) % 9_000) as i64).collect();
+    let sorted: Vec<i64> = (0..n).map(|i| (i / 20_000) as i64).collect();
+    let mut back = sorted.clone();
+    // A customer buys about twice a day. One row goes back to the day of
+    // its customer's row 36,000 rows before (ids repeat every 9,000 rows):
+    // a repeat that only the sort finds.
+    back[n - 5] = sorted[n - 5 - 36_000];
+    let amt = vec![1i64; n];
+    let names = Names::default();
+    for ts in [&sorted, &back] {
+        let mut days: std::collections::BTreeMap<i64, std::collections::BTreeSet<i64>> =
+            Default::default();
+        for (&c, &t) in ids.iter().zip(ts.iter()) {
+            days.entry(c).or_default().insert(t);
+        }
+        let want: Vec<i64> = days.values().map(|d| d.len() as i64).collect();
+        let slice = |r: std::ops::Range<usize>| Input {
+            ids: KeyColumn::I64(&ids[r.clone()]),
+            time: Time::Naive {
+                ts: &ts[r.clone()],
+                ticks_per_day: 1,
+            },
+            amounts: Amounts::I64(&amt[r]),
+            orders: None,
+            groups: &[],
+        };
+        let got = rfm(&slice(0..n), &opts(Frequency::Days), &names).unwrap();
+        assert_eq!(got.frequency, want);
+        let mut state = RfmState::new(opts(Frequency::Days)).unwrap();
+        // Batches that split days, both large enough for the parallel fold.
+        for r in [0..70_010, 70_010..n] {
+            state.update(&slice(r), &names).unwrap();
+        }
+        assert_eq!(state.finish(&names).unwrap().frequency, want);
+    }
 }
