@@ -12,6 +12,7 @@ from ._core import __version__
 from .analysis import Migration, campaign_report, churn_alerts, migration, segment_summary, style_summary
 from .analysis.over_time import MigrationHistory, migration_over_time, snapshot_table
 from .clv import (
+    SplitState,
     SummaryState,
     discounted_ltv,
     projected_revenue,
@@ -41,6 +42,7 @@ __all__ = [
     "RFMState",
     "RFMWarning",
     "Scheme",
+    "SplitState",
     "SummaryState",
     "__version__",
     "action_list",

@@ -22,7 +22,7 @@ from .io import dates as _time
 from .io.amounts import amount_column
 from .io.columns import unencodable
 from .io.frames import get_columns
-from .io.group_args import GroupArg, group_columns
+from .io.group_args import GroupArg, group_columns, group_texts
 from .io.ids import key_column
 from .io.output import OutputKind, output_kind, to_output
 from .io.windows import window_arg
@@ -155,13 +155,18 @@ class RFMState:
         return self
 
     def _update(self, batch: Any) -> None:
-        first = self._time is None
-        kind = output_kind(batch, None, self._names[1]) if first else None
         columns = get_columns(batch, self._columns + self._by)
         name_id, name_date, name_amount, name_order = self._names
         ids = plain_ids(columns[name_id])
         keys = key_column(ids, name_id)
         time = _time.time_column(columns[name_date], name_date, self._opts["tz"])
+        if len(time.ts) and () in self._parts and not self._parts[()].rows:
+            # Only empty batches so far: this first row-holding batch fixes the
+            # kind of ids, the dates' unit and zone and the group dtypes, as if
+            # the empty ones were not there.
+            self._parts, self._groups, self._time, self._like = {}, None, None, None
+        first = self._time is None
+        kind = output_kind(batch, None, self._names[1]) if first else None
         if self._time is not None and (time.unit, zone_key(time.zone)) != (
             self._time.unit,
             zone_key(self._time.zone),
@@ -181,7 +186,9 @@ class RFMState:
             self._feed(raw, args, time.ticks_per_day, groups)
             self._parts[()] = raw
         except UnicodeEncodeError:
-            raise unencodable({name_id: ids, name_order: columns.get(name_order)}) from None
+            texts = {name_id: ids, name_order: columns.get(name_order)}
+            texts.update(group_texts(groups or [], self._by))
+            raise unencodable(texts) from None
         if self._groups is None and groups:
             self._groups = groups
         if first:
@@ -220,8 +227,12 @@ class RFMState:
         if (self._names, _key(self._opts)) != (other._names, _key(other._opts)):
             raise InputError(
                 "merge needs states of the same columns and options: "
-                f"{self._describe()} vs {other._describe()}"
+                f"{self._describe(other)} vs {other._describe(self)}"
             )
+        if not other._rows() and self._time is not None:
+            return self._copy(self._batches + other._batches)
+        if not self._rows() and other._time is not None:
+            return other._copy(self._batches + other._batches)
         mine, theirs = self._time, other._time
         if (
             mine is not None
@@ -244,8 +255,23 @@ class RFMState:
                 out._parts[key] = raw.copy()
         return out
 
-    def _describe(self) -> str:
-        return ", ".join(f"{k}={v!r}" for k, v in self._opts.items() if v is not None)
+    def _rows(self) -> int:
+        return self._parts[()].rows if () in self._parts else 0
+
+    def _copy(self, batches: int) -> RFMState:
+        """A copy of this state (its core state copied) counting ``batches``."""
+        out = RFMState.__new__(RFMState)
+        out.__dict__.update(self.__dict__)
+        out._parts = {k: v.copy() for k, v in self._parts.items()}
+        out._batches = batches
+        return out
+
+    def _describe(self, other: RFMState | None = None) -> str:
+        """The options, and the column names where they differ from ``other``'s."""
+        names = ("customer_id", "date", "amount", "order_id")
+        theirs = self._names if other is None else other._names
+        cols = [f"{n}={a!r}" for n, a, b in zip(names, self._names, theirs, strict=True) if a != b]
+        return ", ".join(cols + [f"{k}={v!r}" for k, v in self._opts.items() if v is not None])
 
     # -- results -------------------------------------------------------
     def finish(self, *, output: OutputLike | None = None) -> TableLike:
@@ -303,7 +329,12 @@ class RFMState:
 
 
 def _key(opts: dict) -> dict:
-    return {k: (json.dumps(v, default=str) if v is not None else None) for k, v in opts.items()}
+    """The options as states compare them: an as-of date by the instant it
+    names, however it is spelled ("2023-06-01", a date, a Timestamp)."""
+    key = {k: (json.dumps(v, default=str) if v is not None else None) for k, v in opts.items()}
+    if opts.get("as_of") is not None:
+        key["as_of"] = _time.parse_when(opts["as_of"], "as_of").isoformat()
+    return key
 
 
 def _strings(ids: tuple) -> pa.Array:

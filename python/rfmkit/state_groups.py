@@ -13,7 +13,7 @@ import pyarrow as pa
 
 from .errors import InputError, InputTypeError
 from .io.columns import first_true
-from .io.group_args import GroupArg, group_arg
+from .io.group_args import GroupArg, group_arg, unfixed
 
 __all__ = ["batch_group_args", "plain_ids", "same_group_dtypes"]
 
@@ -34,7 +34,11 @@ def batch_group_args(columns: dict, names: list[str], first: list[GroupArg] | No
                 column=name,
             )
         before = None if first is None else first[j].dtype
-        if isinstance(before, pd.CategoricalDtype) and not _same_categories(arg.dtype, before):
+        if unfixed(before) and not unfixed(arg.dtype):
+            # The first batch's categories had no fixed list: this batch's
+            # values are grouped as text too.
+            arg = group_arg(_as_dictionary(col, name), name)
+        elif isinstance(before, pd.CategoricalDtype) and not _same_categories(arg.dtype, before):
             arg = group_arg(_recoded(col, name, before), name)
         elif (
             before is not None
@@ -52,7 +56,26 @@ def _same_categories(a: Any, b: Any) -> bool:
     unordered categoricals equal whatever the order of their categories)."""
     if not (isinstance(a, pd.CategoricalDtype) and isinstance(b, pd.CategoricalDtype)):
         return False
+    if unfixed(a) or unfixed(b):
+        return unfixed(a) and unfixed(b)
     return a.ordered == b.ordered and a.categories.equals(b.categories)
+
+
+def _as_dictionary(col: Any, name: str) -> pa.Array:
+    """A batch's text group column as an Arrow dictionary."""
+    if isinstance(col, (pa.Array, pa.ChunkedArray)):
+        col = col.to_pandas()
+    series = pd.Series(col).reset_index(drop=True)
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        series = series.astype(series.dtype.categories.dtype)
+    try:
+        return pa.array(series.to_numpy(dtype=object), pa.large_string()).dictionary_encode()
+    except (pa.ArrowException, TypeError, ValueError):
+        raise InputTypeError(
+            f"column {name!r} holds {series.dtype} values, the earlier batches categories of text: "
+            "convert the batches alike",
+            column=name,
+        ) from None
 
 
 def _plain_values(col: Any) -> pd.Series:

@@ -25,8 +25,17 @@ import pyarrow.compute as pc
 from ._core import RawRfmState
 from .errors import InputError
 from .io import dates as _time
-from .io.group_args import group_arg
-from .state_meta import dtype_from_meta, dtype_meta, kind_from_meta, kind_meta, loading, pandas_dtype
+from .io.group_args import empty_values, group_arg, unfixed
+from .state_meta import (
+    check_saved_ids,
+    check_saved_time,
+    dtype_from_meta,
+    dtype_meta,
+    kind_from_meta,
+    kind_meta,
+    loading,
+    pandas_dtype,
+)
 from .table import window_kwargs
 
 __all__ = [
@@ -80,13 +89,18 @@ def state_table(state: Any) -> pa.Table:
     parts = state._parts[()].export()
     table, part_meta = _raw_table(parts)
     if state._by:
-        values = parts["groups"][1]
         args = state._groups or []
-        meta["group_dtypes"] = [str(a.dtype) for a in args]
+        # A state fed only empty batches has no group values in the core.
+        values = parts["groups"][1] or [empty_values(a.arg) for a in args]
+        meta["group_dtypes"] = [_UNFIXED if unfixed(a.dtype) else str(a.dtype) for a in args]
         for name, arg, v in zip(state._by, args, values, strict=True):
             table = table.append_column(name, pa.Array.from_pandas(arg.restore(v)))
     meta["groups"] = [part_meta]
     return table.replace_schema_metadata({_KEY: json.dumps(meta)})
+
+
+# The saved dtype of a text group column without a fixed list of categories.
+_UNFIXED = "category (by value)"
 
 
 def _raw_table(parts: dict[str, Any]) -> tuple[pa.Table, dict[str, Any]]:
@@ -135,7 +149,13 @@ def ipc_bytes(table: pa.Table) -> bytes:
     """A table as Arrow IPC stream bytes (how the states pickle)."""
     sink = pa.BufferOutputStream()
     with pa.ipc.new_stream(sink, table.schema) as writer:
-        writer.write_table(table)
+        if table.num_rows:
+            writer.write_table(table)
+        else:
+            # One batch even without rows: the stream's dictionaries (the
+            # categories of a group column) travel with its first batch.
+            columns = [c.chunk(0) if c.num_chunks else pa.array([], c.type) for c in table.columns]
+            writer.write_batch(pa.RecordBatch.from_arrays(columns, schema=table.schema))
     return sink.getvalue().to_pybytes()
 
 
@@ -201,13 +221,17 @@ def _state_from_table(cls: Any, table: pa.Table) -> Any:
     if meta.get("empty"):
         return state
     zone = meta["zone"]
+    check_saved_time(meta["unit"], zone)
+    check_saved_ids(table, [*state._by, "customer_id"], "RFMState")
     state._time = _time.TimeColumn(ts=np.empty(0, np.int64), unit=meta["unit"], days=None, zone=zone)
     t = table.combine_chunks()
     groups = None
     if state._by:
         dtypes = meta.get("group_dtypes") or [None] * len(state._by)
         state._groups = [
-            group_arg(_as_dtype(t.column(name).to_pandas(), text), name)
+            group_arg(t.column(name), name)
+            if text == _UNFIXED
+            else group_arg(_as_dtype(t.column(name).to_pandas(), text), name)
             for name, text in zip(state._by, dtypes, strict=True)
         ]
         groups = (len(state._by), [g.arg for g in state._groups])

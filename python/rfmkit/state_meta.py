@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import warnings
 from collections.abc import Iterator
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 
@@ -126,6 +128,23 @@ def end_from_meta(meta: Any) -> Any:
     return meta
 
 
+def joined_like(a: Any, b: Any) -> Any:
+    """The id dtype of two batches' ids as one column, as ``pd.concat`` would
+    make it: categoricals of other categories (or beside other dtypes) give
+    the dtype of their values; otherwise the first batch's dtype stands."""
+    if a is None or b is None:
+        return b if a is None else a
+    categorical = isinstance(a, pd.CategoricalDtype) or isinstance(b, pd.CategoricalDtype)
+    if not categorical or a == b:
+        return a
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return pd.concat([pd.Series([], dtype=a), pd.Series([], dtype=b)]).dtype
+    except (TypeError, ValueError):
+        return np.dtype(object)
+
+
 def zone_key(zone: Any) -> str | None:
     """A time zone compared by name: a zone read back from a saved state is
     its name, the live one a tzinfo (``datetime.timezone.utc``, a
@@ -142,5 +161,40 @@ def loading(what: str) -> Iterator[None]:
         yield
     except (InputError, InputTypeError):
         raise
-    except (KeyError, IndexError, TypeError, ValueError, AttributeError, pa.ArrowException) as exc:
+    except (
+        KeyError,
+        IndexError,
+        TypeError,
+        ValueError,
+        AttributeError,
+        OverflowError,
+        pa.ArrowException,
+    ) as exc:
         raise InputError(f"this table is not a readable saved {what}: {type(exc).__name__}: {exc}") from None
+
+
+def check_saved_time(unit: Any, zone: Any) -> None:
+    """A saved state's date unit and time zone are ones rfmkit writes."""
+    from .io.dates import TICKS_PER_DAY
+
+    if unit not in TICKS_PER_DAY:
+        raise InputError(f"this table is not a readable saved state: unknown date unit {unit!r}")
+    if zone is not None:
+        try:
+            pd.Timestamp(0, tz=zone)
+        except Exception:  # noqa: BLE001 - whatever the zone library raises for a bad name
+            raise InputError(
+                f"this table is not a readable saved state: unknown time zone {zone!r}"
+            ) from None
+
+
+def check_saved_ids(table: pa.Table, keys: list[str], what: str) -> None:
+    """A saved state holds each customer (of each group) once."""
+    if table.num_rows < 2:
+        return
+    try:
+        distinct = table.select(keys).group_by(keys).aggregate([]).num_rows
+    except pa.ArrowNotImplementedError:
+        return  # keys Arrow cannot group by: not checked
+    if distinct != table.num_rows:
+        raise InputError(f"this table is not a readable saved {what}: a customer id appears twice")

@@ -18,7 +18,7 @@ from .io import dates as _time
 from .io.amounts import amount_column
 from .io.columns import unencodable
 from .io.frames import get_columns
-from .io.group_args import GroupArg, group_arg, group_columns, group_label
+from .io.group_args import GroupArg, group_arg, group_columns, group_label, group_texts
 from .io.ids import id_series, key_column
 from .io.output import follows_input
 from .io.windows import window_arg
@@ -350,7 +350,8 @@ def _compute(ids, date, amount, order_id, names, as_of, window, frequency, retur
             **window_kwargs(window_spec),
         )
     except UnicodeEncodeError:
-        raise unencodable({names[0]: ids, names[3]: order_id}) from None
+        texts = {names[0]: ids, names[3]: order_id, **group_texts(group_list, group_names)}
+        raise unencodable(texts) from None
     warn_without_purchase(raw, grouped_describe(raw, group_list, group_names), stacklevel=4)
     return raw, keys, time
 

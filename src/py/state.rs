@@ -131,6 +131,12 @@ impl RawRfmState {
         self.inner.parts_len()
     }
 
+    /// Rows folded in so far (counted or not).
+    #[getter]
+    fn rows(&self) -> u64 {
+        self.inner.rows
+    }
+
     /// The state as columns (see `crate::state::Parts`).
     fn export<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let p = self.inner.parts();

@@ -5,10 +5,12 @@ discounted lifetime values (:mod:`rfmkit.clv.ltv`)."""
 
 from .ltv import discounted_ltv, projected_revenue
 from .segments import rfm_segments
+from .split_state import SplitState
 from .state import SummaryState
 from .streaming import rfm_summary, rfm_train_test_split
 
 __all__ = [
+    "SplitState",
     "SummaryState",
     "discounted_ltv",
     "projected_revenue",

@@ -9,16 +9,20 @@ of all the rows, bit for bit.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 
 from .._core import RawSummaryState
 from .._typing import OutputLike, PeriodEndLike, TableLike
 from ..errors import InputError, InputTypeError
 from ..io.amounts import amount_column
+from ..io.columns import unencodable
+from ..io.dates import parse_when
 from ..io.frames import get_columns
 from ..io.ids import Keys, key_column, strings_out
 from ..io.output import OutputKind, output_kind, to_output
@@ -26,10 +30,13 @@ from ..io.walltime import WallDates, wall_dates, wall_when
 from ..state_groups import plain_ids
 from ..state_io import binary_array, binary_buffers, ipc_bytes, ipc_table, list_offsets
 from ..state_meta import (
+    check_saved_ids,
+    check_saved_time,
     dtype_from_meta,
     dtype_meta,
     end_from_meta,
     end_meta,
+    joined_like,
     kind_from_meta,
     kind_meta,
     loading,
@@ -141,11 +148,15 @@ class SummaryState:
 
     def _update(self, batch: Any) -> None:
         id_col, date_col, money_col = self._cols
-        kind = output_kind(batch, None, date_col) if self._raw is None else None
         names = [id_col, date_col] + ([money_col] if money_col else [])
         columns = get_columns(batch, names)
         keys = key_column(plain_ids(columns[id_col]), id_col)
         dates = wall_dates(columns[date_col], date_col, self._fmt)
+        if self._raw is not None and not self._raw.rows and len(dates.time.ts):
+            # Only empty batches so far: this first row-holding batch fixes the
+            # kind of ids, the dates' unit and zone, as if the empty ones were not there.
+            self._raw, self._keys, self._zone, self._like = None, None, None, None
+        kind = output_kind(batch, None, date_col) if self._raw is None else None
         zone = zone_key(dates.zone) or ""
         if self._zone is not None and zone != self._zone:
             raise InputTypeError(
@@ -156,12 +167,18 @@ class SummaryState:
         amounts = amount_column(columns[money_col], money_col) if money_col else None
         raw = self._raw if self._raw is not None else self._new_raw(dates)
         time = dates.time
-        raw.update(
-            ids=keys.arg, ts=time.ts, ticks_per_day=time.ticks_per_day, amounts=amounts, names=self._names
-        )
-        if self._raw is None:
+        try:
+            raw.update(
+                ids=keys.arg, ts=time.ts, ticks_per_day=time.ticks_per_day, amounts=amounts, names=self._names
+            )
+        except UnicodeEncodeError:
+            raise unencodable({id_col: keys.arg[1]}) from None
+        like = getattr(columns[id_col], "dtype", None)
+        if self._raw is not None:
+            self._like = joined_like(self._like, like)
+        else:
             self._raw, self._keys = raw, keys
-            self._like = getattr(columns[id_col], "dtype", None)
+            self._like = like
             self._kind = kind or self._kind
             self._zone = zone
 
@@ -177,26 +194,28 @@ class SummaryState:
         """A new state of both states' rows (neither changes)."""
         if not isinstance(other, SummaryState):
             raise InputTypeError(f"merge takes a SummaryState, not {type(other).__name__}")
-        if self._options() != other._options():
+        if _compared(self._options()) != _compared(other._options()):
             raise InputError(
                 f"merge needs states of the same options: {self._options()} vs {other._options()}"
             )
         out = SummaryState.__new__(SummaryState)
         out.__dict__.update(self.__dict__)
         out._batches = self._batches + other._batches
+        mine, theirs = self._raw, other._raw
+        if mine is None or theirs is None or not (mine.rows and theirs.rows):
+            # One side has no rows: the result is (a copy of) the other.
+            src = self if theirs is None or (mine is not None and not theirs.rows) else other
+            out._raw = src._raw if src._raw is None else src._raw.merge(RawSummaryState(**src._raw_options()))
+            out._like, out._keys, out._kind = src._like, src._keys, src._kind
+            out._saved_end, out._zone = src._saved_end, src._zone
+            return out
         if self._zone is not None and other._zone is not None and self._zone != other._zone:
             raise InputError(
                 f"merge needs states whose dates are in the same time zone: "
                 f"{self._zone or 'no time zone'} vs {other._zone or 'no time zone'}"
             )
-        mine, theirs = self._raw, other._raw
-        if mine is None or theirs is None:
-            src = self if theirs is None else other
-            out._raw = src._raw if src._raw is None else src._raw.merge(RawSummaryState(**src._raw_options()))
-            out._like, out._keys, out._kind = src._like, src._keys, src._kind
-            out._saved_end, out._zone = src._saved_end, src._zone
-            return out
         out._raw = mine.merge(theirs)
+        out._like = joined_like(self._like, other._like)
         return out
 
     def _raw_options(self) -> dict[str, Any]:
@@ -303,6 +322,9 @@ class SummaryState:
             return state
         t = table.combine_chunks()
         n = t.num_rows
+        check_saved_time("D", meta.get("zone") or None)
+        check_saved_ids(t, ["customer_id"], "SummaryState")
+        _check_periods(t, state._unit)
         col = t.column("customer_id")
         arr = col.chunk(0) if col.num_chunks else pa.array([], col.type)
         if meta["ids_kind"] == "str":
@@ -339,6 +361,39 @@ class SummaryState:
 
     def __setstate__(self, state: dict) -> None:
         self.__dict__.update(SummaryState.from_arrow(ipc_table(state["arrow"])).__dict__)
+
+
+def _check_periods(t: pa.Table, unit: str) -> None:
+    """A saved state's first and last periods are periods of years 1 to 9999, in order."""
+    if not t.num_rows:
+        return
+    # Customers whose rows all fell after the end hold no periods (and no rows).
+    counted = t.column("rows").to_numpy() > 0
+    first, last = (t.column(c).to_numpy()[counted] for c in ("first", "last"))
+    low = period_ordinal_of("0001-01-01", unit)
+    high = period_ordinal_of("9999-12-31", unit)
+    if (first < low).any() or (last > high).any() or (first > last).any():
+        raise InputError("this table is not a readable saved SummaryState: a period out of range or order")
+
+
+def period_ordinal_of(text: str, unit: str) -> int:
+    ordinal = pd.Period(text, freq=unit).ordinal
+    return ordinal - 1 if unit == "W" else ordinal
+
+
+def _compared(options: dict[str, Any]) -> dict[str, Any]:
+    """The options as states compare them: the end by the instant it names."""
+    end = compared_end(options["observation_period_end"], options["datetime_format"])
+    return {**options, "observation_period_end": end}
+
+
+def compared_end(end: Any, fmt: str | None) -> Any:
+    """A saved end date (:func:`end_meta`) by the instant it names, however
+    it was spelled ("2024-06-01", a date, a Timestamp); a Period stays as saved."""
+    if isinstance(end, str):
+        with contextlib.suppress(InputError):
+            return parse_when(end, "end", fmt).isoformat()
+    return end
 
 
 def _plain(out: tuple) -> Any:

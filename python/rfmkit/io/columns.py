@@ -119,6 +119,8 @@ def _unencodable(values: np.ndarray, name: str) -> InputError | None:
                 return InputError(
                     f"column {name!r} has an invalid value {value!r} at row {row}: text must be "
                     "valid Unicode (it holds a lone surrogate)",
+                    column=name,
+                    row=row,
                     value=value,
                 )
     return None

@@ -153,10 +153,20 @@ def native_table(data: Any, names: list[str] | None = None) -> Any:
         return data.read_all()
     if isinstance(data, pa.RecordBatch):
         return pa.Table.from_batches([data])
-    if hasattr(data, "__arrow_c_stream__"):
-        return pa.table(data)
-    if hasattr(data, "__arrow_c_array__"):
-        return pa.Table.from_batches([pa.record_batch(data)])
+    if isinstance(data, (pd.Series, pd.Index, pa.Array, pa.ChunkedArray)) or _is_polars(data, "Series"):
+        raise InputTypeError(
+            "expected a table of named columns (a DataFrame, a pyarrow Table, a mapping of "
+            f"names to arrays), got a single column ({type(data).__name__})"
+        )
+    try:
+        if hasattr(data, "__arrow_c_stream__"):
+            return pa.table(data)
+        if hasattr(data, "__arrow_c_array__"):
+            return pa.Table.from_batches([pa.record_batch(data)])
+    except (pa.ArrowException, TypeError, ValueError) as exc:
+        raise InputTypeError(
+            f"expected a table of named columns; this {type(data).__name__} could not be read as one: {exc}"
+        ) from None
     return data
 
 

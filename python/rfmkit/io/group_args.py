@@ -144,6 +144,10 @@ def _sorted_codes(s: pd.Series, name: str) -> GroupArg:
 
 def group_arg(col: Column, name: str) -> GroupArg:
     """Prepares one group column for the core."""
+    dictionary = isinstance(col, (pa.Array, pa.ChunkedArray)) and pa.types.is_dictionary(col.type)
+    if dictionary and not col.type.ordered and _is_text(col.type.value_type):
+        # (An ordered dictionary, such as a polars Enum's, has a fixed list.)
+        return _unfixed_categories(col, name)
     if isinstance(col, (pa.Array, pa.ChunkedArray)) and _is_text(col.type):
         # Arrow text goes to the core as it is (no copy into Python objects).
         arr = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
@@ -187,6 +191,25 @@ def group_arg(col: Column, name: str) -> GroupArg:
     return _sorted_codes(s, name)
 
 
+def _unfixed_categories(col: pa.Array | pa.ChunkedArray, name: str) -> GroupArg:
+    """Text categories without a fixed list (an unordered Arrow dictionary,
+    a polars Categorical: each batch, chunk or slice has a dictionary of its own):
+    grouped by value, as text, and given back as a categorical of the values
+    met, in sorted order, whatever the order of the rows or batches."""
+    text = group_arg(col.cast(col.type.value_type), name)
+
+    def restore(out: tuple) -> pd.Series:
+        values = text.restore(out)
+        return pd.Series(pd.Categorical(values, categories=pd.Index(values).unique().sort_values()))
+
+    return GroupArg(text.arg, restore, pd.CategoricalDtype())
+
+
+def unfixed(dtype: Any) -> bool:
+    """Whether a group column's dtype is that of :func:`_unfixed_categories`."""
+    return isinstance(dtype, pd.CategoricalDtype) and dtype.categories is None
+
+
 def _is_text(t: pa.DataType) -> bool:
     return pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_string_view(t)
 
@@ -194,9 +217,10 @@ def _is_text(t: pa.DataType) -> bool:
 def group_columns(out: tuple | None, args: Sequence[GroupArg], names: Sequence[str]) -> dict[str, pd.Series]:
     """The group columns of the core's grouped table (``out`` is its
     ``groups``: each row's group and the sorted groups' values)."""
-    if out is None:
-        return {name: a.restore(_empty(a.arg)) for name, a in zip(names, args, strict=True)}
-    rows, values = out[0], out[1]
+    rows, values = (None, []) if out is None else (out[0], out[1])
+    if not len(values) and (rows is None or not len(rows)):
+        # No rows yet (a state fed only empty batches keeps no group values).
+        return {name: a.restore(empty_values(a.arg)) for name, a in zip(names, args, strict=True)}
     return {
         name: a.restore(v).take(rows).reset_index(drop=True)
         for name, a, v in zip(names, args, values, strict=True)
@@ -212,7 +236,14 @@ def group_label(out: tuple, args: Sequence[GroupArg], names: Sequence[str], grou
     return ", ".join(parts)
 
 
-def _empty(arg: tuple) -> tuple:
+def group_texts(args: Sequence[GroupArg], names: Sequence[str]) -> dict[str, Any]:
+    """The text group columns as the core takes them (Python strings), for
+    naming the one a lone surrogate came from."""
+    return {name: a.arg[1] for name, a in zip(names, args, strict=True) if a.arg[0] == "obj"}
+
+
+def empty_values(arg: tuple) -> tuple:
+    """No values of a group column of the kind of ``arg``."""
     if arg[0] in ("str", "obj"):
         return ("str", np.zeros(1, np.int64), np.zeros(0, np.uint8))
     return (arg[0], np.zeros(0, dtype={"f64": np.float64, "u64": np.uint64}.get(arg[0], np.int64)))
