@@ -28,7 +28,7 @@ from .io.output import OutputKind, output_kind, to_output
 from .io.windows import window_arg
 from .state_groups import batch_group_args, plain_ids, same_group_dtypes
 from .state_io import ipc_bytes, ipc_table, state_from_table, state_table
-from .state_meta import zone_key
+from .state_meta import instant, zone_key
 from .table import (
     check_choice,
     group_names_of,
@@ -160,6 +160,8 @@ class RFMState:
         ids = plain_ids(columns[name_id])
         keys = key_column(ids, name_id)
         time = _time.time_column(columns[name_date], name_date, self._opts["tz"])
+        if not len(time.ts) and () in self._parts:
+            return  # an empty batch changes nothing (nor is held to the earlier batches' kinds)
         if len(time.ts) and () in self._parts and not self._parts[()].rows:
             # Only empty batches so far: this first row-holding batch fixes the
             # kind of ids, the dates' unit and zone and the group dtypes, as if
@@ -333,7 +335,7 @@ def _key(opts: dict) -> dict:
     names, however it is spelled ("2023-06-01", a date, a Timestamp)."""
     key = {k: (json.dumps(v, default=str) if v is not None else None) for k, v in opts.items()}
     if opts.get("as_of") is not None:
-        key["as_of"] = _time.parse_when(opts["as_of"], "as_of").isoformat()
+        key["as_of"] = instant(_time.parse_when(opts["as_of"], "as_of"))
     return key
 
 

@@ -27,6 +27,7 @@ from .errors import InputError
 from .io import dates as _time
 from .io.group_args import empty_values, group_arg, unfixed
 from .state_meta import (
+    check_saved_batches,
     check_saved_ids,
     check_saved_time,
     dtype_from_meta,
@@ -160,8 +161,10 @@ def ipc_bytes(table: pa.Table) -> bytes:
 
 
 def ipc_table(data: bytes) -> pa.Table:
-    """The table of :func:`ipc_bytes`."""
-    return pa.ipc.open_stream(data).read_all()
+    """The table of :func:`ipc_bytes` (bytes only: never a path to open)."""
+    if not isinstance(data, (bytes, bytearray, memoryview)):
+        raise InputError(f"a saved state's Arrow bytes must be bytes, not {type(data).__name__}")
+    return pa.ipc.open_stream(pa.py_buffer(data)).read_all()
 
 
 def binary_array(offsets: np.ndarray, data: np.ndarray) -> pa.Array:
@@ -215,7 +218,7 @@ def _state_from_table(cls: Any, table: pa.Table) -> Any:
         tz=opts["tz"],
         by=meta.get("by") or None,
     )
-    state._batches = meta["batches"]
+    state._batches = check_saved_batches(meta, "RFMState")
     state._like = dtype_from_meta(meta["like"])
     state._kind = kind_from_meta(meta.get("output"))
     if meta.get("empty"):

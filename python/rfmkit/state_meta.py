@@ -133,7 +133,11 @@ def joined_like(a: Any, b: Any) -> Any:
     make it: categoricals of other categories (or beside other dtypes) give
     the dtype of their values; otherwise the first batch's dtype stands."""
     if a is None or b is None:
-        return b if a is None else a
+        # A batch without a pandas dtype (Arrow, polars) holds plain values.
+        known = b if a is None else a
+        if not isinstance(known, pd.CategoricalDtype):
+            return known
+        a, b = known, known.categories.dtype
     categorical = isinstance(a, pd.CategoricalDtype) or isinstance(b, pd.CategoricalDtype)
     if not categorical or a == b:
         return a
@@ -168,6 +172,7 @@ def loading(what: str) -> Iterator[None]:
         ValueError,
         AttributeError,
         OverflowError,
+        OSError,
         pa.ArrowException,
     ) as exc:
         raise InputError(f"this table is not a readable saved {what}: {type(exc).__name__}: {exc}") from None
@@ -198,3 +203,17 @@ def check_saved_ids(table: pa.Table, keys: list[str], what: str) -> None:
         return  # keys Arrow cannot group by: not checked
     if distinct != table.num_rows:
         raise InputError(f"this table is not a readable saved {what}: a customer id appears twice")
+
+
+def check_saved_batches(meta: dict[str, Any], what: str) -> int:
+    """A saved state's count of batches."""
+    batches = meta.get("batches")
+    if isinstance(batches, bool) or not isinstance(batches, int) or batches < 0:
+        raise InputError(f"this table is not a readable saved {what}: batches is {batches!r}")
+    return batches
+
+
+def instant(ts: pd.Timestamp) -> str:
+    """A date as text that is the same for the same instant: tz-aware dates
+    in UTC ("2024-03-31 01:00+01:00" and "2024-03-31 00:00Z" agree)."""
+    return (ts.tz_convert("UTC") if ts.tzinfo is not None else ts).isoformat()

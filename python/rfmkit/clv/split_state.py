@@ -29,8 +29,21 @@ from ..io.output import OutputKind, output_kind, to_output
 from ..io.walltime import WallDates, wall_dates, wall_when
 from ..state_groups import plain_ids
 from ..state_io import ipc_bytes, ipc_table
-from ..state_meta import end_from_meta, end_meta, kind_from_meta, kind_meta, loading, zone_key
-from .state import SummaryState, compared_end
+from ..state_meta import (
+    check_saved_batches,
+    check_saved_time,
+    dtype_from_meta,
+    dtype_meta,
+    end_from_meta,
+    end_meta,
+    kind_from_meta,
+    kind_meta,
+    loading,
+    zone_key,
+)
+from .split_rows import check_lengths, check_outside, feed, id_kind
+from .state import SummaryState
+from .state_checks import compared_end
 from .summary import check_scaler, check_unit, count_column, mean_column
 
 __all__ = ["SplitState"]
@@ -94,23 +107,24 @@ class SplitState:
                 _time.parse_when(end, arg, datetime_format)  # a bad date is an error now
         self.unit, self.scaler = check_unit(time_unit), check_scaler(time_scaler)
         self.cols = (customer_id_col, datetime_col, monetary_value_col)
-        self.columns = [customer_id_col, datetime_col] + ([monetary_value_col] if monetary_value_col else [])
+        self.columns = [customer_id_col, datetime_col]
+        if monetary_value_col is not None:
+            self.columns.append(monetary_value_col)
         self.fmt, self.ends = datetime_format, (train_period_end, test_period_end)
         self.first = bool(include_first_transaction)
         common: dict[str, Any] = dict(time_unit=time_unit, datetime_format=datetime_format)
-        self.train = SummaryState(
-            customer_id_col,
-            datetime_col,
-            monetary_value_col,
-            observation_period_end=train_period_end,
-            time_scaler=time_scaler,
-            include_first_transaction=include_first_transaction,
-            **common,
+        self.made = (
+            dict(
+                observation_period_end=train_period_end,
+                time_scaler=time_scaler,
+                include_first_transaction=include_first_transaction,
+                **common,
+            ),
+            # The test window's distinct periods and per-period sums: the summary's first-period form.
+            dict(include_first_transaction=True, **common),
         )
-        # The test window's distinct periods and per-period sums: the summary's first-period form.
-        self.test = SummaryState(
-            customer_id_col, datetime_col, monetary_value_col, include_first_transaction=True, **common
-        )
+        self.train, self.test = (SummaryState(*self.cols, **made) for made in self.made)
+        self.money_like: Any = None  # the first batch's amount dtype
         self.rows = [0, 0]  # rows fed to each state
         self.dates: WallDates | None = None  # the first batch's: unit and zone
         self.ids: str | None = None  # the first batch's kind of ids: "int" or "text"
@@ -147,11 +161,11 @@ class SplitState:
         id_col, date_col, money_col = self.cols
         kind = output_kind(batch, None, date_col) if self.dates is None else None
         columns = get_columns(batch, self.columns)
+        check_lengths(columns, self.columns)
         # Every row is checked, as in memory, also those outside both windows.
-        ids = _id_kind(key_column(plain_ids(columns[id_col]), id_col).arg[0])
+        ids = id_kind(key_column(plain_ids(columns[id_col]), id_col).arg[0])
         dates = wall_dates(columns[date_col], date_col, self.fmt)
-        if money_col:
-            amount_column(columns[money_col], money_col)
+        amounts = amount_column(columns[money_col], money_col) if money_col is not None else None
         ts = dates.time.ts
         if not len(ts):
             return
@@ -162,15 +176,28 @@ class SplitState:
         test_rows = ~train_rows
         if test_end is not None:
             test_rows &= ts <= dates.ticks(test_end)
-        for i, (state, rows) in enumerate(((self.train, train_rows), (self.test, test_rows))):
+        # Each side's rows go to a state of their own first: a refused batch
+        # changes neither side, and the first bad row of the batch is reported.
+        parts, errors = [], []
+        for made, rows in zip(self.made, (train_rows, test_rows), strict=True):
+            part = SummaryState(*self.cols, **made)
             if rows.any():
-                _feed(state, columns, rows)
-                self.rows[i] += int(rows.sum())
+                errors.append(feed(part, columns, rows))
+            parts.append(part)
+        errors.append(check_outside(dates, amounts, ~(train_rows | test_rows), self.cols))
+        found = [e for e in errors if e is not None]
+        if found:
+            raise min(found, key=lambda e: -1 if e.row is None else e.row)
+        sides = zip((self.train, self.test), parts, (train_rows, test_rows), strict=True)
+        for i, (state, part, rows) in enumerate(sides):
+            state.absorb(part)
+            self.rows[i] += int(rows.sum())
         low, high = int(ts.min()), int(ts.max())
         self.span = (low, high) if self.span is None else (min(self.span[0], low), max(self.span[1], high))
         if self.dates is None:
             self.dates, self.ids, self.bounds = dates, ids, bounds
             self.kind = kind or self.kind
+            self.money_like = getattr(columns[money_col], "dtype", None) if money_col is not None else None
 
     def _check_like(self, ids: str, dates: WallDates) -> None:
         """Batches agree on what one column would hold (checked before either
@@ -256,7 +283,7 @@ class SplitState:
         if self.cols[2] is not None:
             test_monetary = np.zeros(n)
             test_monetary[at[known]] = test["monetary_value"].to_numpy()[known]
-            table["test_monetary_value"] = mean_column(test_monetary, None)
+            table["test_monetary_value"] = mean_column(test_monetary, self.money_like)
         steps = (test_end.to_period(self.unit) - train_end.to_period(self.unit)).n
         table["test_T"] = steps / self.scaler
         table.attrs = dict(
@@ -292,6 +319,7 @@ class SplitState:
             if self.bounds is None
             else [None if b is None else b.isoformat() for b in self.bounds],
             "output": kind_meta(self.kind),
+            "money_like": dtype_meta(self.money_like),
         }
         table = pa.table(
             {
@@ -325,14 +353,25 @@ class SplitState:
             include_first_transaction=o["first"],
             datetime_format=o["datetime_format"],
         )
+        if table.num_rows != 1 or any(
+            not pa.types.is_large_binary(table.schema.field(c).type) for c in ("train", "test")
+        ):
+            raise InputError("this table is not a readable saved SplitState: no train and test states")
         state.train = SummaryState.from_arrow(ipc_table(table.column("train")[0].as_py()))
         state.test = SummaryState.from_arrow(ipc_table(table.column("test")[0].as_py()))
-        state.batches, state.ids = int(meta["batches"]), meta["ids"]
-        state.rows = [int(r) for r in meta["rows"]]
-        state.span = None if meta["span"] is None else (int(meta["span"][0]), int(meta["span"][1]))
+        state.batches, state.ids = check_saved_batches(meta, "SplitState"), meta["ids"]
+        rows, span = meta["rows"], meta["span"]
+        if len(rows) != 2 or not all(isinstance(r, int) and r >= 0 for r in rows):
+            raise InputError(f"this table is not a readable saved SplitState: rows {rows!r}")
+        if (span is None) != (meta["unit"] is None) or meta["ids"] not in (None, "int", "text"):
+            raise InputError("this table is not a readable saved SplitState: its span, unit and ids disagree")
+        state.rows = [int(r) for r in rows]
+        state.span = None if span is None else (int(span[0]), int(span[1]))
         state.kind = kind_from_meta(meta.get("output"))
+        state.money_like = dtype_from_meta(meta.get("money_like"))
         if meta["unit"] is not None:
             zone = meta["zone"]
+            check_saved_time(meta["unit"], zone)
             time = _time.TimeColumn(ts=np.empty(0, np.int64), unit=meta["unit"], days=None, zone=zone)
             state.dates = WallDates(time, zone)
             train_end, test_end = meta["bounds"]
@@ -344,10 +383,6 @@ class SplitState:
 
     def __setstate__(self, state: dict) -> None:
         self.__dict__.update(SplitState.from_arrow(ipc_table(state["arrow"])).__dict__)
-
-
-def _id_kind(kind: str) -> str:
-    return "text" if kind in ("str", "obj", "arrow") else "int"
 
 
 def _compared(options: dict[str, Any]) -> dict[str, Any]:
@@ -363,34 +398,3 @@ def _compared(options: dict[str, Any]) -> dict[str, Any]:
 def _check_order(train_end: pd.Timestamp, test_end: pd.Timestamp) -> None:
     if train_end >= test_end:
         raise InputError(f"train_period_end {train_end} must be before test_period_end {test_end}")
-
-
-def _feed(state: SummaryState, columns: dict[str, Any], rows: np.ndarray) -> None:
-    """``state`` updated with the rows ``rows`` of a batch's ``columns``; an
-    error names the batch's row."""
-    at = np.flatnonzero(rows)
-    part = {name: _take(col, rows, at) for name, col in columns.items()}
-    try:
-        state.update(part)
-    except (InputError, InputTypeError) as exc:
-        text = _BATCH.sub("", str(exc))
-        row = exc.row
-        if row is None or not 0 <= row < len(at):
-            raise type(exc)(text, column=exc.column, row=row, value=exc.value) from None
-        raise type(exc)(
-            text.replace(f"at row {row}", f"at row {int(at[row])}", 1),
-            column=exc.column,
-            row=int(at[row]),
-            value=exc.value,
-        ) from None
-
-
-def _take(col: Any, rows: np.ndarray, at: np.ndarray) -> Any:
-    """The rows ``rows`` (a mask; ``at``: its positions) of one column."""
-    if isinstance(col, pd.Series):
-        return col.iloc[at].reset_index(drop=True)
-    if isinstance(col, (pa.Array, pa.ChunkedArray)):
-        return col.filter(pa.array(rows))
-    if isinstance(col, np.ndarray):
-        return col[at]
-    return pd.Series(col).iloc[at].reset_index(drop=True)

@@ -9,12 +9,10 @@ of all the rows, bit for bit.
 
 from __future__ import annotations
 
-import contextlib
 import json
 from typing import Any
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 
 from .._core import RawSummaryState
@@ -22,7 +20,6 @@ from .._typing import OutputLike, PeriodEndLike, TableLike
 from ..errors import InputError, InputTypeError
 from ..io.amounts import amount_column
 from ..io.columns import unencodable
-from ..io.dates import parse_when
 from ..io.frames import get_columns
 from ..io.ids import Keys, key_column, strings_out
 from ..io.output import OutputKind, output_kind, to_output
@@ -30,6 +27,7 @@ from ..io.walltime import WallDates, wall_dates, wall_when
 from ..state_groups import plain_ids
 from ..state_io import binary_array, binary_buffers, ipc_bytes, ipc_table, list_offsets
 from ..state_meta import (
+    check_saved_batches,
     check_saved_ids,
     check_saved_time,
     dtype_from_meta,
@@ -42,6 +40,7 @@ from ..state_meta import (
     loading,
     zone_key,
 )
+from .state_checks import check_periods, compared
 from .summary import check_scaler, check_unit, like_peers, period_ordinal, period_start, summary_frame
 
 __all__ = ["SummaryState"]
@@ -148,11 +147,13 @@ class SummaryState:
 
     def _update(self, batch: Any) -> None:
         id_col, date_col, money_col = self._cols
-        names = [id_col, date_col] + ([money_col] if money_col else [])
+        names = [id_col, date_col] + ([money_col] if money_col is not None else [])
         columns = get_columns(batch, names)
         keys = key_column(plain_ids(columns[id_col]), id_col)
         dates = wall_dates(columns[date_col], date_col, self._fmt)
-        if self._raw is not None and not self._raw.rows and len(dates.time.ts):
+        if not len(dates.time.ts) and self._raw is not None:
+            return  # an empty batch changes nothing (nor is held to the earlier batches' kinds)
+        if self._raw is not None and not self._raw.rows:
             # Only empty batches so far: this first row-holding batch fixes the
             # kind of ids, the dates' unit and zone, as if the empty ones were not there.
             self._raw, self._keys, self._zone, self._like = None, None, None, None
@@ -164,7 +165,7 @@ class SummaryState:
                 f"in {self._zone or 'no time zone'}: convert the batches alike",
                 column=date_col,
             )
-        amounts = amount_column(columns[money_col], money_col) if money_col else None
+        amounts = amount_column(columns[money_col], money_col) if money_col is not None else None
         raw = self._raw if self._raw is not None else self._new_raw(dates)
         time = dates.time
         try:
@@ -194,7 +195,7 @@ class SummaryState:
         """A new state of both states' rows (neither changes)."""
         if not isinstance(other, SummaryState):
             raise InputTypeError(f"merge takes a SummaryState, not {type(other).__name__}")
-        if _compared(self._options()) != _compared(other._options()):
+        if compared(self._options()) != compared(other._options()):
             raise InputError(
                 f"merge needs states of the same options: {self._options()} vs {other._options()}"
             )
@@ -217,6 +218,23 @@ class SummaryState:
         out._raw = mine.merge(theirs)
         out._like = joined_like(self._like, other._like)
         return out
+
+    def absorb(self, other: SummaryState) -> None:
+        """Folds ``other`` (of the same options, not used afterwards) into
+        this state, in place: how :class:`~rfmkit.SplitState` adds a batch."""
+        if other._raw is None or not other._raw.rows:
+            self._batches += other._batches
+            return
+        if self._raw is None or not self._raw.rows:
+            batches = self._batches + other._batches
+            self.__dict__.update(other.__dict__)
+            self._batches = batches
+            return
+        if compared(self._options()) != compared(other._options()) or self._zone != other._zone:
+            raise InputError("absorb needs a state of the same options and time zone")
+        self._raw.absorb(other._raw)
+        self._like = joined_like(self._like, other._like)
+        self._batches += other._batches
 
     def _raw_options(self) -> dict[str, Any]:
         return {"unit": self._unit, "end_period": self._saved_end}
@@ -314,7 +332,7 @@ class SummaryState:
             include_first_transaction=bool(o["first"]),
             datetime_format=o["datetime_format"],
         )
-        state._batches = meta["batches"]
+        state._batches = check_saved_batches(meta, "SummaryState")
         state._like = dtype_from_meta(meta["like"])
         state._kind = kind_from_meta(meta.get("output"))
         state._zone = meta.get("zone")
@@ -324,7 +342,7 @@ class SummaryState:
         n = t.num_rows
         check_saved_time("D", meta.get("zone") or None)
         check_saved_ids(t, ["customer_id"], "SummaryState")
-        _check_periods(t, state._unit)
+        check_periods(t, state._unit)
         col = t.column("customer_id")
         arr = col.chunk(0) if col.num_chunks else pa.array([], col.type)
         if meta["ids_kind"] == "str":
@@ -361,39 +379,6 @@ class SummaryState:
 
     def __setstate__(self, state: dict) -> None:
         self.__dict__.update(SummaryState.from_arrow(ipc_table(state["arrow"])).__dict__)
-
-
-def _check_periods(t: pa.Table, unit: str) -> None:
-    """A saved state's first and last periods are periods of years 1 to 9999, in order."""
-    if not t.num_rows:
-        return
-    # Customers whose rows all fell after the end hold no periods (and no rows).
-    counted = t.column("rows").to_numpy() > 0
-    first, last = (t.column(c).to_numpy()[counted] for c in ("first", "last"))
-    low = period_ordinal_of("0001-01-01", unit)
-    high = period_ordinal_of("9999-12-31", unit)
-    if (first < low).any() or (last > high).any() or (first > last).any():
-        raise InputError("this table is not a readable saved SummaryState: a period out of range or order")
-
-
-def period_ordinal_of(text: str, unit: str) -> int:
-    ordinal = pd.Period(text, freq=unit).ordinal
-    return ordinal - 1 if unit == "W" else ordinal
-
-
-def _compared(options: dict[str, Any]) -> dict[str, Any]:
-    """The options as states compare them: the end by the instant it names."""
-    end = compared_end(options["observation_period_end"], options["datetime_format"])
-    return {**options, "observation_period_end": end}
-
-
-def compared_end(end: Any, fmt: str | None) -> Any:
-    """A saved end date (:func:`end_meta`) by the instant it names, however
-    it was spelled ("2024-06-01", a date, a Timestamp); a Period stays as saved."""
-    if isinstance(end, str):
-        with contextlib.suppress(InputError):
-            return parse_when(end, "end", fmt).isoformat()
-    return end
 
 
 def _plain(out: tuple) -> Any:

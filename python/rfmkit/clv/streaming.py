@@ -59,7 +59,9 @@ def rfm_summary(
     state = SummaryState(
         customer_id_col, datetime_col, monetary_value_col, datetime_format=datetime_format, **options
     )
-    columns = [customer_id_col, datetime_col] + ([monetary_value_col] if monetary_value_col else [])
+    columns = [customer_id_col, datetime_col]
+    if monetary_value_col is not None:
+        columns.append(monetary_value_col)
     stream.check(columns)
     # The first date, for the message of an end before it: found now in a stream read once.
     firsts: list[pd.Timestamp] = []

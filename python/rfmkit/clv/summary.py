@@ -95,7 +95,10 @@ def check_scaler(time_scaler: Any, arg: str = "time_scaler") -> float:
         return 1.0
     if isinstance(time_scaler, (bool, np.bool_)) or not isinstance(time_scaler, numbers.Real):
         raise InputTypeError(f"{arg} must be a number, not {time_scaler!r}")
-    value = float(time_scaler)
+    try:
+        value = float(time_scaler)
+    except OverflowError:
+        value = math.inf
     if not math.isfinite(value) or value <= 0:
         raise InputError(f"{arg} must be a positive number, got {time_scaler!r}")
     return value

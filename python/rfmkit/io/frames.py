@@ -279,6 +279,9 @@ def get_columns(data: Any, names: list[str]) -> dict[str, Column]:
         data = data.select(list(dict.fromkeys(names))).to_arrow()
     if isinstance(data, (pa.Table, pa.RecordBatch)):
         check_present(names, data.schema.names)
+        for name in dict.fromkeys(names):
+            if data.schema.names.count(name) > 1:
+                raise InputError(f"column {name!r} appears more than once in the table", column=name)
         return {name: data.column(name) for name in names}
     if isinstance(data, Mapping):
         check_present(names, list(data.keys()))
