@@ -11,6 +11,7 @@ import pandas as pd
 import pyarrow as pa
 
 from ..errors import InputError, InputTypeError
+from ..io.columns import unencodable
 from ..io.walltime import WallDates
 from .state import SummaryState
 
@@ -32,28 +33,23 @@ def check_lengths(columns: dict[str, Any], names: list[str]) -> None:
             raise InputError(f"columns have different lengths: '{first}' has {n} rows, '{name}' has {length}")
 
 
-def check_outside(
-    dates: WallDates, amounts: np.ndarray | None, rows: np.ndarray, cols: tuple
-) -> InputError | None:
-    """The error the core gives for the first bad row among ``rows`` (those
-    after both windows, which neither state sees), or None."""
-    at = np.flatnonzero(rows)
-    if not len(at):
-        return None
+def check_rows(dates: WallDates, amounts: np.ndarray | None, cols: tuple) -> None:
+    """Raises the error the core gives for a batch's first bad row (a date
+    outside years 1 to 9999, an amount that is not finite), before either
+    side's state sees the batch."""
     _, date_col, money_col = cols
-    days = np.floor_divide(dates.time.ts[at], dates.time.ticks_per_day)
+    days = np.floor_divide(dates.time.ts, dates.time.ticks_per_day)
     bad_day = (days < _DAYS[0]) | (days >= _DAYS[1])
-    bad_amount = np.zeros(len(at), bool)
+    bad_amount = np.zeros(len(days), bool)
     if amounts is not None and amounts.dtype.kind == "f":
-        bad_amount = ~np.isfinite(amounts[at])
+        bad_amount = ~np.isfinite(amounts)
     bad = bad_day | bad_amount
     if not bad.any():
-        return None
-    k = int(np.flatnonzero(bad)[0])
-    row = int(at[k])
-    if bad_day[k]:
-        value = f"day {int(days[k])} since 1970-01-01"
-        return InputError(
+        return
+    row = int(np.flatnonzero(bad)[0])
+    if bad_day[row]:
+        value = f"day {int(days[row])} since 1970-01-01"
+        raise InputError(
             f"column '{date_col}' has an invalid value {value} at row {row}: "
             "dates must be in years 1 to 9999",
             column=date_col,
@@ -64,7 +60,7 @@ def check_outside(
     x = float(amounts[row])
     value = "NaN" if np.isnan(x) else ("inf" if x > 0 else "-inf")
     reason = "amounts must not be NaN" if np.isnan(x) else "amounts must be finite"
-    return InputError(
+    raise InputError(
         f"column '{money_col}' has an invalid value {value} at row {row}: {reason}",
         column=money_col,
         row=row,
@@ -72,11 +68,19 @@ def check_outside(
     )
 
 
-def feed(
-    state: SummaryState, columns: dict[str, Any], rows: np.ndarray
-) -> InputError | InputTypeError | None:
-    """Updates ``state`` with the rows ``rows`` of a batch's ``columns``;
-    gives its error about the batch's row, or None."""
+def check_text(arg: tuple, name: str) -> None:
+    """Text ids held as Python strings are valid Unicode (no lone surrogate)."""
+    if arg[0] != "obj":
+        return
+    try:
+        pa.array(arg[1], pa.large_string())
+    except (UnicodeError, pa.ArrowException, TypeError, ValueError):
+        raise unencodable({name: arg[1]}) from None
+
+
+def feed(state: SummaryState, columns: dict[str, Any], rows: np.ndarray) -> None:
+    """Updates ``state`` with the rows ``rows`` of a batch's ``columns``; an
+    error names the batch's row."""
     at = np.flatnonzero(rows)
     part = {name: _take(col, rows, at) for name, col in columns.items()}
     try:
@@ -85,14 +89,13 @@ def feed(
         text = _BATCH.sub("", str(exc))
         row = exc.row
         if row is None or not 0 <= row < len(at):
-            return type(exc)(text, column=exc.column, row=row, value=exc.value)
-        return type(exc)(
+            raise type(exc)(text, column=exc.column, row=row, value=exc.value) from None
+        raise type(exc)(
             text.replace(f"at row {row}", f"at row {int(at[row])}", 1),
             column=exc.column,
             row=int(at[row]),
             value=exc.value,
-        )
-    return None
+        ) from None
 
 
 def _take(col: Any, rows: np.ndarray, at: np.ndarray) -> Any:

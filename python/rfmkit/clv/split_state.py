@@ -41,7 +41,7 @@ from ..state_meta import (
     loading,
     zone_key,
 )
-from .split_rows import check_lengths, check_outside, feed, id_kind
+from .split_rows import check_lengths, check_rows, check_text, feed, id_kind
 from .state import SummaryState
 from .state_checks import compared_end
 from .summary import check_scaler, check_unit, count_column, mean_column
@@ -162,36 +162,28 @@ class SplitState:
         kind = output_kind(batch, None, date_col) if self.dates is None else None
         columns = get_columns(batch, self.columns)
         check_lengths(columns, self.columns)
-        # Every row is checked, as in memory, also those outside both windows.
-        ids = id_kind(key_column(plain_ids(columns[id_col]), id_col).arg[0])
+        # Every row is checked first, as in memory, also those outside both
+        # windows: a refused batch changes neither side.
+        keys = key_column(plain_ids(columns[id_col]), id_col)
+        ids = id_kind(keys.arg[0])
         dates = wall_dates(columns[date_col], date_col, self.fmt)
         amounts = amount_column(columns[money_col], money_col) if money_col is not None else None
         ts = dates.time.ts
         if not len(ts):
             return
         self._check_like(ids, dates)
+        check_rows(dates, amounts, self.cols)
+        check_text(keys.arg, id_col)
         bounds = self.bounds if self.bounds is not None else self._ends(dates)
         train_end, test_end = bounds
         train_rows = ts <= dates.ticks(train_end)
         test_rows = ~train_rows
         if test_end is not None:
             test_rows &= ts <= dates.ticks(test_end)
-        # Each side's rows go to a state of their own first: a refused batch
-        # changes neither side, and the first bad row of the batch is reported.
-        parts, errors = [], []
-        for made, rows in zip(self.made, (train_rows, test_rows), strict=True):
-            part = SummaryState(*self.cols, **made)
+        for i, (state, rows) in enumerate(((self.train, train_rows), (self.test, test_rows))):
             if rows.any():
-                errors.append(feed(part, columns, rows))
-            parts.append(part)
-        errors.append(check_outside(dates, amounts, ~(train_rows | test_rows), self.cols))
-        found = [e for e in errors if e is not None]
-        if found:
-            raise min(found, key=lambda e: -1 if e.row is None else e.row)
-        sides = zip((self.train, self.test), parts, (train_rows, test_rows), strict=True)
-        for i, (state, part, rows) in enumerate(sides):
-            state.absorb(part)
-            self.rows[i] += int(rows.sum())
+                feed(state, columns, rows)
+                self.rows[i] += int(rows.sum())
         low, high = int(ts.min()), int(ts.max())
         self.span = (low, high) if self.span is None else (min(self.span[0], low), max(self.span[1], high))
         if self.dates is None:

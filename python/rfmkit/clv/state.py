@@ -219,23 +219,6 @@ class SummaryState:
         out._like = joined_like(self._like, other._like)
         return out
 
-    def absorb(self, other: SummaryState) -> None:
-        """Folds ``other`` (of the same options, not used afterwards) into
-        this state, in place: how :class:`~rfmkit.SplitState` adds a batch."""
-        if other._raw is None or not other._raw.rows:
-            self._batches += other._batches
-            return
-        if self._raw is None or not self._raw.rows:
-            batches = self._batches + other._batches
-            self.__dict__.update(other.__dict__)
-            self._batches = batches
-            return
-        if compared(self._options()) != compared(other._options()) or self._zone != other._zone:
-            raise InputError("absorb needs a state of the same options and time zone")
-        self._raw.absorb(other._raw)
-        self._like = joined_like(self._like, other._like)
-        self._batches += other._batches
-
     def _raw_options(self) -> dict[str, Any]:
         return {"unit": self._unit, "end_period": self._saved_end}
 
