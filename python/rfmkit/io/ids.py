@@ -165,6 +165,10 @@ def _arrow_keys(arr: pa.Array, name: str) -> Keys:
     if pa.types.is_dictionary(t):
         return _categorical_keys(pd.Categorical(arr.to_pandas()), name)
     arrow_check_nulls(arr, name)
+    if pa.types.is_null(t) and not len(arr):
+        # No ids at all (an empty column of unknown type, as pandas 2 gives
+        # Arrow for an empty object column).
+        return _ints(np.zeros(0, np.int64))
     if pa.types.is_integer(t):
         return _ints(arr.to_numpy(zero_copy_only=False))
     if pa.types.is_floating(t):
