@@ -34,12 +34,13 @@ def check_lengths(columns: dict[str, Any], names: list[str]) -> None:
 
 
 def check_rows(dates: WallDates, amounts: np.ndarray | None, cols: tuple) -> None:
-    """Raises the error the core gives for a batch's first bad row (a date
-    outside years 1 to 9999, an amount that is not finite), before either
-    side's state sees the batch."""
+    """Raises the error the core gives for a batch's first bad row (a
+    missing date, a date outside years 1 to 9999, an amount that is not
+    finite), before either side's state sees the batch."""
     _, date_col, money_col = cols
+    nat = dates.time.ts == np.iinfo(np.int64).min
     days = np.floor_divide(dates.time.ts, dates.time.ticks_per_day)
-    bad_day = (days < _DAYS[0]) | (days >= _DAYS[1])
+    bad_day = nat | (days < _DAYS[0]) | (days >= _DAYS[1])
     bad_amount = np.zeros(len(days), bool)
     if amounts is not None and amounts.dtype.kind == "f":
         bad_amount = ~np.isfinite(amounts)
@@ -47,6 +48,13 @@ def check_rows(dates: WallDates, amounts: np.ndarray | None, cols: tuple) -> Non
     if not bad.any():
         return
     row = int(np.flatnonzero(bad)[0])
+    if nat[row]:
+        raise InputError(
+            f"column '{date_col}' has a missing value (NaT) at row {row}",
+            column=date_col,
+            row=row,
+            value="NaT",
+        )
     if bad_day[row]:
         value = f"day {int(days[row])} since 1970-01-01"
         raise InputError(
