@@ -301,23 +301,14 @@ fn ordered<V: Visit>(
         *last = key;
     }
     if let Some(set) = set {
-        // Rising keys are distinct within the batch once repeats are
-        // skipped; the set knows which of them earlier batches had.
+        // The keys rise: now count those new to the set (which also knows
+        // the earlier batches' keys, and drops a repeat here).
         set.reserve(keys.len());
         counts.iter_mut().for_each(|c| *c = 0);
-        lasts.iter_mut().for_each(|k| *k = V::Key::default());
         for &(local, key) in keys {
-            let (Some(count), Some(last)) = (
-                counts.get_mut(local as usize),
-                lasts.get_mut(local as usize),
-            ) else {
-                continue;
-            };
-            if key == *last && *count > 0 {
-                continue;
+            if let Some(count) = counts.get_mut(local as usize) {
+                *count += u32::from(set.insert((base + local, key)));
             }
-            *last = key;
-            *count += u32::from(set.insert((base + local, key)));
         }
     }
     for (acc, &n) in accs.iter_mut().zip(counts.iter()) {
